@@ -1,0 +1,97 @@
+"""Builds the aiohttp application: routes, middleware (CORS, errors, auth), lifespan."""
+
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from chinwag.config import Settings
+from chinwag.domain.accounts import authenticate
+from chinwag.resources.common import DATABASE, PUBLIC_URL, json_response
+from chinwag.resources.routes import Handler, add_routes
+from chinwag.store.database import Database
+from chinwag.twilio import cors
+from chinwag.twilio.auth import WWW_AUTHENTICATE, parse_basic
+from chinwag.twilio.errors import (
+    InternalError,
+    MethodNotAllowed,
+    ResourceNotFound,
+    TwilioError,
+    Unauthenticated,
+)
+
+logger = logging.getLogger("chinwag.app")
+
+PUBLIC_PATHS = frozenset({"/chinwag/health"})
+
+
+@web.middleware
+async def cors_and_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """CORS headers on every response, errors included; every error in Twilio's envelope."""
+    if request.method == "OPTIONS":  # CORS preflight: no credentials are sent with it
+        response: web.StreamResponse = web.Response(status=204)
+    else:
+        try:
+            response = await handler(request)
+        except TwilioError as error:
+            response = _error_response(error)
+        except web.HTTPNotFound:
+            response = _error_response(ResourceNotFound.for_path(request.path))
+        except web.HTTPMethodNotAllowed:
+            not_allowed = MethodNotAllowed(
+                f"Method {request.method} is not allowed on {request.path}."
+            )
+            response = _error_response(not_allowed)
+        except web.HTTPRequestEntityTooLarge:
+            response = _error_response(TwilioError("The request body is too large."))
+        except Exception:
+            logger.exception(
+                "unhandled error", extra={"method": request.method, "path": request.path}
+            )
+            response = _error_response(InternalError("Internal Server Error"))
+    response.headers.update(cors.HEADERS)
+    return response
+
+
+def _error_response(error: TwilioError) -> web.Response:
+    response = json_response(error.envelope(), error.status)
+    if isinstance(error, Unauthenticated):
+        response.headers["WWW-Authenticate"] = WWW_AUTHENTICATE
+    return response
+
+
+@web.middleware
+async def require_account(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """HTTP Basic with AccountSid:AuthToken or SK…:secret; the account is kept on the request."""
+    if request.path in PUBLIC_PATHS:
+        return await handler(request)
+    credentials = parse_basic(request.headers.get("Authorization"))
+    if credentials is None:
+        raise Unauthenticated()
+    account = request.app[DATABASE].read(authenticate, credentials)
+    if account is None:
+        raise Unauthenticated("Authentication Error - invalid username or password")
+    request["account"] = account
+    return await handler(request)
+
+
+async def health(request: web.Request) -> web.Response:
+    reachable = request.app[DATABASE].ping()
+    return json_response(
+        {"status": "ok" if reachable else "database unreachable"}, 200 if reachable else 503
+    )
+
+
+def build_app(settings: Settings, database: Database) -> web.Application:
+    app = web.Application(middlewares=[cors_and_errors, require_account])
+    app[DATABASE] = database
+    app[PUBLIC_URL] = (settings.public_url or "").rstrip("/")
+    add_routes(app)
+    app.router.add_get("/chinwag/health", health)
+
+    async def close_database(app: web.Application) -> AsyncIterator[None]:
+        yield
+        database.close()
+
+    app.cleanup_ctx.append(close_database)
+    return app

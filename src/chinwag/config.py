@@ -1,0 +1,13 @@
+"""Settings: one typed, frozen object, built from CLI flags and their CHINWAG_* twins."""
+
+from dataclasses import dataclass
+
+DEFAULT_DATABASE = "sqlite:///chinwag.db"
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    database_url: str = DEFAULT_DATABASE
+    public_url: str | None = None  # base of resource `url` fields; None: from each request

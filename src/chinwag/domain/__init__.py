@@ -1,0 +1,5 @@
+"""Rules that hold whatever the transport: limits, names, validation, what a change does.
+
+Domain functions take a `Connection` already inside a transaction, so a rule and the
+writes it allows commit together or not at all.
+"""

@@ -1,0 +1,84 @@
+"""Accounts, API keys, authentication, and each account's default Conversation Service."""
+
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import Connection
+
+from chinwag.domain.services import create_service
+from chinwag.store import accounts as store
+from chinwag.store.accounts import Account, ApiKey
+from chinwag.twilio import sids
+from chinwag.twilio.auth import Credentials, hash_secret, secrets_match
+from chinwag.twilio.dates import utc_now
+from chinwag.twilio.errors import InvalidParameter
+
+DEFAULT_SERVICE_NAME = "Default Conversations Service"
+
+
+@dataclass(frozen=True)
+class NewApiKey:
+    key: ApiKey
+    secret: str  # shown once; only its hash is stored
+
+
+def new_auth_token() -> str:
+    return secrets.token_hex(16)
+
+
+def create_account(
+    conn: Connection, friendly_name: str, sid: str | None = None, auth_token: str | None = None
+) -> Account:
+    account = Account(
+        sid=sid or sids.new_sid(sids.ACCOUNT),
+        auth_token=auth_token or new_auth_token(),
+        friendly_name=friendly_name,
+        date_created=utc_now(),
+    )
+    store.insert_account(conn, account)
+    create_service(conn, account.sid, DEFAULT_SERVICE_NAME, is_default=True)
+    return account
+
+
+def ensure_account(conn: Connection, sid: str, auth_token: str) -> Account:
+    """Make the account `sid` exist with exactly this token (from TWILIO_* at start)."""
+    if not sids.is_sid(sid, sids.ACCOUNT):
+        raise InvalidParameter(
+            f"TWILIO_ACCOUNT_SID '{sid}' is not an account SID (AC + 32 hex digits)."
+        )
+    if not auth_token:
+        raise InvalidParameter("TWILIO_AUTH_TOKEN is empty.")
+    existing = store.get_account(conn, sid)
+    if existing is None:
+        return create_account(conn, "chinwag account", sid=sid, auth_token=auth_token)
+    if existing.auth_token != auth_token:
+        store.set_auth_token(conn, sid, auth_token)
+    return store.get_account(conn, sid) or existing
+
+
+def create_api_key(conn: Connection, account_sid: str, friendly_name: str) -> NewApiKey:
+    if store.get_account(conn, account_sid) is None:
+        raise InvalidParameter(f"Account '{account_sid}' does not exist.")
+    secret = secrets.token_urlsafe(24)
+    key = ApiKey(
+        sid=sids.new_sid(sids.API_KEY),
+        account_sid=account_sid,
+        secret_sha256=hash_secret(secret),
+        friendly_name=friendly_name,
+        date_created=utc_now(),
+    )
+    store.insert_api_key(conn, key)
+    return NewApiKey(key, secret)
+
+
+def authenticate(conn: Connection, credentials: Credentials) -> Account | None:
+    """The account these Basic credentials prove, or None. Secrets compare in constant time."""
+    if credentials.username.startswith(sids.API_KEY):
+        key = store.get_api_key(conn, credentials.username)
+        if key is None or not secrets_match(hash_secret(credentials.password), key.secret_sha256):
+            return None
+        return store.get_account(conn, key.account_sid)
+    account = store.get_account(conn, credentials.username)
+    if account is None or not secrets_match(credentials.password, account.auth_token):
+        return None
+    return account

@@ -1,0 +1,241 @@
+"""Conversations: the rules for creating, changing, finding and deleting them."""
+
+import json
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import TypeVar
+
+import isodate
+from sqlalchemy import Connection
+
+from chinwag.store import conversations as store
+from chinwag.store import webhooks as webhook_store
+from chinwag.store.conversations import Conversation
+from chinwag.twilio import sids
+from chinwag.twilio.dates import utc_now
+from chinwag.twilio.errors import (
+    AttributesNotJson,
+    ClosedAtCreation,
+    ClosedTimerInvalid,
+    ClosedTimerTooShort,
+    ConversationClosed,
+    ConversationUniqueNameLooksLikeSid,
+    ConversationUniqueNameTaken,
+    InactiveTimerInvalid,
+    InactiveTimerTooShort,
+    InvalidMessagingServiceSid,
+    InvalidParameter,
+    ResourceNotFound,
+    TwilioError,
+)
+
+T = TypeVar("T")
+
+# "limited to 256 characters" (spec, FriendlyName)
+MAX_FRIENDLY_NAME = 256
+# "Minimum value for this timer is 1 minute" / "... is 10 minutes" (spec, Timers.*)
+MIN_INACTIVE_TIMER = timedelta(minutes=1)
+MIN_CLOSED_TIMER = timedelta(minutes=10)
+# "Attributes: 16KB" (twilio.com/docs/conversations/conversations-limits)
+MAX_ATTRIBUTES_BYTES = 16 * 1024
+
+
+class State(StrEnum):
+    """States a client may set; `initializing` is Twilio's own, reported but never requested."""
+
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True)
+class ConversationFields:
+    """Parameters of a create or update; None means "not given"."""
+
+    friendly_name: str | None = None
+    unique_name: str | None = None
+    attributes: str | None = None
+    messaging_service_sid: str | None = None
+    state: State | None = None
+    timer_inactive: str | None = None
+    timer_closed: str | None = None
+    email_address: str | None = None
+    email_name: str | None = None
+    date_created: datetime | None = None
+    date_updated: datetime | None = None
+
+
+def create_conversation(
+    conn: Connection, account_sid: str, service_sid: str, fields: ConversationFields
+) -> Conversation:
+    _check(fields)
+    if fields.state == State.CLOSED:
+        raise ClosedAtCreation("A conversation cannot be created in the closed state.")
+    now = utc_now()
+    unique_name = fields.unique_name or None
+    if unique_name is not None and store.unique_name_taken(conn, service_sid, unique_name, None):
+        raise _unique_name_taken(unique_name)
+    created = fields.date_created or now
+    state = fields.state or State.ACTIVE
+    conversation = Conversation(
+        sid=sids.new_sid(sids.CONVERSATION),
+        account_sid=account_sid,
+        service_sid=service_sid,
+        unique_name=unique_name,
+        friendly_name=fields.friendly_name,
+        attributes=fields.attributes or "{}",
+        messaging_service_sid=fields.messaging_service_sid,
+        state=state,
+        timer_inactive=fields.timer_inactive or None,
+        timer_closed=fields.timer_closed or None,
+        date_inactive=None,
+        date_closed=None,
+        email_address=fields.email_address,
+        email_name=fields.email_name,
+        date_created=created,
+        date_updated=fields.date_updated or created,
+    )
+    conversation = _schedule_timers(conversation, now)
+    store.insert_conversation(conn, conversation)
+    return conversation
+
+
+def update_conversation(
+    conn: Connection, conversation: Conversation, fields: ConversationFields
+) -> Conversation:
+    _check(fields)
+    if conversation.state == State.CLOSED:
+        # "closed: ... you can't reactivate it" (conversations/states-timers)
+        raise ConversationClosed(f"Conversation {conversation.sid} is closed and can't be updated.")
+    now = utc_now()
+    changed = conversation
+    if fields.unique_name is not None:
+        unique_name = fields.unique_name or None  # an empty value clears it
+        if unique_name is not None and store.unique_name_taken(
+            conn, conversation.service_sid, unique_name, conversation.sid
+        ):
+            raise _unique_name_taken(unique_name)
+        changed = replace(changed, unique_name=unique_name)
+    changed = replace(
+        changed,
+        friendly_name=_given(fields.friendly_name, changed.friendly_name),
+        attributes=_given(fields.attributes, changed.attributes),
+        messaging_service_sid=_given(fields.messaging_service_sid, changed.messaging_service_sid),
+        state=_given(fields.state, changed.state),
+        timer_inactive=_given(fields.timer_inactive, changed.timer_inactive) or None,
+        timer_closed=_given(fields.timer_closed, changed.timer_closed) or None,
+        email_address=_given(fields.email_address, changed.email_address),
+        email_name=_given(fields.email_name, changed.email_name),
+        date_created=_given(fields.date_created, changed.date_created),
+        date_updated=fields.date_updated or now,
+    )
+    timers_given = fields.timer_inactive is not None or fields.timer_closed is not None
+    if timers_given or fields.state is not None:
+        changed = _schedule_timers(changed, now)
+    store.save_conversation(conn, changed)
+    return changed
+
+
+def find_conversation(
+    conn: Connection, service_sid: str, sid_or_unique_name: str, missing: TwilioError
+) -> Conversation:
+    """The conversation by SID or UniqueName, else `missing` is raised.
+
+    Twilio answers a missing conversation with 20404 on the conversation's own
+    path and 50350 ("Conversation not found") on the resources under it.
+    """
+    conversation = store.find_conversation(conn, service_sid, sid_or_unique_name)
+    if conversation is None:
+        raise missing
+    return conversation
+
+
+def not_found(path: str) -> ResourceNotFound:
+    return ResourceNotFound.for_path(path)
+
+
+def delete_conversation(conn: Connection, conversation: Conversation) -> None:
+    """Deleting a conversation deletes its webhooks in the same transaction."""
+    webhook_store.delete_conversation_webhooks(conn, conversation.sid)
+    store.delete_conversation(conn, conversation.sid)
+
+
+def _given(value: T | None, current: T) -> T:
+    return current if value is None else value
+
+
+def _unique_name_taken(unique_name: str) -> ConversationUniqueNameTaken:
+    return ConversationUniqueNameTaken(
+        f"A conversation with UniqueName '{unique_name}' already exists."
+    )
+
+
+def _check(fields: ConversationFields) -> None:
+    if fields.friendly_name is not None and len(fields.friendly_name) > MAX_FRIENDLY_NAME:
+        raise InvalidParameter(f"FriendlyName is longer than {MAX_FRIENDLY_NAME} characters.")
+    if fields.unique_name and sids.is_sid(fields.unique_name, sids.CONVERSATION):
+        raise ConversationUniqueNameLooksLikeSid(
+            f"UniqueName '{fields.unique_name}' matches the conversation SID pattern."
+        )
+    if fields.attributes:
+        if len(fields.attributes.encode("utf-8")) > MAX_ATTRIBUTES_BYTES:
+            raise InvalidParameter(f"Attributes is longer than {MAX_ATTRIBUTES_BYTES} bytes.")
+        try:
+            json.loads(fields.attributes)
+        except ValueError:
+            raise AttributesNotJson(
+                f"Attributes '{fields.attributes}' is not valid JSON."
+            ) from None
+    if fields.messaging_service_sid is not None and not sids.is_sid(
+        fields.messaging_service_sid, sids.MESSAGING_SERVICE
+    ):
+        raise InvalidMessagingServiceSid(
+            f"MessagingServiceSid '{fields.messaging_service_sid}' is not a Messaging Service SID."
+        )
+    if fields.timer_inactive:
+        _inactive_timer(fields.timer_inactive)
+    if fields.timer_closed:
+        _closed_timer(fields.timer_closed)
+
+
+def _duration(value: str) -> timedelta | None:
+    try:
+        parsed: timedelta | isodate.Duration = isodate.parse_duration(value)
+    except (isodate.ISO8601Error, ValueError):
+        return None
+    if isinstance(parsed, isodate.Duration):  # years or months: anchor on now
+        now = utc_now()
+        anchored: timedelta = (now + parsed) - now
+        return anchored
+    return parsed
+
+
+def _inactive_timer(value: str) -> timedelta:
+    duration = _duration(value)
+    if duration is None:
+        raise InactiveTimerInvalid(f"Timers.Inactive '{value}' is not an ISO 8601 duration.")
+    if duration < MIN_INACTIVE_TIMER:
+        raise InactiveTimerTooShort(f"Timers.Inactive '{value}' is shorter than 1 minute.")
+    return duration
+
+
+def _closed_timer(value: str) -> timedelta:
+    duration = _duration(value)
+    if duration is None:
+        raise ClosedTimerInvalid(f"Timers.Closed '{value}' is not an ISO 8601 duration.")
+    if duration < MIN_CLOSED_TIMER:
+        raise ClosedTimerTooShort(f"Timers.Closed '{value}' is shorter than 10 minutes.")
+    return duration
+
+
+def _schedule_timers(conversation: Conversation, now: datetime) -> Conversation:
+    """When the state timers will fire, counted from now (they fire in a later version)."""
+    date_inactive = None
+    date_closed = None
+    if conversation.state != State.CLOSED:
+        if conversation.timer_inactive and conversation.state == State.ACTIVE:
+            date_inactive = now + _inactive_timer(conversation.timer_inactive)
+        if conversation.timer_closed:
+            date_closed = now + _closed_timer(conversation.timer_closed)
+    return replace(conversation, date_inactive=date_inactive, date_closed=date_closed)

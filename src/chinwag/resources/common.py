@@ -1,0 +1,85 @@
+"""What every handler needs: the caller's account, the service in scope, forms, JSON replies."""
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import Connection
+
+from chinwag.domain.services import default_service, find_service
+from chinwag.store.accounts import Account
+from chinwag.store.database import Database
+from chinwag.store.services import Service
+from chinwag.twilio.forms import Form
+
+DATABASE = web.AppKey("database", Database)
+PUBLIC_URL = web.AppKey("public_url", str)
+
+
+@dataclass(frozen=True)
+class InService:
+    """A resolved request scope: the service, and the absolute URL its resources hang under.
+
+    `root` is `<base>/v1/Services/IS…` on the service path family and `<base>/v1` on the
+    default-service family, so `url` and `links` echo the family the caller used.
+    """
+
+    service: Service
+    root: str
+    explicit: bool  # True on /v1/Services/{ChatServiceSid}/...
+
+
+@dataclass(frozen=True)
+class RequestScope:
+    account: Account
+    base_url: str
+    service_sid: str | None
+    path: str
+
+    def resolve(self, conn: Connection) -> InService:
+        if self.service_sid is None:
+            return InService(default_service(conn, self.account.sid), f"{self.base_url}/v1", False)
+        service = find_service(conn, self.account.sid, self.service_sid, self.path)
+        return InService(service, f"{self.base_url}/v1/Services/{service.sid}", True)
+
+
+def database(request: web.Request) -> Database:
+    return request.app[DATABASE]
+
+
+def account(request: web.Request) -> Account:
+    found: Account = request["account"]
+    return found
+
+
+def base_url(request: web.Request) -> str:
+    """`--public-url` if given, else the scheme and host the client used."""
+    configured = request.app[PUBLIC_URL]
+    return configured or f"{request.scheme}://{request.host}"
+
+
+def scope(request: web.Request) -> RequestScope:
+    return RequestScope(
+        account=account(request),
+        base_url=base_url(request),
+        service_sid=request.match_info.get("ChatServiceSid"),
+        path=request.path,
+    )
+
+
+async def read_form(request: web.Request) -> Form:
+    body = await request.post()
+    return Form([(name, value) for name, value in body.items() if isinstance(value, str)])
+
+
+def read_query(request: web.Request) -> Form:
+    return Form(list(request.query.items()))
+
+
+def json_response(body: dict[str, Any], status: int = 200) -> web.Response:
+    return web.Response(
+        text=json.dumps(body, separators=(",", ":")),
+        status=status,
+        content_type="application/json",
+    )

@@ -1,0 +1,176 @@
+"""Conversation resource: /v1/Conversations and /v1/Services/{ChatServiceSid}/Conversations."""
+
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import Connection
+
+from chinwag.domain import conversations as domain
+from chinwag.domain.conversations import ConversationFields, State
+from chinwag.resources.common import (
+    InService,
+    database,
+    json_response,
+    read_form,
+    read_query,
+    scope,
+)
+from chinwag.store import conversations as store
+from chinwag.store.conversations import Conversation, ConversationFilter
+from chinwag.twilio.dates import parse_iso8601, to_json
+from chinwag.twilio.errors import InvalidParameter
+from chinwag.twilio.forms import Form
+from chinwag.twilio.pagination import build_meta, parse_page_request
+
+MAX_PAGE_SIZE = 100
+LIST_STATES = ("active", "inactive", "closed", "initializing")
+
+
+def conversation_json(conversation: Conversation, where: InService) -> dict[str, Any]:
+    url = f"{where.root}/Conversations/{conversation.sid}"
+    timers: dict[str, str | None] = {}
+    if conversation.date_inactive is not None:
+        timers["date_inactive"] = to_json(conversation.date_inactive)
+    if conversation.date_closed is not None:
+        timers["date_closed"] = to_json(conversation.date_closed)
+    bindings: dict[str, Any] = {}
+    if conversation.email_address is not None or conversation.email_name is not None:
+        bindings["email"] = {
+            "projected_address": conversation.email_address,
+            "name": conversation.email_name,
+        }
+    return {
+        "sid": conversation.sid,
+        "account_sid": conversation.account_sid,
+        "chat_service_sid": conversation.service_sid,
+        "messaging_service_sid": conversation.messaging_service_sid,
+        "friendly_name": conversation.friendly_name,
+        "unique_name": conversation.unique_name,
+        "attributes": conversation.attributes,
+        "date_created": to_json(conversation.date_created),
+        "date_updated": to_json(conversation.date_updated),
+        "state": conversation.state,
+        "timers": timers,
+        "bindings": bindings,
+        "url": url,
+        "links": {
+            name: f"{url}/{name.capitalize()}"
+            for name in ("participants", "messages", "webhooks", "export")
+        },
+    }
+
+
+def _date(form: Form, name: str) -> datetime | None:
+    raw = form.text(name)
+    if raw is None:
+        return None
+    parsed = parse_iso8601(raw)
+    if parsed is None:
+        raise InvalidParameter(f"{name} '{raw}' is not an ISO 8601 date-time.")
+    return parsed
+
+
+def _fields(form: Form) -> ConversationFields:
+    return ConversationFields(
+        friendly_name=form.text("FriendlyName"),
+        unique_name=form.text("UniqueName"),
+        attributes=form.text("Attributes"),
+        messaging_service_sid=form.text("MessagingServiceSid"),
+        state=form.choice("State", State),
+        timer_inactive=form.text("Timers.Inactive"),
+        timer_closed=form.text("Timers.Closed"),
+        email_address=form.text("Bindings.Email.Address"),
+        email_name=form.text("Bindings.Email.Name"),
+        date_created=_date(form, "DateCreated"),
+        date_updated=_date(form, "DateUpdated"),
+    )
+
+
+async def create(request: web.Request) -> web.Response:
+    fields = _fields(await read_form(request))
+    where_to = scope(request)
+
+    def work(conn: Connection) -> tuple[Conversation, InService]:
+        where = where_to.resolve(conn)
+        return domain.create_conversation(
+            conn, where.service.account_sid, where.service.sid, fields
+        ), where
+
+    conversation, where = database(request).write(work)
+    return json_response(conversation_json(conversation, where), 201)
+
+
+async def fetch(request: web.Request) -> web.Response:
+    where_to, ref = scope(request), request.match_info["Sid"]
+
+    def work(conn: Connection) -> tuple[Conversation, InService]:
+        where = where_to.resolve(conn)
+        return domain.find_conversation(
+            conn, where.service.sid, ref, domain.not_found(where_to.path)
+        ), where
+
+    conversation, where = database(request).read(work)
+    return json_response(conversation_json(conversation, where))
+
+
+async def update(request: web.Request) -> web.Response:
+    fields = _fields(await read_form(request))
+    where_to, ref = scope(request), request.match_info["Sid"]
+
+    def work(conn: Connection) -> tuple[Conversation, InService]:
+        where = where_to.resolve(conn)
+        conversation = domain.find_conversation(
+            conn, where.service.sid, ref, domain.not_found(where_to.path)
+        )
+        return domain.update_conversation(conn, conversation, fields), where
+
+    conversation, where = database(request).write(work)
+    return json_response(conversation_json(conversation, where))
+
+
+async def delete(request: web.Request) -> web.Response:
+    where_to, ref = scope(request), request.match_info["Sid"]
+
+    def work(conn: Connection) -> None:
+        where = where_to.resolve(conn)
+        domain.delete_conversation(
+            conn,
+            domain.find_conversation(conn, where.service.sid, ref, domain.not_found(where_to.path)),
+        )
+
+    database(request).write(work)
+    return web.Response(status=204)
+
+
+async def list_(request: web.Request) -> web.Response:
+    query = read_query(request)
+    page_request = parse_page_request(query, MAX_PAGE_SIZE)
+    state = query.text("State")
+    if state is not None and state not in LIST_STATES:
+        raise InvalidParameter(f"State '{state}' is not one of: {', '.join(LIST_STATES)}.")
+    filters = ConversationFilter(
+        start=_date(query, "StartDate"), end=_date(query, "EndDate"), state=state
+    )
+    echoed = {
+        name: value for name in ("StartDate", "EndDate", "State") if (value := query.text(name))
+    }
+    where_to = scope(request)
+
+    def work(conn: Connection) -> tuple[Any, InService]:
+        where = where_to.resolve(conn)
+        return store.list_conversations(conn, where.service.sid, filters, page_request), where
+
+    page, where = database(request).read(work)
+    return json_response(
+        {
+            "conversations": [conversation_json(c, where) for c in page.rows],
+            "meta": build_meta(
+                key="conversations",
+                list_url=f"{where.root}/Conversations",
+                request=page_request,
+                page=page,
+                filters=echoed,
+            ),
+        }
+    )

@@ -1,0 +1,49 @@
+"""The route table: every Twilio operation chinwag implements, greppable in one place.
+
+Resources that exist on both path families are listed once, relative to the
+family root, and mounted under `/v1` (the account's default service) and
+`/v1/Services/{ChatServiceSid}`.
+"""
+
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from chinwag.resources import conversations, services, webhooks
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+SERVICE_ROUTES: list[tuple[str, str, Handler]] = [
+    ("GET", "/v1/Services", services.list_),
+    ("POST", "/v1/Services", services.create),
+    ("GET", "/v1/Services/{Sid}", services.fetch),
+    ("DELETE", "/v1/Services/{Sid}", services.delete),
+]
+
+IN_SERVICE_ROUTES: list[tuple[str, str, Handler]] = [
+    ("GET", "/Conversations", conversations.list_),
+    ("POST", "/Conversations", conversations.create),
+    ("GET", "/Conversations/{Sid}", conversations.fetch),
+    ("POST", "/Conversations/{Sid}", conversations.update),
+    ("DELETE", "/Conversations/{Sid}", conversations.delete),
+    ("GET", "/Conversations/{ConversationSid}/Webhooks", webhooks.list_),
+    ("POST", "/Conversations/{ConversationSid}/Webhooks", webhooks.create),
+    ("GET", "/Conversations/{ConversationSid}/Webhooks/{Sid}", webhooks.fetch),
+    ("POST", "/Conversations/{ConversationSid}/Webhooks/{Sid}", webhooks.update),
+    ("DELETE", "/Conversations/{ConversationSid}/Webhooks/{Sid}", webhooks.delete),
+]
+
+FAMILY_ROOTS = ("/v1", "/v1/Services/{ChatServiceSid}")
+
+
+def twilio_routes() -> list[tuple[str, str, Handler]]:
+    """Every (method, path template, handler), with both families spelled out."""
+    routes = list(SERVICE_ROUTES)
+    for root in FAMILY_ROOTS:
+        routes += [(method, root + path, handler) for method, path, handler in IN_SERVICE_ROUTES]
+    return routes
+
+
+def add_routes(app: web.Application) -> None:
+    for method, path, handler in twilio_routes():
+        app.router.add_route(method, path, handler)

@@ -1,0 +1,160 @@
+"""Conversation-scoped Webhook resource: .../Conversations/{ConversationSid}/Webhooks."""
+
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import Connection
+
+from chinwag.domain import conversations
+from chinwag.domain import webhooks as domain
+from chinwag.domain.webhooks import Method, Target, WebhookConfiguration
+from chinwag.resources.common import (
+    InService,
+    RequestScope,
+    database,
+    json_response,
+    read_form,
+    read_query,
+    scope,
+)
+from chinwag.store import webhooks as store
+from chinwag.store.conversations import Conversation
+from chinwag.store.webhooks import ScopedWebhook
+from chinwag.twilio.dates import to_json
+from chinwag.twilio.errors import ConversationNotFound
+from chinwag.twilio.forms import Form
+from chinwag.twilio.pagination import build_meta, parse_page_request
+
+MAX_PAGE_SIZE = 5  # spec: "The default is 5, and the maximum is 5."
+
+
+def configuration_json(webhook: ScopedWebhook) -> dict[str, Any]:
+    """The shape of Twilio's documented responses, which differ by target.
+
+    Trigger keywords come back under `filters`, and `replay_after` is not echoed:
+    both exactly as in the spec's response examples (docs/compatibility.md).
+    """
+    if webhook.target == Target.STUDIO:
+        return {"flow_sid": webhook.flow_sid}
+    keywords = webhook.triggers if webhook.target == Target.TRIGGER else webhook.filters
+    return {"url": webhook.url, "method": webhook.method, "filters": keywords}
+
+
+def webhook_json(webhook: ScopedWebhook, where: InService) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "account_sid": webhook.account_sid,
+        "chat_service_sid": webhook.service_sid,
+        "conversation_sid": webhook.conversation_sid,
+        "sid": webhook.sid,
+        "target": webhook.target,
+        "configuration": configuration_json(webhook),
+        "date_created": to_json(webhook.date_created),
+        "date_updated": to_json(webhook.date_updated),
+        "url": f"{where.root}/Conversations/{webhook.conversation_sid}/Webhooks/{webhook.sid}",
+    }
+    if not where.explicit:  # the default-service schema has no chat_service_sid
+        del body["chat_service_sid"]
+    return body
+
+
+def _configuration(form: Form, *, on_create: bool) -> WebhookConfiguration:
+    return WebhookConfiguration(
+        url=form.text("Configuration.Url"),
+        method=form.choice("Configuration.Method", Method, ignore_case=True),
+        filters=form.values("Configuration.Filters"),
+        triggers=form.values("Configuration.Triggers"),
+        flow_sid=form.text("Configuration.FlowSid"),
+        replay_after=form.integer("Configuration.ReplayAfter") if on_create else None,
+    )
+
+
+def _conversation(
+    conn: Connection, where_to: RequestScope, ref: str
+) -> tuple[Conversation, InService]:
+    where = where_to.resolve(conn)
+    missing = ConversationNotFound(f"Conversation '{ref}' was not found.")
+    return conversations.find_conversation(conn, where.service.sid, ref, missing), where
+
+
+async def create(request: web.Request) -> web.Response:
+    form = await read_form(request)
+    target = domain.parse_target(form.text("Target"))
+    config = _configuration(form, on_create=True)
+    where_to, ref = scope(request), request.match_info["ConversationSid"]
+
+    def work(conn: Connection) -> tuple[ScopedWebhook, InService]:
+        conversation, where = _conversation(conn, where_to, ref)
+        return domain.create_webhook(conn, conversation, target, config), where
+
+    webhook, where = database(request).write(work)
+    return json_response(webhook_json(webhook, where), 201)
+
+
+async def fetch(request: web.Request) -> web.Response:
+    where_to, ref, sid = (
+        scope(request),
+        request.match_info["ConversationSid"],
+        request.match_info["Sid"],
+    )
+
+    def work(conn: Connection) -> tuple[ScopedWebhook, InService]:
+        conversation, where = _conversation(conn, where_to, ref)
+        return domain.find_webhook(conn, conversation, sid), where
+
+    webhook, where = database(request).read(work)
+    return json_response(webhook_json(webhook, where))
+
+
+async def update(request: web.Request) -> web.Response:
+    config = _configuration(await read_form(request), on_create=False)
+    where_to, ref, sid = (
+        scope(request),
+        request.match_info["ConversationSid"],
+        request.match_info["Sid"],
+    )
+
+    def work(conn: Connection) -> tuple[ScopedWebhook, InService]:
+        conversation, where = _conversation(conn, where_to, ref)
+        webhook = domain.find_webhook(conn, conversation, sid)
+        return domain.update_webhook(conn, webhook, config), where
+
+    webhook, where = database(request).write(work)
+    return json_response(webhook_json(webhook, where))
+
+
+async def delete(request: web.Request) -> web.Response:
+    where_to, ref, sid = (
+        scope(request),
+        request.match_info["ConversationSid"],
+        request.match_info["Sid"],
+    )
+
+    def work(conn: Connection) -> None:
+        conversation, _ = _conversation(conn, where_to, ref)
+        domain.delete_webhook(conn, domain.find_webhook(conn, conversation, sid))
+
+    database(request).write(work)
+    return web.Response(status=204)
+
+
+async def list_(request: web.Request) -> web.Response:
+    page_request = parse_page_request(read_query(request), MAX_PAGE_SIZE)
+    where_to, ref = scope(request), request.match_info["ConversationSid"]
+
+    def work(conn: Connection) -> tuple[Any, InService, Conversation]:
+        conversation, where = _conversation(conn, where_to, ref)
+        return store.list_webhooks(conn, conversation.sid, page_request), where, conversation
+
+    page, where, conversation = database(request).read(work)
+    return json_response(
+        {
+            "webhooks": [webhook_json(webhook, where) for webhook in page.rows],
+            "meta": build_meta(
+                key="webhooks",
+                list_url=f"{where.root}/Conversations/{conversation.sid}/Webhooks",
+                request=page_request,
+                page=page,
+                filters={},
+            ),
+        }
+    )

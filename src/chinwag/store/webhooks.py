@@ -1,0 +1,89 @@
+"""Conversation-scoped webhooks."""
+
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, delete, func, insert, select, update
+
+from chinwag.store.paging import fetch_page
+from chinwag.store.tables import scoped_webhooks
+from chinwag.twilio.pagination import Page, PageRequest
+
+
+@dataclass(frozen=True)
+class ScopedWebhook:
+    sid: str
+    account_sid: str
+    service_sid: str
+    conversation_sid: str
+    target: str
+    url: str | None
+    method: str | None
+    filters: list[str]
+    triggers: list[str]
+    flow_sid: str | None
+    replay_after: int | None
+    date_created: datetime
+    date_updated: datetime
+
+
+_FIELDS = tuple(ScopedWebhook.__dataclass_fields__)
+_COLUMNS = (scoped_webhooks.c.id, *(scoped_webhooks.c[name] for name in _FIELDS))
+
+
+def _record(row: Row[Any]) -> ScopedWebhook:
+    m = row._mapping
+    return ScopedWebhook(**{name: m[name] for name in _FIELDS})
+
+
+def insert_webhook(conn: Connection, webhook: ScopedWebhook) -> None:
+    conn.execute(insert(scoped_webhooks).values(**asdict(webhook)))
+
+
+def save_webhook(conn: Connection, webhook: ScopedWebhook) -> None:
+    values = asdict(webhook)
+    for fixed in (
+        "sid",
+        "account_sid",
+        "service_sid",
+        "conversation_sid",
+        "target",
+        "date_created",
+    ):
+        del values[fixed]
+    conn.execute(
+        update(scoped_webhooks).where(scoped_webhooks.c.sid == webhook.sid).values(**values)
+    )
+
+
+def get_webhook(conn: Connection, conversation_sid: str, sid: str) -> ScopedWebhook | None:
+    row = conn.execute(
+        select(*_COLUMNS).where(
+            scoped_webhooks.c.conversation_sid == conversation_sid, scoped_webhooks.c.sid == sid
+        )
+    ).first()
+    return _record(row) if row else None
+
+
+def count_webhooks(conn: Connection, conversation_sid: str) -> int:
+    return conn.execute(
+        select(func.count())
+        .select_from(scoped_webhooks)
+        .where(scoped_webhooks.c.conversation_sid == conversation_sid)
+    ).scalar_one()
+
+
+def list_webhooks(conn: Connection, conversation_sid: str, request: PageRequest) -> Page:
+    query = select(*_COLUMNS).where(scoped_webhooks.c.conversation_sid == conversation_sid)
+    return fetch_page(conn, query, scoped_webhooks.c.id, request, _record)
+
+
+def delete_webhook(conn: Connection, sid: str) -> None:
+    conn.execute(delete(scoped_webhooks).where(scoped_webhooks.c.sid == sid))
+
+
+def delete_conversation_webhooks(conn: Connection, conversation_sid: str) -> None:
+    conn.execute(
+        delete(scoped_webhooks).where(scoped_webhooks.c.conversation_sid == conversation_sid)
+    )

@@ -1,0 +1,175 @@
+"""Every Twilio error chinwag raises: one class per error code, rendered in one place.
+
+Codes and meanings come from twilio.com/docs/api/errors/<code>; those pages do not
+print an HTTP status, so validation errors are 400 and missing resources 404.
+"""
+
+from typing import Any, ClassVar
+
+MORE_INFO = "https://www.twilio.com/docs/errors/{code}"
+
+
+class TwilioError(Exception):
+    code: ClassVar[int] = 20001
+    status: ClassVar[int] = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def envelope(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "message": self.message,
+            "more_info": MORE_INFO.format(code=self.code),
+            "status": self.status,
+        }
+
+
+class InvalidParameter(TwilioError):
+    """A malformed value with no product-specific code.
+
+    Twilio's page for 20001 is titled "Unknown parameters"; chinwag uses it, with a
+    message naming the parameter, wherever Twilio documents no closer code.
+    """
+
+    code = 20001
+
+
+class InvalidPageToken(TwilioError):
+    code = 21481
+
+
+class Unauthenticated(TwilioError):
+    code = 20003
+    status = 401
+
+    def __init__(self, message: str = "Authentication Error - No credentials provided") -> None:
+        super().__init__(message)
+
+
+class ResourceNotFound(TwilioError):
+    code = 20404
+    status = 404
+
+    @classmethod
+    def for_path(cls, path: str) -> "ResourceNotFound":
+        # Twilio's v1 product APIs quote the path without the version prefix.
+        shown = path.removeprefix("/v1")
+        return cls(f"The requested resource {shown} was not found")
+
+
+class InternalError(TwilioError):
+    """Never raised on purpose: what a bug looks like on the wire."""
+
+    code = 20500
+    status = 500
+
+
+class MethodNotAllowed(TwilioError):
+    code = 20004
+    status = 405
+
+
+class ConversationNotFound(TwilioError):
+    code = 50350
+    status = 404
+
+
+class ConversationUniqueNameTaken(TwilioError):
+    code = 50353
+    status = 409
+
+
+class ConversationUniqueNameLooksLikeSid(TwilioError):
+    code = 50390
+
+
+class AttributesNotJson(TwilioError):
+    code = 50304
+
+
+class InvalidConversationState(TwilioError):
+    code = 50378
+
+
+class InactiveTimerTooShort(TwilioError):
+    code = 50375
+
+
+class ClosedTimerTooShort(TwilioError):
+    code = 50376
+
+
+class InactiveTimerInvalid(TwilioError):
+    code = 50379
+
+
+class ClosedTimerInvalid(TwilioError):
+    code = 50380
+
+
+class ConversationClosed(TwilioError):
+    code = 50377
+
+
+class ClosedAtCreation(TwilioError):
+    code = 50384
+
+
+class InvalidMessagingServiceSid(TwilioError):
+    code = 50341
+
+
+class WebhookNotFound(TwilioError):
+    code = 50360
+    status = 404
+
+
+class WebhookLimitExceeded(TwilioError):
+    code = 50361
+
+
+class TooManyWebhookTriggers(TwilioError):
+    code = 50362
+
+
+class InvalidWebhookSid(TwilioError):
+    code = 50363
+    status = 404
+
+
+class InvalidWebhookTarget(TwilioError):
+    code = 50364
+
+
+class InvalidWebhookFilter(TwilioError):
+    code = 50365
+
+
+class InvalidWebhookTrigger(TwilioError):
+    code = 50366
+
+
+class InvalidWebhookFlowSid(TwilioError):
+    code = 50367
+
+
+class WebhookTargetMissing(TwilioError):
+    code = 50368
+
+
+class WebhookUrlMissing(TwilioError):
+    code = 50369
+
+
+class WebhookUrlTooLong(TwilioError):
+    code = 50372
+
+
+class WebhookFiltersMissing(TwilioError):
+    code = 50370
+
+
+class WebhookTriggersMissing(TwilioError):
+    code = 50371
