@@ -1,0 +1,3 @@
+from chinwag.cli import main
+
+main()

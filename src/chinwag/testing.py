@@ -1,0 +1,138 @@
+"""pytest plugin: a live chinwag server and a twilio-python client pointed at it.
+
+Registered through the `pytest11` entry point, so any project that installs chinwag
+gets the fixtures:
+
+    def test_my_bot(chinwag_client):
+        conversation = chinwag_client.conversations.v1.conversations.create()
+
+`chinwag_server` is one server per test session on a free port with a fresh
+SQLite file; `LiveServer` can also be used directly to start more.
+"""
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from chinwag.twilio import sids
+
+if TYPE_CHECKING:  # twilio is a test dependency, imported when a client is asked for
+    from twilio.rest import Client
+
+STARTUP_TIMEOUT = 20.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class LiveServer:
+    """`chinwag serve` in a subprocess, with known credentials and its own database file."""
+
+    def __init__(self, database_path: Path, port: int | None = None) -> None:
+        self.database_url = f"sqlite:///{database_path}"
+        self.port = port or free_port()
+        self.account_sid = sids.new_sid(sids.ACCOUNT)
+        self.auth_token = secrets.token_hex(16)
+        self.process: subprocess.Popen[bytes] | None = None
+        self.log_path = database_path.with_suffix(".log")
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def auth(self) -> tuple[str, str]:
+        return (self.account_sid, self.auth_token)
+
+    def start(self) -> None:
+        env = {
+            **os.environ,
+            "TWILIO_ACCOUNT_SID": self.account_sid,
+            "TWILIO_AUTH_TOKEN": self.auth_token,
+        }
+        command = [sys.executable, "-m", "chinwag", "serve", "--port", str(self.port)]
+        command += ["--database", self.database_url]
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+        self._wait_until_healthy()
+
+    def _wait_until_healthy(self) -> None:
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(f"chinwag exited at start; see {self.log_path}:\n{self.log()}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/chinwag/health", timeout=1) as response:
+                    if response.status == 200:
+                        return
+            except (urllib.error.URLError, ConnectionError):
+                pass
+            time.sleep(0.05)
+        raise RuntimeError(f"chinwag did not become healthy in {STARTUP_TIMEOUT}s:\n{self.log()}")
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        """Stop the server with `sig` and return its exit code."""
+        if self.process is None:
+            return 0
+        self.process.send_signal(sig)
+        try:
+            code = self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            code = self.process.wait()
+        self.process = None
+        return code
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def cli(self, *args: str) -> str:
+        """Run a `chinwag` sub-command against this server's database; returns its output."""
+        command = [sys.executable, "-m", "chinwag", *args, "--database", self.database_url]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=True)
+        return done.stdout
+
+
+@pytest.fixture(scope="session")
+def chinwag_server() -> Iterator[LiveServer]:
+    with tempfile.TemporaryDirectory(prefix="chinwag-") as directory:
+        server = LiveServer(Path(directory) / "chinwag.db")
+        server.start()
+        try:
+            yield server
+        finally:
+            server.stop()
+
+
+@pytest.fixture
+def chinwag_client(chinwag_server: LiveServer) -> "Client":
+    return twilio_client(chinwag_server)
+
+
+def twilio_client(server: LiveServer, username: str | None = None, password: str | None = None) -> "Client":
+    """A twilio-python client whose Conversations requests go to `server`."""
+    from twilio.rest import Client
+
+    client = Client(username or server.account_sid, password or server.auth_token, server.account_sid)
+    client.conversations.base_url = server.url
+    return client

@@ -1,0 +1,70 @@
+"""Shared fixtures: raw HTTP access to the live server, next to the twilio-python client."""
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from twilio.rest import Client
+
+from chinwag.testing import LiveServer, twilio_client
+
+
+class Api:
+    """Raw HTTP against the live server, for what twilio-python cannot send or hides."""
+
+    def __init__(self, server: LiveServer, auth: tuple[str, str] | None = None) -> None:
+        self.base = server.url
+        self.session = requests.Session()
+        self.session.auth = auth or server.auth
+
+    def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        url = path if path.startswith("http") else self.base + path
+        return self.session.request(method, url, timeout=10, **kwargs)
+
+    def get(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, data: Any = None, **kwargs: Any) -> requests.Response:
+        return self.request("POST", path, data=data, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("DELETE", path, **kwargs)
+
+
+@pytest.fixture
+def api(chinwag_server: LiveServer) -> Api:
+    return Api(chinwag_server)
+
+
+@pytest.fixture
+def client(chinwag_client: Client) -> Client:
+    return chinwag_client
+
+
+@pytest.fixture
+def fresh_server(tmp_path: Path) -> Iterator[LiveServer]:
+    """A server of the test's own, for tests that stop, restart or fill it."""
+    server = LiveServer(tmp_path / "chinwag.db")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def assert_twilio_error(response: requests.Response, status: int, code: int) -> dict[str, Any]:
+    body: dict[str, Any] = response.json()
+    assert response.status_code == status, body
+    assert body == {
+        "code": code,
+        "message": body["message"],
+        "more_info": f"https://www.twilio.com/docs/errors/{code}",
+        "status": status,
+    }
+    assert body["message"]
+    return body
+
+
+__all__ = ["Api", "assert_twilio_error", "twilio_client"]
