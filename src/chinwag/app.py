@@ -23,6 +23,7 @@ from chinwag.twilio.errors import (
 logger = logging.getLogger("chinwag.app")
 
 PUBLIC_PATHS = frozenset({"/chinwag/health"})
+MAX_REQUEST_LINE = 64 * 1024
 
 
 @web.middleware
@@ -83,7 +84,12 @@ async def health(request: web.Request) -> web.Response:
 
 
 def build_app(settings: Settings, database: Database) -> web.Application:
-    app = web.Application(middlewares=[cors_and_errors, require_account])
+    app = web.Application(
+        middlewares=[cors_and_errors, require_account],
+        # Long query strings still reach the app and get Twilio's error envelope;
+        # only past these limits does aiohttp's parser answer a bare 400 itself.
+        handler_args={"max_line_size": MAX_REQUEST_LINE, "max_field_size": MAX_REQUEST_LINE},
+    )
     app[DATABASE] = database
     app[PUBLIC_URL] = (settings.public_url or "").rstrip("/")
     add_routes(app)

@@ -16,6 +16,7 @@ from chinwag.domain import accounts
 from chinwag.store import accounts as account_store
 from chinwag.store.database import Database, UnsupportedDatabase
 from chinwag.store.migrate import upgrade
+from chinwag.twilio.dates import to_json
 from chinwag.twilio.errors import TwilioError
 
 app = typer.Typer(help="A self-hosted Twilio Conversations API server.", no_args_is_help=True)
@@ -103,9 +104,12 @@ def accounts_create(
 @accounts_app.command("list")
 def accounts_list(database: DatabaseOption = DEFAULT_DATABASE) -> None:
     """List accounts (auth tokens are not shown)."""
-    table = Table("SID", "Friendly name", "Created")
+    table = Table()
+    table.add_column("SID", no_wrap=True, min_width=34)
+    table.add_column("Friendly name")
+    table.add_column("Created", no_wrap=True)
     for account in _open(database).read(account_store.list_accounts):
-        table.add_row(account.sid, account.friendly_name, account.date_created.isoformat())
+        table.add_row(account.sid, account.friendly_name, to_json(account.date_created))
     console.print(table)
 
 

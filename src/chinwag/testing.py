@@ -51,6 +51,7 @@ class LiveServer:
         self.auth_token = secrets.token_hex(16)
         self.process: subprocess.Popen[bytes] | None = None
         self.log_path = database_path.with_suffix(".log")
+        self.extra_args: list[str] = []
 
     @property
     def url(self) -> str:
@@ -67,7 +68,7 @@ class LiveServer:
             "TWILIO_AUTH_TOKEN": self.auth_token,
         }
         command = [sys.executable, "-m", "chinwag", "serve", "--port", str(self.port)]
-        command += ["--database", self.database_url]
+        command += ["--database", self.database_url, *self.extra_args]
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
         self._wait_until_healthy()
@@ -129,10 +130,14 @@ def chinwag_client(chinwag_server: LiveServer) -> "Client":
     return twilio_client(chinwag_server)
 
 
-def twilio_client(server: LiveServer, username: str | None = None, password: str | None = None) -> "Client":
+def twilio_client(
+    server: LiveServer, username: str | None = None, password: str | None = None
+) -> "Client":
     """A twilio-python client whose Conversations requests go to `server`."""
     from twilio.rest import Client
 
-    client = Client(username or server.account_sid, password or server.auth_token, server.account_sid)
+    client = Client(
+        username or server.account_sid, password or server.auth_token, server.account_sid
+    )
     client.conversations.base_url = server.url
     return client

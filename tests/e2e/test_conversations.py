@@ -56,9 +56,15 @@ def test_defaults_of_a_bare_create(family: Family) -> None:
 def test_timers_are_scheduled_from_iso8601_durations(family: Family) -> None:
     before = datetime.now(UTC).replace(microsecond=0)
     created = family.scope.conversations.create(timers_inactive="PT5M", timers_closed="P1D")
-    date_inactive = datetime.strptime(created.timers["date_inactive"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-    date_closed = datetime.strptime(created.timers["date_closed"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-    assert before + timedelta(minutes=5) <= date_inactive <= before + timedelta(minutes=5, seconds=5)
+    date_inactive = datetime.strptime(
+        created.timers["date_inactive"], "%Y-%m-%dT%H:%M:%SZ"
+    ).replace(tzinfo=UTC)
+    date_closed = datetime.strptime(created.timers["date_closed"], "%Y-%m-%dT%H:%M:%SZ").replace(
+        tzinfo=UTC
+    )
+    assert (
+        before + timedelta(minutes=5) <= date_inactive <= before + timedelta(minutes=5, seconds=5)
+    )
     assert before + timedelta(days=1) <= date_closed <= before + timedelta(days=1, seconds=5)
 
 
@@ -67,7 +73,9 @@ def test_unique_name_is_unique_per_service(api: Api, family: Family) -> None:
     response = api.post(f"{family.root}/Conversations", {"UniqueName": f"dup-{family.name}"})
     assert_twilio_error(response, 409, 50353)
     other = family.scope.conversations.create()
-    renamed = api.post(f"{family.root}/Conversations/{other.sid}", {"UniqueName": f"dup-{family.name}"})
+    renamed = api.post(
+        f"{family.root}/Conversations/{other.sid}", {"UniqueName": f"dup-{family.name}"}
+    )
     assert_twilio_error(renamed, 409, 50353)
 
 
@@ -75,7 +83,10 @@ def test_the_same_unique_name_may_live_in_two_services(client: object, api: Api)
     first = api.post("/v1/Services", {"FriendlyName": "a"}).json()["sid"]
     second = api.post("/v1/Services", {"FriendlyName": "b"}).json()["sid"]
     for service in (first, second):
-        assert api.post(f"/v1/Services/{service}/Conversations", {"UniqueName": "shared"}).status_code == 201
+        assert (
+            api.post(f"/v1/Services/{service}/Conversations", {"UniqueName": "shared"}).status_code
+            == 201
+        )
 
 
 @pytest.mark.parametrize(
@@ -97,9 +108,13 @@ def test_the_same_unique_name_may_live_in_two_services(client: object, api: Api)
 def test_invalid_create_is_rejected_and_nothing_is_written(
     api: Api, family: Family, body: dict[str, str], code: int
 ) -> None:
-    before = api.get(f"{family.root}/Conversations", params={"PageSize": 100}).json()["conversations"]
+    before = api.get(f"{family.root}/Conversations", params={"PageSize": 100}).json()[
+        "conversations"
+    ]
     assert_twilio_error(api.post(f"{family.root}/Conversations", body), 400, code)
-    after = api.get(f"{family.root}/Conversations", params={"PageSize": 100}).json()["conversations"]
+    after = api.get(f"{family.root}/Conversations", params={"PageSize": 100}).json()[
+        "conversations"
+    ]
     assert after == before
 
 
@@ -117,7 +132,9 @@ def test_list_filters_by_state_and_creation_date(api: Api, family: Family) -> No
     inactive = api.get(root, params={"State": "inactive", "PageSize": 100}).json()["conversations"]
     assert old["sid"] in [c["sid"] for c in inactive]
     assert new["sid"] not in [c["sid"] for c in inactive]
-    window = api.get(root, params={"StartDate": "2020-01-01T00:00:00Z", "EndDate": "2020-01-05T23:59:59Z"})
+    window = api.get(
+        root, params={"StartDate": "2020-01-01T00:00:00Z", "EndDate": "2020-01-05T23:59:59Z"}
+    )
     # "If this filter is used, the returned list is sorted by latest conversation creation date
     # in descending order." (spec)
     assert [c["sid"] for c in window.json()["conversations"]] == [new["sid"], old["sid"]]
@@ -126,7 +143,9 @@ def test_list_filters_by_state_and_creation_date(api: Api, family: Family) -> No
     assert_twilio_error(api.get(root, params={"StartDate": "not a date"}), 400, 20001)
 
 
-def test_pagination_walks_every_conversation_once_in_both_directions(api: Api, client: object) -> None:
+def test_pagination_walks_every_conversation_once_in_both_directions(
+    api: Api, client: object
+) -> None:
     service = api.post("/v1/Services", {"FriendlyName": "paging"}).json()["sid"]
     root = f"/v1/Services/{service}/Conversations"
     created = [api.post(root, {"FriendlyName": f"c{i}"}).json()["sid"] for i in range(7)]

@@ -28,7 +28,9 @@ def new_conversation(family: Family) -> str:
 
 def test_seed_request_returns_the_documented_shape(api: Api, family: Family) -> None:
     conversation = new_conversation(family)
-    response = api.post(f"{family.root}/Conversations/{conversation}/Webhooks", SEED_BODY, headers=FORM)
+    response = api.post(
+        f"{family.root}/Conversations/{conversation}/Webhooks", SEED_BODY, headers=FORM
+    )
     assert response.status_code == 201, response.text
     body = response.json()
     expected_keys = {"account_sid", "conversation_sid", "sid", "target", "configuration"}
@@ -46,7 +48,10 @@ def test_seed_request_returns_the_documented_shape(api: Api, family: Family) -> 
         "filters": ["onMessageSent", "onConversationDestroyed"],
     }
     assert DATE.match(body["date_created"]) and DATE.match(body["date_updated"])
-    assert body["url"] == f"{api.base}{family.root}/Conversations/{conversation}/Webhooks/{body['sid']}"
+    assert (
+        body["url"]
+        == f"{api.base}{family.root}/Conversations/{conversation}/Webhooks/{body['sid']}"
+    )
 
 
 def test_create_list_fetch_update_delete_through_twilio_python(family: Family) -> None:
@@ -90,9 +95,13 @@ def test_create_list_fetch_update_delete_through_twilio_python(family: Family) -
         "method": "get",
         "filters": ["onMessageRemoved"],
     }
-    assert webhooks(trigger.sid).update(configuration_triggers=["sos"]).configuration["filters"] == ["sos"]
+    assert webhooks(trigger.sid).update(configuration_triggers=["sos"]).configuration[
+        "filters"
+    ] == ["sos"]
     other_flow = "FW" + "f" * 32
-    assert webhooks(studio.sid).update(configuration_flow_sid=other_flow).configuration == {"flow_sid": other_flow}
+    assert webhooks(studio.sid).update(configuration_flow_sid=other_flow).configuration == {
+        "flow_sid": other_flow
+    }
 
     assert webhooks(created.sid).delete() is True
     assert [w.sid for w in webhooks.list()] == [trigger.sid, studio.sid]
@@ -109,7 +118,9 @@ def test_conversation_unique_name_works_in_the_webhook_path(family: Family) -> N
     assert webhooks(created.sid).fetch().sid == created.sid
 
 
-def test_replay_after_is_stored_and_the_configuration_survives_a_fetch(api: Api, family: Family) -> None:
+def test_replay_after_is_stored_and_the_configuration_survives_a_fetch(
+    api: Api, family: Family
+) -> None:
     conversation = new_conversation(family)
     path = f"{family.root}/Conversations/{conversation}/Webhooks"
     created = api.post(path, SEED_BODY, headers=FORM).json()
@@ -124,23 +135,101 @@ def test_replay_after_is_stored_and_the_configuration_survives_a_fetch(api: Api,
         ({"Target": ""}, 50368),
         ({"Target": "email"}, 50364),
         ({"Target": "webhook", "Configuration.Filters": "onMessageAdded"}, 50369),
-        ({"Target": "webhook", "Configuration.Url": "ftp://example.com", "Configuration.Filters": "onMessageAdded"}, 50369),
-        ({"Target": "webhook", "Configuration.Url": "/relative", "Configuration.Filters": "onMessageAdded"}, 50369),
-        ({"Target": "webhook", "Configuration.Url": "https://example.com/" + "x" * 600, "Configuration.Filters": "onMessageAdded"}, 50372),
+        (
+            {
+                "Target": "webhook",
+                "Configuration.Url": "ftp://example.com",
+                "Configuration.Filters": "onMessageAdded",
+            },
+            50369,
+        ),
+        (
+            {
+                "Target": "webhook",
+                "Configuration.Url": "/relative",
+                "Configuration.Filters": "onMessageAdded",
+            },
+            50369,
+        ),
+        (
+            {
+                "Target": "webhook",
+                "Configuration.Url": "https://example.com/" + "x" * 600,
+                "Configuration.Filters": "onMessageAdded",
+            },
+            50372,
+        ),
         ({"Target": "webhook", "Configuration.Url": "https://example.com"}, 50370),
-        ({"Target": "webhook", "Configuration.Url": "https://example.com", "Configuration.Filters": "onMessageAdd"}, 50365),
-        ({"Target": "webhook", "Configuration.Url": "https://example.com", "Configuration.Filters": "onUserAdded"}, 50365),
+        (
+            {
+                "Target": "webhook",
+                "Configuration.Url": "https://example.com",
+                "Configuration.Filters": "onMessageAdd",
+            },
+            50365,
+        ),
+        (
+            {
+                "Target": "webhook",
+                "Configuration.Url": "https://example.com",
+                "Configuration.Filters": "onUserAdded",
+            },
+            50365,
+        ),
         ({"Target": "trigger", "Configuration.Triggers": "help"}, 50369),
         ({"Target": "trigger", "Configuration.Url": "https://example.com"}, 50371),
-        ({"Target": "trigger", "Configuration.Url": "https://example.com", "Configuration.Triggers": ""}, 50366),
-        ({"Target": "trigger", "Configuration.Url": "https://example.com", "Configuration.Triggers": "k" * 249}, 50366),
-        ({"Target": "trigger", "Configuration.Url": "https://example.com", "Configuration.Triggers": ["a", "b", "c", "d", "e", "f"]}, 50362),
+        (
+            {
+                "Target": "trigger",
+                "Configuration.Url": "https://example.com",
+                "Configuration.Triggers": "",
+            },
+            50366,
+        ),
+        (
+            {
+                "Target": "trigger",
+                "Configuration.Url": "https://example.com",
+                "Configuration.Triggers": "k" * 249,
+            },
+            50366,
+        ),
+        (
+            {
+                "Target": "trigger",
+                "Configuration.Url": "https://example.com",
+                "Configuration.Triggers": ["a", "b", "c", "d", "e", "f"],
+            },
+            50362,
+        ),
         ({"Target": "studio"}, 50367),
         ({"Target": "studio", "Configuration.FlowSid": "FW123"}, 50367),
         ({"Target": "studio", "Configuration.FlowSid": "XX" + "a" * 32}, 50367),
-        ({"Target": "studio", "Configuration.FlowSid": FLOW_SID, "Configuration.ReplayAfter": "seven"}, 20001),
-        ({"Target": "studio", "Configuration.FlowSid": FLOW_SID, "Configuration.ReplayAfter": "-1"}, 20001),
-        ({"Target": "webhook", "Configuration.Url": "https://example.com", "Configuration.Filters": "onMessageAdded", "Configuration.Method": "put"}, 20001),
+        (
+            {
+                "Target": "studio",
+                "Configuration.FlowSid": FLOW_SID,
+                "Configuration.ReplayAfter": "seven",
+            },
+            20001,
+        ),
+        (
+            {
+                "Target": "studio",
+                "Configuration.FlowSid": FLOW_SID,
+                "Configuration.ReplayAfter": "-1",
+            },
+            20001,
+        ),
+        (
+            {
+                "Target": "webhook",
+                "Configuration.Url": "https://example.com",
+                "Configuration.Filters": "onMessageAdded",
+                "Configuration.Method": "put",
+            },
+            20001,
+        ),
     ],
 )
 def test_invalid_configuration_is_rejected_with_twilios_code(
@@ -158,16 +247,22 @@ def test_values_at_the_limits_are_accepted(api: Api, family: Family) -> None:
     url = "https://example.com/" + "x" * (512 - len("https://example.com/"))
     triggers = ["k" * 248, "b", "c", "d", "e"]
     body = {"Target": "trigger", "Configuration.Url": url, "Configuration.Triggers": triggers}
-    created = api.post(path, {**body, "Configuration.Method": "POST", "Configuration.ReplayAfter": "0"})
+    created = api.post(
+        path, {**body, "Configuration.Method": "POST", "Configuration.ReplayAfter": "0"}
+    )
     assert created.status_code == 201, created.text
     assert created.json()["configuration"] == {"url": url, "method": "post", "filters": triggers}
 
 
-def test_update_is_validated_against_the_target_and_leaves_the_webhook_unchanged(family: Family, api: Api) -> None:
+def test_update_is_validated_against_the_target_and_leaves_the_webhook_unchanged(
+    family: Family, api: Api
+) -> None:
     conversation = new_conversation(family)
     webhooks = family.scope.conversations(conversation).webhooks
     created = webhooks.create(
-        target="webhook", configuration_url="https://example.com", configuration_filters=["onMessageAdded"]
+        target="webhook",
+        configuration_url="https://example.com",
+        configuration_filters=["onMessageAdded"],
     )
     path = f"{family.root}/Conversations/{conversation}/Webhooks/{created.sid}"
     assert_twilio_error(api.post(path, {"Configuration.Filters": "onNothing"}), 400, 50365)
@@ -179,8 +274,13 @@ def test_sixth_webhook_is_refused(api: Api, family: Family) -> None:
     conversation = new_conversation(family)
     path = f"{family.root}/Conversations/{conversation}/Webhooks"
     for _ in range(5):
-        assert api.post(path, {"Target": "studio", "Configuration.FlowSid": FLOW_SID}).status_code == 201
-    assert_twilio_error(api.post(path, {"Target": "studio", "Configuration.FlowSid": FLOW_SID}), 400, 50361)
+        assert (
+            api.post(path, {"Target": "studio", "Configuration.FlowSid": FLOW_SID}).status_code
+            == 201
+        )
+    assert_twilio_error(
+        api.post(path, {"Target": "studio", "Configuration.FlowSid": FLOW_SID}), 400, 50361
+    )
     assert len(api.get(path).json()["webhooks"]) == 5
 
 
@@ -191,7 +291,9 @@ def test_scoped_webhook_limit_is_five_even_under_concurrency(api: Api, family: F
 
     def create(_: int) -> int:
         start.wait()
-        response = requests.post(api.base + path, SEED_BODY, headers=FORM, auth=api.session.auth, timeout=10)
+        response = requests.post(
+            api.base + path, SEED_BODY, headers=FORM, auth=api.session.auth, timeout=10
+        )
         return response.status_code
 
     with ThreadPoolExecutor(max_workers=20) as pool:
@@ -209,7 +311,9 @@ def test_unknown_conversation_and_webhook(api: Api, family: Family) -> None:
     conversation = new_conversation(family)
     base = f"{family.root}/Conversations/{conversation}/Webhooks"
     assert_twilio_error(api.get(f"{base}/WH{'0' * 32}"), 404, 50360)
-    assert_twilio_error(api.post(f"{base}/WH{'0' * 32}", {"Configuration.Url": "https://x.io"}), 404, 50360)
+    assert_twilio_error(
+        api.post(f"{base}/WH{'0' * 32}", {"Configuration.Url": "https://x.io"}), 404, 50360
+    )
     assert_twilio_error(api.delete(f"{base}/WH{'0' * 32}"), 404, 50360)
     assert_twilio_error(api.get(f"{base}/not-a-sid"), 404, 50363)
 

@@ -11,6 +11,7 @@ from chinwag.domain.services import default_service, find_service
 from chinwag.store.accounts import Account
 from chinwag.store.database import Database
 from chinwag.store.services import Service
+from chinwag.twilio.errors import InvalidParameter
 from chinwag.twilio.forms import Form
 
 DATABASE = web.AppKey("database", Database)
@@ -69,7 +70,12 @@ def scope(request: web.Request) -> RequestScope:
 
 
 async def read_form(request: web.Request) -> Form:
-    body = await request.post()
+    try:
+        body = await request.post()
+    except (UnicodeDecodeError, ValueError):
+        raise InvalidParameter(
+            "The request body is not UTF-8 form data (application/x-www-form-urlencoded)."
+        ) from None
     return Form([(name, value) for name, value in body.items() if isinstance(value, str)])
 
 

@@ -1,0 +1,171 @@
+"""Wire fidelity: CORS, unknown paths, malformed values, form encoding, dates, never a 500."""
+
+import re
+
+import pytest
+import requests
+
+from chinwag.testing import LiveServer
+from tests.conftest import Api, assert_twilio_error
+
+CORS = {
+    "Access-Control-Allow-Origin",
+    "Access-Control-Allow-Methods",
+    "Access-Control-Allow-Headers",
+    "Access-Control-Allow-Credentials",
+    "Access-Control-Expose-Headers",
+}
+
+
+def test_every_response_carries_cors_headers(api: Api) -> None:
+    created = api.post("/v1/Conversations", {})
+    responses = [
+        created,
+        api.get("/v1/Conversations"),
+        api.get("/v1/Conversations/CH" + "0" * 32),
+        api.post("/v1/Conversations", {"State": "bad"}),
+        api.delete(f"/v1/Conversations/{created.json()['sid']}"),
+        requests.get(f"{api.base}/v1/Services", timeout=5),
+    ]
+    for response in responses:
+        assert CORS <= set(response.headers), (response.status_code, response.headers)
+
+
+def test_preflight_needs_no_credentials(chinwag_server: LiveServer) -> None:
+    response = requests.options(
+        f"{chinwag_server.url}/v1/Conversations/CH{'0' * 32}/Webhooks",
+        headers={"Origin": "http://localhost:3000", "Access-Control-Request-Method": "POST"},
+        timeout=5,
+    )
+    assert response.status_code == 204
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert "POST" in response.headers["Access-Control-Allow-Methods"]
+    assert "Authorization" in response.headers["Access-Control-Allow-Headers"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/Nothing",
+        "/v2/Conversations",
+        "/v1/Conversations/CH00/Unknown",
+        "/",
+        "/v1/Services/IS/x/y",
+    ],
+)
+def test_unknown_paths_are_20404(api: Api, path: str) -> None:
+    body = assert_twilio_error(api.get(path), 404, 20404)
+    assert "was not found" in body["message"]
+
+
+def test_unsupported_method_is_a_twilio_error(api: Api) -> None:
+    response = api.request("PUT", "/v1/Conversations")
+    assert_twilio_error(response, 405, 20004)
+
+
+@pytest.mark.parametrize(
+    ("params", "code", "named"),
+    [
+        ({"PageSize": "ten"}, 20001, "PageSize"),
+        ({"PageSize": "0"}, 20001, "PageSize"),
+        ({"Page": "-1"}, 20001, "Page"),
+        ({"PageToken": "garbage"}, 21481, "PageToken"),
+    ],
+)
+def test_malformed_paging_values_are_400_naming_the_parameter(
+    api: Api, params: dict[str, str], code: int, named: str
+) -> None:
+    body = assert_twilio_error(api.get("/v1/Conversations", params=params), 400, code)
+    assert named in body["message"]
+
+
+def test_dates_and_sids_have_twilios_exact_format(api: Api) -> None:
+    body = api.post("/v1/Conversations", {"DateCreated": "2021-08-10T18:00:58.111Z"}).json()
+    assert body["date_created"] == "2021-08-10T18:00:58Z"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", body["date_updated"])
+    assert re.fullmatch(r"CH[0-9a-f]{32}", body["sid"])
+    assert re.fullmatch(r"AC[0-9a-f]{32}", body["account_sid"])
+    assert re.fullmatch(r"IS[0-9a-f]{32}", body["chat_service_sid"])
+
+
+def test_public_url_is_used_in_links(tmp_path: object) -> None:
+    from pathlib import Path
+
+    server = LiveServer(Path(str(tmp_path)) / "public.db")
+    server.extra_args = ["--public-url", "https://chat.example.test/"]
+    server.start()
+    try:
+        api = Api(server)
+        body = api.post("/v1/Conversations", {}).json()
+        assert body["url"] == f"https://chat.example.test/v1/Conversations/{body['sid']}"
+        meta = api.get("/v1/Conversations").json()["meta"]
+        assert meta["url"].startswith("https://chat.example.test/v1/Conversations?")
+    finally:
+        server.stop()
+
+
+GARBAGE = ["", "%", "\x00", "💬" * 300, "' OR 1=1 --", "9" * 40, "-1", "[]", "{}", "a" * 5000]
+
+
+@pytest.mark.parametrize("value", GARBAGE, ids=range(len(GARBAGE)))
+def test_garbage_never_causes_a_500(api: Api, value: str) -> None:
+    conversation = api.post("/v1/Conversations", {}).json()["sid"]
+    webhooks = f"/v1/Conversations/{conversation}/Webhooks"
+    attempts = [
+        api.post(
+            "/v1/Conversations",
+            {name: value for name in ("FriendlyName", "UniqueName", "Attributes")},
+        ),
+        api.post("/v1/Conversations", {"Timers.Inactive": value, "State": value}),
+        api.post(
+            f"/v1/Conversations/{conversation}",
+            {"DateUpdated": value, "MessagingServiceSid": value},
+        ),
+        api.post(webhooks, {"Target": value, "Configuration.Url": value}),
+        api.post(
+            webhooks,
+            {
+                "Target": "webhook",
+                "Configuration.Url": "https://x.io",
+                "Configuration.Filters": value,
+            },
+        ),
+        api.post(
+            webhooks,
+            {
+                "Target": "trigger",
+                "Configuration.Url": "https://x.io",
+                "Configuration.Triggers": value,
+            },
+        ),
+        api.post(
+            webhooks,
+            {
+                "Target": "studio",
+                "Configuration.FlowSid": value,
+                "Configuration.ReplayAfter": value,
+            },
+        ),
+        api.get(
+            "/v1/Conversations", params={"PageSize": value, "PageToken": value, "StartDate": value}
+        ),
+        api.get(f"/v1/Conversations/{requests.utils.quote(value, safe='')}/Webhooks"),
+        api.post("/v1/Services", {"FriendlyName": value}),
+    ]
+    for response in attempts:
+        assert response.status_code < 500, response.text
+        if response.status_code >= 400:
+            assert_twilio_error(response, response.status_code, response.json()["code"])
+
+
+def test_non_form_bodies_are_handled(api: Api) -> None:
+    conversation = api.post("/v1/Conversations", {}).json()["sid"]
+    path = f"/v1/Conversations/{conversation}/Webhooks"
+    as_json = api.post(
+        path, data='{"Target": "studio"}', headers={"Content-Type": "application/json"}
+    )
+    assert_twilio_error(as_json, 400, 50368)
+    broken = api.post(
+        path, data=b"\xff\xfe=\xff", headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert broken.status_code == 400
