@@ -76,7 +76,6 @@ def serve(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     db = _open(settings.database_url)
     _bootstrap_account(db)
-    console.print(f"chinwag listening on http://{settings.host}:{settings.port}")
     # run_app handles SIGINT and SIGTERM: stop accepting, finish in-flight requests, clean up.
     web.run_app(
         build_app(settings, db), host=settings.host, port=settings.port, print=None, access_log=None

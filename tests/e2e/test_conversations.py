@@ -7,7 +7,7 @@ import pytest
 from twilio.base.exceptions import TwilioRestException
 
 from tests.conftest import Api, assert_twilio_error
-from tests.e2e.families import Family, family  # noqa: F401 - fixture
+from tests.e2e.families import Family
 
 SID = re.compile(r"^CH[0-9a-f]{32}$")
 

@@ -88,7 +88,7 @@ def test_first_start_without_credentials_creates_and_prints_an_account(tmp_path:
         assert response.status_code == 200
     finally:
         process.send_signal(signal.SIGTERM)
-        out, _ = process.communicate(timeout=15)
+        process.communicate(timeout=15)
     # A second start finds the account and prints no new credentials.
     again = subprocess.Popen(
         command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True

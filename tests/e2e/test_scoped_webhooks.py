@@ -9,7 +9,7 @@ import requests
 from twilio.base.exceptions import TwilioRestException
 
 from tests.conftest import Api, assert_twilio_error
-from tests.e2e.families import Family, family  # noqa: F401 - fixture
+from tests.e2e.families import Family
 
 SEED_BODY = (
     "Target=webhook&Configuration.Url=https%3A%2F%2Fexample.com&Configuration.Method=get"
