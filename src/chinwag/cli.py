@@ -34,6 +34,12 @@ DatabaseOption = Annotated[
 ]
 
 
+def say(message: str) -> None:
+    """Print for the person (or supervisor) watching, flushed at once even into a pipe."""
+    console.print(message)
+    console.file.flush()
+
+
 def _open(database_url: str) -> Database:
     """Migrate to the latest schema, then open; exits with a message on a bad URL."""
     try:
@@ -56,9 +62,11 @@ def _bootstrap_account(database: Database) -> None:
         return
     if database.read(account_store.count_accounts) == 0:
         account = database.write(accounts.create_account, "chinwag account")
-        console.print("Created the first account. Its auth token is shown only this once:")
-        console.print(f"  TWILIO_ACCOUNT_SID={account.sid}")
-        console.print(f"  TWILIO_AUTH_TOKEN={account.auth_token}")
+        say(
+            "Created the first account. Its auth token is shown only this once:\n"
+            f"  TWILIO_ACCOUNT_SID={account.sid}\n"
+            f"  TWILIO_AUTH_TOKEN={account.auth_token}"
+        )
 
 
 @app.command()
@@ -78,7 +86,12 @@ def serve(
     _bootstrap_account(db)
     # run_app handles SIGINT and SIGTERM: stop accepting, finish in-flight requests, clean up.
     web.run_app(
-        build_app(settings, db), host=settings.host, port=settings.port, print=None, access_log=None
+        build_app(settings, db),
+        host=settings.host,
+        port=settings.port,
+        # run_app calls `print` once the socket is bound, so "listening" is true when shown.
+        print=lambda _: say(f"chinwag listening on http://{settings.host}:{settings.port}"),
+        access_log=None,
     )
 
 
