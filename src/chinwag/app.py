@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from chinwag.config import Settings
-from chinwag.domain.accounts import authenticate
+from chinwag.domain.accounts import Authenticator
 from chinwag.resources.common import DATABASE, PUBLIC_URL, json_response
 from chinwag.resources.routes import Handler, add_routes
 from chinwag.store.database import Database
@@ -24,6 +24,7 @@ logger = logging.getLogger("chinwag.app")
 
 PUBLIC_PATHS = frozenset({"/chinwag/health"})
 MAX_REQUEST_LINE = 64 * 1024
+AUTHENTICATOR = web.AppKey("authenticator", Authenticator)
 
 
 @web.middleware
@@ -69,7 +70,7 @@ async def require_account(request: web.Request, handler: Handler) -> web.StreamR
     credentials = parse_basic(request.headers.get("Authorization"))
     if credentials is None:
         raise Unauthenticated()
-    account = request.app[DATABASE].read(authenticate, credentials)
+    account = request.app[AUTHENTICATOR].authenticate(request.app[DATABASE], credentials)
     if account is None:
         raise Unauthenticated("Authentication Error - invalid username or password")
     request["account"] = account
@@ -91,6 +92,7 @@ def build_app(settings: Settings, database: Database) -> web.Application:
         handler_args={"max_line_size": MAX_REQUEST_LINE, "max_field_size": MAX_REQUEST_LINE},
     )
     app[DATABASE] = database
+    app[AUTHENTICATOR] = Authenticator()
     app[PUBLIC_URL] = (settings.public_url or "").rstrip("/")
     add_routes(app)
     app.router.add_get("/chinwag/health", health)

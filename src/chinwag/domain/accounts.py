@@ -1,6 +1,8 @@
 """Accounts, API keys, authentication, and each account's default Conversation Service."""
 
 import secrets
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Connection
@@ -8,6 +10,7 @@ from sqlalchemy import Connection
 from chinwag.domain.services import create_service
 from chinwag.store import accounts as store
 from chinwag.store.accounts import Account, ApiKey
+from chinwag.store.database import Database
 from chinwag.twilio import sids
 from chinwag.twilio.auth import Credentials, hash_secret, secrets_match
 from chinwag.twilio.dates import utc_now
@@ -73,12 +76,55 @@ def create_api_key(conn: Connection, account_sid: str, friendly_name: str) -> Ne
 
 def authenticate(conn: Connection, credentials: Credentials) -> Account | None:
     """The account these Basic credentials prove, or None. Secrets compare in constant time."""
-    if credentials.username.startswith(sids.API_KEY):
-        key = store.get_api_key(conn, credentials.username)
-        if key is None or not secrets_match(hash_secret(credentials.password), key.secret_sha256):
-            return None
-        return store.get_account(conn, key.account_sid)
-    account = store.get_account(conn, credentials.username)
-    if account is None or not secrets_match(credentials.password, account.auth_token):
+    found = _lookup(conn, credentials.username)
+    return _verify(found, credentials)
+
+
+@dataclass(frozen=True)
+class _Principal:
+    """Who a username is: the account, and the secret (or its hash) that proves it."""
+
+    account: Account
+    secret: str
+    hashed: bool
+
+
+def _lookup(conn: Connection, username: str) -> _Principal | None:
+    if username.startswith(sids.API_KEY):
+        key = store.get_api_key(conn, username)
+        account = store.get_account(conn, key.account_sid) if key else None
+        return _Principal(account, key.secret_sha256, True) if key and account else None
+    account = store.get_account(conn, username)
+    return _Principal(account, account.auth_token, False) if account else None
+
+
+def _verify(principal: _Principal | None, credentials: Credentials) -> Account | None:
+    if principal is None:
         return None
-    return account
+    given = hash_secret(credentials.password) if principal.hashed else credentials.password
+    return principal.account if secrets_match(given, principal.secret) else None
+
+
+class Authenticator:
+    """`authenticate` with known usernames remembered for `ttl` seconds.
+
+    Every request still proves its secret (in constant time); only the database
+    lookup is saved. A token changed by another process is seen within `ttl`.
+    """
+
+    def __init__(self, ttl: float = 5.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self._ttl = ttl
+        self._clock = clock
+        self._known: dict[str, tuple[float, _Principal]] = {}
+
+    def authenticate(self, database: Database, credentials: Credentials) -> Account | None:
+        now = self._clock()
+        cached = self._known.get(credentials.username)
+        if cached is not None and cached[0] > now:
+            return _verify(cached[1], credentials)
+        principal = database.read(_lookup, credentials.username)
+        if principal is None:
+            self._known.pop(credentials.username, None)
+            return None
+        self._known[credentials.username] = (now + self._ttl, principal)
+        return _verify(principal, credentials)

@@ -74,8 +74,8 @@ def create_conversation(
         raise ClosedAtCreation("A conversation cannot be created in the closed state.")
     now = utc_now()
     unique_name = fields.unique_name or None
-    if unique_name is not None and store.unique_name_taken(conn, service_sid, unique_name, None):
-        raise _unique_name_taken(unique_name)
+    if unique_name is not None:
+        _claim_unique_name(conn, service_sid, unique_name, None)
     created = fields.date_created or now
     state = fields.state or State.ACTIVE
     conversation = Conversation(
@@ -112,10 +112,8 @@ def update_conversation(
     changed = conversation
     if fields.unique_name is not None:
         unique_name = fields.unique_name or None  # an empty value clears it
-        if unique_name is not None and store.unique_name_taken(
-            conn, conversation.service_sid, unique_name, conversation.sid
-        ):
-            raise _unique_name_taken(unique_name)
+        if unique_name is not None:
+            _claim_unique_name(conn, conversation.service_sid, unique_name, conversation.sid)
         changed = replace(changed, unique_name=unique_name)
     changed = replace(
         changed,
@@ -165,10 +163,15 @@ def _given(value: T | None, current: T) -> T:
     return current if value is None else value
 
 
-def _unique_name_taken(unique_name: str) -> ConversationUniqueNameTaken:
-    return ConversationUniqueNameTaken(
-        f"A conversation with UniqueName '{unique_name}' already exists."
-    )
+def _claim_unique_name(
+    conn: Connection, service_sid: str, unique_name: str, sid: str | None
+) -> None:
+    """Unique per service; checked inside the write transaction, backed by a unique index."""
+    holder = store.unique_name_holder(conn, service_sid, unique_name)
+    if holder is not None and holder != sid:
+        raise ConversationUniqueNameTaken(
+            f"A conversation with UniqueName '{unique_name}' already exists."
+        )
 
 
 def _check(fields: ConversationFields) -> None:

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from chinwag.store.tables import accounts, api_keys
 
@@ -25,21 +25,22 @@ class ApiKey:
     date_created: datetime
 
 
+_ACCOUNT_COLUMNS = (
+    accounts.c.sid,
+    accounts.c.auth_token,
+    accounts.c.friendly_name,
+    accounts.c.date_created,
+)
+_GET_ACCOUNT = select(*_ACCOUNT_COLUMNS).where(accounts.c.sid == bindparam("sid"))
+
+
 def get_account(conn: Connection, sid: str) -> Account | None:
-    row = conn.execute(
-        select(
-            accounts.c.sid, accounts.c.auth_token, accounts.c.friendly_name, accounts.c.date_created
-        ).where(accounts.c.sid == sid)
-    ).first()
+    row = conn.execute(_GET_ACCOUNT, {"sid": sid}).first()
     return Account(*row) if row else None
 
 
 def list_accounts(conn: Connection) -> list[Account]:
-    rows = conn.execute(
-        select(
-            accounts.c.sid, accounts.c.auth_token, accounts.c.friendly_name, accounts.c.date_created
-        ).order_by(accounts.c.id)
-    )
+    rows = conn.execute(select(*_ACCOUNT_COLUMNS).order_by(accounts.c.id))
     return [Account(*row) for row in rows]
 
 

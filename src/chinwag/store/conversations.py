@@ -1,10 +1,10 @@
 """Conversations."""
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, insert, select, update
 
 from chinwag.store.paging import fetch_page
 from chinwag.store.tables import conversations
@@ -42,6 +42,24 @@ class ConversationFilter:
 
 _FIELDS = tuple(Conversation.__dataclass_fields__)
 _COLUMNS = (conversations.c.id, *(conversations.c[name] for name in _FIELDS))
+_FIXED = {"sid", "account_sid", "service_sid", "date_created"}
+
+# Statements are built once: building a SQLAlchemy statement per call costs more
+# than running it (docs/benchmarks.md).
+_INSERT = insert(conversations)
+_SAVE = update(conversations).where(conversations.c.sid == bindparam("match_sid"))
+_BY_SID = select(*_COLUMNS).where(
+    conversations.c.service_sid == bindparam("service_sid"), conversations.c.sid == bindparam("key")
+)
+_BY_UNIQUE_NAME = select(*_COLUMNS).where(
+    conversations.c.service_sid == bindparam("service_sid"),
+    conversations.c.unique_name == bindparam("key"),
+)
+_NAME_HOLDER = select(conversations.c.sid).where(
+    conversations.c.service_sid == bindparam("service_sid"),
+    conversations.c.unique_name == bindparam("unique_name"),
+)
+_DELETE = delete(conversations).where(conversations.c.sid == bindparam("sid"))
 
 
 def _record(row: Row[Any]) -> Conversation:
@@ -49,50 +67,35 @@ def _record(row: Row[Any]) -> Conversation:
     return Conversation(**{name: m[name] for name in _FIELDS})
 
 
+def _values(conversation: Conversation) -> dict[str, Any]:
+    return {name: getattr(conversation, name) for name in _FIELDS}
+
+
 def insert_conversation(conn: Connection, conversation: Conversation) -> None:
-    conn.execute(insert(conversations).values(**asdict(conversation)))
+    conn.execute(_INSERT, _values(conversation))
 
 
 def save_conversation(conn: Connection, conversation: Conversation) -> None:
-    values = asdict(conversation)
-    del values["sid"], values["account_sid"], values["service_sid"], values["date_created"]
-    conn.execute(
-        update(conversations).where(conversations.c.sid == conversation.sid).values(**values)
-    )
+    values = {k: v for k, v in _values(conversation).items() if k not in _FIXED}
+    conn.execute(_SAVE, {**values, "match_sid": conversation.sid})
 
 
 def find_conversation(
     conn: Connection, service_sid: str, sid_or_unique_name: str
 ) -> Conversation | None:
     """Twilio accepts a conversation's UniqueName wherever its SID goes in a path."""
-    column = (
-        conversations.c.sid if sid_or_unique_name.startswith("CH") else conversations.c.unique_name
-    )
-    row = conn.execute(
-        select(*_COLUMNS).where(
-            conversations.c.service_sid == service_sid, column == sid_or_unique_name
-        )
-    ).first()
-    if row is None and column is conversations.c.sid:
-        # A unique name may itself start with "CH".
-        row = conn.execute(
-            select(*_COLUMNS).where(
-                conversations.c.service_sid == service_sid,
-                conversations.c.unique_name == sid_or_unique_name,
-            )
-        ).first()
+    params = {"service_sid": service_sid, "key": sid_or_unique_name}
+    row = conn.execute(_BY_SID, params).first() if sid_or_unique_name.startswith("CH") else None
+    if row is None:  # a unique name may itself start with "CH"
+        row = conn.execute(_BY_UNIQUE_NAME, params).first()
     return _record(row) if row else None
 
 
-def unique_name_taken(
-    conn: Connection, service_sid: str, unique_name: str, except_sid: str | None
-) -> bool:
-    query = select(conversations.c.sid).where(
-        conversations.c.service_sid == service_sid, conversations.c.unique_name == unique_name
-    )
-    if except_sid is not None:
-        query = query.where(conversations.c.sid != except_sid)
-    return conn.execute(query.limit(1)).first() is not None
+def unique_name_holder(conn: Connection, service_sid: str, unique_name: str) -> str | None:
+    """The SID of the conversation in this service that has `unique_name`, if any."""
+    params = {"service_sid": service_sid, "unique_name": unique_name}
+    found: str | None = conn.execute(_NAME_HOLDER, params).scalar()
+    return found
 
 
 def list_conversations(
@@ -112,4 +115,4 @@ def list_conversations(
 
 
 def delete_conversation(conn: Connection, sid: str) -> None:
-    conn.execute(delete(conversations).where(conversations.c.sid == sid))
+    conn.execute(_DELETE, {"sid": sid})

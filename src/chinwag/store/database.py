@@ -56,32 +56,55 @@ def create_sqlite_engine(url: str) -> Engine:
 
 
 class Database:
+    """One writer and one reader connection, held for the life of the process.
+
+    Used from one thread (the event loop, or a CLI command). Holding the
+    connections saves a pool checkout per unit of work; SQLite in WAL mode lets
+    the reader see every committed write while the writer works.
+    """
+
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = create_sqlite_engine(url)
+        self._writer: Connection | None = None
+        self._reader: Connection | None = None
+
+    def _writer_connection(self) -> Connection:
+        if self._writer is None:
+            self._writer = self.engine.connect().execution_options(write=True)
+        return self._writer
+
+    def _reader_connection(self) -> Connection:
+        if self._reader is None:
+            self._reader = self.engine.connect()
+        return self._reader
 
     def write(
         self, work: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
     ) -> T:
         """Run `work` in one write transaction: committed whole, or rolled back whole."""
-        with self.engine.connect() as conn:
-            conn = conn.execution_options(write=True)
-            with conn.begin():
-                return work(conn, *args, **kwargs)
+        conn = self._writer_connection()
+        with conn.begin():
+            return work(conn, *args, **kwargs)
 
     def read(
         self, work: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
     ) -> T:
-        with self.engine.connect() as conn, conn.begin():
+        """Run `work` in one read transaction: a consistent snapshot."""
+        conn = self._reader_connection()
+        with conn.begin():
             return work(conn, *args, **kwargs)
 
     def ping(self) -> bool:
         try:
-            with self.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
+            self.read(lambda conn: conn.execute(text("SELECT 1")))
         except Exception:  # any driver error means "not reachable"
             return False
         return True
 
     def close(self) -> None:
+        for conn in (self._writer, self._reader):
+            if conn is not None:
+                conn.close()
+        self._writer = self._reader = None
         self.engine.dispose()

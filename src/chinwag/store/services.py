@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, insert, select
+from sqlalchemy import Connection, Row, bindparam, delete, insert, select
 
 from chinwag.store.paging import fetch_page
 from chinwag.store.tables import services
@@ -57,17 +57,21 @@ def insert_service(conn: Connection, service: Service) -> None:
     )
 
 
+_GET = select(*_COLUMNS).where(
+    services.c.sid == bindparam("sid"), services.c.account_sid == bindparam("account_sid")
+)
+_DEFAULT = select(*_COLUMNS).where(
+    services.c.account_sid == bindparam("account_sid"), services.c.is_default == 1
+)
+
+
 def get_service(conn: Connection, account_sid: str, sid: str) -> Service | None:
-    row = conn.execute(
-        select(*_COLUMNS).where(services.c.sid == sid, services.c.account_sid == account_sid)
-    ).first()
+    row = conn.execute(_GET, {"sid": sid, "account_sid": account_sid}).first()
     return _record(row) if row else None
 
 
 def get_default_service(conn: Connection, account_sid: str) -> Service | None:
-    row = conn.execute(
-        select(*_COLUMNS).where(services.c.account_sid == account_sid, services.c.is_default == 1)
-    ).first()
+    row = conn.execute(_DEFAULT, {"account_sid": account_sid}).first()
     return _record(row) if row else None
 
 

@@ -1,10 +1,10 @@
 """Conversation-scoped webhooks."""
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, func, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, func, insert, select, update
 
 from chinwag.store.paging import fetch_page
 from chinwag.store.tables import scoped_webhooks
@@ -30,6 +30,25 @@ class ScopedWebhook:
 
 _FIELDS = tuple(ScopedWebhook.__dataclass_fields__)
 _COLUMNS = (scoped_webhooks.c.id, *(scoped_webhooks.c[name] for name in _FIELDS))
+_FIXED = {"sid", "account_sid", "service_sid", "conversation_sid", "target", "date_created"}
+
+# Statements are built once: building a SQLAlchemy statement per call costs more
+# than running it (docs/benchmarks.md).
+_INSERT = insert(scoped_webhooks)
+_SAVE = update(scoped_webhooks).where(scoped_webhooks.c.sid == bindparam("match_sid"))
+_GET = select(*_COLUMNS).where(
+    scoped_webhooks.c.conversation_sid == bindparam("conversation_sid"),
+    scoped_webhooks.c.sid == bindparam("sid"),
+)
+_COUNT = (
+    select(func.count())
+    .select_from(scoped_webhooks)
+    .where(scoped_webhooks.c.conversation_sid == bindparam("conversation_sid"))
+)
+_DELETE = delete(scoped_webhooks).where(scoped_webhooks.c.sid == bindparam("sid"))
+_DELETE_FOR_CONVERSATION = delete(scoped_webhooks).where(
+    scoped_webhooks.c.conversation_sid == bindparam("conversation_sid")
+)
 
 
 def _record(row: Row[Any]) -> ScopedWebhook:
@@ -37,41 +56,27 @@ def _record(row: Row[Any]) -> ScopedWebhook:
     return ScopedWebhook(**{name: m[name] for name in _FIELDS})
 
 
+def _values(webhook: ScopedWebhook) -> dict[str, Any]:
+    return {name: getattr(webhook, name) for name in _FIELDS}
+
+
 def insert_webhook(conn: Connection, webhook: ScopedWebhook) -> None:
-    conn.execute(insert(scoped_webhooks).values(**asdict(webhook)))
+    conn.execute(_INSERT, _values(webhook))
 
 
 def save_webhook(conn: Connection, webhook: ScopedWebhook) -> None:
-    values = asdict(webhook)
-    for fixed in (
-        "sid",
-        "account_sid",
-        "service_sid",
-        "conversation_sid",
-        "target",
-        "date_created",
-    ):
-        del values[fixed]
-    conn.execute(
-        update(scoped_webhooks).where(scoped_webhooks.c.sid == webhook.sid).values(**values)
-    )
+    values = {k: v for k, v in _values(webhook).items() if k not in _FIXED}
+    conn.execute(_SAVE, {**values, "match_sid": webhook.sid})
 
 
 def get_webhook(conn: Connection, conversation_sid: str, sid: str) -> ScopedWebhook | None:
-    row = conn.execute(
-        select(*_COLUMNS).where(
-            scoped_webhooks.c.conversation_sid == conversation_sid, scoped_webhooks.c.sid == sid
-        )
-    ).first()
+    row = conn.execute(_GET, {"conversation_sid": conversation_sid, "sid": sid}).first()
     return _record(row) if row else None
 
 
 def count_webhooks(conn: Connection, conversation_sid: str) -> int:
-    return conn.execute(
-        select(func.count())
-        .select_from(scoped_webhooks)
-        .where(scoped_webhooks.c.conversation_sid == conversation_sid)
-    ).scalar_one()
+    count: int = conn.execute(_COUNT, {"conversation_sid": conversation_sid}).scalar_one()
+    return count
 
 
 def list_webhooks(conn: Connection, conversation_sid: str, request: PageRequest) -> Page:
