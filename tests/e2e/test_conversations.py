@@ -172,3 +172,12 @@ def test_twilio_python_list_with_a_large_limit_is_capped_not_refused(family: Fam
     for _ in range(3):
         family.scope.conversations.create()
     assert len(family.scope.conversations.list(limit=500)) >= 3
+
+
+def test_an_empty_unique_name_on_update_clears_it(api: Api, family: Family) -> None:
+    created = family.scope.conversations.create(unique_name=f"clear-me-{family.name}")
+    cleared = api.post(f"{family.root}/Conversations/{created.sid}", {"UniqueName": ""}).json()
+    assert cleared["unique_name"] is None
+    assert (
+        family.scope.conversations.create(unique_name=f"clear-me-{family.name}").sid != created.sid
+    )

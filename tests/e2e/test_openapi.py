@@ -25,7 +25,9 @@ FLOW_SID = "FW" + "a" * 32
 
 @pytest.fixture(scope="module")
 def spec() -> OpenAPI:
-    document = json.loads(files("chinwag").joinpath("spec/twilio_conversations_v1.json").read_text())
+    document = json.loads(
+        files("chinwag").joinpath("spec/twilio_conversations_v1.json").read_text()
+    )
     return OpenAPI.from_dict(document)
 
 
@@ -46,16 +48,22 @@ class Walk:
         """Validate as if the exchange had been with Twilio: same path, Twilio's host."""
         original = response.request
         as_twilio = requests.Request(
-            original.method, TWILIO + original.path_url, headers={"Content-Type": "application/x-www-form-urlencoded"}
+            original.method,
+            TWILIO + original.path_url,
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
         ).prepare()
         as_twilio.body = original.body
-        self.spec.validate_response(RequestsOpenAPIRequest(as_twilio), RequestsOpenAPIResponse(response))
+        self.spec.validate_response(
+            RequestsOpenAPIRequest(as_twilio), RequestsOpenAPIResponse(response)
+        )
 
 
 def walk_family(walk: Walk, root: str, template_root: str) -> None:
     conversations = f"{root}/Conversations"
     t = template_root + "/Conversations"
-    conversation = walk.call("POST", t, conversations, data={"FriendlyName": "walk", "Timers.Closed": "PT1H"})
+    conversation = walk.call(
+        "POST", t, conversations, data={"FriendlyName": "walk", "Timers.Closed": "PT1H"}
+    )
     walk.call("GET", t, conversations, params={"PageSize": 1})
     sid = conversation["sid"]
     walk.call("GET", t + "/{Sid}", f"{conversations}/{sid}")
@@ -71,15 +79,31 @@ def walk_family(walk: Walk, root: str, template_root: str) -> None:
     }
     webhook = walk.call("POST", wt, webhooks, data=seed)
     walk.call("POST", wt, webhooks, data={"Target": "studio", "Configuration.FlowSid": FLOW_SID})
-    walk.call("POST", wt, webhooks, data={"Target": "trigger", "Configuration.Url": "https://x.io", "Configuration.Triggers": "help"})
+    walk.call(
+        "POST",
+        wt,
+        webhooks,
+        data={
+            "Target": "trigger",
+            "Configuration.Url": "https://x.io",
+            "Configuration.Triggers": "help",
+        },
+    )
     walk.call("GET", wt, webhooks, params={"PageSize": 2})
     walk.call("GET", wt + "/{Sid}", f"{webhooks}/{webhook['sid']}")
-    walk.call("POST", wt + "/{Sid}", f"{webhooks}/{webhook['sid']}", data={"Configuration.Filters": "onMessageAdded"})
+    walk.call(
+        "POST",
+        wt + "/{Sid}",
+        f"{webhooks}/{webhook['sid']}",
+        data={"Configuration.Filters": "onMessageAdded"},
+    )
     walk.call("DELETE", wt + "/{Sid}", f"{webhooks}/{webhook['sid']}")
     walk.call("DELETE", t + "/{Sid}", f"{conversations}/{sid}")
 
 
-def test_every_operation_validates_against_the_spec(chinwag_server: LiveServer, spec: OpenAPI) -> None:
+def test_every_operation_validates_against_the_spec(
+    chinwag_server: LiveServer, spec: OpenAPI
+) -> None:
     walk = Walk(Api(chinwag_server), spec)
     service = walk.call("POST", "/v1/Services", "/v1/Services", data={"FriendlyName": "walk"})
     walk.call("GET", "/v1/Services", "/v1/Services", params={"PageSize": 1})
@@ -93,7 +117,9 @@ def test_every_operation_validates_against_the_spec(chinwag_server: LiveServer, 
 
 
 def test_every_implemented_route_is_in_the_spec(spec: OpenAPI) -> None:
-    document = json.loads(files("chinwag").joinpath("spec/twilio_conversations_v1.json").read_text())
+    document = json.loads(
+        files("chinwag").joinpath("spec/twilio_conversations_v1.json").read_text()
+    )
     for method, path, _ in twilio_routes():
         assert method.lower() in document["paths"][path], (method, path)
 

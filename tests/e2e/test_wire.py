@@ -1,6 +1,7 @@
 """Wire fidelity: CORS, unknown paths, malformed values, form encoding, dates, never a 500."""
 
 import re
+from urllib.parse import quote
 
 import pytest
 import requests
@@ -149,7 +150,7 @@ def test_garbage_never_causes_a_500(api: Api, value: str) -> None:
         api.get(
             "/v1/Conversations", params={"PageSize": value, "PageToken": value, "StartDate": value}
         ),
-        api.get(f"/v1/Conversations/{requests.utils.quote(value, safe='')}/Webhooks"),
+        api.get(f"/v1/Conversations/{quote(value, safe='')}/Webhooks"),
         api.post("/v1/Services", {"FriendlyName": value}),
     ]
     for response in attempts:

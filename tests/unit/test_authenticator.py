@@ -25,15 +25,25 @@ def test_cached_lookups_still_check_the_secret_and_expire(tmp_path: Path) -> Non
     clock = Clock()
     authenticator = Authenticator(ttl=5, clock=clock)
 
-    assert authenticator.authenticate(database, Credentials(account.sid, account.auth_token)) == account
+    assert (
+        authenticator.authenticate(database, Credentials(account.sid, account.auth_token))
+        == account
+    )
     assert authenticator.authenticate(database, Credentials(account.sid, "wrong")) is None
     assert authenticator.authenticate(database, Credentials(key.key.sid, key.secret)) == account
-    assert authenticator.authenticate(database, Credentials(key.key.sid, account.auth_token)) is None
+    assert (
+        authenticator.authenticate(database, Credentials(key.key.sid, account.auth_token)) is None
+    )
 
     database.write(lambda conn: conn.exec_driver_sql("UPDATE accounts SET auth_token = 'new'"))
     clock.now = 4.9  # still remembered
-    assert authenticator.authenticate(database, Credentials(account.sid, account.auth_token)) == account
+    assert (
+        authenticator.authenticate(database, Credentials(account.sid, account.auth_token))
+        == account
+    )
     clock.now = 5.1  # expired: the new token is read
-    assert authenticator.authenticate(database, Credentials(account.sid, account.auth_token)) is None
+    assert (
+        authenticator.authenticate(database, Credentials(account.sid, account.auth_token)) is None
+    )
     assert authenticator.authenticate(database, Credentials(account.sid, "new")) is not None
     database.close()

@@ -28,4 +28,6 @@ def test_import_direction() -> None:
     for layer, allowed in ALLOWED.items():
         for path in (PACKAGE / layer).rglob("*.py"):
             layer_imports = chinwag_imports(path) - {layer}
-            assert layer_imports <= allowed, f"{path.relative_to(PACKAGE)} imports {layer_imports - allowed}"
+            assert layer_imports <= allowed, (
+                f"{path.relative_to(PACKAGE)} imports {layer_imports - allowed}"
+            )

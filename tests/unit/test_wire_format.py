@@ -32,7 +32,9 @@ def test_json_dates_have_exactly_twilios_format() -> None:
 
 
 def test_form_keeps_repeated_and_dotted_keys_in_order() -> None:
-    form = Form([("Configuration.Filters", "a"), ("Target", "webhook"), ("Configuration.Filters", "b")])
+    form = Form(
+        [("Configuration.Filters", "a"), ("Target", "webhook"), ("Configuration.Filters", "b")]
+    )
     assert form.values("Configuration.Filters") == ["a", "b"]
     assert form.text("Target") == "webhook"
     assert form.values("Configuration.Triggers") is None
@@ -40,7 +42,7 @@ def test_form_keeps_repeated_and_dotted_keys_in_order() -> None:
 
 
 def test_form_integers_name_the_parameter() -> None:
-    with pytest.raises(InvalidParameter, match="Configuration.ReplayAfter 'x'"):
+    with pytest.raises(InvalidParameter, match=r"Configuration\.ReplayAfter 'x'"):
         Form([("Configuration.ReplayAfter", "x")]).integer("Configuration.ReplayAfter")
     with pytest.raises(InvalidParameter, match="PageSize must be at least 1"):
         Form([("PageSize", "0")]).integer("PageSize", minimum=1)
