@@ -4,7 +4,21 @@ Scoped webhooks support post-events only (twilio.com/docs/conversations/api/
 conversation-scoped-webhook-resource). Twilio's own example request still uses
 the Programmable Chat names `onMessageSent` and `onConversationDestroyed`; they
 are accepted, stored as given and mean the current event they were renamed to.
+
+Also: who a change came from (`Origin`) and `publish`, which turns a change into
+rows of the delivery outbox in the same transaction.
 """
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import Connection
+
+from chinwag.store import outbox
+from chinwag.store import webhooks as webhook_store
+from chinwag.store.conversations import Conversation
+from chinwag.store.webhooks import ScopedWebhook
+from chinwag.twilio.dates import utc_now
 
 POST_EVENTS = frozenset(
     {
@@ -32,3 +46,82 @@ def canonical_event(name: str) -> str | None:
     if name in POST_EVENTS:
         return name
     return LEGACY_ALIASES.get(name)
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Who made a change, which decides whether it fires webhooks.
+
+    Changes made through the REST API fire webhooks (service-level and
+    conversation-scoped) only when the request carries
+    `X-Twilio-Webhook-Enabled: true`; SDK-originated changes always do
+    (support.twilio.com 4403669397019). `Source` in the payload says which.
+    """
+
+    source: str = "API"
+    webhooks_enabled: bool = False
+    client_identity: str | None = None
+
+
+def publish(
+    conn: Connection,
+    conversation: Conversation,
+    event_type: str,
+    params: list[tuple[str, str]],
+    origin: Origin,
+    *,
+    message_body: str | None = None,
+) -> int:
+    """Queue post-event `event_type` for every webhook that wants it; returns how many.
+
+    Runs inside the caller's write transaction, so the change and its deliveries
+    commit together (the transactional outbox). `params` are the event's own
+    parameters; the ones every event carries are added here, and `RetryCount` by
+    the sender on each attempt. `message_body` lets trigger webhooks match keywords.
+    """
+    if not origin.webhooks_enabled:
+        return 0
+    payload = [
+        ("EventType", event_type),
+        ("AccountSid", conversation.account_sid),
+        ("ChatServiceSid", conversation.service_sid),
+        ("ConversationSid", conversation.sid),
+        *params,
+        ("Source", origin.source),
+    ]
+    if origin.client_identity is not None:
+        payload.append(("ClientIdentity", origin.client_identity))
+    now = utc_now()
+    queued = [
+        outbox.NewDelivery.for_scoped(webhook, event_type, payload, now)
+        for webhook in webhook_store.list_for_conversation(conn, conversation.sid)
+        if webhook_wants(webhook, event_type, message_body)
+    ]
+    outbox.insert_deliveries(conn, queued)
+    return len(queued)
+
+
+def webhook_wants(webhook: ScopedWebhook, event_type: str, message_body: str | None) -> bool:
+    """Whether a conversation-scoped webhook fires for this event."""
+    if webhook.target == "trigger":
+        return event_type == "onMessageAdded" and trigger_matches(webhook.triggers, message_body)
+    subscribed = {canonical_event(name) for name in webhook.filters}
+    if webhook.target == "studio" and not subscribed:
+        # Studio's "Incoming Conversation" trigger starts on new messages.
+        return event_type == "onMessageAdded"
+    return event_type in subscribed
+
+
+def trigger_matches(keywords: list[str], body: str | None) -> bool:
+    """Case-insensitive whole-word match of any keyword in the message body.
+
+    Twilio documents only that the keyword "is present in a message body"
+    (twilio_chat_v2.json); whole words keep "help" from firing on "helpful".
+    """
+    if not body:
+        return False
+    return any(
+        re.search(rf"(?<!\w){re.escape(keyword.strip())}(?!\w)", body, re.IGNORECASE)
+        for keyword in keywords
+        if keyword.strip()
+    )

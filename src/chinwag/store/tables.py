@@ -104,6 +104,8 @@ conversations = Table(
     Column("date_closed", UtcDateTime),
     Column("email_address", Text),
     Column("email_name", Text),
+    # The index the next message gets: a counter, so indexes are never reused.
+    Column("next_message_index", Integer, nullable=False, server_default="0"),
     Column("date_created", UtcDateTime, nullable=False),
     Column("date_updated", UtcDateTime, nullable=False),
     UniqueConstraint("service_sid", "unique_name"),
@@ -132,5 +134,100 @@ scoped_webhooks = Table(
     Column("replay_after", Integer),
     Column("date_created", UtcDateTime, nullable=False),
     Column("date_updated", UtcDateTime, nullable=False),
+    Index(None, "conversation_sid", "id"),
+)
+
+participants = Table(
+    "participants",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("sid", String(34), nullable=False, unique=True),
+    Column("account_sid", String(34), nullable=False),
+    Column("service_sid", String(34), nullable=False),
+    Column(
+        "conversation_sid",
+        String(34),
+        ForeignKey("conversations.sid", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("identity", Text),
+    Column("attributes", Text, nullable=False),
+    Column("role_sid", String(34)),
+    Column("messaging_address", Text),
+    Column("proxy_address", Text),
+    Column("projected_address", Text),
+    Column("last_read_message_index", Integer),
+    Column("last_read_timestamp", Text),
+    Column("date_created", UtcDateTime, nullable=False),
+    Column("date_updated", UtcDateTime, nullable=False),
+    UniqueConstraint("conversation_sid", "identity"),
+    UniqueConstraint("conversation_sid", "messaging_address"),
+    Index(None, "conversation_sid", "id"),
+)
+
+messages = Table(
+    "messages",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("sid", String(34), nullable=False, unique=True),
+    Column("account_sid", String(34), nullable=False),
+    Column("service_sid", String(34), nullable=False),
+    Column(
+        "conversation_sid",
+        String(34),
+        ForeignKey("conversations.sid", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("message_index", Integer, nullable=False),
+    Column("author", Text),
+    Column("body", Text),
+    Column("attributes", Text, nullable=False),
+    Column("participant_sid", String(34)),
+    Column("date_created", UtcDateTime, nullable=False),
+    Column("date_updated", UtcDateTime, nullable=False),
+    UniqueConstraint("conversation_sid", "message_index"),
+)
+
+service_webhooks = Table(
+    "service_webhooks",
+    metadata,
+    Column(
+        "service_sid",
+        String(34),
+        ForeignKey("services.sid", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("account_sid", String(34), nullable=False),
+    Column("pre_webhook_url", Text),
+    Column("post_webhook_url", Text),
+    Column("filters", JSON, nullable=False),
+    Column("method", String(8), nullable=False),
+    Column("target", String(16), nullable=False),
+)
+
+# The transactional outbox: one row per (event, webhook that wants it), written in
+# the same transaction as the change that caused the event.
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("token", String(36), nullable=False, unique=True),  # I-Twilio-Idempotency-Token
+    Column("account_sid", String(34), nullable=False),
+    Column("service_sid", String(34), nullable=False),
+    Column("conversation_sid", String(34)),
+    Column("webhook_sid", String(34)),  # None: the service-level post-event webhook
+    Column("target", String(16), nullable=False),
+    Column("event_type", String(64), nullable=False),
+    Column("url", Text),
+    Column("method", String(8), nullable=False),
+    Column("params", JSON, nullable=False),  # [[name, value], ...] in Twilio's order
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", UtcDateTime),
+    Column("response_status", Integer),
+    Column("error", Text),
+    Column("date_created", UtcDateTime, nullable=False),
+    Column("date_updated", UtcDateTime, nullable=False),
+    Index(None, "status", "next_attempt_at"),
     Index(None, "conversation_sid", "id"),
 )

@@ -74,6 +74,19 @@ def get_webhook(conn: Connection, conversation_sid: str, sid: str) -> ScopedWebh
     return _record(row) if row else None
 
 
+_FOR_CONVERSATION = (
+    select(*_COLUMNS)
+    .where(scoped_webhooks.c.conversation_sid == bindparam("conversation_sid"))
+    .order_by(scoped_webhooks.c.id)
+)
+
+
+def list_for_conversation(conn: Connection, conversation_sid: str) -> list[ScopedWebhook]:
+    """Every webhook of a conversation (at most five), for matching an event."""
+    rows = conn.execute(_FOR_CONVERSATION, {"conversation_sid": conversation_sid})
+    return [_record(row) for row in rows]
+
+
 def count_webhooks(conn: Connection, conversation_sid: str) -> int:
     count: int = conn.execute(_COUNT, {"conversation_sid": conversation_sid}).scalar_one()
     return count

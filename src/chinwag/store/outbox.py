@@ -1,0 +1,167 @@
+"""The delivery outbox: rows written with the change that caused them, claimed by the sender."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, insert, select, update
+
+from chinwag.store.tables import accounts, deliveries
+from chinwag.store.webhooks import ScopedWebhook
+
+PENDING = "pending"
+DELIVERED = "delivered"
+FAILED = "failed"
+UNDELIVERABLE = "undeliverable"  # no URL to send to (e.g. studio without --studio-url)
+
+
+@dataclass(frozen=True)
+class NewDelivery:
+    token: str
+    account_sid: str
+    service_sid: str
+    conversation_sid: str | None
+    webhook_sid: str | None
+    target: str
+    event_type: str
+    url: str | None
+    method: str
+    params: list[tuple[str, str]]
+    date_created: datetime
+
+    @classmethod
+    def for_scoped(
+        cls, webhook: ScopedWebhook, event_type: str, params: list[tuple[str, str]], now: datetime
+    ) -> "NewDelivery":
+        return cls(
+            token=str(uuid.uuid4()),
+            account_sid=webhook.account_sid,
+            service_sid=webhook.service_sid,
+            conversation_sid=webhook.conversation_sid,
+            webhook_sid=webhook.sid,
+            target=webhook.target,
+            event_type=event_type,
+            url=webhook.url,
+            method=(webhook.method or "post").upper(),
+            params=params,
+            date_created=now,
+        )
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A claimed outbox row, with what the sender needs to sign it."""
+
+    id: int
+    token: str
+    auth_token: str
+    target: str
+    event_type: str
+    flow_sid: str | None
+    url: str | None
+    method: str
+    params: list[tuple[str, str]]
+    attempts: int
+
+
+_INSERT = insert(deliveries)
+
+
+def insert_deliveries(conn: Connection, rows: list[NewDelivery]) -> None:
+    if not rows:
+        return
+    conn.execute(
+        _INSERT,
+        [
+            {
+                "token": row.token,
+                "account_sid": row.account_sid,
+                "service_sid": row.service_sid,
+                "conversation_sid": row.conversation_sid,
+                "webhook_sid": row.webhook_sid,
+                "target": row.target,
+                "event_type": row.event_type,
+                "url": row.url,
+                "method": row.method,
+                "params": [list(pair) for pair in row.params],
+                "status": PENDING,
+                "attempts": 0,
+                "next_attempt_at": row.date_created,
+                "date_created": row.date_created,
+                "date_updated": row.date_created,
+            }
+            for row in rows
+        ],
+    )
+
+
+_DUE = (
+    select(deliveries, accounts.c.auth_token)
+    .join(accounts, accounts.c.sid == deliveries.c.account_sid)
+    .where(deliveries.c.status == PENDING, deliveries.c.next_attempt_at <= bindparam("now"))
+    .order_by(deliveries.c.id)
+    .limit(bindparam("limit"))
+)
+
+
+def claim_due(conn: Connection, now: datetime, limit: int) -> list[Delivery]:
+    """Pending deliveries whose time has come, oldest first."""
+    rows = conn.execute(_DUE, {"now": now, "limit": limit})
+    return [_delivery(row._mapping) for row in rows]
+
+
+def _delivery(m: Any) -> Delivery:
+    return Delivery(
+        id=m["id"],
+        token=m["token"],
+        auth_token=m["auth_token"],
+        target=m["target"],
+        event_type=m["event_type"],
+        flow_sid=None,
+        url=m["url"],
+        method=m["method"],
+        params=[(name, value) for name, value in m["params"]],
+        attempts=m["attempts"],
+    )
+
+
+_RECORD = (
+    update(deliveries)
+    .where(deliveries.c.id == bindparam("match_id"))
+    .values(
+        status=bindparam("status"),
+        attempts=deliveries.c.attempts + 1,
+        response_status=bindparam("response_status"),
+        error=bindparam("error"),
+        next_attempt_at=None,
+        date_updated=bindparam("now"),
+    )
+)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    delivery_id: int
+    status: str
+    response_status: int | None
+    error: str | None
+
+
+def record_outcomes(conn: Connection, outcomes: list[Outcome], now: datetime) -> None:
+    """One batch update for many attempts (one round trip per row would cap throughput)."""
+    if not outcomes:
+        return
+    conn.execute(
+        _RECORD,
+        [
+            {
+                "match_id": o.delivery_id,
+                "status": o.status,
+                "response_status": o.response_status,
+                "error": o.error,
+                "now": now,
+            }
+            for o in outcomes
+        ],
+    )
