@@ -7,6 +7,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import Connection
 
+from chinwag.domain.events import Origin
 from chinwag.domain.services import default_service, find_service
 from chinwag.store.accounts import Account
 from chinwag.store.database import Database
@@ -67,6 +68,12 @@ def scope(request: web.Request) -> RequestScope:
         service_sid=request.match_info.get("ChatServiceSid"),
         path=request.path,
     )
+
+
+def origin(request: web.Request) -> Origin:
+    """REST changes fire webhooks only with `X-Twilio-Webhook-Enabled: true` (domain/events.py)."""
+    enabled = request.headers.get("X-Twilio-Webhook-Enabled", "").strip().lower() == "true"
+    return Origin(source="API", webhooks_enabled=enabled)
 
 
 async def read_form(request: web.Request) -> Form:

@@ -1,7 +1,7 @@
 """Dates as Twilio writes them.
 
 REST JSON uses exactly `YYYY-MM-DDTHH:MM:SSZ`: twilio-python parses nothing else
-and leaves any other format as a raw string.
+and leaves any other format as a raw string. Webhook payloads add milliseconds.
 """
 
 from datetime import UTC, datetime
@@ -15,6 +15,12 @@ def to_json(value: datetime | None) -> str | None:
     if value is None:
         return None
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def to_webhook(value: datetime) -> str:
+    """Webhook payloads carry milliseconds, unlike REST JSON: `2021-08-10T18:00:58.111Z`."""
+    utc = value.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 
 def parse_iso8601(value: str) -> datetime | None:
