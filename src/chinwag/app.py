@@ -1,11 +1,15 @@
 """Builds the aiohttp application: routes, middleware (CORS, errors, auth), lifespan."""
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 
+import aiohttp
 from aiohttp import web
 
 from chinwag.config import Settings
+from chinwag.delivery.sender import HttpSender
+from chinwag.delivery.worker import Worker
 from chinwag.domain.accounts import Authenticator
 from chinwag.resources.common import DATABASE, PUBLIC_URL, json_response
 from chinwag.resources.routes import Handler, add_routes
@@ -25,6 +29,8 @@ logger = logging.getLogger("chinwag.app")
 PUBLIC_PATHS = frozenset({"/chinwag/health"})
 MAX_REQUEST_LINE = 64 * 1024
 AUTHENTICATOR = web.AppKey("authenticator", Authenticator)
+WORKER = web.AppKey("worker", Worker)
+WRITE_METHODS = frozenset({"POST", "DELETE"})
 
 
 @web.middleware
@@ -74,7 +80,10 @@ async def require_account(request: web.Request, handler: Handler) -> web.StreamR
     if account is None:
         raise Unauthenticated("Authentication Error - invalid username or password")
     request["account"] = account
-    return await handler(request)
+    response = await handler(request)
+    if request.method in WRITE_METHODS and WORKER in request.app:
+        request.app[WORKER].wake()  # the change may have queued deliveries
+    return response
 
 
 async def health(request: web.Request) -> web.Response:
@@ -101,5 +110,15 @@ def build_app(settings: Settings, database: Database) -> web.Application:
         yield
         database.close()
 
+    async def run_worker(app: web.Application) -> AsyncIterator[None]:
+        async with aiohttp.ClientSession() as session:
+            worker = Worker(database, HttpSender(session), studio_url=settings.studio_url)
+            app[WORKER] = worker
+            task = asyncio.create_task(worker.run())
+            yield
+            worker.stop()
+            await task
+
     app.cleanup_ctx.append(close_database)
+    app.cleanup_ctx.append(run_worker)
     return app

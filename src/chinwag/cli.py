@@ -78,9 +78,21 @@ def serve(
         str | None,
         typer.Option(envvar="CHINWAG_PUBLIC_URL", help="Base URL used in resource `url` fields."),
     ] = None,
+    studio_url: Annotated[
+        str | None,
+        typer.Option(
+            envvar="CHINWAG_STUDIO_URL",
+            help="Where `studio` webhooks are delivered; must contain {flow_sid}.",
+        ),
+    ] = None,
 ) -> None:
     """Run the API server (migrates the database first)."""
-    settings = Settings(host=host, port=port, database_url=database, public_url=public_url)
+    if studio_url is not None and "{flow_sid}" not in studio_url:
+        console.print("[red]--studio-url must contain {flow_sid}[/red]")
+        raise typer.Exit(2)
+    settings = Settings(
+        host=host, port=port, database_url=database, public_url=public_url, studio_url=studio_url
+    )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     db = _open(settings.database_url)
     _bootstrap_account(db)

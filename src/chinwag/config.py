@@ -11,3 +11,5 @@ class Settings:
     port: int = 8080
     database_url: str = DEFAULT_DATABASE
     public_url: str | None = None  # base of resource `url` fields; None: from each request
+    # Where `studio` webhooks are delivered, with {flow_sid}; None: recorded undeliverable.
+    studio_url: str | None = None

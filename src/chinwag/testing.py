@@ -1,4 +1,4 @@
-"""pytest plugin: a live chinwag server and a twilio-python client pointed at it.
+"""pytest plugin: a live chinwag server, a twilio-python client pointed at it, a webhook receiver.
 
 Registered through the `pytest11` entry point, so any project that installs chinwag
 gets the fixtures:
@@ -17,12 +17,16 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
@@ -141,3 +145,104 @@ def twilio_client(
     )
     client.conversations.base_url = server.url
     return client
+
+
+@dataclass(frozen=True)
+class ReceivedRequest:
+    method: str
+    url: str  # as the sender addressed it, query string included
+    headers: dict[str, str]
+    params: list[tuple[str, str]]  # form body (POST) or query string (GET)
+    signature_valid: bool
+
+    @property
+    def form(self) -> dict[str, str]:
+        return dict(self.params)
+
+
+class WebhookReceiver:
+    """An HTTP server on 127.0.0.1 that records every request and checks its signature.
+
+    The signature is checked with twilio-python's own `RequestValidator` and the
+    account's auth token, so a pass means a real Twilio integration would accept it.
+    """
+
+    def __init__(self, auth_token: str) -> None:
+        from twilio.request_validator import RequestValidator
+
+        self.requests: list[ReceivedRequest] = []
+        self.status = 200
+        self._validator = RequestValidator(auth_token)
+        self._arrived = threading.Condition()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def start(self) -> "WebhookReceiver":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> list[ReceivedRequest]:
+        """The first `count` requests, waiting up to `timeout` seconds for them."""
+        with self._arrived:
+            self._arrived.wait_for(lambda: len(self.requests) >= count, timeout)
+            if len(self.requests) < count:
+                raise AssertionError(f"expected {count} webhook requests, got {self.requests}")
+            return list(self.requests[:count])
+
+    def _record(self, request: ReceivedRequest) -> None:
+        with self._arrived:
+            self.requests.append(request)
+            self._arrived.notify_all()
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _receive(self) -> None:
+                url = receiver.url + self.path
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length).decode("utf-8") if length else ""
+                if self.command == "GET":
+                    params = parse_qsl(urlsplit(url).query, keep_blank_values=True)
+                    signed: dict[str, str] = {}
+                else:
+                    params = parse_qsl(body, keep_blank_values=True)
+                    signed = dict(params)
+                signature = self.headers.get("X-Twilio-Signature", "")
+                receiver._record(
+                    ReceivedRequest(
+                        method=self.command,
+                        url=url,
+                        headers=dict(self.headers.items()),
+                        params=params,
+                        signature_valid=receiver._validator.validate(url, signed, signature),
+                    )
+                )
+                self.send_response(receiver.status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            do_GET = do_POST = _receive
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        return Handler
+
+
+@pytest.fixture
+def webhook_receiver(chinwag_server: LiveServer) -> Iterator[WebhookReceiver]:
+    """A receiver that checks signatures with `chinwag_server`'s auth token."""
+    receiver = WebhookReceiver(chinwag_server.auth_token).start()
+    try:
+        yield receiver
+    finally:
+        receiver.stop()

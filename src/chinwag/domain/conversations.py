@@ -9,11 +9,12 @@ from typing import TypeVar
 import isodate
 from sqlalchemy import Connection
 
+from chinwag.domain.events import Origin, publish
 from chinwag.store import conversations as store
 from chinwag.store import webhooks as webhook_store
 from chinwag.store.conversations import Conversation
 from chinwag.twilio import sids
-from chinwag.twilio.dates import utc_now
+from chinwag.twilio.dates import to_webhook, utc_now
 from chinwag.twilio.errors import (
     AttributesNotJson,
     ClosedAtCreation,
@@ -102,7 +103,7 @@ def create_conversation(
 
 
 def update_conversation(
-    conn: Connection, conversation: Conversation, fields: ConversationFields
+    conn: Connection, conversation: Conversation, fields: ConversationFields, origin: Origin
 ) -> Conversation:
     _check(fields)
     if conversation.state == State.CLOSED:
@@ -132,6 +133,14 @@ def update_conversation(
     if timers_given or fields.state is not None:
         changed = _schedule_timers(changed, now)
     store.save_conversation(conn, changed)
+    publish(conn, changed, "onConversationUpdated", conversation_params(changed), origin)
+    if changed.state != conversation.state:
+        state_change = [
+            ("StateFrom", conversation.state),
+            ("StateTo", changed.state),
+            ("Reason", "API"),
+        ]
+        publish(conn, changed, "onConversationStateUpdated", state_change, origin)
     return changed
 
 
@@ -153,10 +162,28 @@ def not_found(path: str) -> ResourceNotFound:
     return ResourceNotFound.for_path(path)
 
 
-def delete_conversation(conn: Connection, conversation: Conversation) -> None:
-    """Deleting a conversation deletes its webhooks in the same transaction."""
+def delete_conversation(conn: Connection, conversation: Conversation, origin: Origin) -> None:
+    """Deleting a conversation deletes its webhooks in the same transaction.
+
+    onConversationRemoved is queued first, so the conversation's own webhooks hear it.
+    """
+    publish(conn, conversation, "onConversationRemoved", conversation_params(conversation), origin)
     webhook_store.delete_conversation_webhooks(conn, conversation.sid)
     store.delete_conversation(conn, conversation.sid)
+
+
+def conversation_params(conversation: Conversation) -> list[tuple[str, str]]:
+    """The parameters of onConversation* events (docs/events.md); unset ones are left out."""
+    params = [
+        ("DateCreated", to_webhook(conversation.date_created)),
+        ("DateUpdated", to_webhook(conversation.date_updated)),
+        ("FriendlyName", conversation.friendly_name),
+        ("UniqueName", conversation.unique_name),
+        ("Attributes", conversation.attributes),
+        ("MessagingServiceSid", conversation.messaging_service_sid),
+        ("State", conversation.state),
+    ]
+    return [(name, value) for name, value in params if value is not None]
 
 
 def _given(value: T | None, current: T) -> T:

@@ -12,6 +12,7 @@ from chinwag.resources.common import (
     InService,
     database,
     json_response,
+    origin,
     read_form,
     read_query,
     scope,
@@ -116,6 +117,7 @@ async def fetch(request: web.Request) -> web.Response:
 
 async def update(request: web.Request) -> web.Response:
     fields = _fields(await read_form(request))
+    changed_by = origin(request)
     where_to, ref = scope(request), request.match_info["Sid"]
 
     def work(conn: Connection) -> tuple[Conversation, InService]:
@@ -123,21 +125,20 @@ async def update(request: web.Request) -> web.Response:
         conversation = domain.find_conversation(
             conn, where.service.sid, ref, domain.not_found(where_to.path)
         )
-        return domain.update_conversation(conn, conversation, fields), where
+        return domain.update_conversation(conn, conversation, fields, changed_by), where
 
     conversation, where = database(request).write(work)
     return json_response(conversation_json(conversation, where))
 
 
 async def delete(request: web.Request) -> web.Response:
-    where_to, ref = scope(request), request.match_info["Sid"]
+    where_to, ref, changed_by = scope(request), request.match_info["Sid"], origin(request)
 
     def work(conn: Connection) -> None:
         where = where_to.resolve(conn)
-        domain.delete_conversation(
-            conn,
-            domain.find_conversation(conn, where.service.sid, ref, domain.not_found(where_to.path)),
-        )
+        missing = domain.not_found(where_to.path)
+        conversation = domain.find_conversation(conn, where.service.sid, ref, missing)
+        domain.delete_conversation(conn, conversation, changed_by)
 
     database(request).write(work)
     return web.Response(status=204)

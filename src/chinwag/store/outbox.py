@@ -26,6 +26,7 @@ class NewDelivery:
     target: str
     event_type: str
     url: str | None
+    flow_sid: str | None
     method: str
     params: list[tuple[str, str]]
     date_created: datetime
@@ -43,6 +44,7 @@ class NewDelivery:
             target=webhook.target,
             event_type=event_type,
             url=webhook.url,
+            flow_sid=webhook.flow_sid,
             method=(webhook.method or "post").upper(),
             params=params,
             date_created=now,
@@ -83,6 +85,7 @@ def insert_deliveries(conn: Connection, rows: list[NewDelivery]) -> None:
                 "target": row.target,
                 "event_type": row.event_type,
                 "url": row.url,
+                "flow_sid": row.flow_sid,
                 "method": row.method,
                 "params": [list(pair) for pair in row.params],
                 "status": PENDING,
@@ -118,7 +121,7 @@ def _delivery(m: Any) -> Delivery:
         auth_token=m["auth_token"],
         target=m["target"],
         event_type=m["event_type"],
-        flow_sid=None,
+        flow_sid=m["flow_sid"],
         url=m["url"],
         method=m["method"],
         params=[(name, value) for name, value in m["params"]],

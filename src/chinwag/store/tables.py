@@ -219,6 +219,7 @@ deliveries = Table(
     Column("target", String(16), nullable=False),
     Column("event_type", String(64), nullable=False),
     Column("url", Text),
+    Column("flow_sid", String(34)),  # studio target: the URL is resolved at send time
     Column("method", String(8), nullable=False),
     Column("params", JSON, nullable=False),  # [[name, value], ...] in Twilio's order
     Column("status", String(16), nullable=False),

@@ -26,6 +26,7 @@ def upgrade() -> None:
         sa.Column("target", sa.String(length=16), nullable=False),
         sa.Column("event_type", sa.String(length=64), nullable=False),
         sa.Column("url", sa.Text(), nullable=True),
+        sa.Column("flow_sid", sa.String(length=34), nullable=True),
         sa.Column("method", sa.String(length=8), nullable=False),
         sa.Column("params", sa.JSON(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),

@@ -1,0 +1,1 @@
+"""Webhook delivery: signing, the HTTP sender, and the worker that drains the outbox."""

@@ -1,0 +1,82 @@
+"""Sending one webhook request: the only place that talks HTTP to receivers.
+
+Twilio calls Conversations webhooks with a 5-second timeout
+(twilio.com/docs/conversations/conversations-webhooks).
+"""
+
+from dataclasses import dataclass
+from typing import Protocol
+from urllib.parse import urlencode
+
+import aiohttp
+from yarl import URL
+
+from chinwag.delivery.signing import sign_request, without_fragment
+
+TIMEOUT_SECONDS = 5.0
+USER_AGENT = "TwilioProxy/1.1"
+FORM_CONTENT_TYPE = "application/x-www-form-urlencoded; charset=utf-8"
+RESPONSE_EXCERPT = 1024
+
+
+@dataclass(frozen=True)
+class OutboundRequest:
+    url: str
+    method: str  # "GET" or "POST"
+    params: list[tuple[str, str]]
+    auth_token: str
+    idempotency_token: str
+
+    def prepared(self) -> tuple[str, dict[str, str], bytes | None]:
+        """The URL, headers and body to send, signed."""
+        url = without_fragment(self.url)
+        headers = {"User-Agent": USER_AGENT, "I-Twilio-Idempotency-Token": self.idempotency_token}
+        if self.method == "GET":
+            url += ("&" if "?" in url else "?") + urlencode(self.params)
+            headers["X-Twilio-Signature"] = sign_request(self.auth_token, url, [])
+            return url, headers, None
+        headers["Content-Type"] = FORM_CONTENT_TYPE
+        headers["X-Twilio-Signature"] = sign_request(self.auth_token, url, self.params)
+        return url, headers, urlencode(self.params).encode("utf-8")
+
+
+@dataclass(frozen=True)
+class SendResult:
+    status: int | None  # None: no HTTP response
+    error: str | None  # the error class for network failures
+    body_excerpt: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+
+class Sender(Protocol):
+    async def send(self, request: OutboundRequest) -> SendResult: ...
+
+
+class HttpSender:
+    """aiohttp's pooled client; library errors are mapped to a short error class here, once."""
+
+    def __init__(self, session: aiohttp.ClientSession) -> None:
+        self._session = session
+
+    async def send(self, request: OutboundRequest) -> SendResult:
+        url, headers, body = request.prepared()
+        try:
+            async with self._session.request(
+                request.method,
+                URL(url, encoded=True),  # send exactly the URL that was signed
+                headers=headers,
+                data=body,
+                timeout=aiohttp.ClientTimeout(total=TIMEOUT_SECONDS),
+                allow_redirects=False,
+            ) as response:
+                excerpt = (await response.content.read(RESPONSE_EXCERPT)).decode("utf-8", "replace")
+                return SendResult(response.status, None, excerpt)
+        except TimeoutError:
+            return SendResult(None, "timeout")
+        except aiohttp.ClientConnectorError:
+            return SendResult(None, "connect")
+        except aiohttp.ClientError as error:
+            return SendResult(None, type(error).__name__)

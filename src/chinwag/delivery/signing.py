@@ -1,0 +1,25 @@
+"""X-Twilio-Signature, computed exactly as Twilio does.
+
+base64(HMAC-SHA1(auth token, URL + the POST parameters sorted by name, each as
+name + value)). The URL is the full URL without its fragment; a GET request's
+parameters are already in its query string and are not appended again.
+(twilio.com/docs/usage/webhooks/webhooks-security; twilio-python
+`twilio/request_validator.py`, which chinwag's tests use to check this.)
+"""
+
+import base64
+import hashlib
+import hmac
+from urllib.parse import urlsplit, urlunsplit
+
+
+def without_fragment(url: str) -> str:
+    return urlunsplit(urlsplit(url)._replace(fragment=""))
+
+
+def sign_request(auth_token: str, url: str, form: list[tuple[str, str]]) -> str:
+    signed = without_fragment(url) + "".join(
+        name + value for name, value in sorted(form, key=lambda pair: pair[0])
+    )
+    digest = hmac.new(auth_token.encode("utf-8"), signed.encode("utf-8"), hashlib.sha1).digest()
+    return base64.b64encode(digest).decode("ascii")

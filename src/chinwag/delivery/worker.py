@@ -1,0 +1,113 @@
+"""The delivery worker: claims due outbox rows in batches, sends them, records the outcomes.
+
+Runs in-process under `chinwag serve`. Claims and outcomes are batched (one read
+and one write transaction per batch), because a database round trip per row
+would cap throughput (DESIGN.md). Each delivery gets one attempt here; retries
+come with the delivery engine.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from chinwag.delivery.sender import OutboundRequest, Sender, SendResult
+from chinwag.store import outbox
+from chinwag.store.database import Database
+from chinwag.store.outbox import Delivery, Outcome
+from chinwag.twilio.dates import utc_now
+
+logger = logging.getLogger("chinwag.delivery")
+
+NO_STUDIO = "studio target: chinwag has no Studio and no --studio-url is configured"
+
+
+class Worker:
+    def __init__(
+        self,
+        database: Database,
+        sender: Sender,
+        *,
+        studio_url: str | None = None,
+        batch_size: int = 100,
+        concurrency: int = 50,
+        poll_interval: float = 0.2,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._database = database
+        self._sender = sender
+        self._studio_url = studio_url
+        self._batch_size = batch_size
+        self._slots = asyncio.Semaphore(concurrency)
+        self._poll_interval = poll_interval
+        self._clock = clock
+        self._wakeup = asyncio.Event()
+        self._stopping = False
+
+    def wake(self) -> None:
+        """New deliveries may be due: look now instead of at the next poll."""
+        self._wakeup.set()
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wakeup.set()
+
+    async def run(self) -> None:
+        """Drain until stopped; the batch in flight is finished, so nothing is left half-sent."""
+        while not self._stopping:
+            try:
+                sent = await self.drain_once()
+            except Exception:  # a bad batch must not kill delivery for good
+                logger.exception("delivery batch failed")
+                sent = 0
+            if sent == 0 and not self._stopping:
+                self._wakeup.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wakeup.wait(), self._poll_interval)
+
+    async def drain_once(self) -> int:
+        """Send one batch of due deliveries; returns how many were attempted."""
+        due = self._database.read(outbox.claim_due, self._clock(), self._batch_size)
+        if not due:
+            return 0
+        outcomes = await asyncio.gather(*(self._attempt(delivery) for delivery in due))
+        self._database.write(outbox.record_outcomes, list(outcomes), self._clock())
+        return len(due)
+
+    async def _attempt(self, delivery: Delivery) -> Outcome:
+        url = self._url(delivery)
+        if url is None:
+            return Outcome(delivery.id, outbox.UNDELIVERABLE, None, NO_STUDIO)
+        request = OutboundRequest(
+            url=url,
+            method=delivery.method,
+            params=[*delivery.params, ("RetryCount", str(delivery.attempts))],
+            auth_token=delivery.auth_token,
+            idempotency_token=delivery.token,
+        )
+        async with self._slots:
+            result = await self._sender.send(request)
+        self._log(delivery, url, result)
+        status = outbox.DELIVERED if result.ok else outbox.FAILED
+        return Outcome(delivery.id, status, result.status, result.error)
+
+    def _url(self, delivery: Delivery) -> str | None:
+        if delivery.target != "studio":
+            return delivery.url
+        if self._studio_url is None or delivery.flow_sid is None:
+            return None
+        return self._studio_url.format(flow_sid=delivery.flow_sid)
+
+    @staticmethod
+    def _log(delivery: Delivery, url: str, result: SendResult) -> None:
+        logger.info(
+            "delivery attempt",
+            extra={
+                "delivery": delivery.token,
+                "event_type": delivery.event_type,
+                "url": url,
+                "status": result.status,
+                "error": result.error,
+            },
+        )

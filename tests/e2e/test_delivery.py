@@ -1,0 +1,182 @@
+"""Events reach conversation-scoped webhooks: signed like Twilio, filtered, gated by the header."""
+
+import re
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from twilio.rest import Client
+
+from chinwag.testing import LiveServer, WebhookReceiver, free_port, twilio_client
+from tests.conftest import Api
+
+ENABLED = {"X-Twilio-Webhook-Enabled": "true"}
+UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def scoped_webhook(
+    api: Api, conversation: str, url: str, *filters: str, method: str = "post"
+) -> str:
+    body = {
+        "Target": "webhook",
+        "Configuration.Url": url,
+        "Configuration.Method": method,
+        "Configuration.Filters": list(filters),
+    }
+    response = api.post(f"/v1/Conversations/{conversation}/Webhooks", body)
+    assert response.status_code == 201, response.text
+    sid: str = response.json()["sid"]
+    return sid
+
+
+def test_a_rest_change_with_the_header_is_delivered_signed(
+    api: Api, client: Client, webhook_receiver: WebhookReceiver, chinwag_server: LiveServer
+) -> None:
+    conversation = api.post("/v1/Conversations", {"FriendlyName": "before"}).json()["sid"]
+    scoped_webhook(
+        api, conversation, webhook_receiver.url + "/hook?team=a", "onConversationUpdated"
+    )
+
+    client.conversations.v1.conversations(conversation).update(
+        friendly_name="after", x_twilio_webhook_enabled="true"
+    )
+
+    [request] = webhook_receiver.wait_for(1)
+    assert request.signature_valid
+    assert request.method == "POST"
+    assert request.url == webhook_receiver.url + "/hook?team=a"
+    assert request.headers["User-Agent"] == "TwilioProxy/1.1"
+    assert request.headers["Content-Type"] == "application/x-www-form-urlencoded; charset=utf-8"
+    assert UUID.match(request.headers["I-Twilio-Idempotency-Token"])
+    form = request.form
+    assert form["EventType"] == "onConversationUpdated"
+    assert form["AccountSid"] == chinwag_server.account_sid
+    assert form["ConversationSid"] == conversation
+    assert form["FriendlyName"] == "after"
+    assert form["Source"] == "API"
+    assert form["RetryCount"] == "0"
+    assert "ClientIdentity" not in form  # SDK-originated changes only
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", form["DateUpdated"])
+
+
+def test_without_the_header_a_rest_change_fires_nothing(
+    api: Api, webhook_receiver: WebhookReceiver
+) -> None:
+    conversation = api.post("/v1/Conversations", {}).json()["sid"]
+    scoped_webhook(api, conversation, webhook_receiver.url, "onConversationUpdated")
+    api.post(f"/v1/Conversations/{conversation}", {"FriendlyName": "silent"})
+    api.post(
+        f"/v1/Conversations/{conversation}",
+        {"FriendlyName": "false"},
+        headers={"X-Twilio-Webhook-Enabled": "false"},
+    )
+    api.post(f"/v1/Conversations/{conversation}", {"FriendlyName": "loud"}, headers=ENABLED)
+    webhook_receiver.wait_for(1)
+    # Deliveries go out in order, so anything the first two changes queued would be here.
+    assert [r.form["FriendlyName"] for r in webhook_receiver.requests] == ["loud"]
+
+
+def test_filters_choose_the_events_and_legacy_names_map_to_current_ones(
+    api: Api, webhook_receiver: WebhookReceiver
+) -> None:
+    conversation = api.post("/v1/Conversations", {}).json()["sid"]
+    scoped_webhook(api, conversation, webhook_receiver.url + "/removed", "onConversationDestroyed")
+    scoped_webhook(api, conversation, webhook_receiver.url + "/state", "onConversationStateUpdated")
+    api.post(
+        f"/v1/Conversations/{conversation}", {"FriendlyName": "no state change"}, headers=ENABLED
+    )
+    api.post(f"/v1/Conversations/{conversation}", {"State": "inactive"}, headers=ENABLED)
+    api.delete(f"/v1/Conversations/{conversation}", headers=ENABLED)
+    requests = webhook_receiver.wait_for(2)
+    by_path = {r.url.removeprefix(webhook_receiver.url): r.form for r in requests}
+    assert by_path["/state"]["EventType"] == "onConversationStateUpdated"
+    assert (by_path["/state"]["StateFrom"], by_path["/state"]["StateTo"]) == ("active", "inactive")
+    assert by_path["/removed"]["EventType"] == "onConversationRemoved"
+    assert all(r.signature_valid for r in requests)
+
+
+def test_get_webhooks_carry_the_parameters_in_the_query_string(
+    api: Api, webhook_receiver: WebhookReceiver
+) -> None:
+    conversation = api.post("/v1/Conversations", {}).json()["sid"]
+    scoped_webhook(
+        api, conversation, webhook_receiver.url + "/g", "onConversationUpdated", method="get"
+    )
+    api.post(f"/v1/Conversations/{conversation}", {"FriendlyName": "via get"}, headers=ENABLED)
+    [request] = webhook_receiver.wait_for(1)
+    assert request.method == "GET"
+    assert request.form["FriendlyName"] == "via get"
+    assert request.signature_valid
+
+
+@pytest.fixture
+def studio_server(tmp_path: Path) -> Iterator[tuple[LiveServer, WebhookReceiver]]:
+    server = LiveServer(tmp_path / "studio.db")
+    receiver = WebhookReceiver(server.auth_token).start()
+    server.extra_args = ["--studio-url", receiver.url + "/flows/{flow_sid}"]
+    server.start()
+    try:
+        yield server, receiver
+    finally:
+        server.stop()
+        receiver.stop()
+
+
+def test_studio_webhooks_go_to_the_configured_studio_url(
+    studio_server: tuple[LiveServer, WebhookReceiver],
+) -> None:
+    server, receiver = studio_server
+    api = Api(server)
+    flow = "FW" + "c" * 32
+    conversation = api.post("/v1/Conversations", {}).json()["sid"]
+    body = {
+        "Target": "studio",
+        "Configuration.FlowSid": flow,
+        "Configuration.Filters": "onConversationUpdated",
+    }
+    assert api.post(f"/v1/Conversations/{conversation}/Webhooks", body).status_code == 201
+    api.post(f"/v1/Conversations/{conversation}", {"FriendlyName": "to studio"}, headers=ENABLED)
+    [request] = receiver.wait_for(1)
+    assert request.url == f"{receiver.url}/flows/{flow}"
+    assert request.signature_valid and request.form["FriendlyName"] == "to studio"
+
+
+def test_studio_without_a_studio_url_is_recorded_undeliverable_not_dropped(
+    fresh_server: LiveServer,
+) -> None:
+    api = Api(fresh_server)
+    conversation = api.post("/v1/Conversations", {}).json()["sid"]
+    body = {
+        "Target": "studio",
+        "Configuration.FlowSid": "FW" + "d" * 32,
+        "Configuration.Filters": "onConversationUpdated",
+    }
+    api.post(f"/v1/Conversations/{conversation}/Webhooks", body)
+    api.post(f"/v1/Conversations/{conversation}", {"FriendlyName": "x"}, headers=ENABLED)
+    client = twilio_client(fresh_server)
+    assert client.conversations.v1.conversations(conversation).fetch().friendly_name == "x"
+    fresh_server.stop()  # the worker finishes its batch on shutdown
+    # No delivery API yet (it comes with the delivery engine): read the outbox itself.
+    database = fresh_server.database_url.removeprefix("sqlite:///")
+    with sqlite3.connect(database) as db:
+        rows = db.execute("SELECT status, error, event_type FROM deliveries").fetchall()
+    assert len(rows) == 1
+    status, error, event_type = rows[0]
+    assert (status, event_type) == ("undeliverable", "onConversationUpdated")
+    assert "studio" in error
+    fresh_server.start()
+
+
+def test_an_unreachable_receiver_is_recorded_failed(fresh_server: LiveServer) -> None:
+    api = Api(fresh_server)
+    conversation = api.post("/v1/Conversations", {}).json()["sid"]
+    nobody_listens = f"http://127.0.0.1:{free_port()}/hook"
+    scoped_webhook(api, conversation, nobody_listens, "onConversationUpdated")
+    api.post(f"/v1/Conversations/{conversation}", {"FriendlyName": "x"}, headers=ENABLED)
+    fresh_server.stop()
+    database = fresh_server.database_url.removeprefix("sqlite:///")
+    with sqlite3.connect(database) as db:
+        rows = db.execute("SELECT status, error, attempts FROM deliveries").fetchall()
+    assert rows == [("failed", "connect", 1)]
+    fresh_server.start()
