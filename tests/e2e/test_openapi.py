@@ -99,6 +99,14 @@ def walk_family(walk: Walk, root: str, template_root: str) -> None:
     )
     walk.call("DELETE", wt + "/{Sid}", f"{webhooks}/{webhook['sid']}")
     walk.call("DELETE", t + "/{Sid}", f"{conversations}/{sid}")
+    hooks, ht = f"{root}/Configuration/Webhooks", template_root + "/Configuration/Webhooks"
+    walk.call(
+        "POST",
+        ht,
+        hooks,
+        data={"PostWebhookUrl": "http://127.0.0.1:9/walk", "Filters": "onMessageAdded"},
+    )
+    walk.call("GET", ht, hooks)
 
 
 def test_every_operation_validates_against_the_spec(

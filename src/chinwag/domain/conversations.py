@@ -68,7 +68,11 @@ class ConversationFields:
 
 
 def create_conversation(
-    conn: Connection, account_sid: str, service_sid: str, fields: ConversationFields
+    conn: Connection,
+    account_sid: str,
+    service_sid: str,
+    fields: ConversationFields,
+    origin: Origin,
 ) -> Conversation:
     _check(fields)
     if fields.state == State.CLOSED:
@@ -99,6 +103,7 @@ def create_conversation(
     )
     conversation = _schedule_timers(conversation, now)
     store.insert_conversation(conn, conversation)
+    publish(conn, conversation, "onConversationAdded", conversation_params(conversation), origin)
     return conversation
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
-from chinwag.store import outbox
+from chinwag.store import outbox, service_webhooks
 from chinwag.store import webhooks as webhook_store
 from chinwag.store.conversations import Conversation
 from chinwag.store.webhooks import ScopedWebhook
@@ -97,6 +97,16 @@ def publish(
         for webhook in webhook_store.list_for_conversation(conn, conversation.sid)
         if webhook_wants(webhook, event_type, message_body)
     ]
+    service_hook = service_webhooks.get_config(conn, conversation.service_sid)
+    if (
+        service_hook is not None
+        and service_hook.post_webhook_url
+        and service_hook.target == "webhook"  # chinwag has no Flex to route to
+        and event_type in service_hook.filters
+    ):
+        queued.append(
+            outbox.NewDelivery.for_service(service_hook, conversation.sid, event_type, payload, now)
+        )
     outbox.insert_deliveries(conn, queued)
     return len(queued)
 

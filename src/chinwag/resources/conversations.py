@@ -90,13 +90,15 @@ def _fields(form: Form) -> ConversationFields:
 
 async def create(request: web.Request) -> web.Response:
     fields = _fields(await read_form(request))
-    where_to = scope(request)
+    where_to, created_by = scope(request), origin(request)
 
     def work(conn: Connection) -> tuple[Conversation, InService]:
         where = where_to.resolve(conn)
-        return domain.create_conversation(
-            conn, where.service.account_sid, where.service.sid, fields
-        ), where
+        service = where.service
+        conversation = domain.create_conversation(
+            conn, service.account_sid, service.sid, fields, created_by
+        )
+        return conversation, where
 
     conversation, where = database(request).write(work)
     return json_response(conversation_json(conversation, where), 201)

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 
+from chinwag.store.service_webhooks import ServiceWebhookConfig
 from chinwag.store.tables import accounts, deliveries
 from chinwag.store.webhooks import ScopedWebhook
 
@@ -46,6 +47,30 @@ class NewDelivery:
             url=webhook.url,
             flow_sid=webhook.flow_sid,
             method=(webhook.method or "post").upper(),
+            params=params,
+            date_created=now,
+        )
+
+    @classmethod
+    def for_service(
+        cls,
+        config: ServiceWebhookConfig,
+        conversation_sid: str,
+        event_type: str,
+        params: list[tuple[str, str]],
+        now: datetime,
+    ) -> "NewDelivery":
+        return cls(
+            token=str(uuid.uuid4()),
+            account_sid=config.account_sid,
+            service_sid=config.service_sid,
+            conversation_sid=conversation_sid,
+            webhook_sid=None,
+            target=config.target,
+            event_type=event_type,
+            url=config.post_webhook_url,
+            flow_sid=None,
+            method=config.method,
             params=params,
             date_created=now,
         )
