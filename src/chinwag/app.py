@@ -14,6 +14,7 @@ from chinwag.domain.accounts import Authenticator
 from chinwag.resources.common import DATABASE, PUBLIC_URL, json_response
 from chinwag.resources.routes import Handler, add_routes
 from chinwag.store.database import Database
+from chinwag.timers import TimerRunner
 from chinwag.twilio import cors
 from chinwag.twilio.auth import WWW_AUTHENTICATE, parse_basic
 from chinwag.twilio.errors import (
@@ -114,10 +115,12 @@ def build_app(settings: Settings, database: Database) -> web.Application:
         async with aiohttp.ClientSession() as session:
             worker = Worker(database, HttpSender(session), studio_url=settings.studio_url)
             app[WORKER] = worker
-            task = asyncio.create_task(worker.run())
+            timers = TimerRunner(database, on_fired=worker.wake)
+            tasks = [asyncio.create_task(worker.run()), asyncio.create_task(timers.run())]
             yield
+            timers.stop()
             worker.stop()
-            await task
+            await asyncio.gather(*tasks)
 
     app.cleanup_ctx.append(close_database)
     app.cleanup_ctx.append(run_worker)

@@ -177,6 +177,37 @@ def delete_conversation(conn: Connection, conversation: Conversation, origin: Or
     store.delete_conversation(conn, conversation.sid)
 
 
+# Timer-driven changes come from no request, so nothing can turn their webhooks off.
+TIMER_ORIGIN = Origin(source="API", webhooks_enabled=True)
+
+
+def fire_due_timers(conn: Connection, now: datetime, limit: int = 100) -> int:
+    """Move conversations whose timers have come to `inactive` or `closed`; returns how many.
+
+    A due closed timer wins over a due inactive one. Each change is stored with its
+    onConversationStateUpdated (Reason TIMER) in the caller's transaction, and the
+    timers are cleared, so a timer fires once even across restarts.
+    """
+    due = store.timers_due(conn, now, limit)
+    for conversation in due:
+        closing = conversation.date_closed is not None and conversation.date_closed <= now
+        changed = replace(
+            conversation,
+            state=State.CLOSED if closing else State.INACTIVE,
+            date_inactive=None,
+            date_closed=None if closing else conversation.date_closed,
+            date_updated=now,
+        )
+        store.save_conversation(conn, changed)
+        state_change = [
+            ("StateFrom", conversation.state),
+            ("StateTo", changed.state),
+            ("Reason", "TIMER"),
+        ]
+        publish(conn, changed, "onConversationStateUpdated", state_change, TIMER_ORIGIN)
+    return len(due)
+
+
 def conversation_params(conversation: Conversation) -> list[tuple[str, str]]:
     """The parameters of onConversation* events (docs/events.md); unset ones are left out."""
     params = [
@@ -265,7 +296,7 @@ def _closed_timer(value: str) -> timedelta:
 
 
 def _schedule_timers(conversation: Conversation, now: datetime) -> Conversation:
-    """When the state timers will fire, counted from now (they fire in a later version)."""
+    """When the state timers will fire, counted from now (`fire_due_timers` fires them)."""
     date_inactive = None
     date_closed = None
     if conversation.state != State.CLOSED:

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Row, and_, bindparam, delete, insert, or_, select, update
 
 from chinwag.store.paging import fetch_page
 from chinwag.store.tables import conversations
@@ -60,6 +60,23 @@ _NAME_HOLDER = select(conversations.c.sid).where(
     conversations.c.unique_name == bindparam("unique_name"),
 )
 _DELETE = delete(conversations).where(conversations.c.sid == bindparam("sid"))
+_TIMERS_DUE = (
+    select(*_COLUMNS)
+    .where(
+        or_(
+            and_(
+                conversations.c.state == "active",
+                conversations.c.date_inactive <= bindparam("now"),
+            ),
+            and_(
+                conversations.c.state != "closed",
+                conversations.c.date_closed <= bindparam("now"),
+            ),
+        )
+    )
+    .order_by(conversations.c.id)
+    .limit(bindparam("limit"))
+)
 
 
 def _record(row: Row[Any]) -> Conversation:
@@ -96,6 +113,11 @@ def unique_name_holder(conn: Connection, service_sid: str, unique_name: str) -> 
     params = {"service_sid": service_sid, "unique_name": unique_name}
     found: str | None = conn.execute(_NAME_HOLDER, params).scalar()
     return found
+
+
+def timers_due(conn: Connection, now: datetime, limit: int) -> list[Conversation]:
+    """Conversations whose inactive or closed timer has come, across all services."""
+    return [_record(row) for row in conn.execute(_TIMERS_DUE, {"now": now, "limit": limit})]
 
 
 def list_conversations(

@@ -1,0 +1,34 @@
+"""Timers are stored, so one that came due while the server was down fires after a restart."""
+
+import sqlite3
+
+from chinwag.testing import LiveServer, WebhookReceiver
+from tests.conftest import Api
+
+
+def test_a_timer_due_during_downtime_fires_after_restart(fresh_server: LiveServer) -> None:
+    api = Api(fresh_server)
+    receiver = WebhookReceiver(fresh_server.auth_token).start()
+    try:
+        conversation = api.post("/v1/Conversations", {"Timers.Inactive": "PT1M"}).json()
+        assert conversation["timers"]["date_inactive"]
+        body = {
+            "Target": "webhook",
+            "Configuration.Url": receiver.url + "/timer",
+            "Configuration.Filters": "onConversationStateUpdated",
+        }
+        api.post(f"/v1/Conversations/{conversation['sid']}/Webhooks", body)
+        fresh_server.stop()
+        # Make the timer due, as if a minute had passed while the server was down.
+        with sqlite3.connect(fresh_server.database_url.removeprefix("sqlite:///")) as db:
+            db.execute("UPDATE conversations SET date_inactive = '2000-01-01 00:00:00.000000'")
+        fresh_server.start()
+
+        [request] = receiver.wait_for(1)
+        assert request.signature_valid
+        assert request.form["EventType"] == "onConversationStateUpdated"
+        assert (request.form["StateFrom"], request.form["StateTo"]) == ("active", "inactive")
+        fetched = api.get(f"/v1/Conversations/{conversation['sid']}").json()
+        assert fetched["state"] == "inactive" and "date_inactive" not in fetched["timers"]
+    finally:
+        receiver.stop()
