@@ -11,7 +11,7 @@ from chinwag.config import Settings
 from chinwag.delivery.sender import HttpSender
 from chinwag.delivery.worker import Worker
 from chinwag.domain.accounts import Authenticator
-from chinwag.resources.common import DATABASE, PUBLIC_URL, json_response
+from chinwag.resources.common import DATABASE, PUBLIC_URL, SENDER, json_response
 from chinwag.resources.routes import Handler, add_routes
 from chinwag.store.database import Database
 from chinwag.timers import TimerRunner
@@ -113,7 +113,9 @@ def build_app(settings: Settings, database: Database) -> web.Application:
 
     async def run_worker(app: web.Application) -> AsyncIterator[None]:
         async with aiohttp.ClientSession() as session:
-            worker = Worker(database, HttpSender(session), studio_url=settings.studio_url)
+            sender = HttpSender(session)
+            app[SENDER] = sender
+            worker = Worker(database, sender, studio_url=settings.studio_url)
             app[WORKER] = worker
             timers = TimerRunner(database, on_fired=worker.wake)
             tasks = [asyncio.create_task(worker.run()), asyncio.create_task(timers.run())]

@@ -171,7 +171,10 @@ class WebhookReceiver:
         from twilio.request_validator import RequestValidator
 
         self.requests: list[ReceivedRequest] = []
+        # How to answer: tests change these to play a failing or modifying receiver.
         self.status = 200
+        self.body = b""
+        self.delay = 0.0
         self._validator = RequestValidator(auth_token)
         self._arrived = threading.Condition()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -226,9 +229,16 @@ class WebhookReceiver:
                         signature_valid=receiver._validator.validate(url, signed, signature),
                     )
                 )
-                self.send_response(receiver.status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
+                if receiver.delay:
+                    time.sleep(receiver.delay)
+                try:
+                    self.send_response(receiver.status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(receiver.body)))
+                    self.end_headers()
+                    self.wfile.write(receiver.body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the sender gave up waiting (a timeout test)
 
             do_GET = do_POST = _receive
 

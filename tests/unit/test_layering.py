@@ -10,7 +10,8 @@ ALLOWED = {
     "twilio": set(),
     "store": {"twilio", "store"},
     "domain": {"twilio", "store", "domain"},
-    "resources": {"twilio", "store", "domain", "resources"},
+    # Pre-event webhooks are asked synchronously, from the request path.
+    "resources": {"twilio", "store", "domain", "resources", "delivery"},
     "delivery": {"twilio", "store", "delivery"},
 }
 

@@ -26,6 +26,7 @@ class OutboundRequest:
     params: list[tuple[str, str]]
     auth_token: str
     idempotency_token: str
+    read_limit: int = RESPONSE_EXCERPT  # how much of the answer to keep
 
     def prepared(self) -> tuple[str, dict[str, str], bytes | None]:
         """The URL, headers and body to send, signed."""
@@ -55,6 +56,18 @@ class Sender(Protocol):
     async def send(self, request: OutboundRequest) -> SendResult: ...
 
 
+async def _read_up_to(response: aiohttp.ClientResponse, limit: int) -> bytes:
+    """At most `limit` bytes of the body; the rest is left unread."""
+    chunks, size = [], 0
+    while size < limit:
+        chunk = await response.content.read(limit - size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
 class HttpSender:
     """aiohttp's pooled client; library errors are mapped to a short error class here, once."""
 
@@ -72,7 +85,9 @@ class HttpSender:
                 timeout=aiohttp.ClientTimeout(total=TIMEOUT_SECONDS),
                 allow_redirects=False,
             ) as response:
-                excerpt = (await response.content.read(RESPONSE_EXCERPT)).decode("utf-8", "replace")
+                excerpt = (await _read_up_to(response, request.read_limit)).decode(
+                    "utf-8", "replace"
+                )
                 return SendResult(response.status, None, excerpt)
         except TimeoutError:
             return SendResult(None, "timeout")

@@ -1,5 +1,6 @@
 """Conversation resource: /v1/Conversations and /v1/Services/{ChatServiceSid}/Conversations."""
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +14,7 @@ from chinwag.resources.common import (
     database,
     json_response,
     origin,
+    pre_event,
     read_form,
     read_query,
     scope,
@@ -88,9 +90,37 @@ def _fields(form: Form) -> ConversationFields:
     )
 
 
+# What a pre-event webhook's JSON answer may change (conversations-webhooks doc).
+PRE_EVENT_FIELDS = frozenset({"friendly_name"})
+
+
+def _pre_params(fields: ConversationFields) -> list[tuple[str, str]]:
+    given = [
+        ("FriendlyName", fields.friendly_name),
+        ("UniqueName", fields.unique_name),
+        ("Attributes", fields.attributes),
+        ("MessagingServiceSid", fields.messaging_service_sid),
+        ("State", fields.state),
+    ]
+    return [(name, value) for name, value in given if value is not None]
+
+
+def _with_changes(fields: ConversationFields, changes: dict[str, str]) -> ConversationFields:
+    """The pre-event webhook's changes, validated later exactly like the request's own values."""
+    if "friendly_name" in changes:
+        return replace(fields, friendly_name=changes["friendly_name"])
+    return fields
+
+
 async def create(request: web.Request) -> web.Response:
     fields = _fields(await read_form(request))
     where_to, created_by = scope(request), origin(request)
+    fields = _with_changes(
+        fields,
+        await pre_event(
+            request, where_to, "onConversationAdd", _pre_params(fields), PRE_EVENT_FIELDS
+        ),
+    )
 
     def work(conn: Connection) -> tuple[Conversation, InService]:
         where = where_to.resolve(conn)
@@ -121,6 +151,10 @@ async def update(request: web.Request) -> web.Response:
     fields = _fields(await read_form(request))
     changed_by = origin(request)
     where_to, ref = scope(request), request.match_info["Sid"]
+    changes = await pre_event(
+        request, where_to, "onConversationUpdate", _pre_params(fields), PRE_EVENT_FIELDS, ref
+    )
+    fields = _with_changes(fields, changes)
 
     def work(conn: Connection) -> tuple[Conversation, InService]:
         where = where_to.resolve(conn)
@@ -135,6 +169,7 @@ async def update(request: web.Request) -> web.Response:
 
 async def delete(request: web.Request) -> web.Response:
     where_to, ref, changed_by = scope(request), request.match_info["Sid"], origin(request)
+    await pre_event(request, where_to, "onConversationRemove", [], frozenset(), ref)
 
     def work(conn: Connection) -> None:
         where = where_to.resolve(conn)

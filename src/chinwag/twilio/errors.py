@@ -66,6 +66,14 @@ class InternalError(TwilioError):
     status = 500
 
 
+class Forbidden(TwilioError):
+    """20403. Used when a pre-event webhook rejects a change: Twilio does not document
+    the REST answer for that case (docs/compatibility.md)."""
+
+    code = 20403
+    status = 403
+
+
 class MethodNotAllowed(TwilioError):
     code = 20004
     status = 405

@@ -1,0 +1,42 @@
+"""Pre-event webhooks: asked before a change, and able to stop or modify it.
+
+Twilio calls the service's PreWebhookUrl synchronously: a 4xx or 5xx answer
+rejects the action; a 200 with `{}` or an empty body lets it through unchanged;
+a 200 with JSON changes it (`body`, `author`, `attributes` for messages,
+`friendly_name` for conversations); no answer within 5 seconds lets it through
+unchanged (twilio.com/docs/conversations/conversations-webhooks).
+"""
+
+import json
+import logging
+from dataclasses import dataclass, field
+
+from chinwag.delivery.sender import OutboundRequest, Sender
+
+logger = logging.getLogger("chinwag.prehook")
+MAX_ANSWER = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Verdict:
+    rejected_with: int | None = None  # the receiver's HTTP status when it said no
+    changes: dict[str, str] = field(default_factory=dict)
+
+
+async def ask_pre_hook(
+    sender: Sender, request: OutboundRequest, allowed: frozenset[str]
+) -> Verdict:
+    """Call the pre-event webhook; only the `allowed` fields of a JSON answer are taken."""
+    result = await sender.send(request)
+    if result.status is None:
+        logger.info("pre-event webhook gave no answer", extra={"error": result.error})
+        return Verdict()
+    if not result.ok:
+        return Verdict(rejected_with=result.status)
+    try:
+        answer = json.loads(result.body_excerpt) if result.body_excerpt.strip() else {}
+    except ValueError:
+        return Verdict()
+    if not isinstance(answer, dict):
+        return Verdict()
+    return Verdict(changes={k: str(v) for k, v in answer.items() if k in allowed and v is not None})

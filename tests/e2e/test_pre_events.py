@@ -1,0 +1,98 @@
+"""Service-level pre-event webhooks are asked before a change and can stop or modify it."""
+
+from collections.abc import Iterator
+
+import pytest
+
+from chinwag.testing import WebhookReceiver
+from tests.conftest import Api, assert_twilio_error
+
+ENABLED = {"X-Twilio-Webhook-Enabled": "true"}
+ALL_PRE_EVENTS = ["onConversationAdd", "onConversationUpdate", "onConversationRemove"]
+
+
+@pytest.fixture
+def guarded(api: Api, webhook_receiver: WebhookReceiver) -> Iterator[tuple[str, WebhookReceiver]]:
+    """A service whose pre-event webhook is the receiver; yields the service's root path."""
+    service = api.post("/v1/Services", {"FriendlyName": "guarded"}).json()["sid"]
+    root = f"/v1/Services/{service}"
+    api.post(
+        f"{root}/Configuration/Webhooks",
+        {"PreWebhookUrl": webhook_receiver.url + "/pre", "Filters": ALL_PRE_EVENTS},
+    )
+    yield root, webhook_receiver
+
+
+def conversation_names(api: Api, root: str) -> list[str]:
+    listed = api.get(f"{root}/Conversations", params={"PageSize": 100}).json()["conversations"]
+    return [c["friendly_name"] for c in listed]
+
+
+def test_a_rejecting_answer_stops_the_change(
+    api: Api, guarded: tuple[str, WebhookReceiver]
+) -> None:
+    root, receiver = guarded
+    receiver.status = 403
+    response = api.post(f"{root}/Conversations", {"FriendlyName": "denied"}, headers=ENABLED)
+    body = assert_twilio_error(response, 403, 20403)
+    assert "onConversationAdd" in body["message"]
+    [asked] = receiver.wait_for(1)
+    assert asked.signature_valid
+    assert asked.form["EventType"] == "onConversationAdd"
+    assert asked.form["FriendlyName"] == "denied"
+    assert conversation_names(api, root) == []  # nothing written
+
+
+def test_a_server_error_also_rejects_and_removal_can_be_refused(
+    api: Api, guarded: tuple[str, WebhookReceiver]
+) -> None:
+    root, receiver = guarded
+    created = api.post(
+        f"{root}/Conversations", {"FriendlyName": "kept"}
+    ).json()  # no header: not asked
+    assert receiver.requests == []
+    receiver.status = 500
+    assert_twilio_error(
+        api.delete(f"{root}/Conversations/{created['sid']}", headers=ENABLED), 403, 20403
+    )
+    assert receiver.wait_for(1)[0].form["ConversationSid"] == created["sid"]
+    assert conversation_names(api, root) == ["kept"]
+
+
+def test_a_json_answer_modifies_the_change_and_is_validated(
+    api: Api, guarded: tuple[str, WebhookReceiver]
+) -> None:
+    root, receiver = guarded
+    receiver.body = b'{"friendly_name": "renamed by the hook", "unique_name": "ignored"}'
+    created = api.post(
+        f"{root}/Conversations", {"FriendlyName": "original"}, headers=ENABLED
+    ).json()
+    assert created["friendly_name"] == "renamed by the hook"
+    assert created["unique_name"] is None  # only friendly_name may be changed
+    receiver.body = b'{"friendly_name": "' + b"x" * 300 + b'"}'
+    update = api.post(
+        f"{root}/Conversations/{created['sid']}", {"FriendlyName": "ok"}, headers=ENABLED
+    )
+    assert_twilio_error(update, 400, 20001)
+    assert conversation_names(api, root) == ["renamed by the hook"]
+
+
+def test_an_empty_answer_lets_the_change_through_unchanged(
+    api: Api, guarded: tuple[str, WebhookReceiver]
+) -> None:
+    root, receiver = guarded
+    for answer in (b"", b"{}"):
+        receiver.body = answer
+        api.post(f"{root}/Conversations", {"FriendlyName": f"as sent {answer!r}"}, headers=ENABLED)
+    assert conversation_names(api, root) == ["as sent b''", "as sent b'{}'"]
+
+
+def test_no_answer_within_five_seconds_lets_the_change_through(
+    api: Api, guarded: tuple[str, WebhookReceiver]
+) -> None:
+    root, receiver = guarded
+    receiver.delay = 6.0
+    receiver.status = 403  # would reject, but too late
+    created = api.post(f"{root}/Conversations", {"FriendlyName": "patient"}, headers=ENABLED)
+    assert created.status_code == 201
+    assert conversation_names(api, root) == ["patient"]
