@@ -1,24 +1,19 @@
 """What every handler needs: the caller's account, the service in scope, forms, JSON replies."""
 
 import json
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 from sqlalchemy import Connection
 
-from chinwag.delivery.prehook import MAX_ANSWER, ask_pre_hook
-from chinwag.delivery.sender import OutboundRequest, Sender
-from chinwag.domain.conversations import find_conversation
+from chinwag.delivery.sender import Sender
 from chinwag.domain.events import Origin
-from chinwag.domain.service_webhooks import current_config
 from chinwag.domain.services import default_service, find_service
 from chinwag.store.accounts import Account
 from chinwag.store.database import Database
-from chinwag.store.service_webhooks import ServiceWebhookConfig
 from chinwag.store.services import Service
-from chinwag.twilio.errors import Forbidden, InvalidParameter, ResourceNotFound
+from chinwag.twilio.errors import InvalidParameter
 from chinwag.twilio.forms import Form
 
 DATABASE = web.AppKey("database", Database)
@@ -81,61 +76,6 @@ def origin(request: web.Request) -> Origin:
     """REST changes fire webhooks only with `X-Twilio-Webhook-Enabled: true` (domain/events.py)."""
     enabled = request.headers.get("X-Twilio-Webhook-Enabled", "").strip().lower() == "true"
     return Origin(source="API", webhooks_enabled=enabled)
-
-
-async def pre_event(
-    request: web.Request,
-    where_to: RequestScope,
-    event_type: str,
-    params: list[tuple[str, str]],
-    allowed: frozenset[str],
-    conversation_ref: str | None = None,
-) -> dict[str, str]:
-    """Ask the service's pre-event webhook, if it wants `event_type`; returns its changes.
-
-    With `conversation_ref` (a SID or UniqueName from the path) the payload names the
-    conversation. Raises Forbidden when the webhook rejects the change, so nothing
-    is written.
-    """
-    asked_by = origin(request)
-    if not asked_by.webhooks_enabled or SENDER not in request.app:
-        return {}
-
-    def look_up(conn: Connection) -> tuple[Service, ServiceWebhookConfig, list[tuple[str, str]]]:
-        service = where_to.resolve(conn).service
-        named = []
-        if conversation_ref is not None:
-            missing = ResourceNotFound.for_path(where_to.path)
-            conversation = find_conversation(conn, service.sid, conversation_ref, missing)
-            named.append(("ConversationSid", conversation.sid))
-        return service, current_config(conn, service), named
-
-    service, config, named = database(request).read(look_up)
-    if not config.pre_webhook_url or event_type not in config.filters:
-        return {}
-    payload = [
-        ("EventType", event_type),
-        ("AccountSid", service.account_sid),
-        ("ChatServiceSid", service.sid),
-        *named,
-        *params,
-        ("Source", asked_by.source),
-        ("RetryCount", "0"),
-    ]
-    outbound = OutboundRequest(
-        url=config.pre_webhook_url,
-        method=config.method,
-        params=payload,
-        auth_token=account(request).auth_token,
-        idempotency_token=str(uuid.uuid4()),
-        read_limit=MAX_ANSWER,
-    )
-    verdict = await ask_pre_hook(request.app[SENDER], outbound, allowed)
-    if verdict.rejected_with is not None:
-        raise Forbidden(
-            f"The pre-event webhook rejected {event_type} with HTTP {verdict.rejected_with}."
-        )
-    return verdict.changes
 
 
 async def read_form(request: web.Request) -> Form:

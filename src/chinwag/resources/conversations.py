@@ -14,11 +14,11 @@ from chinwag.resources.common import (
     database,
     json_response,
     origin,
-    pre_event,
     read_form,
     read_query,
     scope,
 )
+from chinwag.resources.prehooks import pre_event
 from chinwag.store import conversations as store
 from chinwag.store.conversations import Conversation, ConversationFilter
 from chinwag.twilio.dates import parse_iso8601, to_json
