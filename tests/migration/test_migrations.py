@@ -38,7 +38,8 @@ def test_upgrading_a_0001_database_keeps_its_data(tmp_path: Path) -> None:
         )
         conn.exec_driver_sql(
             "INSERT INTO services (sid, account_sid, friendly_name, is_default, date_created, "
-            "date_updated) VALUES ('IS1', 'AC1', 's', 1, '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+            "date_updated) VALUES ('IS1', 'AC1', 's', 1, '2026-01-01 00:00:00', "
+            "'2026-01-01 00:00:00')"
         )
         conn.exec_driver_sql(
             "INSERT INTO conversations (sid, account_sid, service_sid, attributes, state, "
