@@ -30,8 +30,6 @@ logger = logging.getLogger("chinwag.app")
 PUBLIC_PATHS = frozenset({"/chinwag/health"})
 MAX_REQUEST_LINE = 64 * 1024
 AUTHENTICATOR = web.AppKey("authenticator", Authenticator)
-WORKER = web.AppKey("worker", Worker)
-WRITE_METHODS = frozenset({"POST", "DELETE"})
 
 
 @web.middleware
@@ -81,10 +79,7 @@ async def require_account(request: web.Request, handler: Handler) -> web.StreamR
     if account is None:
         raise Unauthenticated("Authentication Error - invalid username or password")
     request["account"] = account
-    response = await handler(request)
-    if request.method in WRITE_METHODS and WORKER in request.app:
-        request.app[WORKER].wake()  # the change may have queued deliveries
-    return response
+    return await handler(request)
 
 
 async def health(request: web.Request) -> web.Response:
@@ -116,8 +111,8 @@ def build_app(settings: Settings, database: Database) -> web.Application:
             sender = HttpSender(session)
             app[SENDER] = sender
             worker = Worker(database, sender, studio_url=settings.studio_url)
-            app[WORKER] = worker
-            timers = TimerRunner(database, on_fired=worker.wake)
+            database.on_deliveries_committed = worker.wake
+            timers = TimerRunner(database)
             tasks = [asyncio.create_task(worker.run()), asyncio.create_task(timers.run())]
             yield
             timers.stop()

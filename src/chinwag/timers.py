@@ -23,12 +23,10 @@ class TimerRunner:
         database: Database,
         *,
         interval: float = 1.0,
-        on_fired: Callable[[], None] = lambda: None,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._database = database
         self._interval = interval
-        self._on_fired = on_fired  # e.g. wake the delivery worker
         self._clock = clock
         self._stop = asyncio.Event()
 
@@ -38,8 +36,7 @@ class TimerRunner:
     async def run(self) -> None:
         while not self._stop.is_set():
             try:
-                if self._database.write(fire_due_timers, self._clock()):
-                    self._on_fired()
+                self._database.write(fire_due_timers, self._clock())
             except Exception:  # a failing pass must not stop the timers for good
                 logger.exception("timer pass failed")
             with contextlib.suppress(TimeoutError):

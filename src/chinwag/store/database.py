@@ -18,6 +18,10 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 
+# Set in a connection's `info` by a unit of work that queued deliveries.
+DELIVERIES_QUEUED = "chinwag.deliveries_queued"
+
+
 class UnsupportedDatabase(ValueError):
     pass
 
@@ -68,6 +72,8 @@ class Database:
         self.engine = create_sqlite_engine(url)
         self._writer: Connection | None = None
         self._reader: Connection | None = None
+        # Called after a commit that queued deliveries (the worker wakes on it).
+        self.on_deliveries_committed: Callable[[], None] = lambda: None
 
     def _writer_connection(self) -> Connection:
         if self._writer is None:
@@ -84,8 +90,14 @@ class Database:
     ) -> T:
         """Run `work` in one write transaction: committed whole, or rolled back whole."""
         conn = self._writer_connection()
-        with conn.begin():
-            return work(conn, *args, **kwargs)
+        try:
+            with conn.begin():
+                result = work(conn, *args, **kwargs)
+        finally:
+            queued = conn.info.pop(DELIVERIES_QUEUED, False)  # cleared on rollback too
+        if queued:
+            self.on_deliveries_committed()
+        return result
 
     def read(
         self, work: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 
+from chinwag.store.database import DELIVERIES_QUEUED
 from chinwag.store.service_webhooks import ServiceWebhookConfig
 from chinwag.store.tables import accounts, deliveries
 from chinwag.store.webhooks import ScopedWebhook
@@ -98,6 +99,7 @@ _INSERT = insert(deliveries)
 def insert_deliveries(conn: Connection, rows: list[NewDelivery]) -> None:
     if not rows:
         return
+    conn.info[DELIVERIES_QUEUED] = True
     conn.execute(
         _INSERT,
         [
