@@ -58,6 +58,15 @@ class Walk:
         )
 
 
+def walk_messages(walk: Walk, messages: str, mt: str) -> None:
+    seed = {"Author": "walker", "Body": "hello", "Attributes": '{"a": 1}'}
+    message = walk.call("POST", mt, messages, data=seed)
+    walk.call("GET", mt, messages, params={"PageSize": 1, "Order": "desc"})
+    walk.call("GET", mt + "/{Sid}", f"{messages}/{message['sid']}")
+    walk.call("POST", mt + "/{Sid}", f"{messages}/{message['sid']}", data={"Body": "edited"})
+    walk.call("DELETE", mt + "/{Sid}", f"{messages}/{message['sid']}")
+
+
 def walk_family(walk: Walk, root: str, template_root: str) -> None:
     conversations = f"{root}/Conversations"
     t = template_root + "/Conversations"
@@ -98,6 +107,7 @@ def walk_family(walk: Walk, root: str, template_root: str) -> None:
         data={"Configuration.Filters": "onMessageAdded"},
     )
     walk.call("DELETE", wt + "/{Sid}", f"{webhooks}/{webhook['sid']}")
+    walk_messages(walk, f"{conversations}/{sid}/Messages", t + "/{ConversationSid}/Messages")
     walk.call("DELETE", t + "/{Sid}", f"{conversations}/{sid}")
     hooks, ht = f"{root}/Configuration/Webhooks", template_root + "/Configuration/Webhooks"
     walk.call(

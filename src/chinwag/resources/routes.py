@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from chinwag.resources import configuration, conversations, services, webhooks
+from chinwag.resources import configuration, conversations, messages, services, webhooks
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -31,6 +31,11 @@ IN_SERVICE_ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", "/Conversations/{ConversationSid}/Webhooks/{Sid}", webhooks.fetch),
     ("POST", "/Conversations/{ConversationSid}/Webhooks/{Sid}", webhooks.update),
     ("DELETE", "/Conversations/{ConversationSid}/Webhooks/{Sid}", webhooks.delete),
+    ("GET", "/Conversations/{ConversationSid}/Messages", messages.list_),
+    ("POST", "/Conversations/{ConversationSid}/Messages", messages.create),
+    ("GET", "/Conversations/{ConversationSid}/Messages/{Sid}", messages.fetch),
+    ("POST", "/Conversations/{ConversationSid}/Messages/{Sid}", messages.update),
+    ("DELETE", "/Conversations/{ConversationSid}/Messages/{Sid}", messages.delete),
     ("GET", "/Configuration/Webhooks", configuration.fetch),
     ("POST", "/Configuration/Webhooks", configuration.update),
 ]

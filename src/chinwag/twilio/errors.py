@@ -181,3 +181,15 @@ class WebhookFiltersMissing(TwilioError):
 
 class WebhookTriggersMissing(TwilioError):
     code = 50371
+
+
+class AttributesTooLong(TwilioError):
+    code = 50303
+
+
+class MessageBodyMissing(TwilioError):
+    code = 50503
+
+
+class MessageBodyTooLong(TwilioError):
+    code = 50504

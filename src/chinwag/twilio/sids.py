@@ -10,6 +10,7 @@ CONVERSATION = "CH"
 WEBHOOK = "WH"
 FLOW = "FW"
 MESSAGING_SERVICE = "MG"
+MESSAGE = "IM"
 
 
 def new_sid(prefix: str) -> str:

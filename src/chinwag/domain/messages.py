@@ -1,0 +1,195 @@
+"""Messages: what a valid message is, its index, its author's participant, the events it fires.
+
+Limits: twilio.com/docs/conversations/conversations-limits (Body 32KB for chat,
+Attributes 4KB). Error codes: twilio.com/docs/api/errors/<code>; docs/compatibility.md
+lists each rule with its source.
+"""
+
+import json
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from sqlalchemy import Connection
+
+from chinwag.domain.conversations import State
+from chinwag.domain.events import Origin, publish
+from chinwag.store import messages as store
+from chinwag.store.conversations import Conversation
+from chinwag.store.messages import Message
+from chinwag.twilio import sids
+from chinwag.twilio.dates import to_webhook, utc_now
+from chinwag.twilio.errors import (
+    AttributesNotJson,
+    AttributesTooLong,
+    ConversationClosed,
+    InvalidParameter,
+    MessageBodyMissing,
+    MessageBodyTooLong,
+    ResourceNotFound,
+)
+
+# "Body: Inbound 32KB ... Chat: 32KB"; "Attributes: 4KB" (conversations-limits)
+MAX_BODY_BYTES = 32 * 1024
+MAX_ATTRIBUTES_BYTES = 4 * 1024
+# "Defaults to `system`" (spec, Author)
+DEFAULT_AUTHOR = "system"
+
+
+@dataclass(frozen=True)
+class MessageFields:
+    """Parameters of a create or update; None means "not given"."""
+
+    author: str | None = None
+    body: str | None = None
+    attributes: str | None = None
+    date_created: datetime | None = None
+    date_updated: datetime | None = None
+    media_sid: str | None = None  # create only; chinwag has no media store
+    content_sid: str | None = None  # create only; chinwag has no content templates
+
+
+def create_message(
+    conn: Connection, conversation: Conversation, fields: MessageFields, origin: Origin
+) -> Message:
+    """Checked first, then the index is taken: a rejected post consumes no index."""
+    _check_unsupported(fields)
+    _check(fields)
+    if not fields.body:
+        raise MessageBodyMissing("Message body not provided: a message needs a Body.")
+    if conversation.state == State.CLOSED:
+        # errors/50377: "Conversation state is 'closed' so it can't be used for chatting anymore."
+        raise ConversationClosed(
+            f"Conversation {conversation.sid} is closed and can't take new messages."
+        )
+    author = fields.author if fields.author is not None else DEFAULT_AUTHOR
+    created = fields.date_created or utc_now()
+    message = Message(
+        sid=sids.new_sid(sids.MESSAGE),
+        account_sid=conversation.account_sid,
+        service_sid=conversation.service_sid,
+        conversation_sid=conversation.sid,
+        index=store.next_index(conn, conversation.sid),
+        author=author,
+        body=fields.body,
+        attributes=fields.attributes or "{}",
+        participant_sid=store.participant_with_identity(conn, conversation.sid, author),
+        date_created=created,
+        date_updated=fields.date_updated or created,
+    )
+    store.insert_message(conn, message)
+    publish(
+        conn,
+        conversation,
+        "onMessageAdded",
+        message_params(message, with_date_updated=False),
+        origin,
+        message_body=message.body,
+    )
+    return message
+
+
+def update_message(
+    conn: Connection,
+    conversation: Conversation,
+    message: Message,
+    fields: MessageFields,
+    origin: Origin,
+) -> Message:
+    _check(fields)
+    if fields.body == "":
+        raise MessageBodyMissing("Message body not provided: Body can't be made empty.")
+    changed = message
+    if fields.author is not None:
+        changed = replace(
+            changed,
+            author=fields.author,
+            participant_sid=store.participant_with_identity(conn, conversation.sid, fields.author),
+        )
+    changed = replace(
+        changed,
+        body=message.body if fields.body is None else fields.body,
+        attributes=message.attributes if fields.attributes is None else fields.attributes or "{}",
+        date_created=fields.date_created or message.date_created,
+        date_updated=fields.date_updated or utc_now(),
+    )
+    store.save_message(conn, changed)
+    publish(
+        conn,
+        conversation,
+        "onMessageUpdated",
+        message_params(changed, with_date_updated=True),
+        origin,
+        message_body=changed.body,
+    )
+    return changed
+
+
+def find_message(conn: Connection, conversation: Conversation, sid: str, path: str) -> Message:
+    """The message by SID; the spec's `^IM[0-9a-fA-F]{32}$` admits no index in its place.
+
+    A malformed or unknown SID is a missing resource: 404 20404 quoting the path.
+    """
+    found = (
+        store.get_message(conn, conversation.sid, sid) if sids.is_sid(sid, sids.MESSAGE) else None
+    )
+    if found is None:
+        raise ResourceNotFound.for_path(path)
+    return found
+
+
+def delete_message(
+    conn: Connection, conversation: Conversation, message: Message, origin: Origin
+) -> None:
+    """The index is not given back: the conversation's counter only moves forward."""
+    store.delete_message(conn, message.sid)
+    publish(
+        conn,
+        conversation,
+        "onMessageRemoved",
+        message_params(message, with_date_updated=True),
+        origin,
+        message_body=message.body,
+    )
+
+
+def message_params(message: Message, *, with_date_updated: bool) -> list[tuple[str, str]]:
+    """The parameters of onMessage* events (REFERENCES.md, a captured onMessageAdded)."""
+    params: list[tuple[str, str | None]] = [
+        ("MessageSid", message.sid),
+        ("Index", str(message.index)),
+        ("Author", message.author),
+        ("Body", message.body),
+        ("Attributes", message.attributes),
+        ("ParticipantSid", message.participant_sid),
+        ("DateCreated", to_webhook(message.date_created)),
+    ]
+    if with_date_updated:
+        params.append(("DateUpdated", to_webhook(message.date_updated)))
+    return [(name, value) for name, value in params if value is not None]
+
+
+def _check_unsupported(fields: MessageFields) -> None:
+    if fields.media_sid is not None:
+        raise InvalidParameter(
+            f"MediaSid '{fields.media_sid}' is not supported: chinwag has no media store, "
+            "so messages carry a Body only."
+        )
+    if fields.content_sid is not None:
+        raise InvalidParameter(
+            f"ContentSid '{fields.content_sid}' is not supported: chinwag has no Content "
+            "templates, so messages carry a Body only."
+        )
+
+
+def _check(fields: MessageFields) -> None:
+    if fields.body is not None and len(fields.body.encode("utf-8")) > MAX_BODY_BYTES:
+        raise MessageBodyTooLong(f"Body is longer than {MAX_BODY_BYTES} bytes.")
+    if fields.attributes:
+        if len(fields.attributes.encode("utf-8")) > MAX_ATTRIBUTES_BYTES:
+            raise AttributesTooLong(f"Attributes is longer than {MAX_ATTRIBUTES_BYTES} bytes.")
+        try:
+            json.loads(fields.attributes)
+        except ValueError:
+            raise AttributesNotJson(
+                f"Attributes '{fields.attributes}' is not valid JSON."
+            ) from None

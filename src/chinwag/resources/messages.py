@@ -1,0 +1,192 @@
+"""Conversation Message resource: .../Conversations/{ConversationSid}/Messages."""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import Connection
+
+from chinwag.domain import conversations
+from chinwag.domain import messages as domain
+from chinwag.domain.messages import MessageFields
+from chinwag.resources.common import (
+    InService,
+    RequestScope,
+    database,
+    json_response,
+    origin,
+    read_form,
+    read_query,
+    scope,
+)
+from chinwag.store import messages as store
+from chinwag.store.conversations import Conversation
+from chinwag.store.messages import Message
+from chinwag.twilio.dates import parse_iso8601, to_json
+from chinwag.twilio.errors import ConversationNotFound, InvalidParameter
+from chinwag.twilio.forms import Form
+from chinwag.twilio.pagination import build_meta, parse_page_request
+
+MAX_PAGE_SIZE = 100  # spec: "The default is 50, and the maximum is 100."
+
+
+class Order(StrEnum):
+    """The spec's examples send `DeSc` and `AsC`: the value is case-insensitive."""
+
+    ASC = "asc"
+    DESC = "desc"
+
+
+def message_json(message: Message, where: InService) -> dict[str, Any]:
+    url = f"{where.root}/Conversations/{message.conversation_sid}/Messages/{message.sid}"
+    body: dict[str, Any] = {
+        "account_sid": message.account_sid,
+        "chat_service_sid": message.service_sid,
+        "conversation_sid": message.conversation_sid,
+        "sid": message.sid,
+        "index": message.index,
+        "author": message.author,
+        "body": message.body,
+        "media": None,  # chinwag has no media store
+        "attributes": message.attributes,
+        "participant_sid": message.participant_sid,
+        "date_created": to_json(message.date_created),
+        "date_updated": to_json(message.date_updated),
+        "url": url,
+        "delivery": None,  # no non-chat channels, so no delivery summary
+        "links": {
+            "delivery_receipts": f"{url}/Receipts",
+            "channel_metadata": f"{url}/ChannelMetadata",
+        },
+        "content_sid": None,  # ContentSid is refused at creation
+    }
+    if not where.explicit:  # the default-service schema has no chat_service_sid
+        del body["chat_service_sid"]
+    return body
+
+
+def _date(form: Form, name: str) -> datetime | None:
+    raw = form.text(name)
+    if raw is None:
+        return None
+    parsed = parse_iso8601(raw)
+    if parsed is None:
+        raise InvalidParameter(f"{name} '{raw}' is not an ISO 8601 date-time.")
+    return parsed
+
+
+def _fields(form: Form, *, on_create: bool) -> MessageFields:
+    """`Subject` and `ContentVariables` are accepted and not stored (docs/compatibility.md)."""
+    return MessageFields(
+        author=form.text("Author"),
+        body=form.text("Body"),
+        attributes=form.text("Attributes"),
+        date_created=_date(form, "DateCreated"),
+        date_updated=_date(form, "DateUpdated"),
+        media_sid=form.text("MediaSid") if on_create else None,
+        content_sid=form.text("ContentSid") if on_create else None,
+    )
+
+
+def _conversation(
+    conn: Connection, where_to: RequestScope, ref: str
+) -> tuple[Conversation, InService]:
+    where = where_to.resolve(conn)
+    missing = ConversationNotFound(f"Conversation '{ref}' was not found.")
+    return conversations.find_conversation(conn, where.service.sid, ref, missing), where
+
+
+async def create(request: web.Request) -> web.Response:
+    fields = _fields(await read_form(request), on_create=True)
+    where_to, ref, created_by = (
+        scope(request),
+        request.match_info["ConversationSid"],
+        origin(request),
+    )
+
+    def work(conn: Connection) -> tuple[Message, InService]:
+        conversation, where = _conversation(conn, where_to, ref)
+        return domain.create_message(conn, conversation, fields, created_by), where
+
+    message, where = database(request).write(work)
+    return json_response(message_json(message, where), 201)
+
+
+async def fetch(request: web.Request) -> web.Response:
+    where_to, ref, sid = (
+        scope(request),
+        request.match_info["ConversationSid"],
+        request.match_info["Sid"],
+    )
+
+    def work(conn: Connection) -> tuple[Message, InService]:
+        conversation, where = _conversation(conn, where_to, ref)
+        return domain.find_message(conn, conversation, sid, where_to.path), where
+
+    message, where = database(request).read(work)
+    return json_response(message_json(message, where))
+
+
+async def update(request: web.Request) -> web.Response:
+    fields = _fields(await read_form(request), on_create=False)
+    changed_by = origin(request)
+    where_to, ref, sid = (
+        scope(request),
+        request.match_info["ConversationSid"],
+        request.match_info["Sid"],
+    )
+
+    def work(conn: Connection) -> tuple[Message, InService]:
+        conversation, where = _conversation(conn, where_to, ref)
+        message = domain.find_message(conn, conversation, sid, where_to.path)
+        return domain.update_message(conn, conversation, message, fields, changed_by), where
+
+    message, where = database(request).write(work)
+    return json_response(message_json(message, where))
+
+
+async def delete(request: web.Request) -> web.Response:
+    changed_by = origin(request)
+    where_to, ref, sid = (
+        scope(request),
+        request.match_info["ConversationSid"],
+        request.match_info["Sid"],
+    )
+
+    def work(conn: Connection) -> None:
+        conversation, _ = _conversation(conn, where_to, ref)
+        message = domain.find_message(conn, conversation, sid, where_to.path)
+        domain.delete_message(conn, conversation, message, changed_by)
+
+    database(request).write(work)
+    return web.Response(status=204)
+
+
+async def list_(request: web.Request) -> web.Response:
+    query = read_query(request)
+    page_request = parse_page_request(query, MAX_PAGE_SIZE)
+    order = query.choice("Order", Order, ignore_case=True) or Order.ASC
+    echoed = {"Order": order.value} if query.text("Order") is not None else {}
+    where_to, ref = scope(request), request.match_info["ConversationSid"]
+
+    def work(conn: Connection) -> tuple[Any, InService, Conversation]:
+        conversation, where = _conversation(conn, where_to, ref)
+        page = store.list_messages(
+            conn, conversation.sid, page_request, descending=order == Order.DESC
+        )
+        return page, where, conversation
+
+    page, where, conversation = database(request).read(work)
+    return json_response(
+        {
+            "messages": [message_json(message, where) for message in page.rows],
+            "meta": build_meta(
+                key="messages",
+                list_url=f"{where.root}/Conversations/{conversation.sid}/Messages",
+                request=page_request,
+                page=page,
+                filters=echoed,
+            ),
+        }
+    )

@@ -1,0 +1,108 @@
+"""Messages, the per-conversation index counter, and the author's participant."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, bindparam, delete, insert, select, update
+
+from chinwag.store.paging import fetch_page
+from chinwag.store.tables import conversations, messages, participants
+from chinwag.twilio.pagination import Page, PageRequest
+
+
+@dataclass(frozen=True)
+class Message:
+    sid: str
+    account_sid: str
+    service_sid: str
+    conversation_sid: str
+    index: int
+    author: str | None
+    body: str | None
+    attributes: str
+    participant_sid: str | None
+    date_created: datetime
+    date_updated: datetime
+
+
+_FIELDS = tuple(Message.__dataclass_fields__)
+_COLUMN_NAMES = {name: "message_index" if name == "index" else name for name in _FIELDS}
+_COLUMNS = (messages.c.id, *(messages.c[_COLUMN_NAMES[name]].label(name) for name in _FIELDS))
+_FIXED = {"sid", "account_sid", "service_sid", "conversation_sid", "index"}
+
+# Statements are built once: building a SQLAlchemy statement per call costs more
+# than running it (docs/benchmarks.md).
+_INSERT = insert(messages)
+_SAVE = update(messages).where(messages.c.sid == bindparam("match_sid"))
+_GET = select(*_COLUMNS).where(
+    messages.c.conversation_sid == bindparam("conversation_sid"),
+    messages.c.sid == bindparam("sid"),
+)
+_DELETE = delete(messages).where(messages.c.sid == bindparam("sid"))
+# The counter moves inside the caller's write transaction (BEGIN IMMEDIATE), so two
+# posts never get the same index, a rolled-back post gives its index back, and a
+# deleted message never frees one.
+_NEXT_INDEX = (
+    update(conversations)
+    .where(conversations.c.sid == bindparam("match_sid"))
+    .values(next_message_index=conversations.c.next_message_index + 1)
+    .returning(conversations.c.next_message_index - 1)
+)
+_PARTICIPANT_BY_IDENTITY = select(participants.c.sid).where(
+    participants.c.conversation_sid == bindparam("conversation_sid"),
+    participants.c.identity == bindparam("identity"),
+)
+
+
+def _record(row: Row[Any]) -> Message:
+    m = row._mapping
+    return Message(**{name: m[name] for name in _FIELDS})
+
+
+def _values(message: Message) -> dict[str, Any]:
+    return {_COLUMN_NAMES[name]: getattr(message, name) for name in _FIELDS}
+
+
+def next_index(conn: Connection, conversation_sid: str) -> int:
+    """Take the conversation's next message index: 0, 1, 2, ... with no gaps or repeats."""
+    index: int = conn.execute(_NEXT_INDEX, {"match_sid": conversation_sid}).scalar_one()
+    return index
+
+
+def participant_with_identity(conn: Connection, conversation_sid: str, identity: str) -> str | None:
+    """The SID of the conversation's participant whose Identity is `identity`, if any."""
+    params = {"conversation_sid": conversation_sid, "identity": identity}
+    found: str | None = conn.execute(_PARTICIPANT_BY_IDENTITY, params).scalar()
+    return found
+
+
+def insert_message(conn: Connection, message: Message) -> None:
+    conn.execute(_INSERT, _values(message))
+
+
+def save_message(conn: Connection, message: Message) -> None:
+    values = {_COLUMN_NAMES[name]: getattr(message, name) for name in _FIELDS if name not in _FIXED}
+    conn.execute(_SAVE, {**values, "match_sid": message.sid})
+
+
+def get_message(conn: Connection, conversation_sid: str, sid: str) -> Message | None:
+    row = conn.execute(_GET, {"conversation_sid": conversation_sid, "sid": sid}).first()
+    return _record(row) if row else None
+
+
+def list_messages(
+    conn: Connection, conversation_sid: str, request: PageRequest, *, descending: bool
+) -> Page:
+    """A conversation's messages in index order.
+
+    Paged on `id`: a message's index and its row id are both taken in the same
+    serialised write transaction, each larger than every existing one, so id
+    order is index order.
+    """
+    query = select(*_COLUMNS).where(messages.c.conversation_sid == conversation_sid)
+    return fetch_page(conn, query, messages.c.id, request, _record, descending=descending)
+
+
+def delete_message(conn: Connection, sid: str) -> None:
+    conn.execute(_DELETE, {"sid": sid})
