@@ -67,6 +67,27 @@ def walk_messages(walk: Walk, messages: str, mt: str) -> None:
     walk.call("DELETE", mt + "/{Sid}", f"{messages}/{message['sid']}")
 
 
+def walk_participants(walk: Walk, participants: str, pt: str) -> None:
+    sms = {
+        "MessagingBinding.Address": "+15558675310",
+        "MessagingBinding.ProxyAddress": "+15017122661",
+        "Attributes": '{"role": "driver"}',
+        "RoleSid": "RL" + "a" * 32,
+    }
+    participant = walk.call("POST", pt, participants, data=sms)
+    walk.call("POST", pt, participants, data={"Identity": "walker"})
+    walk.call("GET", pt, participants, params={"PageSize": 1})
+    walk.call("GET", pt + "/{Sid}", f"{participants}/{participant['sid']}")
+    walk.call("GET", pt + "/{Sid}", f"{participants}/walker")  # identity in place of the SID
+    walk.call(
+        "POST",
+        pt + "/{Sid}",
+        f"{participants}/{participant['sid']}",
+        data={"LastReadMessageIndex": "0", "LastReadTimestamp": "2024-01-01T00:00:00Z"},
+    )
+    walk.call("DELETE", pt + "/{Sid}", f"{participants}/{participant['sid']}")
+
+
 def walk_family(walk: Walk, root: str, template_root: str) -> None:
     conversations = f"{root}/Conversations"
     t = template_root + "/Conversations"
@@ -108,6 +129,9 @@ def walk_family(walk: Walk, root: str, template_root: str) -> None:
     )
     walk.call("DELETE", wt + "/{Sid}", f"{webhooks}/{webhook['sid']}")
     walk_messages(walk, f"{conversations}/{sid}/Messages", t + "/{ConversationSid}/Messages")
+    walk_participants(
+        walk, f"{conversations}/{sid}/Participants", t + "/{ConversationSid}/Participants"
+    )
     walk.call("DELETE", t + "/{Sid}", f"{conversations}/{sid}")
     hooks, ht = f"{root}/Configuration/Webhooks", template_root + "/Configuration/Webhooks"
     walk.call(

@@ -9,7 +9,14 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from chinwag.resources import configuration, conversations, messages, services, webhooks
+from chinwag.resources import (
+    configuration,
+    conversations,
+    messages,
+    participants,
+    services,
+    webhooks,
+)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -36,6 +43,11 @@ IN_SERVICE_ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", "/Conversations/{ConversationSid}/Messages/{Sid}", messages.fetch),
     ("POST", "/Conversations/{ConversationSid}/Messages/{Sid}", messages.update),
     ("DELETE", "/Conversations/{ConversationSid}/Messages/{Sid}", messages.delete),
+    ("GET", "/Conversations/{ConversationSid}/Participants", participants.list_),
+    ("POST", "/Conversations/{ConversationSid}/Participants", participants.create),
+    ("GET", "/Conversations/{ConversationSid}/Participants/{Sid}", participants.fetch),
+    ("POST", "/Conversations/{ConversationSid}/Participants/{Sid}", participants.update),
+    ("DELETE", "/Conversations/{ConversationSid}/Participants/{Sid}", participants.delete),
     ("GET", "/Configuration/Webhooks", configuration.fetch),
     ("POST", "/Configuration/Webhooks", configuration.update),
 ]

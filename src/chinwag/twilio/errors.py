@@ -193,3 +193,37 @@ class MessageBodyMissing(TwilioError):
 
 class MessageBodyTooLong(TwilioError):
     code = 50504
+
+
+class ParticipantIdentityWithAddress(TwilioError):
+    code = 50211
+
+
+class ParticipantAddressEqualsProxy(TwilioError):
+    code = 50409
+
+
+class ParticipantAddressEmpty(TwilioError):
+    code = 50411
+
+
+class ParticipantProxyAddressEmpty(TwilioError):
+    code = 50412
+
+
+class ParticipantAddressInUse(TwilioError):
+    code = 50416
+    status = 409
+
+
+class ParticipantExists(TwilioError):
+    code = 50433
+    status = 409
+
+
+class ParticipantProxyAddressNotAllowed(TwilioError):
+    code = 50441
+
+
+class ParticipantIdentityNotAllowed(TwilioError):
+    code = 50444

@@ -1,0 +1,299 @@
+"""Conversation participants: chat (Identity) or messaging (MessagingBinding.Address) members.
+
+Rules and error codes: twilio.com/docs/conversations/api/conversation-participant-resource
+and twilio.com/docs/api/errors/<code>; docs/compatibility.md lists each with its source.
+"""
+
+import json
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from sqlalchemy import Connection
+
+from chinwag.domain.conversations import MAX_ATTRIBUTES_BYTES
+from chinwag.domain.events import Origin, publish
+from chinwag.store import participants as store
+from chinwag.store.conversations import Conversation
+from chinwag.store.participants import Participant
+from chinwag.twilio import sids
+from chinwag.twilio.dates import to_webhook, utc_now
+from chinwag.twilio.errors import (
+    AttributesNotJson,
+    InvalidParameter,
+    ParticipantAddressEmpty,
+    ParticipantAddressEqualsProxy,
+    ParticipantAddressInUse,
+    ParticipantExists,
+    ParticipantIdentityNotAllowed,
+    ParticipantIdentityWithAddress,
+    ParticipantProxyAddressEmpty,
+    ParticipantProxyAddressNotAllowed,
+    TwilioError,
+)
+
+# "Limited to 256 characters." (spec, Identity)
+MAX_IDENTITY = 256
+# "'null' value will remove it." (spec, update MessagingBinding.ProxyAddress/ProjectedAddress)
+REMOVE = ("null", "")
+
+
+@dataclass(frozen=True)
+class ParticipantFields:
+    """Parameters of a create or update; None means "not given".
+
+    The nullable update parameters (proxy and projected addresses, last read
+    index and timestamp) stay raw text here: an empty value (or `null` for the
+    addresses) clears them, a rule this module decides.
+    """
+
+    identity: str | None = None
+    address: str | None = None
+    proxy_address: str | None = None
+    projected_address: str | None = None
+    attributes: str | None = None
+    role_sid: str | None = None
+    last_read_message_index: str | None = None
+    last_read_timestamp: str | None = None
+    date_created: datetime | None = None
+    date_updated: datetime | None = None
+
+
+def create_participant(
+    conn: Connection, conversation: Conversation, fields: ParticipantFields, origin: Origin
+) -> Participant:
+    _check(fields)
+    identity = fields.identity or None
+    address = fields.address
+    if address == "":
+        raise ParticipantAddressEmpty("MessagingBinding.Address must not be empty.")
+    if fields.proxy_address == "":
+        raise ParticipantProxyAddressEmpty("MessagingBinding.ProxyAddress must not be empty.")
+    if identity is not None and (address is not None or fields.proxy_address is not None):
+        raise ParticipantIdentityWithAddress(
+            "A participant has either an Identity or a MessagingBinding.Address "
+            "(with MessagingBinding.ProxyAddress), not both."
+        )
+    if identity is None and address is None:
+        raise InvalidParameter(
+            "Either Identity (a chat participant) or MessagingBinding.Address "
+            "(an SMS or WhatsApp participant) is required."
+        )
+    if address is not None and address == fields.proxy_address:
+        raise ParticipantAddressEqualsProxy(
+            f"MessagingBinding.Address '{address}' equals MessagingBinding.ProxyAddress."
+        )
+    if identity is not None:
+        _claim_identity(conn, conversation.sid, identity, None)
+    if address is not None:
+        holder = store.address_holder(conn, conversation.sid, address)
+        if holder is not None:
+            raise ParticipantAddressInUse(
+                f"A participant with MessagingBinding.Address '{address}' already exists "
+                f"in conversation {conversation.sid}."
+            )
+    now = utc_now()
+    created = fields.date_created or now
+    participant = Participant(
+        sid=sids.new_sid(sids.PARTICIPANT),
+        account_sid=conversation.account_sid,
+        service_sid=conversation.service_sid,
+        conversation_sid=conversation.sid,
+        identity=identity,
+        attributes=fields.attributes or "{}",
+        role_sid=fields.role_sid,
+        messaging_address=address,
+        proxy_address=fields.proxy_address,
+        projected_address=fields.projected_address or None,
+        last_read_message_index=None,
+        last_read_timestamp=None,
+        date_created=created,
+        date_updated=fields.date_updated or created,
+    )
+    store.insert_participant(conn, participant)
+    params = participant_params(participant)
+    publish(conn, conversation, "onParticipantAdded", params, origin)
+    return participant
+
+
+def update_participant(
+    conn: Connection,
+    conversation: Conversation,
+    participant: Participant,
+    fields: ParticipantFields,
+    origin: Origin,
+) -> Participant:
+    """Given parameters replace the stored ones; nothing is written if any is refused."""
+    _check(fields)
+    changed = replace(
+        participant,
+        identity=_identity(conn, participant, fields.identity),
+        proxy_address=_proxy_address(participant, fields.proxy_address),
+        projected_address=_removable(fields.projected_address, participant.projected_address),
+        attributes=_attributes(fields.attributes, participant.attributes),
+        role_sid=fields.role_sid or participant.role_sid,
+        last_read_message_index=_last_read_index(
+            fields.last_read_message_index, participant.last_read_message_index
+        ),
+        last_read_timestamp=_cleared(fields.last_read_timestamp, participant.last_read_timestamp),
+        date_created=fields.date_created or participant.date_created,
+        date_updated=fields.date_updated or utc_now(),
+    )
+    store.save_participant(conn, changed)
+    params = participant_params(changed, updated=True)
+    publish(conn, conversation, "onParticipantUpdated", params, origin)
+    return changed
+
+
+def find_participant(
+    conn: Connection,
+    conversation: Conversation,
+    sid_or_identity: str,
+    missing: TwilioError,
+    *,
+    by_identity: bool = False,
+) -> Participant:
+    """The participant by SID, else `missing` is raised.
+
+    With `by_identity` (fetch only: "Alternatively, you can pass a Participant's
+    `identity` rather than the SID", spec) an identity is accepted too.
+    """
+    found = None
+    if sids.is_sid(sid_or_identity, sids.PARTICIPANT):
+        found = store.get_participant(conn, conversation.sid, sid_or_identity)
+    if found is None and by_identity:  # an identity may itself look like a SID
+        found = store.get_by_identity(conn, conversation.sid, sid_or_identity)
+    if found is None:
+        raise missing
+    return found
+
+
+def delete_participant(
+    conn: Connection, conversation: Conversation, participant: Participant, origin: Origin
+) -> None:
+    store.delete_participant(conn, participant.sid)
+    params = participant_params(participant)
+    publish(conn, conversation, "onParticipantRemoved", params, origin)
+
+
+def participant_params(participant: Participant, *, updated: bool = False) -> list[tuple[str, str]]:
+    """The parameters of onParticipant* events; unset ones are left out.
+
+    onParticipantUpdated adds DateUpdated and the read horizon.
+    """
+    params = [
+        ("ParticipantSid", participant.sid),
+        ("Identity", participant.identity),
+        ("MessagingBinding.Address", participant.messaging_address),
+        ("MessagingBinding.ProxyAddress", participant.proxy_address),
+        ("MessagingBinding.ProjectedAddress", participant.projected_address),
+        ("RoleSid", participant.role_sid),
+        ("Attributes", participant.attributes),
+        ("DateCreated", to_webhook(participant.date_created)),
+    ]
+    if updated:
+        index = participant.last_read_message_index
+        params += [
+            ("DateUpdated", to_webhook(participant.date_updated)),
+            ("LastReadMessageIndex", None if index is None else str(index)),
+            ("LastReadTimestamp", participant.last_read_timestamp),
+        ]
+    return [(name, value) for name, value in params if value is not None]
+
+
+def binding_type(address: str) -> str:
+    """The channel an address belongs to, from its prefix as in the spec's examples."""
+    prefix, colon, _ = address.partition(":")
+    if colon and prefix.lower() in ("whatsapp", "rcs", "messenger"):
+        return prefix.lower()
+    return "sms"
+
+
+def _claim_identity(
+    conn: Connection, conversation_sid: str, identity: str, sid: str | None
+) -> None:
+    """Unique per conversation; checked in the write transaction, backed by a unique index."""
+    holder = store.identity_holder(conn, conversation_sid, identity)
+    if holder is not None and holder != sid:
+        raise ParticipantExists(
+            f"Participant with Identity '{identity}' already exists in conversation "
+            f"{conversation_sid}."
+        )
+
+
+def _identity(conn: Connection, participant: Participant, identity: str | None) -> str | None:
+    """Identity may be added only to a Group MMS participant that has none (errors/50444)."""
+    if not identity or identity == participant.identity:
+        return participant.identity
+    if participant.identity is not None or participant.projected_address is None:
+        raise ParticipantIdentityNotAllowed(
+            f"Participant {participant.sid} cannot be given the Identity '{identity}'."
+        )
+    _claim_identity(conn, participant.conversation_sid, identity, participant.sid)
+    return identity
+
+
+def _proxy_address(participant: Participant, value: str | None) -> str | None:
+    if value is None or value in REMOVE:
+        return _removable(value, participant.proxy_address)
+    if participant.messaging_address is None:
+        raise ParticipantProxyAddressNotAllowed(
+            f"Participant {participant.sid} has no MessagingBinding.Address, so it cannot "
+            "have a MessagingBinding.ProxyAddress."
+        )
+    if value == participant.messaging_address:
+        raise ParticipantAddressEqualsProxy(
+            f"MessagingBinding.ProxyAddress '{value}' equals MessagingBinding.Address."
+        )
+    return value
+
+
+def _attributes(value: str | None, current: str) -> str:
+    """An empty value resets them: "if the attributes are not set "{}" will be returned" (spec)."""
+    if value is None:
+        return current
+    return value or "{}"
+
+
+def _removable(value: str | None, current: str | None) -> str | None:
+    if value is None:
+        return current
+    return None if value in REMOVE else value
+
+
+def _cleared(value: str | None, current: str | None) -> str | None:
+    if value is None:
+        return current
+    return value or None
+
+
+def _last_read_index(value: str | None, current: int | None) -> int | None:
+    """An integer of 0 or more; an empty value clears it (the spec marks it nullable)."""
+    if value is None:
+        return current
+    if value.strip() in REMOVE:
+        return None
+    try:
+        index = int(value.strip())
+    except ValueError:
+        raise InvalidParameter(f"LastReadMessageIndex '{value}' is not an integer.") from None
+    if index < 0:
+        raise InvalidParameter(f"LastReadMessageIndex must be 0 or more, got {index}.")
+    return index
+
+
+def _check(fields: ParticipantFields) -> None:
+    if fields.identity is not None and len(fields.identity) > MAX_IDENTITY:
+        raise InvalidParameter(f"Identity is longer than {MAX_IDENTITY} characters.")
+    if fields.role_sid is not None and not sids.is_sid(fields.role_sid, sids.ROLE):
+        raise InvalidParameter(
+            f"RoleSid '{fields.role_sid}' is not a Role SID (RL + 32 hex digits)."
+        )
+    if fields.attributes:
+        if len(fields.attributes.encode("utf-8")) > MAX_ATTRIBUTES_BYTES:
+            raise InvalidParameter(f"Attributes is longer than {MAX_ATTRIBUTES_BYTES} bytes.")
+        try:
+            json.loads(fields.attributes)
+        except ValueError:
+            raise AttributesNotJson(
+                f"Attributes '{fields.attributes}' is not valid JSON."
+            ) from None

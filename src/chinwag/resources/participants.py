@@ -1,0 +1,207 @@
+"""Participant resource: .../Conversations/{ConversationSid}/Participants."""
+
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import Connection
+
+from chinwag.domain import conversations
+from chinwag.domain import participants as domain
+from chinwag.domain.participants import ParticipantFields
+from chinwag.resources.common import (
+    InService,
+    RequestScope,
+    database,
+    json_response,
+    origin,
+    read_form,
+    read_query,
+    scope,
+)
+from chinwag.store import participants as store
+from chinwag.store.conversations import Conversation
+from chinwag.store.participants import Participant
+from chinwag.twilio.dates import parse_iso8601, to_json
+from chinwag.twilio.errors import ConversationNotFound, InvalidParameter, ResourceNotFound
+from chinwag.twilio.forms import Form
+from chinwag.twilio.pagination import build_meta, parse_page_request
+
+MAX_PAGE_SIZE = 100  # spec: "The default is 50, and the maximum is 100."
+
+
+def messaging_binding_json(participant: Participant) -> dict[str, Any] | None:
+    """As in the spec's examples: only the addresses that are set, null for chat participants."""
+    address = participant.messaging_address
+    if address is None and participant.projected_address is None:
+        return None
+    binding: dict[str, Any] = {"type": domain.binding_type(address or "")}
+    for name, value in (
+        ("address", address),
+        ("proxy_address", participant.proxy_address),
+        ("projected_address", participant.projected_address),
+    ):
+        if value is not None:
+            binding[name] = value
+    return binding
+
+
+def participant_json(participant: Participant, where: InService) -> dict[str, Any]:
+    url = (
+        f"{where.root}/Conversations/{participant.conversation_sid}/Participants/{participant.sid}"
+    )
+    body: dict[str, Any] = {
+        "account_sid": participant.account_sid,
+        "chat_service_sid": participant.service_sid,
+        "conversation_sid": participant.conversation_sid,
+        "sid": participant.sid,
+        "identity": participant.identity,
+        "attributes": participant.attributes,
+        "messaging_binding": messaging_binding_json(participant),
+        "role_sid": participant.role_sid,
+        "date_created": to_json(participant.date_created),
+        "date_updated": to_json(participant.date_updated),
+        "url": url,
+        "last_read_message_index": participant.last_read_message_index,
+        "last_read_timestamp": participant.last_read_timestamp,
+    }
+    if not where.explicit:  # the default-service schema has no chat_service_sid
+        del body["chat_service_sid"]
+    return body
+
+
+def _date(form: Form, name: str) -> datetime | None:
+    raw = form.text(name)
+    if raw is None:
+        return None
+    parsed = parse_iso8601(raw)
+    if parsed is None:
+        raise InvalidParameter(f"{name} '{raw}' is not an ISO 8601 date-time.")
+    return parsed
+
+
+def _fields(form: Form, *, on_create: bool) -> ParticipantFields:
+    return ParticipantFields(
+        identity=form.text("Identity"),
+        address=form.text("MessagingBinding.Address") if on_create else None,
+        proxy_address=form.text("MessagingBinding.ProxyAddress"),
+        projected_address=form.text("MessagingBinding.ProjectedAddress"),
+        attributes=form.text("Attributes"),
+        role_sid=form.text("RoleSid"),
+        last_read_message_index=None if on_create else form.text("LastReadMessageIndex"),
+        last_read_timestamp=None if on_create else form.text("LastReadTimestamp"),
+        date_created=_date(form, "DateCreated"),
+        date_updated=_date(form, "DateUpdated"),
+    )
+
+
+def _conversation(
+    conn: Connection, where_to: RequestScope, ref: str
+) -> tuple[Conversation, InService]:
+    where = where_to.resolve(conn)
+    missing = ConversationNotFound(f"Conversation '{ref}' was not found.")
+    return conversations.find_conversation(conn, where.service.sid, ref, missing), where
+
+
+def _participant(
+    conn: Connection,
+    conversation: Conversation,
+    where_to: RequestScope,
+    ref: str,
+    *,
+    by_identity: bool = False,
+) -> Participant:
+    missing = ResourceNotFound.for_path(where_to.path)
+    return domain.find_participant(conn, conversation, ref, missing, by_identity=by_identity)
+
+
+async def create(request: web.Request) -> web.Response:
+    fields = _fields(await read_form(request), on_create=True)
+    where_to, ref, created_by = (
+        scope(request),
+        request.match_info["ConversationSid"],
+        origin(request),
+    )
+
+    def work(conn: Connection) -> tuple[Participant, InService]:
+        conversation, where = _conversation(conn, where_to, ref)
+        return domain.create_participant(conn, conversation, fields, created_by), where
+
+    participant, where = database(request).write(work)
+    return json_response(participant_json(participant, where), 201)
+
+
+async def fetch(request: web.Request) -> web.Response:
+    where_to, ref, sid = (
+        scope(request),
+        request.match_info["ConversationSid"],
+        request.match_info["Sid"],
+    )
+
+    def work(conn: Connection) -> tuple[Participant, InService]:
+        conversation, where = _conversation(conn, where_to, ref)
+        return _participant(conn, conversation, where_to, sid, by_identity=True), where
+
+    participant, where = database(request).read(work)
+    return json_response(participant_json(participant, where))
+
+
+async def update(request: web.Request) -> web.Response:
+    fields = _fields(await read_form(request), on_create=False)
+    where_to, ref, sid, changed_by = (
+        scope(request),
+        request.match_info["ConversationSid"],
+        request.match_info["Sid"],
+        origin(request),
+    )
+
+    def work(conn: Connection) -> tuple[Participant, InService]:
+        conversation, where = _conversation(conn, where_to, ref)
+        participant = _participant(conn, conversation, where_to, sid)
+        return (
+            domain.update_participant(conn, conversation, participant, fields, changed_by),
+            where,
+        )
+
+    participant, where = database(request).write(work)
+    return json_response(participant_json(participant, where))
+
+
+async def delete(request: web.Request) -> web.Response:
+    where_to, ref, sid, changed_by = (
+        scope(request),
+        request.match_info["ConversationSid"],
+        request.match_info["Sid"],
+        origin(request),
+    )
+
+    def work(conn: Connection) -> None:
+        conversation, _ = _conversation(conn, where_to, ref)
+        participant = _participant(conn, conversation, where_to, sid)
+        domain.delete_participant(conn, conversation, participant, changed_by)
+
+    database(request).write(work)
+    return web.Response(status=204)
+
+
+async def list_(request: web.Request) -> web.Response:
+    page_request = parse_page_request(read_query(request), MAX_PAGE_SIZE)
+    where_to, ref = scope(request), request.match_info["ConversationSid"]
+
+    def work(conn: Connection) -> tuple[Any, InService, Conversation]:
+        conversation, where = _conversation(conn, where_to, ref)
+        return store.list_participants(conn, conversation.sid, page_request), where, conversation
+
+    page, where, conversation = database(request).read(work)
+    return json_response(
+        {
+            "participants": [participant_json(p, where) for p in page.rows],
+            "meta": build_meta(
+                key="participants",
+                list_url=f"{where.root}/Conversations/{conversation.sid}/Participants",
+                request=page_request,
+                page=page,
+                filters={},
+            ),
+        }
+    )

@@ -1,0 +1,110 @@
+"""Conversation participants."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, bindparam, delete, insert, select, update
+
+from chinwag.store.paging import fetch_page
+from chinwag.store.tables import participants
+from chinwag.twilio.pagination import Page, PageRequest
+
+
+@dataclass(frozen=True)
+class Participant:
+    sid: str
+    account_sid: str
+    service_sid: str
+    conversation_sid: str
+    identity: str | None
+    attributes: str
+    role_sid: str | None
+    messaging_address: str | None
+    proxy_address: str | None
+    projected_address: str | None
+    last_read_message_index: int | None
+    last_read_timestamp: str | None
+    date_created: datetime
+    date_updated: datetime
+
+
+_FIELDS = tuple(Participant.__dataclass_fields__)
+_COLUMNS = (participants.c.id, *(participants.c[name] for name in _FIELDS))
+_FIXED = {"sid", "account_sid", "service_sid", "conversation_sid", "messaging_address"}
+
+# Statements are built once: building a SQLAlchemy statement per call costs more
+# than running it (docs/benchmarks.md).
+_INSERT = insert(participants)
+_SAVE = update(participants).where(participants.c.sid == bindparam("match_sid"))
+_BY_SID = select(*_COLUMNS).where(
+    participants.c.conversation_sid == bindparam("conversation_sid"),
+    participants.c.sid == bindparam("key"),
+)
+_BY_IDENTITY = select(*_COLUMNS).where(
+    participants.c.conversation_sid == bindparam("conversation_sid"),
+    participants.c.identity == bindparam("key"),
+)
+_IDENTITY_HOLDER = select(participants.c.sid).where(
+    participants.c.conversation_sid == bindparam("conversation_sid"),
+    participants.c.identity == bindparam("identity"),
+)
+_ADDRESS_HOLDER = select(participants.c.sid).where(
+    participants.c.conversation_sid == bindparam("conversation_sid"),
+    participants.c.messaging_address == bindparam("address"),
+)
+_LIST = select(*_COLUMNS).where(participants.c.conversation_sid == bindparam("conversation_sid"))
+_DELETE = delete(participants).where(participants.c.sid == bindparam("sid"))
+
+
+def _record(row: Row[Any]) -> Participant:
+    m = row._mapping
+    return Participant(**{name: m[name] for name in _FIELDS})
+
+
+def _values(participant: Participant) -> dict[str, Any]:
+    return {name: getattr(participant, name) for name in _FIELDS}
+
+
+def insert_participant(conn: Connection, participant: Participant) -> None:
+    conn.execute(_INSERT, _values(participant))
+
+
+def save_participant(conn: Connection, participant: Participant) -> None:
+    values = {k: v for k, v in _values(participant).items() if k not in _FIXED}
+    conn.execute(_SAVE, {**values, "match_sid": participant.sid})
+
+
+def get_participant(conn: Connection, conversation_sid: str, sid: str) -> Participant | None:
+    row = conn.execute(_BY_SID, {"conversation_sid": conversation_sid, "key": sid}).first()
+    return _record(row) if row else None
+
+
+def get_by_identity(conn: Connection, conversation_sid: str, identity: str) -> Participant | None:
+    row = conn.execute(
+        _BY_IDENTITY, {"conversation_sid": conversation_sid, "key": identity}
+    ).first()
+    return _record(row) if row else None
+
+
+def identity_holder(conn: Connection, conversation_sid: str, identity: str) -> str | None:
+    """The SID of the conversation's participant with `identity`, if any."""
+    params = {"conversation_sid": conversation_sid, "identity": identity}
+    found: str | None = conn.execute(_IDENTITY_HOLDER, params).scalar()
+    return found
+
+
+def address_holder(conn: Connection, conversation_sid: str, address: str) -> str | None:
+    """The SID of the conversation's participant bound to `address`, if any."""
+    params = {"conversation_sid": conversation_sid, "address": address}
+    found: str | None = conn.execute(_ADDRESS_HOLDER, params).scalar()
+    return found
+
+
+def list_participants(conn: Connection, conversation_sid: str, request: PageRequest) -> Page:
+    query = _LIST.params(conversation_sid=conversation_sid)
+    return fetch_page(conn, query, participants.c.id, request, _record)
+
+
+def delete_participant(conn: Connection, sid: str) -> None:
+    conn.execute(_DELETE, {"sid": sid})

@@ -1,0 +1,359 @@
+"""Conversation participants through twilio-python and raw HTTP, on both path families."""
+
+import re
+from typing import Any
+
+import pytest
+from twilio.base.exceptions import TwilioRestException
+
+from chinwag.testing import LiveServer, WebhookReceiver
+from tests.conftest import Api, assert_twilio_error
+from tests.e2e.families import Family
+
+SID = re.compile(r"^MB[0-9a-f]{32}$")
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+WEBHOOK_DATE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+ROLE = "RL" + "a" * 32
+ENABLED = {"X-Twilio-Webhook-Enabled": "true"}
+SMS = {"MessagingBinding.Address": "+15558675310", "MessagingBinding.ProxyAddress": "+15017122661"}
+
+
+def new_conversation(family: Family) -> str:
+    sid: str = family.scope.conversations.create(friendly_name="participant test").sid
+    return sid
+
+
+def listed(api: Api, path: str) -> list[dict[str, Any]]:
+    body: list[dict[str, Any]] = api.get(path, params={"PageSize": 100}).json()["participants"]
+    return body
+
+
+def test_sms_participant_has_the_documented_shape(api: Api, family: Family) -> None:
+    conversation = new_conversation(family)
+    path = f"{family.root}/Conversations/{conversation}/Participants"
+    response = api.post(path, {**SMS, "Attributes": '{ "role": "driver" }', "RoleSid": ROLE})
+    assert response.status_code == 201, response.text
+    body = response.json()
+    expected_keys = {"account_sid", "conversation_sid", "sid", "identity", "attributes"}
+    expected_keys |= {"messaging_binding", "role_sid", "date_created", "date_updated", "url"}
+    expected_keys |= {"last_read_message_index", "last_read_timestamp"}
+    if family.service_sid:
+        expected_keys.add("chat_service_sid")
+        assert body["chat_service_sid"] == family.service_sid
+    assert set(body) == expected_keys
+    assert SID.match(body["sid"])
+    assert body["conversation_sid"] == conversation
+    assert body["identity"] is None
+    assert body["attributes"] == '{ "role": "driver" }'
+    assert body["messaging_binding"] == {
+        "type": "sms",
+        "address": "+15558675310",
+        "proxy_address": "+15017122661",
+    }
+    assert body["role_sid"] == ROLE
+    assert DATE.match(body["date_created"]) and body["date_created"] == body["date_updated"]
+    assert body["url"] == f"{api.base}{path}/{body['sid']}"
+    assert body["last_read_message_index"] is None and body["last_read_timestamp"] is None
+    assert api.get(body["url"]).json() == body
+
+
+def test_chat_participant_through_twilio_python(family: Family) -> None:
+    conversation = new_conversation(family)
+    participants = family.scope.conversations(conversation).participants
+    created = participants.create(identity="alice", attributes='{"a": 1}')
+    assert SID.match(created.sid)
+    assert created.identity == "alice"
+    assert created.messaging_binding is None
+    assert created.role_sid is None
+    assert created.date_created.tzinfo is not None  # twilio-python parsed the date
+
+    assert participants(created.sid).fetch().identity == "alice"
+    # "Alternatively, you can pass a Participant's `identity` rather than the SID." (spec)
+    assert participants("alice").fetch().sid == created.sid
+
+    updated = participants(created.sid).update(
+        attributes='{"a": 2}', role_sid=ROLE, last_read_message_index=4
+    )
+    assert (updated.attributes, updated.role_sid) == ('{"a": 2}', ROLE)
+    assert updated.last_read_message_index == 4
+    assert updated.identity == "alice"
+
+    bob = participants.create(identity="bob")
+    assert [p.sid for p in participants.list()] == [created.sid, bob.sid]
+    assert participants(created.sid).delete() is True
+    assert [p.sid for p in participants.list()] == [bob.sid]
+    with pytest.raises(TwilioRestException) as missing:
+        participants(created.sid).fetch()
+    assert (missing.value.status, missing.value.code) == (404, 20404)
+
+
+def test_group_mms_participant_and_whatsapp_binding(family: Family) -> None:
+    participants = family.scope.conversations(new_conversation(family)).participants
+    gmms = participants.create(identity="carol", messaging_binding_projected_address="+15017122661")
+    assert gmms.messaging_binding == {"type": "sms", "projected_address": "+15017122661"}
+    whatsapp = participants.create(
+        messaging_binding_address="whatsapp:+15558675310",
+        messaging_binding_proxy_address="whatsapp:+15017122661",
+    )
+    assert whatsapp.messaging_binding == {
+        "type": "whatsapp",
+        "address": "whatsapp:+15558675310",
+        "proxy_address": "whatsapp:+15017122661",
+    }
+    bare = participants.create(messaging_binding_address="+15550000001")
+    assert bare.messaging_binding == {"type": "sms", "address": "+15550000001"}
+    assert bare.attributes == "{}"
+
+
+def test_dates_may_be_given(api: Api, family: Family) -> None:
+    path = f"{family.root}/Conversations/{new_conversation(family)}/Participants"
+    body = api.post(
+        path,
+        {
+            "Identity": "dated",
+            "DateCreated": "2015-12-16T22:18:37Z",
+            "DateUpdated": "2015-12-16T22:18:38Z",
+        },
+    ).json()
+    assert (body["date_created"], body["date_updated"]) == (
+        "2015-12-16T22:18:37Z",
+        "2015-12-16T22:18:38Z",
+    )
+    changed = api.post(f"{path}/{body['sid']}", {"DateUpdated": "2016-01-01T00:00:00Z"}).json()
+    assert (changed["date_created"], changed["date_updated"]) == (
+        "2015-12-16T22:18:37Z",
+        "2016-01-01T00:00:00Z",
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({}, 20001),
+        ({"Attributes": "{}"}, 20001),
+        ({"MessagingBinding.ProxyAddress": "+15017122661"}, 20001),
+        ({"Identity": "x" * 257}, 20001),
+        ({"Identity": "dora", "RoleSid": "RL123"}, 20001),
+        ({"Identity": "dora", "RoleSid": "XX" + "a" * 32}, 20001),
+        ({"Identity": "dora", "DateCreated": "yesterday"}, 20001),
+        ({"Identity": "dora", "Attributes": "{not json"}, 50304),
+        ({"Identity": "dora", "MessagingBinding.Address": "+15558675310"}, 50211),
+        ({"Identity": "dora", "MessagingBinding.ProxyAddress": "+15017122661"}, 50211),
+        ({"MessagingBinding.Address": ""}, 50411),
+        ({"MessagingBinding.Address": "+15558675310", "MessagingBinding.ProxyAddress": ""}, 50412),
+        (
+            {
+                "MessagingBinding.Address": "+15558675310",
+                "MessagingBinding.ProxyAddress": "+15558675310",
+            },
+            50409,
+        ),
+    ],
+)
+def test_invalid_create_is_rejected_and_nothing_is_written(
+    api: Api, family: Family, body: dict[str, str], code: int
+) -> None:
+    path = f"{family.root}/Conversations/{new_conversation(family)}/Participants"
+    assert_twilio_error(api.post(path, body), 400, code)
+    assert listed(api, path) == []
+
+
+def test_values_at_the_limits_are_accepted(api: Api, family: Family) -> None:
+    path = f"{family.root}/Conversations/{new_conversation(family)}/Participants"
+    created = api.post(path, {"Identity": "x" * 256, "RoleSid": "RL" + "A" * 32})
+    assert created.status_code == 201, created.text
+    assert created.json()["identity"] == "x" * 256
+
+
+def test_duplicates_conflict_with_409_and_nothing_is_written(api: Api, family: Family) -> None:
+    path = f"{family.root}/Conversations/{new_conversation(family)}/Participants"
+    first = api.post(path, {"Identity": "erin"}).json()
+    sms = api.post(path, SMS).json()
+    assert_twilio_error(api.post(path, {"Identity": "erin"}), 409, 50433)
+    assert_twilio_error(api.post(path, SMS), 409, 50416)
+    other_proxy = {**SMS, "MessagingBinding.ProxyAddress": "+15017120000"}
+    assert_twilio_error(api.post(path, other_proxy), 409, 50416)
+    assert [p["sid"] for p in listed(api, path)] == [first["sid"], sms["sid"]]
+    # Uniqueness is per conversation.
+    elsewhere = f"{family.root}/Conversations/{new_conversation(family)}/Participants"
+    assert api.post(elsewhere, {"Identity": "erin"}).status_code == 201
+    assert api.post(elsewhere, SMS).status_code == 201
+
+
+def test_update_rules_and_nothing_half_written(api: Api, family: Family) -> None:
+    path = f"{family.root}/Conversations/{new_conversation(family)}/Participants"
+    chat = api.post(path, {"Identity": "frank", "Attributes": '{"v": 1}'}).json()
+    sms = api.post(path, SMS).json()
+    chat_path, sms_path = f"{path}/{chat['sid']}", f"{path}/{sms['sid']}"
+    refused = [
+        (chat_path, {"Attributes": "nope", "RoleSid": ROLE}, 400, 50304),
+        (chat_path, {"RoleSid": "RL1", "Attributes": '{"v": 2}'}, 400, 20001),
+        (chat_path, {"LastReadMessageIndex": "-1", "Attributes": '{"v": 2}'}, 400, 20001),
+        (chat_path, {"LastReadMessageIndex": "three"}, 400, 20001),
+        (chat_path, {"Identity": "someone-else", "Attributes": '{"v": 2}'}, 400, 50444),
+        (chat_path, {"MessagingBinding.ProxyAddress": "+15017122661"}, 400, 50441),
+        (sms_path, {"Identity": "frank"}, 400, 50444),
+        (sms_path, {"MessagingBinding.ProxyAddress": "+15558675310"}, 400, 50409),
+        (sms_path, {"DateUpdated": "soon", "Attributes": '{"v": 2}'}, 400, 20001),
+    ]
+    for url, body, status, code in refused:
+        assert_twilio_error(api.post(url, body), status, code)
+    assert api.get(chat_path).json() == chat
+    assert api.get(sms_path).json() == sms
+
+
+def test_update_sets_and_clears_nullable_values(api: Api, family: Family) -> None:
+    path = f"{family.root}/Conversations/{new_conversation(family)}/Participants"
+    sms = api.post(path, SMS).json()
+    url = f"{path}/{sms['sid']}"
+    read = api.post(
+        url, {"LastReadMessageIndex": "0", "LastReadTimestamp": "2024-01-01T00:00:00Z"}
+    ).json()
+    assert read["last_read_message_index"] == 0
+    assert read["last_read_timestamp"] == "2024-01-01T00:00:00Z"
+    assert read["identity"] is None
+    cleared = api.post(url, {"LastReadMessageIndex": "", "LastReadTimestamp": ""}).json()
+    assert cleared["last_read_message_index"] is None and cleared["last_read_timestamp"] is None
+    moved = api.post(url, {"MessagingBinding.ProxyAddress": "+15017120000"}).json()
+    assert moved["messaging_binding"]["proxy_address"] == "+15017120000"
+    # "'null' value will remove it." (spec)
+    removed = api.post(url, {"MessagingBinding.ProxyAddress": "null"}).json()
+    assert removed["messaging_binding"] == {"type": "sms", "address": "+15558675310"}
+    reset = api.post(url, {"Attributes": ""}).json()
+    assert reset["attributes"] == "{}"
+
+
+def test_unknown_conversation_and_participant(api: Api, family: Family) -> None:
+    missing = f"{family.root}/Conversations/CH{'0' * 32}/Participants"
+    assert_twilio_error(api.get(missing), 404, 50350)
+    assert_twilio_error(api.post(missing, {"Identity": "x"}), 404, 50350)
+    assert_twilio_error(api.get(f"{missing}/MB{'0' * 32}"), 404, 50350)
+    assert_twilio_error(api.delete(f"{missing}/MB{'0' * 32}"), 404, 50350)
+    path = f"{family.root}/Conversations/{new_conversation(family)}/Participants"
+    api.post(path, {"Identity": "gina"})
+    for unknown in (f"MB{'0' * 32}", "not-a-sid", "nobody"):
+        body = assert_twilio_error(api.get(f"{path}/{unknown}"), 404, 20404)
+        assert (
+            body["message"]
+            == f"The requested resource {path.removeprefix('/v1')}/{unknown} was not found"
+        )
+        assert_twilio_error(api.post(f"{path}/{unknown}", {"Attributes": "{}"}), 404, 20404)
+        assert_twilio_error(api.delete(f"{path}/{unknown}"), 404, 20404)
+    # Only fetch takes an identity in place of the SID (spec).
+    assert api.get(f"{path}/gina").status_code == 200
+    assert_twilio_error(api.post(f"{path}/gina", {"Attributes": "{}"}), 404, 20404)
+    assert_twilio_error(api.delete(f"{path}/gina"), 404, 20404)
+
+
+def test_a_conversation_unique_name_works_in_the_participant_path(family: Family) -> None:
+    conversation = family.scope.conversations.create(unique_name=f"p-{family.name}")
+    participants = family.scope.conversations(f"p-{family.name}").participants
+    created = participants.create(identity="hank")
+    assert created.conversation_sid == conversation.sid
+    assert created.url.endswith(f"/Conversations/{conversation.sid}/Participants/{created.sid}")
+
+
+def test_deleting_a_conversation_deletes_its_participants(api: Api, family: Family) -> None:
+    conversation = family.scope.conversations.create(unique_name=f"gone-{family.name}")
+    path = f"{family.root}/Conversations/{conversation.sid}/Participants"
+    participant = api.post(path, {"Identity": "ivan"}).json()
+    assert family.scope.conversations(conversation.sid).delete() is True
+    again = family.scope.conversations.create(unique_name=f"gone-{family.name}")
+    assert_twilio_error(api.get(f"{path}/{participant['sid']}"), 404, 50350)
+    again_path = f"{family.root}/Conversations/{again.sid}/Participants"
+    assert listed(api, again_path) == []
+    assert_twilio_error(api.get(f"{again_path}/{participant['sid']}"), 404, 20404)
+    # The identity is free again in the new conversation.
+    assert api.post(again_path, {"Identity": "ivan"}).status_code == 201
+
+
+def test_pagination_walks_every_participant_once(api: Api, family: Family) -> None:
+    path = f"{family.root}/Conversations/{new_conversation(family)}/Participants"
+    created = [api.post(path, {"Identity": f"p{i}"}).json()["sid"] for i in range(7)]
+    default = api.get(path).json()
+    assert default["meta"]["page_size"] == 50 and default["meta"]["key"] == "participants"
+    assert api.get(path, params={"PageSize": 500}).json()["meta"]["page_size"] == 100
+    seen, url, pages = [], f"{path}?PageSize=3", []
+    while url:
+        page = api.get(url).json()
+        pages.append(page)
+        seen += [p["sid"] for p in page["participants"]]
+        url = page["meta"]["next_page_url"]
+        assert url is None or url.startswith(f"{api.base}{path}?")
+    assert seen == created
+    back = api.get(pages[2]["meta"]["previous_page_url"]).json()
+    assert [p["sid"] for p in back["participants"]] == created[3:6]
+    assert_twilio_error(api.get(path, params={"PageToken": "bogus"}), 400, 21481)
+
+
+def test_another_accounts_participants_are_invisible(chinwag_server: LiveServer, api: Api) -> None:
+    output = chinwag_server.cli("accounts", "create", "--friendly-name", "participant intruder")
+    sid = re.search(r"TWILIO_ACCOUNT_SID=(AC[0-9a-f]{32})", output)
+    token = re.search(r"TWILIO_AUTH_TOKEN=(\S+)", output)
+    assert sid and token, output
+    intruder = Api(chinwag_server, (sid.group(1), token.group(1)))
+    conversation = api.post("/v1/Conversations", {}).json()["sid"]
+    path = f"/v1/Conversations/{conversation}/Participants"
+    participant = api.post(path, {"Identity": "secret"}).json()["sid"]
+
+    assert_twilio_error(intruder.get(path), 404, 50350)
+    assert_twilio_error(intruder.post(path, {"Identity": "mallory"}), 404, 50350)
+    assert_twilio_error(intruder.get(f"{path}/{participant}"), 404, 50350)
+    assert_twilio_error(intruder.post(f"{path}/{participant}", {"Attributes": "{}"}), 404, 50350)
+    assert_twilio_error(intruder.delete(f"{path}/{participant}"), 404, 50350)
+    assert [p["identity"] for p in listed(api, path)] == ["secret"]
+
+
+def scoped_webhook(api: Api, conversation: str, url: str) -> None:
+    body = {
+        "Target": "webhook",
+        "Configuration.Url": url,
+        "Configuration.Filters": [
+            "onParticipantAdded",
+            "onParticipantUpdated",
+            "onParticipantRemoved",
+        ],
+    }
+    response = api.post(f"/v1/Conversations/{conversation}/Webhooks", body)
+    assert response.status_code == 201, response.text
+
+
+def test_changes_fire_participant_events_with_their_parameters(
+    api: Api, webhook_receiver: WebhookReceiver, chinwag_server: LiveServer
+) -> None:
+    conversation = api.post("/v1/Conversations", {}).json()["sid"]
+    scoped_webhook(api, conversation, webhook_receiver.url + "/participants")
+    path = f"/v1/Conversations/{conversation}/Participants"
+    api.post(path, {"Identity": "silent"})  # no header: no event
+    sms = api.post(path, {**SMS, "RoleSid": ROLE}, headers=ENABLED).json()
+    api.post(
+        f"{path}/{sms['sid']}",
+        {"Attributes": '{"seen": true}', "LastReadMessageIndex": "3"},
+        headers=ENABLED,
+    )
+    api.delete(f"{path}/{sms['sid']}", headers=ENABLED)
+
+    added, updated, removed = (r.form for r in webhook_receiver.wait_for(3))
+    assert all(r.signature_valid for r in webhook_receiver.requests)
+    assert added == {
+        "EventType": "onParticipantAdded",
+        "AccountSid": chinwag_server.account_sid,
+        "ChatServiceSid": added["ChatServiceSid"],
+        "ConversationSid": conversation,
+        "ParticipantSid": sms["sid"],
+        "MessagingBinding.Address": "+15558675310",
+        "MessagingBinding.ProxyAddress": "+15017122661",
+        "RoleSid": ROLE,
+        "Attributes": "{}",
+        "DateCreated": added["DateCreated"],
+        "Source": "API",
+        "RetryCount": "0",
+    }
+    assert WEBHOOK_DATE.match(added["DateCreated"])
+    assert updated["EventType"] == "onParticipantUpdated"
+    assert updated["Attributes"] == '{"seen": true}'
+    assert updated["LastReadMessageIndex"] == "3"
+    assert WEBHOOK_DATE.match(updated["DateUpdated"])
+    assert removed["EventType"] == "onParticipantRemoved"
+    assert removed["ParticipantSid"] == sms["sid"]
+    assert "Identity" not in added and "DateUpdated" not in removed
