@@ -9,6 +9,7 @@ come with the delivery engine.
 import asyncio
 import contextlib
 import logging
+from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime
 
@@ -71,9 +72,19 @@ class Worker:
         due = self._database.read(outbox.claim_due, self._clock(), self._batch_size)
         if not due:
             return 0
-        outcomes = await asyncio.gather(*(self._attempt(delivery) for delivery in due))
-        self._database.write(outbox.record_outcomes, list(outcomes), self._clock())
+        # One webhook's deliveries go out one after another, in outbox order (so a
+        # ReplayAfter replay arrives in index order, before live events); different
+        # webhooks are served concurrently.
+        queues: dict[str, list[Delivery]] = defaultdict(list)
+        for delivery in due:
+            queues[delivery.webhook_sid or f"service:{delivery.url}"].append(delivery)
+        sent = await asyncio.gather(*(self._attempt_in_order(queue) for queue in queues.values()))
+        outcomes = [outcome for queue in sent for outcome in queue]
+        self._database.write(outbox.record_outcomes, outcomes, self._clock())
         return len(due)
+
+    async def _attempt_in_order(self, queue: list[Delivery]) -> list[Outcome]:
+        return [await self._attempt(delivery) for delivery in queue]
 
     async def _attempt(self, delivery: Delivery) -> Outcome:
         url = self._url(delivery)

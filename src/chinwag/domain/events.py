@@ -81,16 +81,7 @@ def publish(
     """
     if not origin.webhooks_enabled:
         return 0
-    payload = [
-        ("EventType", event_type),
-        ("AccountSid", conversation.account_sid),
-        ("ChatServiceSid", conversation.service_sid),
-        ("ConversationSid", conversation.sid),
-        *params,
-        ("Source", origin.source),
-    ]
-    if origin.client_identity is not None:
-        payload.append(("ClientIdentity", origin.client_identity))
+    payload = _payload(conversation, event_type, params, origin)
     now = utc_now()
     queued = [
         outbox.NewDelivery.for_scoped(webhook, event_type, payload, now)
@@ -109,6 +100,48 @@ def publish(
         )
     outbox.insert_deliveries(conn, queued)
     return len(queued)
+
+
+def replay(
+    conn: Connection,
+    conversation: Conversation,
+    webhook: ScopedWebhook,
+    messages: list[tuple[list[tuple[str, str]], str | None]],
+) -> int:
+    """Queue onMessageAdded for earlier messages to one new webhook (`ReplayAfter`).
+
+    `messages` are (event parameters, body) in index order; the rows are queued now,
+    before any live event can be, and the worker sends one webhook's deliveries in
+    order. The replay was asked for explicitly, so no header is needed for it.
+    """
+    now = utc_now()
+    origin = Origin(source="API", webhooks_enabled=True)
+    queued = [
+        outbox.NewDelivery.for_scoped(
+            webhook, "onMessageAdded", _payload(conversation, "onMessageAdded", params, origin), now
+        )
+        for params, body in messages
+        if webhook_wants(webhook, "onMessageAdded", body)
+    ]
+    outbox.insert_deliveries(conn, queued)
+    return len(queued)
+
+
+def _payload(
+    conversation: Conversation, event_type: str, params: list[tuple[str, str]], origin: Origin
+) -> list[tuple[str, str]]:
+    """The event's own parameters wrapped in the ones every Conversations event carries."""
+    payload = [
+        ("EventType", event_type),
+        ("AccountSid", conversation.account_sid),
+        ("ChatServiceSid", conversation.service_sid),
+        ("ConversationSid", conversation.sid),
+        *params,
+        ("Source", origin.source),
+    ]
+    if origin.client_identity is not None:
+        payload.append(("ClientIdentity", origin.client_identity))
+    return payload
 
 
 def webhook_wants(webhook: ScopedWebhook, event_type: str, message_body: str | None) -> bool:

@@ -10,7 +10,9 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import Connection
 
-from chinwag.domain.events import canonical_event
+from chinwag.domain.events import canonical_event, replay
+from chinwag.domain.messages import message_params
+from chinwag.store import messages as message_store
 from chinwag.store import webhooks as store
 from chinwag.store.conversations import Conversation
 from chinwag.store.webhooks import ScopedWebhook
@@ -101,6 +103,16 @@ def create_webhook(
         date_updated=now,
     )
     store.insert_webhook(conn, webhook)
+    if webhook.replay_after is not None:
+        # "ReplayAfter: the message index for which and its successors the webhook
+        # will be replayed" (spec): so a bot attached late misses nothing.
+        earlier = message_store.messages_from_index(conn, conversation.sid, webhook.replay_after)
+        replay(
+            conn,
+            conversation,
+            webhook,
+            [(message_params(m, with_date_updated=False), m.body) for m in earlier],
+        )
     return webhook
 
 

@@ -104,5 +104,21 @@ def list_messages(
     return fetch_page(conn, query, messages.c.id, request, _record, descending=descending)
 
 
+_FROM_INDEX = (
+    select(*_COLUMNS)
+    .where(
+        messages.c.conversation_sid == bindparam("conversation_sid"),
+        messages.c.message_index >= bindparam("first_index"),
+    )
+    .order_by(messages.c.message_index)
+)
+
+
+def messages_from_index(conn: Connection, conversation_sid: str, first_index: int) -> list[Message]:
+    """Every message of the conversation with index >= `first_index`, in index order."""
+    params = {"conversation_sid": conversation_sid, "first_index": first_index}
+    return [_record(row) for row in conn.execute(_FROM_INDEX, params)]
+
+
 def delete_message(conn: Connection, sid: str) -> None:
     conn.execute(_DELETE, {"sid": sid})

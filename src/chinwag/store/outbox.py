@@ -84,6 +84,7 @@ class Delivery:
     id: int
     token: str
     auth_token: str
+    webhook_sid: str | None
     target: str
     event_type: str
     flow_sid: str | None
@@ -146,6 +147,7 @@ def _delivery(m: Any) -> Delivery:
         id=m["id"],
         token=m["token"],
         auth_token=m["auth_token"],
+        webhook_sid=m["webhook_sid"],
         target=m["target"],
         event_type=m["event_type"],
         flow_sid=m["flow_sid"],
