@@ -96,3 +96,35 @@ def test_no_answer_within_five_seconds_lets_the_change_through(
     created = api.post(f"{root}/Conversations", {"FriendlyName": "patient"}, headers=ENABLED)
     assert created.status_code == 201
     assert conversation_names(api, root) == ["patient"]
+
+
+def test_message_pre_events_can_reject_or_rewrite(
+    api: Api, guarded: tuple[str, WebhookReceiver]
+) -> None:
+    root, receiver = guarded
+    conversation = api.post(f"{root}/Conversations", {}).json()["sid"]  # no header: not asked
+    filters = [*ALL_PRE_EVENTS, "onMessageAdd", "onMessageUpdate", "onParticipantAdd"]
+    api.post(f"{root}/Configuration/Webhooks", {"Filters": filters})
+    messages = f"{root}/Conversations/{conversation}/Messages"
+
+    receiver.body = b'{"body": "[redacted]", "author": "moderator", "attributes": "{\\"ok\\": 1}"}'
+    rewritten = api.post(messages, {"Body": "my card is 4111", "Author": "bob"}, headers=ENABLED)
+    assert rewritten.status_code == 201, rewritten.text
+    assert (rewritten.json()["body"], rewritten.json()["author"]) == ("[redacted]", "moderator")
+    assert rewritten.json()["attributes"] == '{"ok": 1}'
+    asked = receiver.wait_for(1)[0]
+    assert (asked.form["EventType"], asked.form["Body"]) == ("onMessageAdd", "my card is 4111")
+    assert asked.form["ConversationSid"] == conversation and asked.signature_valid
+
+    receiver.body = b'{"attributes": "not json"}'  # validated like the request's own value
+    assert_twilio_error(api.post(messages, {"Body": "x"}, headers=ENABLED), 400, 50304)
+    receiver.body, receiver.status = b"", 400
+    assert_twilio_error(api.post(messages, {"Body": "spam"}, headers=ENABLED), 403, 20403)
+    participants = f"{root}/Conversations/{conversation}/Participants"
+    assert_twilio_error(api.post(participants, {"Identity": "eve"}, headers=ENABLED), 403, 20403)
+    listed = api.get(messages).json()["messages"]
+    assert [m["body"] for m in listed] == ["[redacted]"]  # nothing else written
+    assert api.get(participants).json()["participants"] == []
+    # the rejected message took no index
+    receiver.status = 200
+    assert api.post(messages, {"Body": "fine"}, headers=ENABLED).json()["index"] == 1

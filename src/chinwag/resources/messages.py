@@ -1,5 +1,6 @@
 """Conversation Message resource: .../Conversations/{ConversationSid}/Messages."""
 
+from dataclasses import replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -20,6 +21,7 @@ from chinwag.resources.common import (
     read_query,
     scope,
 )
+from chinwag.resources.prehooks import pre_event
 from chinwag.store import messages as store
 from chinwag.store.conversations import Conversation
 from chinwag.store.messages import Message
@@ -97,6 +99,44 @@ def _conversation(
     return conversations.find_conversation(conn, where.service.sid, ref, missing), where
 
 
+# What a pre-event webhook's JSON answer may change (conversations-webhooks doc).
+PRE_EVENT_FIELDS = frozenset({"body", "author", "attributes"})
+
+
+def _pre_params(fields: MessageFields, message_sid: str | None = None) -> list[tuple[str, str]]:
+    given = [
+        ("MessageSid", message_sid),
+        ("Author", fields.author),
+        ("Body", fields.body),
+        ("Attributes", fields.attributes),
+    ]
+    return [(name, value) for name, value in given if value is not None]
+
+
+def _with_changes(fields: MessageFields, changes: dict[str, str]) -> MessageFields:
+    """The pre-event webhook's changes, then validated exactly like the request's own values."""
+    return replace(
+        fields,
+        body=changes.get("body", fields.body),
+        author=changes.get("author", fields.author),
+        attributes=changes.get("attributes", fields.attributes),
+    )
+
+
+async def _ask(
+    request: web.Request,
+    where_to: RequestScope,
+    ref: str,
+    event_type: str,
+    fields: MessageFields,
+    message_sid: str | None = None,
+) -> MessageFields:
+    missing = ConversationNotFound(f"Conversation '{ref}' was not found.")
+    params = _pre_params(fields, message_sid)
+    changes = await pre_event(request, where_to, event_type, params, PRE_EVENT_FIELDS, ref, missing)
+    return _with_changes(fields, changes)
+
+
 async def create(request: web.Request) -> web.Response:
     fields = _fields(await read_form(request), on_create=True)
     where_to, ref, created_by = (
@@ -104,6 +144,7 @@ async def create(request: web.Request) -> web.Response:
         request.match_info["ConversationSid"],
         origin(request),
     )
+    fields = await _ask(request, where_to, ref, "onMessageAdd", fields)
 
     def work(conn: Connection) -> tuple[Message, InService]:
         conversation, where = _conversation(conn, where_to, ref)
@@ -136,6 +177,7 @@ async def update(request: web.Request) -> web.Response:
         request.match_info["ConversationSid"],
         request.match_info["Sid"],
     )
+    fields = await _ask(request, where_to, ref, "onMessageUpdate", fields, sid)
 
     def work(conn: Connection) -> tuple[Message, InService]:
         conversation, where = _conversation(conn, where_to, ref)
@@ -153,6 +195,7 @@ async def delete(request: web.Request) -> web.Response:
         request.match_info["ConversationSid"],
         request.match_info["Sid"],
     )
+    await _ask(request, where_to, ref, "onMessageRemove", MessageFields(), sid)
 
     def work(conn: Connection) -> None:
         conversation, _ = _conversation(conn, where_to, ref)

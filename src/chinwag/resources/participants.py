@@ -19,6 +19,7 @@ from chinwag.resources.common import (
     read_query,
     scope,
 )
+from chinwag.resources.prehooks import pre_event
 from chinwag.store import participants as store
 from chinwag.store.conversations import Conversation
 from chinwag.store.participants import Participant
@@ -115,6 +116,28 @@ def _participant(
     return domain.find_participant(conn, conversation, ref, missing, by_identity=by_identity)
 
 
+async def _ask(
+    request: web.Request,
+    where_to: RequestScope,
+    ref: str,
+    event_type: str,
+    fields: ParticipantFields,
+    participant_sid: str | None = None,
+) -> None:
+    """Participant pre-events may only reject; Twilio documents no fields they can change."""
+    given = [
+        ("ParticipantSid", participant_sid),
+        ("Identity", fields.identity),
+        ("MessagingBinding.Address", fields.address),
+        ("MessagingBinding.ProxyAddress", fields.proxy_address),
+        ("RoleSid", fields.role_sid),
+        ("Attributes", fields.attributes),
+    ]
+    params = [(name, value) for name, value in given if value is not None]
+    missing = ConversationNotFound(f"Conversation '{ref}' was not found.")
+    await pre_event(request, where_to, event_type, params, frozenset(), ref, missing)
+
+
 async def create(request: web.Request) -> web.Response:
     fields = _fields(await read_form(request), on_create=True)
     where_to, ref, created_by = (
@@ -122,6 +145,7 @@ async def create(request: web.Request) -> web.Response:
         request.match_info["ConversationSid"],
         origin(request),
     )
+    await _ask(request, where_to, ref, "onParticipantAdd", fields)
 
     def work(conn: Connection) -> tuple[Participant, InService]:
         conversation, where = _conversation(conn, where_to, ref)
@@ -154,6 +178,7 @@ async def update(request: web.Request) -> web.Response:
         request.match_info["Sid"],
         origin(request),
     )
+    await _ask(request, where_to, ref, "onParticipantUpdate", fields, sid)
 
     def work(conn: Connection) -> tuple[Participant, InService]:
         conversation, where = _conversation(conn, where_to, ref)
@@ -174,6 +199,7 @@ async def delete(request: web.Request) -> web.Response:
         request.match_info["Sid"],
         origin(request),
     )
+    await _ask(request, where_to, ref, "onParticipantRemove", ParticipantFields(), sid)
 
     def work(conn: Connection) -> None:
         conversation, _ = _conversation(conn, where_to, ref)

@@ -12,7 +12,7 @@ from chinwag.domain.service_webhooks import current_config
 from chinwag.resources.common import SENDER, RequestScope, account, database, origin
 from chinwag.store.service_webhooks import ServiceWebhookConfig
 from chinwag.store.services import Service
-from chinwag.twilio.errors import Forbidden, ResourceNotFound
+from chinwag.twilio.errors import Forbidden, ResourceNotFound, TwilioError
 
 
 async def pre_event(
@@ -22,12 +22,13 @@ async def pre_event(
     params: list[tuple[str, str]],
     allowed: frozenset[str],
     conversation_ref: str | None = None,
+    conversation_missing: TwilioError | None = None,
 ) -> dict[str, str]:
     """Ask the service's pre-event webhook, if it wants `event_type`; returns its changes.
 
     With `conversation_ref` (a SID or UniqueName from the path) the payload names the
-    conversation. Raises Forbidden when the webhook rejects the change, so nothing
-    is written.
+    conversation; `conversation_missing` is raised if there is none (default 20404).
+    Raises Forbidden when the webhook rejects the change, so nothing is written.
     """
     asked_by = origin(request)
     if not asked_by.webhooks_enabled or SENDER not in request.app:
@@ -37,7 +38,7 @@ async def pre_event(
         service = where_to.resolve(conn).service
         named = []
         if conversation_ref is not None:
-            missing = ResourceNotFound.for_path(where_to.path)
+            missing = conversation_missing or ResourceNotFound.for_path(where_to.path)
             conversation = find_conversation(conn, service.sid, conversation_ref, missing)
             named.append(("ConversationSid", conversation.sid))
         return service, current_config(conn, service), named
