@@ -403,11 +403,13 @@ def test_changes_fire_message_events(
     assert (added["Author"], added["Body"], added["Attributes"]) == ("alice", "hello", "{}")
     assert added["ParticipantSid"] == alice
     assert added["ConversationSid"] == conversation
-    assert added["ChatServiceSid"].startswith("IS") and added["Source"] == "API"
+    assert "ChatServiceSid" not in added  # Twilio lists it for conversation events only
+    assert added["Source"] == "API"
     assert MILLISECONDS.match(added["DateCreated"])
     assert "DateUpdated" not in added
     assert updated["Body"] == "edited" and MILLISECONDS.match(updated["DateUpdated"])
     assert removed["MessageSid"] == created["sid"] and MILLISECONDS.match(removed["DateUpdated"])
+    assert MILLISECONDS.match(removed["DateRemoved"])
     assert len(webhook_receiver.requests) == 3
 
 

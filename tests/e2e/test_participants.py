@@ -338,9 +338,9 @@ def test_changes_fire_participant_events_with_their_parameters(
     assert added == {
         "EventType": "onParticipantAdded",
         "AccountSid": chinwag_server.account_sid,
-        "ChatServiceSid": added["ChatServiceSid"],
         "ConversationSid": conversation,
         "ParticipantSid": sms["sid"],
+        "MessagingBinding.Type": "SMS",
         "MessagingBinding.Address": "+15558675310",
         "MessagingBinding.ProxyAddress": "+15017122661",
         "RoleSid": ROLE,
@@ -356,4 +356,5 @@ def test_changes_fire_participant_events_with_their_parameters(
     assert WEBHOOK_DATE.match(updated["DateUpdated"])
     assert removed["EventType"] == "onParticipantRemoved"
     assert removed["ParticipantSid"] == sms["sid"]
-    assert "Identity" not in added and "DateUpdated" not in removed
+    assert "Identity" not in added
+    assert WEBHOOK_DATE.match(removed["DateUpdated"]) and WEBHOOK_DATE.match(removed["DateRemoved"])

@@ -140,11 +140,7 @@ def update_conversation(
     store.save_conversation(conn, changed)
     publish(conn, changed, "onConversationUpdated", conversation_params(changed), origin)
     if changed.state != conversation.state:
-        state_change = [
-            ("StateFrom", conversation.state),
-            ("StateTo", changed.state),
-            ("Reason", "API"),
-        ]
+        state_change = state_params(changed, conversation.state, "API", now)
         publish(conn, changed, "onConversationStateUpdated", state_change, origin)
     return changed
 
@@ -172,7 +168,8 @@ def delete_conversation(conn: Connection, conversation: Conversation, origin: Or
 
     onConversationRemoved is queued first, so the conversation's own webhooks hear it.
     """
-    publish(conn, conversation, "onConversationRemoved", conversation_params(conversation), origin)
+    params = conversation_params(conversation, removed_at=utc_now())
+    publish(conn, conversation, "onConversationRemoved", params, origin)
     webhook_store.delete_conversation_webhooks(conn, conversation.sid)
     store.delete_conversation(conn, conversation.sid)
 
@@ -199,18 +196,17 @@ def fire_due_timers(conn: Connection, now: datetime, limit: int = 100) -> int:
             date_updated=now,
         )
         store.save_conversation(conn, changed)
-        state_change = [
-            ("StateFrom", conversation.state),
-            ("StateTo", changed.state),
-            ("Reason", "TIMER"),
-        ]
+        state_change = state_params(changed, conversation.state, "TIMER", now)
         publish(conn, changed, "onConversationStateUpdated", state_change, TIMER_ORIGIN)
     return len(due)
 
 
-def conversation_params(conversation: Conversation) -> list[tuple[str, str]]:
+def conversation_params(
+    conversation: Conversation, removed_at: datetime | None = None
+) -> list[tuple[str, str]]:
     """The parameters of onConversation* events (docs/events.md); unset ones are left out."""
     params = [
+        ("ChatServiceSid", conversation.service_sid),
         ("DateCreated", to_webhook(conversation.date_created)),
         ("DateUpdated", to_webhook(conversation.date_updated)),
         ("FriendlyName", conversation.friendly_name),
@@ -218,6 +214,22 @@ def conversation_params(conversation: Conversation) -> list[tuple[str, str]]:
         ("Attributes", conversation.attributes),
         ("MessagingServiceSid", conversation.messaging_service_sid),
         ("State", conversation.state),
+        ("DateRemoved", to_webhook(removed_at) if removed_at else None),
+    ]
+    return [(name, value) for name, value in params if value is not None]
+
+
+def state_params(
+    conversation: Conversation, state_from: str, reason: str, at: datetime
+) -> list[tuple[str, str]]:
+    """onConversationStateUpdated's own parameters: no State, DateUpdated or Attributes."""
+    params = [
+        ("ChatServiceSid", conversation.service_sid),
+        ("StateUpdated", to_webhook(at)),
+        ("StateFrom", state_from),
+        ("StateTo", conversation.state),
+        ("Reason", reason),
+        ("MessagingServiceSid", conversation.messaging_service_sid),
     ]
     return [(name, value) for name, value in params if value is not None]
 

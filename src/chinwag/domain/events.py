@@ -131,10 +131,11 @@ def _payload(
     conversation: Conversation, event_type: str, params: list[tuple[str, str]], origin: Origin
 ) -> list[tuple[str, str]]:
     """The event's own parameters wrapped in the ones every Conversations event carries."""
+    # ChatServiceSid is not common: Twilio lists it for conversation events only,
+    # which add it themselves (docs/events.md).
     payload = [
         ("EventType", event_type),
         ("AccountSid", conversation.account_sid),
-        ("ChatServiceSid", conversation.service_sid),
         ("ConversationSid", conversation.sid),
         *params,
         ("Source", origin.source),

@@ -81,7 +81,11 @@ def create_message(
         conn,
         conversation,
         "onMessageAdded",
-        message_params(message, with_date_updated=False),
+        message_params(
+            message,
+            with_date_updated=False,
+            messaging_service_sid=conversation.messaging_service_sid,
+        ),
         origin,
         message_body=message.body,
     )
@@ -146,16 +150,26 @@ def delete_message(
         conn,
         conversation,
         "onMessageRemoved",
-        message_params(message, with_date_updated=True),
+        message_params(message, with_date_updated=True, removed_at=utc_now()),
         origin,
         message_body=message.body,
     )
 
 
-def message_params(message: Message, *, with_date_updated: bool) -> list[tuple[str, str]]:
-    """The parameters of onMessage* events (REFERENCES.md, a captured onMessageAdded)."""
+def message_params(
+    message: Message,
+    *,
+    with_date_updated: bool,
+    messaging_service_sid: str | None = None,
+    removed_at: datetime | None = None,
+) -> list[tuple[str, str]]:
+    """The parameters of onMessage* events (docs/events.md); unset ones are left out.
+
+    MessagingServiceSid is listed for onMessageAdded only, DateRemoved for onMessageRemoved.
+    """
     params: list[tuple[str, str | None]] = [
         ("MessageSid", message.sid),
+        ("MessagingServiceSid", messaging_service_sid),
         ("Index", str(message.index)),
         ("Author", message.author),
         ("Body", message.body),
@@ -165,6 +179,8 @@ def message_params(message: Message, *, with_date_updated: bool) -> list[tuple[s
     ]
     if with_date_updated:
         params.append(("DateUpdated", to_webhook(message.date_updated)))
+    if removed_at is not None:
+        params.append(("DateRemoved", to_webhook(removed_at)))
     return [(name, value) for name, value in params if value is not None]
 
 

@@ -171,17 +171,24 @@ def delete_participant(
     conn: Connection, conversation: Conversation, participant: Participant, origin: Origin
 ) -> None:
     store.delete_participant(conn, participant.sid)
-    params = participant_params(participant)
+    params = participant_params(participant, removed_at=utc_now())
     publish(conn, conversation, "onParticipantRemoved", params, origin)
 
 
-def participant_params(participant: Participant, *, updated: bool = False) -> list[tuple[str, str]]:
-    """The parameters of onParticipant* events; unset ones are left out.
+def participant_params(
+    participant: Participant, *, updated: bool = False, removed_at: datetime | None = None
+) -> list[tuple[str, str]]:
+    """The parameters of onParticipant* events (docs/events.md); unset ones are left out.
 
-    onParticipantUpdated adds DateUpdated and the read horizon.
+    onParticipantUpdated adds DateUpdated and the read horizon, onParticipantRemoved
+    DateUpdated and DateRemoved.
     """
+    binding = "CHAT" if participant.messaging_address is None else None
+    if participant.messaging_address is not None:
+        binding = binding_type(participant.messaging_address).upper()
     params = [
         ("ParticipantSid", participant.sid),
+        ("MessagingBinding.Type", binding),
         ("Identity", participant.identity),
         ("MessagingBinding.Address", participant.messaging_address),
         ("MessagingBinding.ProxyAddress", participant.proxy_address),
@@ -190,6 +197,11 @@ def participant_params(participant: Participant, *, updated: bool = False) -> li
         ("Attributes", participant.attributes),
         ("DateCreated", to_webhook(participant.date_created)),
     ]
+    if removed_at is not None:
+        params += [
+            ("DateUpdated", to_webhook(participant.date_updated)),
+            ("DateRemoved", to_webhook(removed_at)),
+        ]
     if updated:
         index = participant.last_read_message_index
         params += [

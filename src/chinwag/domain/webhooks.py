@@ -111,7 +111,17 @@ def create_webhook(
             conn,
             conversation,
             webhook,
-            [(message_params(m, with_date_updated=False), m.body) for m in earlier],
+            [
+                (
+                    message_params(
+                        m,
+                        with_date_updated=False,
+                        messaging_service_sid=conversation.messaging_service_sid,
+                    ),
+                    m.body,
+                )
+                for m in earlier
+            ],
         )
     return webhook
 

@@ -46,10 +46,14 @@ async def pre_event(
     service, config, named = database(request).read(look_up)
     if not config.pre_webhook_url or event_type not in config.filters:
         return {}
+    # Twilio lists ChatServiceSid for conversation events only (docs/events.md).
+    service_sid = (
+        [("ChatServiceSid", service.sid)] if event_type.startswith("onConversation") else []
+    )
     payload = [
         ("EventType", event_type),
         ("AccountSid", service.account_sid),
-        ("ChatServiceSid", service.sid),
+        *service_sid,
         *named,
         *params,
         ("Source", asked_by.source),
