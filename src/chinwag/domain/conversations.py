@@ -1,6 +1,5 @@
 """Conversations: the rules for creating, changing, finding and deleting them."""
 
-import json
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -9,6 +8,7 @@ from typing import TypeVar
 import isodate
 from sqlalchemy import Connection
 
+from chinwag.domain.attributes import CONVERSATION_LIMIT, check_attributes
 from chinwag.domain.events import Origin, publish
 from chinwag.store import conversations as store
 from chinwag.store import webhooks as webhook_store
@@ -16,7 +16,6 @@ from chinwag.store.conversations import Conversation
 from chinwag.twilio import sids
 from chinwag.twilio.dates import to_webhook, utc_now
 from chinwag.twilio.errors import (
-    AttributesNotJson,
     ClosedAtCreation,
     ClosedTimerInvalid,
     ClosedTimerTooShort,
@@ -38,8 +37,6 @@ MAX_FRIENDLY_NAME = 256
 # "Minimum value for this timer is 1 minute" / "... is 10 minutes" (spec, Timers.*)
 MIN_INACTIVE_TIMER = timedelta(minutes=1)
 MIN_CLOSED_TIMER = timedelta(minutes=10)
-# "Attributes: 16KB" (twilio.com/docs/conversations/conversations-limits)
-MAX_ATTRIBUTES_BYTES = 16 * 1024
 
 
 class State(StrEnum):
@@ -256,15 +253,7 @@ def _check(fields: ConversationFields) -> None:
         raise ConversationUniqueNameLooksLikeSid(
             f"UniqueName '{fields.unique_name}' matches the conversation SID pattern."
         )
-    if fields.attributes:
-        if len(fields.attributes.encode("utf-8")) > MAX_ATTRIBUTES_BYTES:
-            raise InvalidParameter(f"Attributes is longer than {MAX_ATTRIBUTES_BYTES} bytes.")
-        try:
-            json.loads(fields.attributes)
-        except ValueError:
-            raise AttributesNotJson(
-                f"Attributes '{fields.attributes}' is not valid JSON."
-            ) from None
+    check_attributes(fields.attributes, CONVERSATION_LIMIT)
     if fields.messaging_service_sid is not None and not sids.is_sid(
         fields.messaging_service_sid, sids.MESSAGING_SERVICE
     ):

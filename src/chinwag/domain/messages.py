@@ -5,12 +5,12 @@ Attributes 4KB). Error codes: twilio.com/docs/api/errors/<code>; docs/compatibil
 lists each rule with its source.
 """
 
-import json
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import Connection
 
+from chinwag.domain.attributes import MESSAGE_LIMIT, check_attributes
 from chinwag.domain.conversations import State
 from chinwag.domain.events import Origin, publish
 from chinwag.store import messages as store
@@ -19,8 +19,6 @@ from chinwag.store.messages import Message
 from chinwag.twilio import sids
 from chinwag.twilio.dates import to_webhook, utc_now
 from chinwag.twilio.errors import (
-    AttributesNotJson,
-    AttributesTooLong,
     ConversationClosed,
     InvalidParameter,
     MessageBodyMissing,
@@ -28,9 +26,8 @@ from chinwag.twilio.errors import (
     ResourceNotFound,
 )
 
-# "Body: Inbound 32KB ... Chat: 32KB"; "Attributes: 4KB" (conversations-limits)
+# "Body: Inbound 32KB ... Chat: 32KB" (conversations-limits)
 MAX_BODY_BYTES = 32 * 1024
-MAX_ATTRIBUTES_BYTES = 4 * 1024
 # "Defaults to `system`" (spec, Author)
 DEFAULT_AUTHOR = "system"
 
@@ -200,12 +197,4 @@ def _check_unsupported(fields: MessageFields) -> None:
 def _check(fields: MessageFields) -> None:
     if fields.body is not None and len(fields.body.encode("utf-8")) > MAX_BODY_BYTES:
         raise MessageBodyTooLong(f"Body is longer than {MAX_BODY_BYTES} bytes.")
-    if fields.attributes:
-        if len(fields.attributes.encode("utf-8")) > MAX_ATTRIBUTES_BYTES:
-            raise AttributesTooLong(f"Attributes is longer than {MAX_ATTRIBUTES_BYTES} bytes.")
-        try:
-            json.loads(fields.attributes)
-        except ValueError:
-            raise AttributesNotJson(
-                f"Attributes '{fields.attributes}' is not valid JSON."
-            ) from None
+    check_attributes(fields.attributes, MESSAGE_LIMIT)

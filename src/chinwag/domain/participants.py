@@ -4,13 +4,12 @@ Rules and error codes: twilio.com/docs/conversations/api/conversation-participan
 and twilio.com/docs/api/errors/<code>; docs/compatibility.md lists each with its source.
 """
 
-import json
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import Connection
 
-from chinwag.domain.conversations import MAX_ATTRIBUTES_BYTES
+from chinwag.domain.attributes import PARTICIPANT_LIMIT, check_attributes
 from chinwag.domain.events import Origin, publish
 from chinwag.store import participants as store
 from chinwag.store.conversations import Conversation
@@ -18,7 +17,6 @@ from chinwag.store.participants import Participant
 from chinwag.twilio import sids
 from chinwag.twilio.dates import to_webhook, utc_now
 from chinwag.twilio.errors import (
-    AttributesNotJson,
     InvalidParameter,
     ParticipantAddressEmpty,
     ParticipantAddressEqualsProxy,
@@ -300,12 +298,4 @@ def _check(fields: ParticipantFields) -> None:
         raise InvalidParameter(
             f"RoleSid '{fields.role_sid}' is not a Role SID (RL + 32 hex digits)."
         )
-    if fields.attributes:
-        if len(fields.attributes.encode("utf-8")) > MAX_ATTRIBUTES_BYTES:
-            raise InvalidParameter(f"Attributes is longer than {MAX_ATTRIBUTES_BYTES} bytes.")
-        try:
-            json.loads(fields.attributes)
-        except ValueError:
-            raise AttributesNotJson(
-                f"Attributes '{fields.attributes}' is not valid JSON."
-            ) from None
+    check_attributes(fields.attributes, PARTICIPANT_LIMIT)
