@@ -88,6 +88,19 @@ def walk_participants(walk: Walk, participants: str, pt: str) -> None:
     walk.call("DELETE", pt + "/{Sid}", f"{participants}/{participant['sid']}")
 
 
+def walk_conversation_with_participants(walk: Walk, root: str, template_root: str) -> None:
+    path, template = (
+        f"{root}/ConversationWithParticipants",
+        template_root + "/ConversationWithParticipants",
+    )
+    walk.call("POST", template, path, data={"FriendlyName": "walk", "Timers.Inactive": "PT1M"})
+    members = [
+        '{"identity": "walker"}',
+        '{"messaging_binding": {"address": "+15558675310", "proxy_address": "+15017122661"}}',
+    ]
+    walk.call("POST", template, path, data={"FriendlyName": "walk", "Participant": members})
+
+
 def walk_family(walk: Walk, root: str, template_root: str) -> None:
     conversations = f"{root}/Conversations"
     t = template_root + "/Conversations"
@@ -133,6 +146,7 @@ def walk_family(walk: Walk, root: str, template_root: str) -> None:
         walk, f"{conversations}/{sid}/Participants", t + "/{ConversationSid}/Participants"
     )
     walk.call("DELETE", t + "/{Sid}", f"{conversations}/{sid}")
+    walk_conversation_with_participants(walk, root, template_root)
     hooks, ht = f"{root}/Configuration/Webhooks", template_root + "/Configuration/Webhooks"
     walk.call(
         "POST",

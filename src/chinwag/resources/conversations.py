@@ -11,6 +11,7 @@ from chinwag.domain import conversations as domain
 from chinwag.domain.conversations import ConversationFields, State
 from chinwag.resources.common import (
     InService,
+    RequestScope,
     database,
     json_response,
     origin,
@@ -74,7 +75,7 @@ def _date(form: Form, name: str) -> datetime | None:
     return parsed
 
 
-def _fields(form: Form) -> ConversationFields:
+def conversation_fields(form: Form) -> ConversationFields:
     return ConversationFields(
         friendly_name=form.text("FriendlyName"),
         unique_name=form.text("UniqueName"),
@@ -112,15 +113,20 @@ def _with_changes(fields: ConversationFields, changes: dict[str, str]) -> Conver
     return fields
 
 
-async def create(request: web.Request) -> web.Response:
-    fields = _fields(await read_form(request))
-    where_to, created_by = scope(request), origin(request)
-    fields = _with_changes(
-        fields,
-        await pre_event(
-            request, where_to, "onConversationAdd", _pre_params(fields), PRE_EVENT_FIELDS
-        ),
+async def ask_pre_add(
+    request: web.Request, where_to: RequestScope, fields: ConversationFields
+) -> ConversationFields:
+    """Ask the onConversationAdd pre-event webhook; the fields with its changes."""
+    changes = await pre_event(
+        request, where_to, "onConversationAdd", _pre_params(fields), PRE_EVENT_FIELDS
     )
+    return _with_changes(fields, changes)
+
+
+async def create(request: web.Request) -> web.Response:
+    fields = conversation_fields(await read_form(request))
+    where_to, created_by = scope(request), origin(request)
+    fields = await ask_pre_add(request, where_to, fields)
 
     def work(conn: Connection) -> tuple[Conversation, InService]:
         where = where_to.resolve(conn)
@@ -148,7 +154,7 @@ async def fetch(request: web.Request) -> web.Response:
 
 
 async def update(request: web.Request) -> web.Response:
-    fields = _fields(await read_form(request))
+    fields = conversation_fields(await read_form(request))
     changed_by = origin(request)
     where_to, ref = scope(request), request.match_info["Sid"]
     changes = await pre_event(

@@ -11,6 +11,7 @@ from aiohttp import web
 
 from chinwag.resources import (
     configuration,
+    conversation_with_participants,
     conversations,
     messages,
     participants,
@@ -33,6 +34,7 @@ IN_SERVICE_ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", "/Conversations/{Sid}", conversations.fetch),
     ("POST", "/Conversations/{Sid}", conversations.update),
     ("DELETE", "/Conversations/{Sid}", conversations.delete),
+    ("POST", "/ConversationWithParticipants", conversation_with_participants.create),
     ("GET", "/Conversations/{ConversationSid}/Webhooks", webhooks.list_),
     ("POST", "/Conversations/{ConversationSid}/Webhooks", webhooks.create),
     ("GET", "/Conversations/{ConversationSid}/Webhooks/{Sid}", webhooks.fetch),

@@ -227,3 +227,15 @@ class ParticipantProxyAddressNotAllowed(TwilioError):
 
 class ParticipantIdentityNotAllowed(TwilioError):
     code = 50444
+
+
+class ParticipantJsonInvalid(TwilioError):
+    """A `Participant` value of ConversationWithParticipants that is not a JSON object."""
+
+    code = 50424
+
+
+class TooManyParticipants(TwilioError):
+    """More participants in one ConversationWithParticipants request than allowed."""
+
+    code = 50426
