@@ -1,7 +1,6 @@
 """Conversation resource: /v1/Conversations and /v1/Services/{ChatServiceSid}/Conversations."""
 
 from dataclasses import replace
-from datetime import datetime
 from typing import Any
 
 from aiohttp import web
@@ -22,7 +21,7 @@ from chinwag.resources.common import (
 from chinwag.resources.prehooks import pre_event
 from chinwag.store import conversations as store
 from chinwag.store.conversations import Conversation, ConversationFilter
-from chinwag.twilio.dates import parse_iso8601, to_json
+from chinwag.twilio.dates import to_json
 from chinwag.twilio.errors import InvalidParameter
 from chinwag.twilio.forms import Form
 from chinwag.twilio.pagination import build_meta, parse_page_request
@@ -65,16 +64,6 @@ def conversation_json(conversation: Conversation, where: InService) -> dict[str,
     }
 
 
-def _date(form: Form, name: str) -> datetime | None:
-    raw = form.text(name)
-    if raw is None:
-        return None
-    parsed = parse_iso8601(raw)
-    if parsed is None:
-        raise InvalidParameter(f"{name} '{raw}' is not an ISO 8601 date-time.")
-    return parsed
-
-
 def conversation_fields(form: Form) -> ConversationFields:
     return ConversationFields(
         friendly_name=form.text("FriendlyName"),
@@ -86,8 +75,8 @@ def conversation_fields(form: Form) -> ConversationFields:
         timer_closed=form.text("Timers.Closed"),
         email_address=form.text("Bindings.Email.Address"),
         email_name=form.text("Bindings.Email.Name"),
-        date_created=_date(form, "DateCreated"),
-        date_updated=_date(form, "DateUpdated"),
+        date_created=form.date("DateCreated"),
+        date_updated=form.date("DateUpdated"),
     )
 
 
@@ -194,7 +183,7 @@ async def list_(request: web.Request) -> web.Response:
     if state is not None and state not in LIST_STATES:
         raise InvalidParameter(f"State '{state}' is not one of: {', '.join(LIST_STATES)}.")
     filters = ConversationFilter(
-        start=_date(query, "StartDate"), end=_date(query, "EndDate"), state=state
+        start=query.date("StartDate"), end=query.date("EndDate"), state=state
     )
     echoed = {
         name: value for name in ("StartDate", "EndDate", "State") if (value := query.text(name))

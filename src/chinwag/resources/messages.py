@@ -1,7 +1,6 @@
 """Conversation Message resource: .../Conversations/{ConversationSid}/Messages."""
 
 from dataclasses import replace
-from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -25,8 +24,8 @@ from chinwag.resources.prehooks import pre_event
 from chinwag.store import messages as store
 from chinwag.store.conversations import Conversation
 from chinwag.store.messages import Message
-from chinwag.twilio.dates import parse_iso8601, to_json
-from chinwag.twilio.errors import ConversationNotFound, InvalidParameter
+from chinwag.twilio.dates import to_json
+from chinwag.twilio.errors import ConversationNotFound
 from chinwag.twilio.forms import Form
 from chinwag.twilio.pagination import build_meta, parse_page_request
 
@@ -68,24 +67,14 @@ def message_json(message: Message, where: InService) -> dict[str, Any]:
     return body
 
 
-def _date(form: Form, name: str) -> datetime | None:
-    raw = form.text(name)
-    if raw is None:
-        return None
-    parsed = parse_iso8601(raw)
-    if parsed is None:
-        raise InvalidParameter(f"{name} '{raw}' is not an ISO 8601 date-time.")
-    return parsed
-
-
 def _fields(form: Form, *, on_create: bool) -> MessageFields:
     """`Subject` and `ContentVariables` are accepted and not stored (docs/compatibility.md)."""
     return MessageFields(
         author=form.text("Author"),
         body=form.text("Body"),
         attributes=form.text("Attributes"),
-        date_created=_date(form, "DateCreated"),
-        date_updated=_date(form, "DateUpdated"),
+        date_created=form.date("DateCreated"),
+        date_updated=form.date("DateUpdated"),
         media_sid=form.text("MediaSid") if on_create else None,
         content_sid=form.text("ContentSid") if on_create else None,
     )

@@ -1,6 +1,5 @@
 """Participant resource: .../Conversations/{ConversationSid}/Participants."""
 
-from datetime import datetime
 from typing import Any
 
 from aiohttp import web
@@ -23,8 +22,8 @@ from chinwag.resources.prehooks import pre_event
 from chinwag.store import participants as store
 from chinwag.store.conversations import Conversation
 from chinwag.store.participants import Participant
-from chinwag.twilio.dates import parse_iso8601, to_json
-from chinwag.twilio.errors import ConversationNotFound, InvalidParameter, ResourceNotFound
+from chinwag.twilio.dates import to_json
+from chinwag.twilio.errors import ConversationNotFound, ResourceNotFound
 from chinwag.twilio.forms import Form
 from chinwag.twilio.pagination import build_meta, parse_page_request
 
@@ -71,16 +70,6 @@ def participant_json(participant: Participant, where: InService) -> dict[str, An
     return body
 
 
-def _date(form: Form, name: str) -> datetime | None:
-    raw = form.text(name)
-    if raw is None:
-        return None
-    parsed = parse_iso8601(raw)
-    if parsed is None:
-        raise InvalidParameter(f"{name} '{raw}' is not an ISO 8601 date-time.")
-    return parsed
-
-
 def _fields(form: Form, *, on_create: bool) -> ParticipantFields:
     return ParticipantFields(
         identity=form.text("Identity"),
@@ -91,8 +80,8 @@ def _fields(form: Form, *, on_create: bool) -> ParticipantFields:
         role_sid=form.text("RoleSid"),
         last_read_message_index=None if on_create else form.text("LastReadMessageIndex"),
         last_read_timestamp=None if on_create else form.text("LastReadTimestamp"),
-        date_created=_date(form, "DateCreated"),
-        date_updated=_date(form, "DateUpdated"),
+        date_created=form.date("DateCreated"),
+        date_updated=form.date("DateUpdated"),
     )
 
 

@@ -5,9 +5,11 @@ are literal, so a flat multi-valued mapping is all the structure there is.
 """
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from enum import StrEnum
 from typing import TypeVar
 
+from chinwag.twilio.dates import parse_iso8601
 from chinwag.twilio.errors import InvalidParameter
 
 E = TypeVar("E", bound=StrEnum)
@@ -52,6 +54,16 @@ class Form:
         if minimum is not None and value < minimum:
             raise InvalidParameter(f"{name} must be at least {minimum}, got {value}.")
         return value
+
+    def date(self, name: str) -> datetime | None:
+        """An ISO 8601 date-time (naive values are UTC), or None when absent."""
+        raw = self.text(name)
+        if raw is None:
+            return None
+        parsed = parse_iso8601(raw)
+        if parsed is None:
+            raise InvalidParameter(f"{name} '{raw}' is not an ISO 8601 date-time.")
+        return parsed
 
     def choice(self, name: str, kind: type[E], *, ignore_case: bool = False) -> E | None:
         raw = self.text(name)
