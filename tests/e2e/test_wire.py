@@ -152,6 +152,20 @@ def test_garbage_never_causes_a_500(api: Api, value: str) -> None:
         ),
         api.get(f"/v1/Conversations/{quote(value, safe='')}/Webhooks"),
         api.post("/v1/Services", {"FriendlyName": value}),
+        api.post(
+            f"/v1/Conversations/{conversation}/Messages",
+            {"Body": value, "Author": value, "Attributes": value, "DateCreated": value},
+        ),
+        api.post(
+            f"/v1/Conversations/{conversation}/Participants",
+            {"Identity": value, "MessagingBinding.Address": value, "RoleSid": value},
+        ),
+        api.post(
+            f"/v1/Conversations/{conversation}/Participants",
+            {"Identity": "ok-" + str(len(value)), "LastReadMessageIndex": value},
+        ),
+        api.post("/v1/ConversationWithParticipants", {"Participant": value}),
+        api.post("/v1/Configuration/Webhooks", {"Filters": value, "Method": value}),
     ]
     for response in attempts:
         assert response.status_code < 500, response.text
