@@ -101,6 +101,16 @@ def walk_conversation_with_participants(walk: Walk, root: str, template_root: st
     walk.call("POST", template, path, data={"FriendlyName": "walk", "Participant": members})
 
 
+def walk_users(walk: Walk, users: str, ut: str) -> None:
+    seed = {"Identity": "walker", "FriendlyName": "Walker", "Attributes": '{"a": 1}'}
+    user = walk.call("POST", ut, users, data={**seed, "RoleSid": "RL" + "a" * 32})
+    walk.call("GET", ut, users, params={"PageSize": 1})
+    walk.call("GET", ut + "/{Sid}", f"{users}/{user['sid']}")
+    walk.call("GET", ut + "/{Sid}", f"{users}/walker")  # identity in place of the SID
+    walk.call("POST", ut + "/{Sid}", f"{users}/{user['sid']}", data={"FriendlyName": "W"})
+    walk.call("DELETE", ut + "/{Sid}", f"{users}/walker")
+
+
 def walk_family(walk: Walk, root: str, template_root: str) -> None:
     conversations = f"{root}/Conversations"
     t = template_root + "/Conversations"
@@ -147,6 +157,7 @@ def walk_family(walk: Walk, root: str, template_root: str) -> None:
     )
     walk.call("DELETE", t + "/{Sid}", f"{conversations}/{sid}")
     walk_conversation_with_participants(walk, root, template_root)
+    walk_users(walk, f"{root}/Users", template_root + "/Users")
     hooks, ht = f"{root}/Configuration/Webhooks", template_root + "/Configuration/Webhooks"
     walk.call(
         "POST",

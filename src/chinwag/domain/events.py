@@ -6,7 +6,8 @@ the Programmable Chat names `onMessageSent` and `onConversationDestroyed`; they
 are accepted, stored as given and mean the current event they were renamed to.
 
 Also: who a change came from (`Origin`) and `publish`, which turns a change into
-rows of the delivery outbox in the same transaction.
+rows of the delivery outbox in the same transaction (`publish_service_event` for
+the user events, which belong to no conversation).
 """
 
 import re
@@ -100,6 +101,42 @@ def publish(
         )
     outbox.insert_deliveries(conn, queued)
     return len(queued)
+
+
+def publish_service_event(
+    conn: Connection,
+    service_sid: str,
+    account_sid: str,
+    event_type: str,
+    params: list[tuple[str, str]],
+    origin: Origin,
+) -> int:
+    """Queue a post-event that belongs to no conversation (the user events); returns how many.
+
+    Twilio sends these to the service-level (and global) webhook only: they carry no
+    ConversationSid, so no conversation-scoped webhook can ask for them (docs/events.md).
+    """
+    if not origin.webhooks_enabled:
+        return 0
+    config = service_webhooks.get_config(conn, service_sid)
+    if (
+        config is None
+        or not config.post_webhook_url
+        or config.target != "webhook"  # chinwag has no Flex to route to
+        or event_type not in config.filters
+    ):
+        return 0
+    payload = [
+        ("EventType", event_type),
+        ("AccountSid", account_sid),
+        *params,
+        ("Source", origin.source),
+    ]
+    if origin.client_identity is not None:
+        payload.append(("ClientIdentity", origin.client_identity))
+    delivery = outbox.NewDelivery.for_service(config, None, event_type, payload, utc_now())
+    outbox.insert_deliveries(conn, [delivery])
+    return 1
 
 
 def replay(

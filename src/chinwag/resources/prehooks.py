@@ -46,9 +46,11 @@ async def pre_event(
     service, config, named = database(request).read(look_up)
     if not config.pre_webhook_url or event_type not in config.filters:
         return {}
-    # Twilio lists ChatServiceSid for conversation events only (docs/events.md).
+    # Twilio lists ChatServiceSid for conversation and user events only (docs/events.md).
     service_sid = (
-        [("ChatServiceSid", service.sid)] if event_type.startswith("onConversation") else []
+        [("ChatServiceSid", service.sid)]
+        if event_type.startswith(("onConversation", "onUser"))
+        else []
     )
     payload = [
         ("EventType", event_type),

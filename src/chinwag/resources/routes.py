@@ -16,6 +16,7 @@ from chinwag.resources import (
     messages,
     participants,
     services,
+    users,
     webhooks,
 )
 
@@ -50,6 +51,11 @@ IN_SERVICE_ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", "/Conversations/{ConversationSid}/Participants/{Sid}", participants.fetch),
     ("POST", "/Conversations/{ConversationSid}/Participants/{Sid}", participants.update),
     ("DELETE", "/Conversations/{ConversationSid}/Participants/{Sid}", participants.delete),
+    ("GET", "/Users", users.list_),
+    ("POST", "/Users", users.create),
+    ("GET", "/Users/{Sid}", users.fetch),
+    ("POST", "/Users/{Sid}", users.update),
+    ("DELETE", "/Users/{Sid}", users.delete),
     ("GET", "/Configuration/Webhooks", configuration.fetch),
     ("POST", "/Configuration/Webhooks", configuration.update),
 ]

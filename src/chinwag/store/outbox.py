@@ -56,7 +56,7 @@ class NewDelivery:
     def for_service(
         cls,
         config: ServiceWebhookConfig,
-        conversation_sid: str,
+        conversation_sid: str | None,  # None for events outside a conversation (users)
         event_type: str,
         params: list[tuple[str, str]],
         now: datetime,

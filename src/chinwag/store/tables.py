@@ -165,6 +165,28 @@ participants = Table(
     Index(None, "conversation_sid", "id"),
 )
 
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("sid", String(34), nullable=False, unique=True),
+    Column("account_sid", String(34), nullable=False),
+    Column(
+        "service_sid",
+        String(34),
+        ForeignKey("services.sid", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("identity", Text, nullable=False),
+    Column("friendly_name", Text),
+    Column("attributes", Text, nullable=False),
+    Column("role_sid", String(34)),
+    Column("date_created", UtcDateTime, nullable=False),
+    Column("date_updated", UtcDateTime, nullable=False),
+    UniqueConstraint("service_sid", "identity"),
+    Index(None, "service_sid", "id"),
+)
+
 messages = Table(
     "messages",
     metadata,

@@ -239,3 +239,10 @@ class TooManyParticipants(TwilioError):
     """More participants in one ConversationWithParticipants request than allowed."""
 
     code = 50426
+
+
+class UserExists(TwilioError):
+    """A user with this Identity is already in the service (errors/50201)."""
+
+    code = 50201
+    status = 409

@@ -13,6 +13,7 @@ MESSAGING_SERVICE = "MG"
 PARTICIPANT = "MB"
 ROLE = "RL"
 MESSAGE = "IM"
+USER = "US"
 
 
 def new_sid(prefix: str) -> str:
