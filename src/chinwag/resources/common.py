@@ -8,13 +8,16 @@ from aiohttp import web
 from sqlalchemy import Connection
 
 from chinwag.delivery.sender import Sender
+from chinwag.domain.conversations import find_conversation
 from chinwag.domain.events import Origin
 from chinwag.domain.services import default_service, find_service
 from chinwag.store.accounts import Account
+from chinwag.store.conversations import Conversation
 from chinwag.store.database import Database
 from chinwag.store.services import Service
-from chinwag.twilio.errors import InvalidParameter
+from chinwag.twilio.errors import ConversationNotFound, InvalidParameter
 from chinwag.twilio.forms import Form
+from chinwag.twilio.pagination import Page, PageRequest, build_meta
 
 DATABASE = web.AppKey("database", Database)
 PUBLIC_URL = web.AppKey("public_url", str)
@@ -90,6 +93,28 @@ async def read_form(request: web.Request) -> Form:
 
 def read_query(request: web.Request) -> Form:
     return Form(list(request.query.items()))
+
+
+def list_response(
+    key: str,
+    items: list[dict[str, Any]],
+    list_url: str,
+    request: PageRequest,
+    page: Page,
+    filters: dict[str, str] | None = None,
+) -> web.Response:
+    """A Twilio list page: the items under `key`, and the `meta` object with its links."""
+    meta = build_meta(key=key, list_url=list_url, request=request, page=page, filters=filters or {})
+    return json_response({key: items, "meta": meta})
+
+
+def in_conversation(
+    conn: Connection, where_to: RequestScope, ref: str
+) -> tuple[Conversation, InService]:
+    """The conversation a sub-resource path names (SID or UniqueName); else 404 50350."""
+    where = where_to.resolve(conn)
+    missing = ConversationNotFound(f"Conversation '{ref}' was not found.")
+    return find_conversation(conn, where.service.sid, ref, missing), where
 
 
 def json_response(body: dict[str, Any], status: int = 200) -> web.Response:

@@ -13,6 +13,7 @@ from chinwag.resources.common import (
     RequestScope,
     database,
     json_response,
+    list_response,
     origin,
     read_form,
     read_query,
@@ -24,7 +25,7 @@ from chinwag.store.conversations import Conversation, ConversationFilter
 from chinwag.twilio.dates import to_json
 from chinwag.twilio.errors import InvalidParameter
 from chinwag.twilio.forms import Form
-from chinwag.twilio.pagination import build_meta, parse_page_request
+from chinwag.twilio.pagination import parse_page_request
 
 MAX_PAGE_SIZE = 100
 LIST_STATES = ("active", "inactive", "closed", "initializing")
@@ -195,15 +196,11 @@ async def list_(request: web.Request) -> web.Response:
         return store.list_conversations(conn, where.service.sid, filters, page_request), where
 
     page, where = database(request).read(work)
-    return json_response(
-        {
-            "conversations": [conversation_json(c, where) for c in page.rows],
-            "meta": build_meta(
-                key="conversations",
-                list_url=f"{where.root}/Conversations",
-                request=page_request,
-                page=page,
-                filters=echoed,
-            ),
-        }
+    return list_response(
+        "conversations",
+        [conversation_json(c, where) for c in page.rows],
+        f"{where.root}/Conversations",
+        page_request,
+        page,
+        echoed,
     )

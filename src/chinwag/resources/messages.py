@@ -7,14 +7,15 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import Connection
 
-from chinwag.domain import conversations
 from chinwag.domain import messages as domain
 from chinwag.domain.messages import MessageFields
 from chinwag.resources.common import (
     InService,
     RequestScope,
     database,
+    in_conversation,
     json_response,
+    list_response,
     origin,
     read_form,
     read_query,
@@ -27,7 +28,7 @@ from chinwag.store.messages import Message
 from chinwag.twilio.dates import to_json
 from chinwag.twilio.errors import ConversationNotFound
 from chinwag.twilio.forms import Form
-from chinwag.twilio.pagination import build_meta, parse_page_request
+from chinwag.twilio.pagination import parse_page_request
 
 MAX_PAGE_SIZE = 100  # spec: "The default is 50, and the maximum is 100."
 
@@ -80,14 +81,6 @@ def _fields(form: Form, *, on_create: bool) -> MessageFields:
     )
 
 
-def _conversation(
-    conn: Connection, where_to: RequestScope, ref: str
-) -> tuple[Conversation, InService]:
-    where = where_to.resolve(conn)
-    missing = ConversationNotFound(f"Conversation '{ref}' was not found.")
-    return conversations.find_conversation(conn, where.service.sid, ref, missing), where
-
-
 # What a pre-event webhook's JSON answer may change (conversations-webhooks doc).
 PRE_EVENT_FIELDS = frozenset({"body", "author", "attributes"})
 
@@ -136,7 +129,7 @@ async def create(request: web.Request) -> web.Response:
     fields = await _ask(request, where_to, ref, "onMessageAdd", fields)
 
     def work(conn: Connection) -> tuple[Message, InService]:
-        conversation, where = _conversation(conn, where_to, ref)
+        conversation, where = in_conversation(conn, where_to, ref)
         return domain.create_message(conn, conversation, fields, created_by), where
 
     message, where = database(request).write(work)
@@ -151,7 +144,7 @@ async def fetch(request: web.Request) -> web.Response:
     )
 
     def work(conn: Connection) -> tuple[Message, InService]:
-        conversation, where = _conversation(conn, where_to, ref)
+        conversation, where = in_conversation(conn, where_to, ref)
         return domain.find_message(conn, conversation, sid, where_to.path), where
 
     message, where = database(request).read(work)
@@ -169,7 +162,7 @@ async def update(request: web.Request) -> web.Response:
     fields = await _ask(request, where_to, ref, "onMessageUpdate", fields, sid)
 
     def work(conn: Connection) -> tuple[Message, InService]:
-        conversation, where = _conversation(conn, where_to, ref)
+        conversation, where = in_conversation(conn, where_to, ref)
         message = domain.find_message(conn, conversation, sid, where_to.path)
         return domain.update_message(conn, conversation, message, fields, changed_by), where
 
@@ -187,7 +180,7 @@ async def delete(request: web.Request) -> web.Response:
     await _ask(request, where_to, ref, "onMessageRemove", MessageFields(), sid)
 
     def work(conn: Connection) -> None:
-        conversation, _ = _conversation(conn, where_to, ref)
+        conversation, _ = in_conversation(conn, where_to, ref)
         message = domain.find_message(conn, conversation, sid, where_to.path)
         domain.delete_message(conn, conversation, message, changed_by)
 
@@ -203,22 +196,18 @@ async def list_(request: web.Request) -> web.Response:
     where_to, ref = scope(request), request.match_info["ConversationSid"]
 
     def work(conn: Connection) -> tuple[Any, InService, Conversation]:
-        conversation, where = _conversation(conn, where_to, ref)
+        conversation, where = in_conversation(conn, where_to, ref)
         page = store.list_messages(
             conn, conversation.sid, page_request, descending=order == Order.DESC
         )
         return page, where, conversation
 
     page, where, conversation = database(request).read(work)
-    return json_response(
-        {
-            "messages": [message_json(message, where) for message in page.rows],
-            "meta": build_meta(
-                key="messages",
-                list_url=f"{where.root}/Conversations/{conversation.sid}/Messages",
-                request=page_request,
-                page=page,
-                filters=echoed,
-            ),
-        }
+    return list_response(
+        "messages",
+        [message_json(message, where) for message in page.rows],
+        f"{where.root}/Conversations/{conversation.sid}/Messages",
+        page_request,
+        page,
+        echoed,
     )

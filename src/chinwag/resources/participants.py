@@ -5,14 +5,15 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import Connection
 
-from chinwag.domain import conversations
 from chinwag.domain import participants as domain
 from chinwag.domain.participants import ParticipantFields
 from chinwag.resources.common import (
     InService,
     RequestScope,
     database,
+    in_conversation,
     json_response,
+    list_response,
     origin,
     read_form,
     read_query,
@@ -25,7 +26,7 @@ from chinwag.store.participants import Participant
 from chinwag.twilio.dates import to_json
 from chinwag.twilio.errors import ConversationNotFound, ResourceNotFound
 from chinwag.twilio.forms import Form
-from chinwag.twilio.pagination import build_meta, parse_page_request
+from chinwag.twilio.pagination import parse_page_request
 
 MAX_PAGE_SIZE = 100  # spec: "The default is 50, and the maximum is 100."
 
@@ -85,14 +86,6 @@ def _fields(form: Form, *, on_create: bool) -> ParticipantFields:
     )
 
 
-def _conversation(
-    conn: Connection, where_to: RequestScope, ref: str
-) -> tuple[Conversation, InService]:
-    where = where_to.resolve(conn)
-    missing = ConversationNotFound(f"Conversation '{ref}' was not found.")
-    return conversations.find_conversation(conn, where.service.sid, ref, missing), where
-
-
 def _participant(
     conn: Connection,
     conversation: Conversation,
@@ -137,7 +130,7 @@ async def create(request: web.Request) -> web.Response:
     await _ask(request, where_to, ref, "onParticipantAdd", fields)
 
     def work(conn: Connection) -> tuple[Participant, InService]:
-        conversation, where = _conversation(conn, where_to, ref)
+        conversation, where = in_conversation(conn, where_to, ref)
         return domain.create_participant(conn, conversation, fields, created_by), where
 
     participant, where = database(request).write(work)
@@ -152,7 +145,7 @@ async def fetch(request: web.Request) -> web.Response:
     )
 
     def work(conn: Connection) -> tuple[Participant, InService]:
-        conversation, where = _conversation(conn, where_to, ref)
+        conversation, where = in_conversation(conn, where_to, ref)
         return _participant(conn, conversation, where_to, sid, by_identity=True), where
 
     participant, where = database(request).read(work)
@@ -170,7 +163,7 @@ async def update(request: web.Request) -> web.Response:
     await _ask(request, where_to, ref, "onParticipantUpdate", fields, sid)
 
     def work(conn: Connection) -> tuple[Participant, InService]:
-        conversation, where = _conversation(conn, where_to, ref)
+        conversation, where = in_conversation(conn, where_to, ref)
         participant = _participant(conn, conversation, where_to, sid)
         return (
             domain.update_participant(conn, conversation, participant, fields, changed_by),
@@ -191,7 +184,7 @@ async def delete(request: web.Request) -> web.Response:
     await _ask(request, where_to, ref, "onParticipantRemove", ParticipantFields(), sid)
 
     def work(conn: Connection) -> None:
-        conversation, _ = _conversation(conn, where_to, ref)
+        conversation, _ = in_conversation(conn, where_to, ref)
         participant = _participant(conn, conversation, where_to, sid)
         domain.delete_participant(conn, conversation, participant, changed_by)
 
@@ -204,19 +197,14 @@ async def list_(request: web.Request) -> web.Response:
     where_to, ref = scope(request), request.match_info["ConversationSid"]
 
     def work(conn: Connection) -> tuple[Any, InService, Conversation]:
-        conversation, where = _conversation(conn, where_to, ref)
+        conversation, where = in_conversation(conn, where_to, ref)
         return store.list_participants(conn, conversation.sid, page_request), where, conversation
 
     page, where, conversation = database(request).read(work)
-    return json_response(
-        {
-            "participants": [participant_json(p, where) for p in page.rows],
-            "meta": build_meta(
-                key="participants",
-                list_url=f"{where.root}/Conversations/{conversation.sid}/Participants",
-                request=page_request,
-                page=page,
-                filters={},
-            ),
-        }
+    return list_response(
+        "participants",
+        [participant_json(p, where) for p in page.rows],
+        f"{where.root}/Conversations/{conversation.sid}/Participants",
+        page_request,
+        page,
     )

@@ -11,13 +11,14 @@ from chinwag.resources.common import (
     base_url,
     database,
     json_response,
+    list_response,
     read_form,
     read_query,
 )
 from chinwag.store import services as store
 from chinwag.store.services import Service
 from chinwag.twilio.dates import to_json
-from chinwag.twilio.pagination import build_meta, parse_page_request
+from chinwag.twilio.pagination import parse_page_request
 
 MAX_PAGE_SIZE = 100
 _LINKS = (
@@ -71,15 +72,10 @@ async def list_(request: web.Request) -> web.Response:
     page_request = parse_page_request(read_query(request), MAX_PAGE_SIZE)
     page = database(request).read(store.list_services, account(request).sid, page_request)
     base = base_url(request)
-    return json_response(
-        {
-            "services": [service_json(service, base) for service in page.rows],
-            "meta": build_meta(
-                key="services",
-                list_url=f"{base}/v1/Services",
-                request=page_request,
-                page=page,
-                filters={},
-            ),
-        }
+    return list_response(
+        "services",
+        [service_json(service, base) for service in page.rows],
+        f"{base}/v1/Services",
+        page_request,
+        page,
     )

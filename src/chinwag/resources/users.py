@@ -12,6 +12,7 @@ from chinwag.resources.common import (
     RequestScope,
     database,
     json_response,
+    list_response,
     origin,
     read_form,
     read_query,
@@ -23,7 +24,7 @@ from chinwag.store.users import User
 from chinwag.twilio.dates import to_json, to_webhook
 from chinwag.twilio.errors import ResourceNotFound
 from chinwag.twilio.forms import Form
-from chinwag.twilio.pagination import build_meta, parse_page_request
+from chinwag.twilio.pagination import parse_page_request
 
 MAX_PAGE_SIZE = 50  # spec: "The default is 50, and the maximum is 50."
 
@@ -134,15 +135,10 @@ async def list_(request: web.Request) -> web.Response:
         return store.list_users(conn, where.service.sid, page_request), where
 
     page, where = database(request).read(work)
-    return json_response(
-        {
-            "users": [user_json(user, where) for user in page.rows],
-            "meta": build_meta(
-                key="users",
-                list_url=f"{where.root}/Users",
-                request=page_request,
-                page=page,
-                filters={},
-            ),
-        }
+    return list_response(
+        "users",
+        [user_json(user, where) for user in page.rows],
+        f"{where.root}/Users",
+        page_request,
+        page,
     )

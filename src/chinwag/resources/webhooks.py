@@ -5,14 +5,14 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import Connection
 
-from chinwag.domain import conversations
 from chinwag.domain import webhooks as domain
 from chinwag.domain.webhooks import Method, Target, WebhookConfiguration
 from chinwag.resources.common import (
     InService,
-    RequestScope,
     database,
+    in_conversation,
     json_response,
+    list_response,
     read_form,
     read_query,
     scope,
@@ -21,9 +21,8 @@ from chinwag.store import webhooks as store
 from chinwag.store.conversations import Conversation
 from chinwag.store.webhooks import ScopedWebhook
 from chinwag.twilio.dates import to_json
-from chinwag.twilio.errors import ConversationNotFound
 from chinwag.twilio.forms import Form
-from chinwag.twilio.pagination import build_meta, parse_page_request
+from chinwag.twilio.pagination import parse_page_request
 
 MAX_PAGE_SIZE = 5  # spec: "The default is 5, and the maximum is 5."
 
@@ -68,14 +67,6 @@ def _configuration(form: Form, *, on_create: bool) -> WebhookConfiguration:
     )
 
 
-def _conversation(
-    conn: Connection, where_to: RequestScope, ref: str
-) -> tuple[Conversation, InService]:
-    where = where_to.resolve(conn)
-    missing = ConversationNotFound(f"Conversation '{ref}' was not found.")
-    return conversations.find_conversation(conn, where.service.sid, ref, missing), where
-
-
 async def create(request: web.Request) -> web.Response:
     form = await read_form(request)
     target = domain.parse_target(form.text("Target"))
@@ -83,7 +74,7 @@ async def create(request: web.Request) -> web.Response:
     where_to, ref = scope(request), request.match_info["ConversationSid"]
 
     def work(conn: Connection) -> tuple[ScopedWebhook, InService]:
-        conversation, where = _conversation(conn, where_to, ref)
+        conversation, where = in_conversation(conn, where_to, ref)
         return domain.create_webhook(conn, conversation, target, config), where
 
     webhook, where = database(request).write(work)
@@ -98,7 +89,7 @@ async def fetch(request: web.Request) -> web.Response:
     )
 
     def work(conn: Connection) -> tuple[ScopedWebhook, InService]:
-        conversation, where = _conversation(conn, where_to, ref)
+        conversation, where = in_conversation(conn, where_to, ref)
         return domain.find_webhook(conn, conversation, sid), where
 
     webhook, where = database(request).read(work)
@@ -114,7 +105,7 @@ async def update(request: web.Request) -> web.Response:
     )
 
     def work(conn: Connection) -> tuple[ScopedWebhook, InService]:
-        conversation, where = _conversation(conn, where_to, ref)
+        conversation, where = in_conversation(conn, where_to, ref)
         webhook = domain.find_webhook(conn, conversation, sid)
         return domain.update_webhook(conn, webhook, config), where
 
@@ -130,7 +121,7 @@ async def delete(request: web.Request) -> web.Response:
     )
 
     def work(conn: Connection) -> None:
-        conversation, _ = _conversation(conn, where_to, ref)
+        conversation, _ = in_conversation(conn, where_to, ref)
         domain.delete_webhook(conn, domain.find_webhook(conn, conversation, sid))
 
     database(request).write(work)
@@ -142,19 +133,14 @@ async def list_(request: web.Request) -> web.Response:
     where_to, ref = scope(request), request.match_info["ConversationSid"]
 
     def work(conn: Connection) -> tuple[Any, InService, Conversation]:
-        conversation, where = _conversation(conn, where_to, ref)
+        conversation, where = in_conversation(conn, where_to, ref)
         return store.list_webhooks(conn, conversation.sid, page_request), where, conversation
 
     page, where, conversation = database(request).read(work)
-    return json_response(
-        {
-            "webhooks": [webhook_json(webhook, where) for webhook in page.rows],
-            "meta": build_meta(
-                key="webhooks",
-                list_url=f"{where.root}/Conversations/{conversation.sid}/Webhooks",
-                request=page_request,
-                page=page,
-                filters={},
-            ),
-        }
+    return list_response(
+        "webhooks",
+        [webhook_json(webhook, where) for webhook in page.rows],
+        f"{where.root}/Conversations/{conversation.sid}/Webhooks",
+        page_request,
+        page,
     )
