@@ -110,7 +110,9 @@ def build_app(settings: Settings, database: Database) -> web.Application:
         async with aiohttp.ClientSession() as session:
             sender = HttpSender(session)
             app[SENDER] = sender
-            worker = Worker(database, sender, studio_url=settings.studio_url)
+            worker = Worker(
+                database, sender, studio_url=settings.studio_url, policy=settings.retry_policy()
+            )
             database.on_deliveries_committed = worker.wake
             timers = TimerRunner(database)
             tasks = [asyncio.create_task(worker.run()), asyncio.create_task(timers.run())]

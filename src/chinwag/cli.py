@@ -12,6 +12,7 @@ from rich.table import Table
 
 from chinwag.app import build_app
 from chinwag.config import DEFAULT_DATABASE, Settings
+from chinwag.delivery.retry import DEFAULT_SCHEDULE
 from chinwag.domain import accounts
 from chinwag.store import accounts as account_store
 from chinwag.store.database import Database, UnsupportedDatabase
@@ -32,6 +33,16 @@ DatabaseOption = Annotated[
         "--database", envvar="CHINWAG_DATABASE_URL", help="SQLAlchemy URL of the database."
     ),
 ]
+
+
+def _schedule(text: str) -> tuple[float, ...]:
+    try:
+        waits = tuple(float(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise typer.BadParameter(f"--retry-schedule '{text}' is not a list of seconds") from None
+    if any(wait < 0 for wait in waits):
+        raise typer.BadParameter(f"--retry-schedule '{text}' has a negative wait")
+    return waits
 
 
 def say(message: str) -> None:
@@ -85,13 +96,33 @@ def serve(
             help="Where `studio` webhooks are delivered; must contain {flow_sid}.",
         ),
     ] = None,
+    twilio_strict: Annotated[
+        bool,
+        typer.Option(
+            envvar="CHINWAG_TWILIO_STRICT",
+            help="Deliver like Twilio: one attempt with a 5 s timeout, no retries.",
+        ),
+    ] = False,
+    retry_schedule: Annotated[
+        str | None,
+        typer.Option(
+            envvar="CHINWAG_RETRY_SCHEDULE",
+            help="Seconds before each retry, comma-separated (default: 5 s to 10 h, 7 retries).",
+        ),
+    ] = None,
 ) -> None:
     """Run the API server (migrates the database first)."""
     if studio_url is not None and "{flow_sid}" not in studio_url:
         console.print("[red]--studio-url must contain {flow_sid}[/red]")
         raise typer.Exit(2)
     settings = Settings(
-        host=host, port=port, database_url=database, public_url=public_url, studio_url=studio_url
+        host=host,
+        port=port,
+        database_url=database,
+        public_url=public_url,
+        studio_url=studio_url,
+        retry_schedule=_schedule(retry_schedule) if retry_schedule else DEFAULT_SCHEDULE,
+        twilio_strict=twilio_strict,
     )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     db = _open(settings.database_url)

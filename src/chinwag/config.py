@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from chinwag.delivery.retry import DEFAULT_SCHEDULE, RetryPolicy
+
 DEFAULT_DATABASE = "sqlite:///chinwag.db"
 
 
@@ -13,3 +15,12 @@ class Settings:
     public_url: str | None = None  # base of resource `url` fields; None: from each request
     # Where `studio` webhooks are delivered, with {flow_sid}; None: recorded undeliverable.
     studio_url: str | None = None
+    # Seconds to wait before each retry; empty: one attempt only.
+    retry_schedule: tuple[float, ...] = DEFAULT_SCHEDULE
+    # Reproduce Twilio exactly: one attempt, no retries.
+    twilio_strict: bool = False
+
+    def retry_policy(self) -> RetryPolicy:
+        if self.twilio_strict:
+            return RetryPolicy.twilio_strict()
+        return RetryPolicy(schedule=self.retry_schedule)

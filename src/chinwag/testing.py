@@ -173,6 +173,8 @@ class WebhookReceiver:
         self.requests: list[ReceivedRequest] = []
         # How to answer: tests change these to play a failing or modifying receiver.
         self.status = 200
+        self.answers: list[int] = []  # statuses for the next requests, in order; then `status`
+        self.headers: dict[str, str] = {}  # extra response headers (e.g. Retry-After)
         self.body = b""
         self.delay = 0.0
         self._validator = RequestValidator(auth_token)
@@ -231,8 +233,11 @@ class WebhookReceiver:
                 )
                 if receiver.delay:
                     time.sleep(receiver.delay)
+                status = receiver.answers.pop(0) if receiver.answers else receiver.status
                 try:
-                    self.send_response(receiver.status)
+                    self.send_response(status)
+                    for name, value in receiver.headers.items():
+                        self.send_header(name, value)
                     self.send_header("Content-Type", "application/json")
                     self.send_header("Content-Length", str(len(receiver.body)))
                     self.end_headers()

@@ -168,15 +168,80 @@ def test_studio_without_a_studio_url_is_recorded_undeliverable_not_dropped(
     fresh_server.start()
 
 
-def test_an_unreachable_receiver_is_recorded_failed(fresh_server: LiveServer) -> None:
-    api = Api(fresh_server)
+def read_outbox(server: LiveServer, query: str) -> list[tuple[object, ...]]:
+    """The outbox itself (the delivery API comes with the delivery engine)."""
+    with sqlite3.connect(server.database_url.removeprefix("sqlite:///")) as db:
+        return db.execute(query).fetchall()
+
+
+def test_an_unreachable_receiver_fails_at_once_in_twilio_strict_mode(tmp_path: Path) -> None:
+    server = LiveServer(tmp_path / "strict.db")
+    server.extra_args = ["--twilio-strict"]
+    server.start()
+    try:
+        api = Api(server)
+        conversation = api.post("/v1/Conversations", {}).json()["sid"]
+        nobody_listens = f"http://127.0.0.1:{free_port()}/hook"
+        scoped_webhook(api, conversation, nobody_listens, "onConversationUpdated")
+        api.post(f"/v1/Conversations/{conversation}", {"FriendlyName": "x"}, headers=ENABLED)
+    finally:
+        server.stop()  # the worker finishes its batch on shutdown
+    assert read_outbox(server, "SELECT status, error, attempts FROM deliveries") == [
+        ("failed", "connect", 1)
+    ]
+    attempts = read_outbox(server, "SELECT attempt, response_status, error FROM delivery_attempts")
+    assert attempts == [(1, None, "connect")]
+
+
+@pytest.fixture
+def retrying(tmp_path: Path) -> Iterator[tuple[LiveServer, WebhookReceiver, Api]]:
+    """A server that retries after 0.2 s and 0.4 s, and a receiver for it."""
+    server = LiveServer(tmp_path / "retry.db")
+    receiver = WebhookReceiver(server.auth_token).start()
+    server.extra_args = ["--retry-schedule", "0.2,0.4"]
+    server.start()
+    try:
+        yield server, receiver, Api(server)
+    finally:
+        server.stop()
+        receiver.stop()
+
+
+def test_a_5xx_is_retried_with_the_same_token_and_a_new_retry_count(
+    retrying: tuple[LiveServer, WebhookReceiver, Api],
+) -> None:
+    server, receiver, api = retrying
+    receiver.answers = [500, 503]
     conversation = api.post("/v1/Conversations", {}).json()["sid"]
-    nobody_listens = f"http://127.0.0.1:{free_port()}/hook"
-    scoped_webhook(api, conversation, nobody_listens, "onConversationUpdated")
+    scoped_webhook(api, conversation, receiver.url + "/flaky", "onConversationUpdated")
     api.post(f"/v1/Conversations/{conversation}", {"FriendlyName": "x"}, headers=ENABLED)
-    fresh_server.stop()
-    database = fresh_server.database_url.removeprefix("sqlite:///")
-    with sqlite3.connect(database) as db:
-        rows = db.execute("SELECT status, error, attempts FROM deliveries").fetchall()
-    assert rows == [("failed", "connect", 1)]
-    fresh_server.start()
+    attempts = receiver.wait_for(3)
+    assert [r.form["RetryCount"] for r in attempts] == ["0", "1", "2"]
+    assert len({r.headers["I-Twilio-Idempotency-Token"] for r in attempts}) == 1
+    assert all(r.signature_valid for r in attempts)  # RetryCount is signed each time
+    server.stop()
+    assert read_outbox(server, "SELECT status, attempts FROM deliveries") == [("delivered", 3)]
+    log = read_outbox(
+        server, "SELECT attempt, response_status FROM delivery_attempts ORDER BY attempt"
+    )
+    assert log == [(1, 500), (2, 503), (3, 200)]
+    server.start()
+
+
+def test_a_4xx_is_permanent_and_the_schedule_ends_in_failed(
+    retrying: tuple[LiveServer, WebhookReceiver, Api],
+) -> None:
+    server, receiver, api = retrying
+    receiver.answers = [404, 500, 500, 500]
+    conversation = api.post("/v1/Conversations", {}).json()["sid"]
+    scoped_webhook(api, conversation, receiver.url + "/gone", "onConversationUpdated")
+    api.post(f"/v1/Conversations/{conversation}", {"FriendlyName": "a"}, headers=ENABLED)
+    api.post(f"/v1/Conversations/{conversation}", {"FriendlyName": "b"}, headers=ENABLED)
+    received = receiver.wait_for(4)  # a: one 404; b: 500, then two retries, all 500
+    server.stop()
+    rows = read_outbox(
+        server, "SELECT status, attempts, response_status FROM deliveries ORDER BY id"
+    )
+    assert rows == [("failed", 1, 404), ("failed", 3, 500)]
+    assert [r.form["FriendlyName"] for r in received] == ["a", "b", "b", "b"]
+    server.start()

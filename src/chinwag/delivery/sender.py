@@ -5,6 +5,8 @@ Twilio calls Conversations webhooks with a 5-second timeout
 """
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Protocol
 from urllib.parse import urlencode
 
@@ -46,6 +48,7 @@ class SendResult:
     status: int | None  # None: no HTTP response
     error: str | None  # the error class for network failures
     body_excerpt: str = ""
+    retry_after: float | None = None  # seconds, from a Retry-After header
 
     @property
     def ok(self) -> bool:
@@ -54,6 +57,21 @@ class SendResult:
 
 class Sender(Protocol):
     async def send(self, request: OutboundRequest) -> SendResult: ...
+
+
+def retry_after_seconds(retry_after: str | None) -> float | None:
+    """Retry-After as delay-seconds or an HTTP date (RFC 9110 10.2.3); None if absent or bad."""
+    if not retry_after:
+        return None
+    if retry_after.strip().isdigit():
+        return float(retry_after.strip())
+    try:
+        when = parsedate_to_datetime(retry_after)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max((when - datetime.now(UTC)).total_seconds(), 0.0)
 
 
 async def _read_up_to(response: aiohttp.ClientResponse, limit: int) -> bytes:

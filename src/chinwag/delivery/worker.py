@@ -2,21 +2,23 @@
 
 Runs in-process under `chinwag serve`. Claims and outcomes are batched (one read
 and one write transaction per batch), because a database round trip per row
-would cap throughput (DESIGN.md). Each delivery gets one attempt here; retries
-come with the delivery engine.
+would cap throughput (DESIGN.md). Every attempt is logged; a failure a retry can
+cure is tried again when the retry policy says (delivery/retry.py).
 """
 
 import asyncio
 import contextlib
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime
 
+from chinwag.delivery.retry import RetryPolicy, is_retryable
 from chinwag.delivery.sender import OutboundRequest, Sender, SendResult
 from chinwag.store import outbox
 from chinwag.store.database import Database
-from chinwag.store.outbox import Delivery, Outcome
+from chinwag.store.outbox import Attempt, Delivery, Outcome
 from chinwag.twilio.dates import utc_now
 
 logger = logging.getLogger("chinwag.delivery")
@@ -31,6 +33,7 @@ class Worker:
         sender: Sender,
         *,
         studio_url: str | None = None,
+        policy: RetryPolicy | None = None,
         batch_size: int = 100,
         concurrency: int = 50,
         poll_interval: float = 0.2,
@@ -39,6 +42,7 @@ class Worker:
         self._database = database
         self._sender = sender
         self._studio_url = studio_url
+        self._policy = policy or RetryPolicy()
         self._batch_size = batch_size
         self._slots = asyncio.Semaphore(concurrency)
         self._poll_interval = poll_interval
@@ -89,19 +93,42 @@ class Worker:
     async def _attempt(self, delivery: Delivery) -> Outcome:
         url = self._url(delivery)
         if url is None:
-            return Outcome(delivery.id, outbox.UNDELIVERABLE, None, NO_STUDIO)
+            return Outcome(
+                delivery.id, outbox.UNDELIVERABLE, delivery.attempts, None, None, NO_STUDIO, None
+            )
+        number = delivery.attempts + 1
         request = OutboundRequest(
             url=url,
             method=delivery.method,
+            # RetryCount counts earlier attempts, and is signed with the rest.
             params=[*delivery.params, ("RetryCount", str(delivery.attempts))],
             auth_token=delivery.auth_token,
-            idempotency_token=delivery.token,
+            idempotency_token=delivery.token,  # the same on every attempt
         )
         async with self._slots:
+            started_at, started = self._clock(), time.monotonic()
             result = await self._sender.send(request)
+            latency_ms = (time.monotonic() - started) * 1000
         self._log(delivery, url, result)
-        status = outbox.DELIVERED if result.ok else outbox.FAILED
-        return Outcome(delivery.id, status, result.status, result.error)
+        attempt = Attempt(
+            delivery_id=delivery.id,
+            attempt=number,
+            started_at=started_at,
+            url=url,
+            method=delivery.method,
+            response_status=result.status,
+            latency_ms=latency_ms,
+            response_excerpt=result.body_excerpt,
+            error=result.error,
+        )
+        status, retry_at = outbox.DELIVERED, None
+        if not result.ok:
+            if is_retryable(result.status):
+                retry_at = self._policy.next_attempt_at(
+                    number, self._clock(), delivery.created, result.retry_after
+                )
+            status = outbox.PENDING if retry_at is not None else outbox.FAILED
+        return Outcome(delivery.id, status, number, retry_at, result.status, result.error, attempt)
 
     def _url(self, delivery: Delivery) -> str | None:
         if delivery.target != "studio":

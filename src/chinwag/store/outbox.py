@@ -1,7 +1,7 @@
 """The delivery outbox: rows written with the change that caused them, claimed by the sender."""
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
@@ -9,7 +9,7 @@ from sqlalchemy import Connection, bindparam, insert, select, update
 
 from chinwag.store.database import DELIVERIES_QUEUED
 from chinwag.store.service_webhooks import ServiceWebhookConfig
-from chinwag.store.tables import accounts, deliveries
+from chinwag.store.tables import accounts, deliveries, delivery_attempts
 from chinwag.store.webhooks import ScopedWebhook
 
 PENDING = "pending"
@@ -91,7 +91,8 @@ class Delivery:
     url: str | None
     method: str
     params: list[tuple[str, str]]
-    attempts: int
+    attempts: int  # made so far
+    created: datetime
 
 
 _INSERT = insert(deliveries)
@@ -155,6 +156,7 @@ def _delivery(m: Any) -> Delivery:
         method=m["method"],
         params=[(name, value) for name, value in m["params"]],
         attempts=m["attempts"],
+        created=m["date_created"],
     )
 
 
@@ -163,25 +165,47 @@ _RECORD = (
     .where(deliveries.c.id == bindparam("match_id"))
     .values(
         status=bindparam("status"),
-        attempts=deliveries.c.attempts + 1,
+        attempts=bindparam("attempts"),
+        next_attempt_at=bindparam("next_attempt_at"),
         response_status=bindparam("response_status"),
         error=bindparam("error"),
-        next_attempt_at=None,
         date_updated=bindparam("now"),
     )
 )
+_INSERT_ATTEMPT = insert(delivery_attempts)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One HTTP request made for a delivery, as the attempt log keeps it."""
+
+    delivery_id: int
+    attempt: int  # 1 for the first
+    started_at: datetime
+    url: str
+    method: str
+    response_status: int | None
+    latency_ms: float
+    response_excerpt: str
+    error: str | None
 
 
 @dataclass(frozen=True)
 class Outcome:
+    """What became of a delivery after an attempt (or after finding it cannot be sent)."""
+
     delivery_id: int
-    status: str
+    status: str  # PENDING again when a retry is due at `next_attempt_at`
+    attempts: int  # made so far, this one included
+    next_attempt_at: datetime | None
     response_status: int | None
     error: str | None
+    attempt: Attempt | None  # None when nothing was sent
 
 
 def record_outcomes(conn: Connection, outcomes: list[Outcome], now: datetime) -> None:
-    """One batch update for many attempts (one round trip per row would cap throughput)."""
+    """One batch update and one batch insert for many attempts (a round trip per row
+    would cap throughput)."""
     if not outcomes:
         return
     conn.execute(
@@ -190,6 +214,8 @@ def record_outcomes(conn: Connection, outcomes: list[Outcome], now: datetime) ->
             {
                 "match_id": o.delivery_id,
                 "status": o.status,
+                "attempts": o.attempts,
+                "next_attempt_at": o.next_attempt_at,
                 "response_status": o.response_status,
                 "error": o.error,
                 "now": now,
@@ -197,3 +223,6 @@ def record_outcomes(conn: Connection, outcomes: list[Outcome], now: datetime) ->
             for o in outcomes
         ],
     )
+    attempts = [asdict(o.attempt) for o in outcomes if o.attempt is not None]
+    if attempts:
+        conn.execute(_INSERT_ATTEMPT, attempts)

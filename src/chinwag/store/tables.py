@@ -6,6 +6,7 @@ from sqlalchemy import (
     JSON,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -253,4 +254,26 @@ deliveries = Table(
     Column("date_updated", UtcDateTime, nullable=False),
     Index(None, "status", "next_attempt_at"),
     Index(None, "conversation_sid", "id"),
+)
+
+# Every attempt to send a delivery, kept for inspection.
+delivery_attempts = Table(
+    "delivery_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "delivery_id",
+        Integer,
+        ForeignKey("deliveries.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("attempt", Integer, nullable=False),  # 1 for the first
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("url", Text, nullable=False),
+    Column("method", String(8), nullable=False),
+    Column("response_status", Integer),
+    Column("latency_ms", Float, nullable=False),
+    Column("response_excerpt", Text, nullable=False),  # the first KiB of the answer
+    Column("error", Text),  # the error class when there was no answer
+    Index(None, "delivery_id", "attempt"),
 )
