@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import signal
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -89,6 +90,26 @@ async def health(request: web.Request) -> web.Response:
     )
 
 
+def build_worker(settings: Settings, database: Database, sender: HttpSender) -> Worker:
+    return Worker(
+        database,
+        sender,
+        studio_url=settings.studio_url,
+        policy=settings.retry_policy(),
+        lease=settings.delivery_lease,
+    )
+
+
+async def run_worker(settings: Settings, database: Database) -> None:
+    """`chinwag worker`: deliver until SIGTERM or SIGINT, then finish the batch in flight."""
+    async with aiohttp.ClientSession() as session:
+        worker = build_worker(settings, database, HttpSender(session))
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, worker.stop)
+        await worker.run()
+
+
 def build_app(settings: Settings, database: Database) -> web.Application:
     app = web.Application(
         middlewares=[cors_and_errors, require_account],
@@ -106,21 +127,22 @@ def build_app(settings: Settings, database: Database) -> web.Application:
         yield
         database.close()
 
-    async def run_worker(app: web.Application) -> AsyncIterator[None]:
+    async def run_background(app: web.Application) -> AsyncIterator[None]:
         async with aiohttp.ClientSession() as session:
             sender = HttpSender(session)
-            app[SENDER] = sender
-            worker = Worker(
-                database, sender, studio_url=settings.studio_url, policy=settings.retry_policy()
-            )
-            database.on_deliveries_committed = worker.wake
+            app[SENDER] = sender  # pre-event webhooks are asked from the request path
             timers = TimerRunner(database)
-            tasks = [asyncio.create_task(worker.run()), asyncio.create_task(timers.run())]
+            tasks = [asyncio.create_task(timers.run())]
+            worker = build_worker(settings, database, sender) if settings.run_worker else None
+            if worker is not None:
+                database.on_deliveries_committed = worker.wake
+                tasks.append(asyncio.create_task(worker.run()))
             yield
             timers.stop()
-            worker.stop()
+            if worker is not None:
+                worker.stop()
             await asyncio.gather(*tasks)
 
     app.cleanup_ctx.append(close_database)
-    app.cleanup_ctx.append(run_worker)
+    app.cleanup_ctx.append(run_background)
     return app

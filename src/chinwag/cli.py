@@ -1,30 +1,41 @@
 """The `chinwag` command: a thin shell over library calls, one function per sub-command."""
 
+import asyncio
 import logging
 import os
 import sys
-from typing import Annotated
+from datetime import timedelta
+from typing import Annotated, Any
 
 import typer
 from aiohttp import web
 from rich.console import Console
 from rich.table import Table
 
-from chinwag.app import build_app
+from chinwag.app import build_app, run_worker
 from chinwag.config import DEFAULT_DATABASE, Settings
 from chinwag.delivery.retry import DEFAULT_SCHEDULE
+from chinwag.delivery.worker import DEFAULT_LEASE
 from chinwag.domain import accounts
 from chinwag.store import accounts as account_store
+from chinwag.store import deliveries as delivery_store
 from chinwag.store.database import Database, UnsupportedDatabase
+from chinwag.store.deliveries import DeliveryFilter, DeliveryRecord, DeliveryStatus
 from chinwag.store.migrate import upgrade
-from chinwag.twilio.dates import to_json
+from chinwag.twilio.dates import to_json, utc_now
 from chinwag.twilio.errors import TwilioError
+from chinwag.twilio.pagination import PageRequest
 
 app = typer.Typer(help="A self-hosted Twilio Conversations API server.", no_args_is_help=True)
 accounts_app = typer.Typer(help="Manage accounts.", no_args_is_help=True)
 keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
+deliveries_app = typer.Typer(
+    help="Inspect and redeliver webhook deliveries of every account in the database.",
+    no_args_is_help=True,
+)
 app.add_typer(accounts_app, name="accounts")
 app.add_typer(keys_app, name="keys")
+app.add_typer(deliveries_app, name="deliveries")
 console = Console()
 
 DatabaseOption = Annotated[
@@ -80,6 +91,51 @@ def _bootstrap_account(database: Database) -> None:
         )
 
 
+StudioUrlOption = Annotated[
+    str | None,
+    typer.Option(
+        envvar="CHINWAG_STUDIO_URL",
+        help="Where `studio` webhooks are delivered; must contain {flow_sid}.",
+    ),
+]
+TwilioStrictOption = Annotated[
+    bool,
+    typer.Option(
+        envvar="CHINWAG_TWILIO_STRICT",
+        help="Deliver like Twilio: one attempt with a 5 s timeout, no retries.",
+    ),
+]
+RetryScheduleOption = Annotated[
+    str | None,
+    typer.Option(
+        envvar="CHINWAG_RETRY_SCHEDULE",
+        help="Seconds before each retry, comma-separated (default: 5 s to 10 h, 7 retries).",
+    ),
+]
+DEFAULT_LEASE_SECONDS = DEFAULT_LEASE.total_seconds()
+LeaseOption = Annotated[
+    float,
+    typer.Option(
+        envvar="CHINWAG_DELIVERY_LEASE",
+        help="Seconds a worker holds the deliveries it claimed; a dead worker's return after.",
+    ),
+]
+
+
+def _delivery_settings(
+    studio_url: str | None, twilio_strict: bool, retry_schedule: str | None, lease: float
+) -> dict[str, Any]:
+    """The Settings fields `serve` and `worker` share, checked."""
+    if studio_url is not None and "{flow_sid}" not in studio_url:
+        raise typer.BadParameter("--studio-url must contain {flow_sid}")
+    return {
+        "studio_url": studio_url,
+        "twilio_strict": twilio_strict,
+        "retry_schedule": _schedule(retry_schedule) if retry_schedule else DEFAULT_SCHEDULE,
+        "delivery_lease": timedelta(seconds=lease),
+    }
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(envvar="CHINWAG_HOST")] = "127.0.0.1",
@@ -89,40 +145,26 @@ def serve(
         str | None,
         typer.Option(envvar="CHINWAG_PUBLIC_URL", help="Base URL used in resource `url` fields."),
     ] = None,
-    studio_url: Annotated[
-        str | None,
-        typer.Option(
-            envvar="CHINWAG_STUDIO_URL",
-            help="Where `studio` webhooks are delivered; must contain {flow_sid}.",
-        ),
-    ] = None,
-    twilio_strict: Annotated[
+    worker: Annotated[
         bool,
         typer.Option(
-            envvar="CHINWAG_TWILIO_STRICT",
-            help="Deliver like Twilio: one attempt with a 5 s timeout, no retries.",
+            envvar="CHINWAG_WORKER",
+            help="Deliver webhooks in this process; --no-worker leaves it to `chinwag worker`.",
         ),
-    ] = False,
-    retry_schedule: Annotated[
-        str | None,
-        typer.Option(
-            envvar="CHINWAG_RETRY_SCHEDULE",
-            help="Seconds before each retry, comma-separated (default: 5 s to 10 h, 7 retries).",
-        ),
-    ] = None,
+    ] = True,
+    studio_url: StudioUrlOption = None,
+    twilio_strict: TwilioStrictOption = False,
+    retry_schedule: RetryScheduleOption = None,
+    delivery_lease: LeaseOption = DEFAULT_LEASE_SECONDS,
 ) -> None:
     """Run the API server (migrates the database first)."""
-    if studio_url is not None and "{flow_sid}" not in studio_url:
-        console.print("[red]--studio-url must contain {flow_sid}[/red]")
-        raise typer.Exit(2)
     settings = Settings(
         host=host,
         port=port,
         database_url=database,
         public_url=public_url,
-        studio_url=studio_url,
-        retry_schedule=_schedule(retry_schedule) if retry_schedule else DEFAULT_SCHEDULE,
-        twilio_strict=twilio_strict,
+        run_worker=worker,
+        **_delivery_settings(studio_url, twilio_strict, retry_schedule, delivery_lease),
     )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     db = _open(settings.database_url)
@@ -136,6 +178,28 @@ def serve(
         print=lambda _: say(f"chinwag listening on http://{settings.host}:{settings.port}"),
         access_log=None,
     )
+
+
+@app.command("worker")
+def worker_command(
+    database: DatabaseOption = DEFAULT_DATABASE,
+    studio_url: StudioUrlOption = None,
+    twilio_strict: TwilioStrictOption = False,
+    retry_schedule: RetryScheduleOption = None,
+    delivery_lease: LeaseOption = DEFAULT_LEASE_SECONDS,
+) -> None:
+    """Deliver webhooks from the outbox, beside `chinwag serve --no-worker` processes."""
+    settings = Settings(
+        database_url=database,
+        **_delivery_settings(studio_url, twilio_strict, retry_schedule, delivery_lease),
+    )
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    db = _open(settings.database_url)
+    say("chinwag worker delivering")
+    try:
+        asyncio.run(run_worker(settings, db))
+    finally:
+        db.close()
 
 
 @app.command()
@@ -184,6 +248,126 @@ def keys_create(
         raise typer.Exit(2) from None
     console.print(f"API key SID: {created.key.sid}")
     console.print(f"Secret:      {created.secret}")
+
+
+STATUS_STYLES = {
+    DeliveryStatus.DELIVERED: "green",
+    DeliveryStatus.FAILED: "red",
+    DeliveryStatus.PENDING: "yellow",
+    DeliveryStatus.UNDELIVERABLE: "magenta",
+}
+
+
+def _status(status: str) -> str:
+    style = STATUS_STYLES.get(DeliveryStatus(status), "default")
+    return f"[{style}]{status}[/{style}]"
+
+
+@deliveries_app.command("list")
+def deliveries_list(
+    status: Annotated[DeliveryStatus | None, typer.Option(help="Only this status.")] = None,
+    conversation: Annotated[
+        list[str] | None, typer.Option(help="Only these conversations (CH…; repeatable).")
+    ] = None,
+    webhook: Annotated[
+        list[str] | None, typer.Option(help="Only these webhooks (WH…; repeatable).")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many, newest first.")] = 50,
+    database: DatabaseOption = DEFAULT_DATABASE,
+) -> None:
+    """List deliveries of all accounts, newest first."""
+    where = DeliveryFilter(
+        account_sid=None,
+        conversation_sids=tuple(conversation or ()),
+        webhook_sids=tuple(webhook or ()),
+        status=status,
+    )
+    page = _open(database).read(delivery_store.list_deliveries, where, PageRequest(limit, 0))
+    table = Table()
+    table.add_column("SID", no_wrap=True, min_width=36)
+    table.add_column("Status", no_wrap=True)
+    table.add_column("Event", overflow="fold")
+    table.add_column("Attempts", justify="right")
+    table.add_column("HTTP", justify="right")
+    table.add_column("Conversation", overflow="fold")
+    table.add_column("Created", overflow="fold")
+    for delivery in page.rows:
+        table.add_row(
+            delivery.token,
+            _status(delivery.status),
+            delivery.event_type,
+            str(delivery.attempts),
+            str(delivery.response_status or ""),
+            delivery.conversation_sid or "",
+            to_json(delivery.date_created),
+        )
+    console.print(table)
+
+
+def _delivery_table(delivery: DeliveryRecord) -> Table:
+    table = Table(show_header=False)
+    table.add_column("Field", no_wrap=True)
+    table.add_column("Value", overflow="fold")
+    fields = [
+        ("SID", delivery.token),
+        ("Account", delivery.account_sid),
+        ("Service", delivery.service_sid),
+        ("Conversation", delivery.conversation_sid),
+        ("Webhook", delivery.webhook_sid),
+        ("Target", delivery.target),
+        ("Event", delivery.event_type),
+        ("URL", f"{delivery.method} {delivery.url or ''}"),
+        ("Status", _status(delivery.status)),
+        ("Attempts", str(delivery.attempts)),
+        ("Next attempt", to_json(delivery.next_attempt_at)),
+        ("Response", str(delivery.response_status or "")),
+        ("Error", delivery.error),
+        ("Created", to_json(delivery.date_created)),
+        ("Updated", to_json(delivery.date_updated)),
+    ]
+    for name, value in fields:
+        table.add_row(name, value or "")
+    return table
+
+
+@deliveries_app.command("show")
+def deliveries_show(
+    sid: Annotated[str, typer.Argument(help="The delivery's SID (its idempotency token).")],
+    database: DatabaseOption = DEFAULT_DATABASE,
+) -> None:
+    """Show one delivery (of any account) and its attempts, oldest first."""
+    found = _open(database).read(delivery_store.find_with_attempts, None, sid)
+    if found is None:
+        console.print(f"[red]Delivery '{sid}' was not found.[/red]")
+        raise typer.Exit(1)
+    delivery, attempts = found
+    console.print(_delivery_table(delivery))
+    log = Table(title="Attempts")
+    for name in ("#", "Started", "Method", "HTTP", "Latency ms", "Error"):
+        log.add_column(name, overflow="fold")
+    for attempt in attempts:
+        log.add_row(
+            str(attempt.attempt),
+            to_json(attempt.started_at),
+            attempt.method,
+            str(attempt.response_status or ""),
+            f"{attempt.latency_ms:.0f}",
+            attempt.error or "",
+        )
+    console.print(log)
+
+
+@deliveries_app.command("redeliver")
+def deliveries_redeliver(
+    sid: Annotated[str, typer.Argument(help="The delivery's SID (its idempotency token).")],
+    database: DatabaseOption = DEFAULT_DATABASE,
+) -> None:
+    """Queue a delivery (of any account) again; a running server sends it within its poll."""
+    requeued = _open(database).write(delivery_store.redeliver, None, sid, utc_now())
+    if requeued is None:
+        console.print(f"[red]Delivery '{sid}' was not found.[/red]")
+        raise typer.Exit(1)
+    console.print(_delivery_table(requeued))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,8 +1,10 @@
 """Settings: one typed, frozen object, built from CLI flags and their CHINWAG_* twins."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from chinwag.delivery.retry import DEFAULT_SCHEDULE, RetryPolicy
+from chinwag.delivery.worker import DEFAULT_LEASE
 
 DEFAULT_DATABASE = "sqlite:///chinwag.db"
 
@@ -19,6 +21,10 @@ class Settings:
     retry_schedule: tuple[float, ...] = DEFAULT_SCHEDULE
     # Reproduce Twilio exactly: one attempt, no retries.
     twilio_strict: bool = False
+    # False: `serve` leaves delivery to separate `chinwag worker` processes.
+    run_worker: bool = True
+    # How long a worker holds the deliveries it claimed (a dead worker's come back then).
+    delivery_lease: timedelta = DEFAULT_LEASE
 
     def retry_policy(self) -> RetryPolicy:
         if self.twilio_strict:

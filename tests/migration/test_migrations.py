@@ -18,7 +18,7 @@ def test_upgrade_from_empty_matches_the_tables_and_is_repeatable(tmp_path: Path)
     with engine.connect() as conn:
         differences = compare_metadata(MigrationContext.configure(conn), metadata)
         assert differences == []
-        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0004"
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0005"
     assert set(inspect(engine).get_table_names()) >= set(metadata.tables)
     engine.dispose()
 

@@ -12,7 +12,7 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from chinwag.delivery.retry import RetryPolicy, is_retryable
 from chinwag.delivery.sender import OutboundRequest, Sender, SendResult
@@ -23,6 +23,8 @@ from chinwag.twilio.dates import utc_now
 
 logger = logging.getLogger("chinwag.delivery")
 
+# Long enough for a batch whose deliveries to one slow webhook go one by one.
+DEFAULT_LEASE = timedelta(minutes=5)
 NO_STUDIO = "studio target: chinwag has no Studio and no --studio-url is configured"
 
 
@@ -34,6 +36,7 @@ class Worker:
         *,
         studio_url: str | None = None,
         policy: RetryPolicy | None = None,
+        lease: timedelta = DEFAULT_LEASE,
         batch_size: int = 100,
         concurrency: int = 50,
         poll_interval: float = 0.2,
@@ -43,6 +46,7 @@ class Worker:
         self._sender = sender
         self._studio_url = studio_url
         self._policy = policy or RetryPolicy()
+        self._lease = lease
         self._batch_size = batch_size
         self._slots = asyncio.Semaphore(concurrency)
         self._poll_interval = poll_interval
@@ -73,7 +77,7 @@ class Worker:
 
     async def drain_once(self) -> int:
         """Send one batch of due deliveries; returns how many were attempted."""
-        due = self._database.read(outbox.claim_due, self._clock(), self._batch_size)
+        due = self._database.write(outbox.claim_due, self._clock(), self._batch_size, self._lease)
         if not due:
             return 0
         # One webhook's deliveries go out one after another, in outbox order (so a

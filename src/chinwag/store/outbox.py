@@ -2,10 +2,10 @@
 
 import uuid
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, or_, select, update
 
 from chinwag.store.database import DELIVERIES_QUEUED
 from chinwag.store.service_webhooks import ServiceWebhookConfig
@@ -131,16 +131,31 @@ def insert_deliveries(conn: Connection, rows: list[NewDelivery]) -> None:
 _DUE = (
     select(deliveries, accounts.c.auth_token)
     .join(accounts, accounts.c.sid == deliveries.c.account_sid)
-    .where(deliveries.c.status == PENDING, deliveries.c.next_attempt_at <= bindparam("now"))
+    .where(
+        deliveries.c.status == PENDING,
+        deliveries.c.next_attempt_at <= bindparam("now"),
+        or_(deliveries.c.lease_until.is_(None), deliveries.c.lease_until <= bindparam("now")),
+    )
     .order_by(deliveries.c.id)
     .limit(bindparam("limit"))
 )
+_LEASE = (
+    update(deliveries)
+    .where(deliveries.c.id.in_(bindparam("ids", expanding=True)))
+    .values(lease_until=bindparam("until"))
+)
 
 
-def claim_due(conn: Connection, now: datetime, limit: int) -> list[Delivery]:
-    """Pending deliveries whose time has come, oldest first."""
-    rows = conn.execute(_DUE, {"now": now, "limit": limit})
-    return [_delivery(row._mapping) for row in rows]
+def claim_due(conn: Connection, now: datetime, limit: int, lease: timedelta) -> list[Delivery]:
+    """Lease the oldest due deliveries to this worker until now + `lease`.
+
+    Run in a write transaction, so two workers never claim the same row; a worker
+    that dies leaves its leases to expire, and another worker takes the rows then.
+    """
+    claimed = [_delivery(row._mapping) for row in conn.execute(_DUE, {"now": now, "limit": limit})]
+    if claimed:
+        conn.execute(_LEASE, {"ids": [d.id for d in claimed], "until": now + lease})
+    return claimed
 
 
 def _delivery(m: Any) -> Delivery:
@@ -167,6 +182,7 @@ _RECORD = (
         status=bindparam("status"),
         attempts=bindparam("attempts"),
         next_attempt_at=bindparam("next_attempt_at"),
+        lease_until=None,
         response_status=bindparam("response_status"),
         error=bindparam("error"),
         date_updated=bindparam("now"),

@@ -248,6 +248,8 @@ deliveries = Table(
     Column("status", String(16), nullable=False),
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("next_attempt_at", UtcDateTime),
+    # Claimed by a worker until then; a worker that dies leaves it to expire.
+    Column("lease_until", UtcDateTime),
     Column("response_status", Integer),
     Column("error", Text),
     Column("date_created", UtcDateTime, nullable=False),

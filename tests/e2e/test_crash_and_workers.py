@@ -1,0 +1,126 @@
+"""Nothing is lost: SIGKILL mid-burst, restarts, and delivery by separate `chinwag worker`s."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import requests
+
+from chinwag.testing import LiveServer, WebhookReceiver
+from tests.conftest import Api
+
+ENABLED = {"X-Twilio-Webhook-Enabled": "true"}
+BURST = 2000
+
+
+def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def hook(api: Api, conversation: str, url: str) -> None:
+    body = {
+        "Target": "webhook",
+        "Configuration.Url": url,
+        "Configuration.Filters": "onMessageAdded",
+    }
+    assert api.post(f"/v1/Conversations/{conversation}/Webhooks", body).status_code == 201
+
+
+@pytest.fixture
+def crashable(tmp_path: Path) -> Iterator[tuple[LiveServer, WebhookReceiver]]:
+    server = LiveServer(tmp_path / "crash.db")
+    receiver = WebhookReceiver(server.auth_token).start()
+    receiver.delay = 0.004  # slow enough that the kills land while deliveries are going out
+    server.extra_args = ["--delivery-lease", "1", "--retry-schedule", "0.2,0.2,0.2"]
+    server.start()
+    try:
+        yield server, receiver
+    finally:
+        server.stop()
+        receiver.stop()
+
+
+def test_sigkill_mid_burst_loses_nothing_and_duplicates_keep_their_token(
+    crashable: tuple[LiveServer, WebhookReceiver],
+) -> None:
+    server, receiver = crashable
+    api = Api(server)
+    conversation = api.post("/v1/Conversations", {}).json()["sid"]
+    hook(api, conversation, receiver.url + "/burst")
+    url = f"{server.url}/v1/Conversations/{conversation}/Messages"
+
+    def post(number: int) -> int:
+        response = requests.post(
+            url, {"Body": f"m{number}"}, headers=ENABLED, auth=server.auth, timeout=30
+        )
+        assert response.status_code == 201, response.text
+        index: int = response.json()["index"]
+        return index
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        assert sorted(pool.map(post, range(BURST))) == list(range(BURST))
+
+    for extra in (150, 300):  # two crashes while the outbox is draining
+        target = len(receiver.requests) + extra
+
+        def reached(n: int = target) -> bool:
+            return len(receiver.requests) >= n
+
+        wait_until(reached, 60, f"{target} deliveries")
+        assert len({r.form["Index"] for r in receiver.requests}) < BURST, "drained before the kill"
+        server.stop(signal.SIGKILL)
+        server.start()
+
+    wait_until(
+        lambda: len({r.form["Index"] for r in receiver.requests}) == BURST, 90, "every event"
+    )
+    tokens: dict[str, set[str]] = {}
+    for request in receiver.requests:
+        tokens.setdefault(request.form["Index"], set()).add(
+            request.headers["I-Twilio-Idempotency-Token"]
+        )
+        assert request.signature_valid
+    assert set(tokens) == {str(i) for i in range(BURST)}
+    assert all(len(seen) == 1 for seen in tokens.values())  # a resend is the same delivery
+
+
+def test_serve_without_worker_and_separate_workers_deliver(tmp_path: Path) -> None:
+    server = LiveServer(tmp_path / "split.db")
+    receiver = WebhookReceiver(server.auth_token).start()
+    server.extra_args = ["--no-worker"]
+    server.start()
+    workers: list[subprocess.Popen[bytes]] = []
+    try:
+        api = Api(server)
+        conversation = api.post("/v1/Conversations", {}).json()["sid"]
+        hook(api, conversation, receiver.url + "/split")
+        for number in range(50):
+            api.post(
+                f"/v1/Conversations/{conversation}/Messages", {"Body": f"{number}"}, headers=ENABLED
+            )
+        time.sleep(0.5)
+        assert receiver.requests == []  # nobody delivers yet
+        command = [sys.executable, "-m", "chinwag", "worker", "--database", server.database_url]
+        workers = [subprocess.Popen(command, env=os.environ.copy()) for _ in range(2)]
+        received = receiver.wait_for(50, timeout=30)
+        assert sorted(int(r.form["Index"]) for r in received) == list(range(50))
+        time.sleep(0.5)
+        assert len(receiver.requests) == 50  # two workers, no double sends
+    finally:
+        for process in workers:
+            process.send_signal(signal.SIGTERM)
+        codes = [process.wait(timeout=15) for process in workers]
+        server.stop()
+        receiver.stop()
+    assert codes == [0, 0]
