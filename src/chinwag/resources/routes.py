@@ -1,4 +1,4 @@
-"""The route table: every Twilio operation chinwag implements, greppable in one place.
+"""The route table: every Twilio operation chinwag implements (and chinwag's own), in one place.
 
 Resources that exist on both path families are listed once, relative to the
 family root, and mounted under `/v1` (the account's default service) and
@@ -13,6 +13,7 @@ from chinwag.resources import (
     configuration,
     conversation_with_participants,
     conversations,
+    deliveries,
     messages,
     participants,
     services,
@@ -62,6 +63,15 @@ IN_SERVICE_ROUTES: list[tuple[str, str, Handler]] = [
 
 FAMILY_ROOTS = ("/v1", "/v1/Services/{ChatServiceSid}")
 
+# chinwag's own API, outside Twilio's namespace (so not in Twilio's spec): authenticated
+# and scoped to the caller's account like the Twilio routes.
+CHINWAG_ROUTES: list[tuple[str, str, Handler]] = [
+    ("GET", "/chinwag/v1/Deliveries", deliveries.list_),
+    ("POST", "/chinwag/v1/Deliveries/Redeliver", deliveries.redeliver_failed),
+    ("GET", "/chinwag/v1/Deliveries/{Sid}", deliveries.fetch),
+    ("POST", "/chinwag/v1/Deliveries/{Sid}/Redeliver", deliveries.redeliver),
+]
+
 
 def twilio_routes() -> list[tuple[str, str, Handler]]:
     """Every (method, path template, handler), with both families spelled out."""
@@ -72,5 +82,5 @@ def twilio_routes() -> list[tuple[str, str, Handler]]:
 
 
 def add_routes(app: web.Application) -> None:
-    for method, path, handler in twilio_routes():
+    for method, path, handler in twilio_routes() + CHINWAG_ROUTES:
         app.router.add_route(method, path, handler)

@@ -1,0 +1,197 @@
+"""Reading and redelivering outbox rows: the queries behind the delivery API and CLI.
+
+Every function takes the owning account's SID; None means every account, which only
+the operator's CLI uses.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, Row, bindparam, select, update
+
+from chinwag.store.database import DELIVERIES_QUEUED
+from chinwag.store.outbox import DELIVERED, FAILED, PENDING, UNDELIVERABLE, Attempt
+from chinwag.store.paging import fetch_page
+from chinwag.store.tables import deliveries, delivery_attempts
+from chinwag.twilio.pagination import Page, PageRequest
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = PENDING
+    DELIVERED = DELIVERED
+    FAILED = FAILED
+    UNDELIVERABLE = UNDELIVERABLE
+
+
+@dataclass(frozen=True)
+class DeliveryRecord:
+    """One outbox row as the API shows it; `token` (the idempotency token) is its public id."""
+
+    id: int
+    token: str
+    account_sid: str
+    service_sid: str
+    conversation_sid: str | None
+    webhook_sid: str | None
+    target: str
+    event_type: str
+    url: str | None
+    method: str
+    params: list[tuple[str, str]]
+    status: str
+    attempts: int
+    next_attempt_at: datetime | None
+    response_status: int | None
+    error: str | None
+    date_created: datetime
+    date_updated: datetime
+
+
+@dataclass(frozen=True)
+class DeliveryFilter:
+    account_sid: str | None  # None: every account (the operator's CLI)
+    conversation_sids: tuple[str, ...] = ()
+    webhook_sids: tuple[str, ...] = ()
+    event_type: str | None = None
+    status: DeliveryStatus | None = None
+    created_after: datetime | None = None  # inclusive
+    created_before: datetime | None = None  # inclusive
+
+
+def _record(row: Row[Any]) -> DeliveryRecord:
+    m = row._mapping
+    return DeliveryRecord(
+        id=m["id"],
+        token=m["token"],
+        account_sid=m["account_sid"],
+        service_sid=m["service_sid"],
+        conversation_sid=m["conversation_sid"],
+        webhook_sid=m["webhook_sid"],
+        target=m["target"],
+        event_type=m["event_type"],
+        url=m["url"],
+        method=m["method"],
+        params=[(name, value) for name, value in m["params"]],
+        status=m["status"],
+        attempts=m["attempts"],
+        next_attempt_at=m["next_attempt_at"],
+        response_status=m["response_status"],
+        error=m["error"],
+        date_created=m["date_created"],
+        date_updated=m["date_updated"],
+    )
+
+
+def list_deliveries(conn: Connection, where: DeliveryFilter, request: PageRequest) -> Page:
+    """One page of the matching deliveries, newest first."""
+    conditions: list[ColumnElement[bool]] = []
+    if where.account_sid is not None:
+        conditions.append(deliveries.c.account_sid == where.account_sid)
+    if where.conversation_sids:
+        conditions.append(deliveries.c.conversation_sid.in_(where.conversation_sids))
+    if where.webhook_sids:
+        conditions.append(deliveries.c.webhook_sid.in_(where.webhook_sids))
+    if where.event_type is not None:
+        conditions.append(deliveries.c.event_type == where.event_type)
+    if where.status is not None:
+        conditions.append(deliveries.c.status == where.status.value)
+    if where.created_after is not None:
+        conditions.append(deliveries.c.date_created >= where.created_after)
+    if where.created_before is not None:
+        conditions.append(deliveries.c.date_created <= where.created_before)
+    query = select(deliveries).where(*conditions)
+    return fetch_page(conn, query, deliveries.c.id, request, _record, descending=True)
+
+
+_BY_TOKEN = select(deliveries).where(deliveries.c.token == bindparam("token"))
+_BY_TOKEN_IN_ACCOUNT = _BY_TOKEN.where(deliveries.c.account_sid == bindparam("account_sid"))
+_ATTEMPTS = (
+    select(delivery_attempts)
+    .where(delivery_attempts.c.delivery_id == bindparam("delivery_id"))
+    .order_by(delivery_attempts.c.attempt, delivery_attempts.c.id)
+)
+
+
+def find_delivery(conn: Connection, account_sid: str | None, token: str) -> DeliveryRecord | None:
+    if account_sid is None:
+        row = conn.execute(_BY_TOKEN, {"token": token}).first()
+    else:
+        params = {"token": token, "account_sid": account_sid}
+        row = conn.execute(_BY_TOKEN_IN_ACCOUNT, params).first()
+    return _record(row) if row is not None else None
+
+
+def list_attempts(conn: Connection, delivery_id: int) -> list[Attempt]:
+    """The attempt log of one delivery, oldest first."""
+    rows = conn.execute(_ATTEMPTS, {"delivery_id": delivery_id})
+    return [
+        Attempt(
+            delivery_id=m["delivery_id"],
+            attempt=m["attempt"],
+            started_at=m["started_at"],
+            url=m["url"],
+            method=m["method"],
+            response_status=m["response_status"],
+            latency_ms=m["latency_ms"],
+            response_excerpt=m["response_excerpt"],
+            error=m["error"],
+        )
+        for m in (row._mapping for row in rows)
+    ]
+
+
+def find_with_attempts(
+    conn: Connection, account_sid: str | None, token: str
+) -> tuple[DeliveryRecord, list[Attempt]] | None:
+    found = find_delivery(conn, account_sid, token)
+    return None if found is None else (found, list_attempts(conn, found.id))
+
+
+# Back to pending, due now. `attempts` and `token` stay: RetryCount keeps counting and
+# the receiver can still recognise a repeat by I-Twilio-Idempotency-Token.
+_REQUEUE = (
+    update(deliveries)
+    .where(deliveries.c.id == bindparam("match_id"))
+    .values(status=PENDING, next_attempt_at=bindparam("now"), date_updated=bindparam("now"))
+)
+
+
+def redeliver(
+    conn: Connection, account_sid: str | None, token: str, now: datetime
+) -> DeliveryRecord | None:
+    """Queue one delivery again, whatever its status; None when there is no such delivery."""
+    found = find_delivery(conn, account_sid, token)
+    if found is None:
+        return None
+    conn.execute(_REQUEUE, {"match_id": found.id, "now": now})
+    conn.info[DELIVERIES_QUEUED] = True
+    return find_delivery(conn, account_sid, token)
+
+
+def redeliver_failed(
+    conn: Connection,
+    account_sid: str,
+    now: datetime,
+    *,
+    webhook_sid: str | None = None,
+    conversation_sid: str | None = None,
+) -> int:
+    """Queue again the account's `failed` deliveries of a webhook and/or a conversation."""
+    if webhook_sid is None and conversation_sid is None:
+        raise ValueError("redeliver_failed needs a webhook_sid or a conversation_sid")
+    conditions = [deliveries.c.account_sid == account_sid, deliveries.c.status == FAILED]
+    if webhook_sid is not None:
+        conditions.append(deliveries.c.webhook_sid == webhook_sid)
+    if conversation_sid is not None:
+        conditions.append(deliveries.c.conversation_sid == conversation_sid)
+    statement = (
+        update(deliveries)
+        .where(*conditions)
+        .values(status=PENDING, next_attempt_at=now, date_updated=now)
+    )
+    count: int = conn.execute(statement).rowcount
+    if count:
+        conn.info[DELIVERIES_QUEUED] = True
+    return count
