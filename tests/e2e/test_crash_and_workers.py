@@ -124,3 +124,26 @@ def test_serve_without_worker_and_separate_workers_deliver(tmp_path: Path) -> No
         server.stop()
         receiver.stop()
     assert codes == [0, 0]
+
+
+def test_a_hanging_receiver_does_not_hold_up_a_healthy_one(chinwag_server: LiveServer) -> None:
+    api = Api(chinwag_server)
+    hanging = WebhookReceiver(chinwag_server.auth_token).start()
+    healthy = WebhookReceiver(chinwag_server.auth_token).start()
+    hanging.delay = 6.0  # past the 5-second timeout
+    try:
+        slow, fast = (api.post("/v1/Conversations", {}).json()["sid"] for _ in range(2))
+        hook(api, slow, hanging.url + "/slow")
+        hook(api, fast, healthy.url + "/fast")
+        for _ in range(2):
+            api.post(f"/v1/Conversations/{slow}/Messages", {"Body": "x"}, headers=ENABLED)
+        hanging.wait_for(1)  # the worker is now stuck on it for 5 s
+        started = time.monotonic()
+        api.post(f"/v1/Conversations/{fast}/Messages", {"Body": "y"}, headers=ENABLED)
+        healthy.wait_for(1, timeout=10)
+        # The healthy receiver must not wait behind the hanging one's 5-second timeouts.
+        assert time.monotonic() - started < 3.0
+        assert len(hanging.requests) == 1
+    finally:
+        hanging.stop()
+        healthy.stop()

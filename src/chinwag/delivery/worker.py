@@ -1,9 +1,10 @@
 """The delivery worker: claims due outbox rows in batches, sends them, records the outcomes.
 
-Runs in-process under `chinwag serve`. Claims and outcomes are batched (one read
-and one write transaction per batch), because a database round trip per row
-would cap throughput (DESIGN.md). Every attempt is logged; a failure a retry can
-cure is tried again when the retry policy says (delivery/retry.py).
+Runs in-process under `chinwag serve`, or as `chinwag worker`. Claims and outcomes
+are batched (one write transaction per claim and one per webhook queue), because
+a database round trip per row would cap throughput (DESIGN.md). Every attempt is
+logged; a failure a retry can cure is tried again when the retry policy says
+(delivery/retry.py).
 """
 
 import asyncio
@@ -26,6 +27,13 @@ logger = logging.getLogger("chinwag.delivery")
 # Long enough for a batch whose deliveries to one slow webhook go one by one.
 DEFAULT_LEASE = timedelta(minutes=5)
 NO_STUDIO = "studio target: chinwag has no Studio and no --studio-url is configured"
+
+
+def _queue_key(delivery: Delivery) -> tuple[str, str]:
+    """Deliveries to one webhook (or one service-level URL) go out one after another."""
+    if delivery.webhook_sid is not None:
+        return ("webhook", delivery.webhook_sid)
+    return ("service", delivery.url or "")
 
 
 class Worker:
@@ -53,6 +61,8 @@ class Worker:
         self._clock = clock
         self._wakeup = asyncio.Event()
         self._stopping = False
+        self._running: dict[tuple[str, str], asyncio.Task[None]] = {}
+        self._in_flight = 0
 
     def wake(self) -> None:
         """New deliveries may be due: look now instead of at the next poll."""
@@ -63,36 +73,53 @@ class Worker:
         self._wakeup.set()
 
     async def run(self) -> None:
-        """Drain until stopped; the batch in flight is finished, so nothing is left half-sent."""
+        """Deliver until stopped; queues in flight are finished, so nothing is left half-sent.
+
+        Each webhook's due deliveries form a queue sent one after another, in outbox
+        order (so a ReplayAfter replay arrives in index order, before live events).
+        Queues run side by side and are claimed as capacity frees up, so a receiver
+        that hangs holds up only its own queue.
+        """
         while not self._stopping:
             try:
-                sent = await self.drain_once()
-            except Exception:  # a bad batch must not kill delivery for good
-                logger.exception("delivery batch failed")
-                sent = 0
-            if sent == 0 and not self._stopping:
+                started = self._start_due_queues()
+            except Exception:  # a failing claim must not stop delivery for good
+                logger.exception("claiming deliveries failed")
+                started = 0
+            if started == 0 and not self._stopping:
                 self._wakeup.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wakeup.wait(), self._poll_interval)
+        await asyncio.gather(*self._running.values())
 
-    async def drain_once(self) -> int:
-        """Send one batch of due deliveries; returns how many were attempted."""
-        due = self._database.write(outbox.claim_due, self._clock(), self._batch_size, self._lease)
-        if not due:
+    def _start_due_queues(self) -> int:
+        """Claim what fits in `batch_size` beside what is in flight; returns how many."""
+        room = self._batch_size - self._in_flight
+        if room <= 0:
             return 0
-        # One webhook's deliveries go out one after another, in outbox order (so a
-        # ReplayAfter replay arrives in index order, before live events); different
-        # webhooks are served concurrently.
-        queues: dict[str, list[Delivery]] = defaultdict(list)
+        busy_webhooks = frozenset(key for kind, key in self._running if kind == "webhook")
+        busy_urls = frozenset(key for kind, key in self._running if kind == "service")
+        due = self._database.write(
+            outbox.claim_due, self._clock(), room, self._lease, busy_webhooks, busy_urls
+        )
+        queues: dict[tuple[str, str], list[Delivery]] = defaultdict(list)
         for delivery in due:
-            queues[delivery.webhook_sid or f"service:{delivery.url}"].append(delivery)
-        sent = await asyncio.gather(*(self._attempt_in_order(queue) for queue in queues.values()))
-        outcomes = [outcome for queue in sent for outcome in queue]
-        self._database.write(outbox.record_outcomes, outcomes, self._clock())
+            queues[_queue_key(delivery)].append(delivery)
+        for key, queue in queues.items():
+            self._in_flight += len(queue)
+            self._running[key] = asyncio.create_task(self._send_queue(key, queue))
         return len(due)
 
-    async def _attempt_in_order(self, queue: list[Delivery]) -> list[Outcome]:
-        return [await self._attempt(delivery) for delivery in queue]
+    async def _send_queue(self, key: tuple[str, str], queue: list[Delivery]) -> None:
+        try:
+            outcomes = [await self._attempt(delivery) for delivery in queue]
+            self._database.write(outbox.record_outcomes, outcomes, self._clock())
+        except Exception:  # the lease runs out and the rows are sent again
+            logger.exception("delivery queue failed")
+        finally:
+            del self._running[key]
+            self._in_flight -= len(queue)
+            self._wakeup.set()  # room for more, and this webhook's next deliveries
 
     async def _attempt(self, delivery: Delivery) -> Outcome:
         url = self._url(delivery)

@@ -146,13 +146,32 @@ _LEASE = (
 )
 
 
-def claim_due(conn: Connection, now: datetime, limit: int, lease: timedelta) -> list[Delivery]:
+def claim_due(
+    conn: Connection,
+    now: datetime,
+    limit: int,
+    lease: timedelta,
+    skip_webhooks: frozenset[str] = frozenset(),
+    skip_urls: frozenset[str] = frozenset(),
+) -> list[Delivery]:
     """Lease the oldest due deliveries to this worker until now + `lease`.
 
     Run in a write transaction, so two workers never claim the same row; a worker
     that dies leaves its leases to expire, and another worker takes the rows then.
+    Deliveries for webhooks (or service-level URLs) the worker is still sending to
+    are skipped, so one webhook's deliveries stay in order.
     """
-    claimed = [_delivery(row._mapping) for row in conn.execute(_DUE, {"now": now, "limit": limit})]
+    query = _DUE
+    if skip_webhooks:
+        query = query.where(
+            or_(deliveries.c.webhook_sid.is_(None), deliveries.c.webhook_sid.not_in(skip_webhooks))
+        )
+    if skip_urls:
+        query = query.where(
+            or_(deliveries.c.webhook_sid.is_not(None), deliveries.c.url.not_in(skip_urls))
+        )
+    rows = conn.execute(query, {"now": now, "limit": limit})
+    claimed = [_delivery(row._mapping) for row in rows]
     if claimed:
         conn.execute(_LEASE, {"ids": [d.id for d in claimed], "until": now + lease})
     return claimed
