@@ -3,7 +3,8 @@
 import asyncio
 import logging
 import signal
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 
 import aiohttp
 from aiohttp import web
@@ -12,6 +13,7 @@ from chinwag.config import Settings
 from chinwag.delivery.sender import HttpSender
 from chinwag.delivery.worker import Worker
 from chinwag.domain.accounts import Authenticator
+from chinwag.metrics import CONTENT_TYPE, Metrics
 from chinwag.resources.common import DATABASE, PUBLIC_URL, SENDER, json_response
 from chinwag.resources.routes import Handler, add_routes
 from chinwag.store.database import Database
@@ -28,9 +30,24 @@ from chinwag.twilio.errors import (
 
 logger = logging.getLogger("chinwag.app")
 
-PUBLIC_PATHS = frozenset({"/chinwag/health"})
+# Aggregates only, no account data: scrapers and probes need no credentials.
+PUBLIC_PATHS = frozenset({"/chinwag/health", "/chinwag/metrics"})
 MAX_REQUEST_LINE = 64 * 1024
 AUTHENTICATOR = web.AppKey("authenticator", Authenticator)
+METRICS = web.AppKey("metrics", Metrics)
+
+
+@web.middleware
+async def measure(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Count and time every request by its route template (not its path: bounded labels)."""
+    started = time.monotonic()
+    response = await handler(request)
+    route = request.match_info.route.resource
+    template = route.canonical if route is not None else "unmatched"
+    metrics = request.app[METRICS]
+    metrics.requests.labels(request.method, template, str(response.status)).inc()
+    metrics.request_seconds.labels(request.method, template).observe(time.monotonic() - started)
+    return response
 
 
 @web.middleware
@@ -83,6 +100,11 @@ async def require_account(request: web.Request, handler: Handler) -> web.StreamR
     return await handler(request)
 
 
+async def metrics(request: web.Request) -> web.Response:
+    body = request.app[METRICS].render()
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})
+
+
 async def health(request: web.Request) -> web.Response:
     reachable = request.app[DATABASE].ping()
     return json_response(
@@ -90,13 +112,19 @@ async def health(request: web.Request) -> web.Response:
     )
 
 
-def build_worker(settings: Settings, database: Database, sender: HttpSender) -> Worker:
+def build_worker(
+    settings: Settings,
+    database: Database,
+    sender: HttpSender,
+    on_attempt: Callable[[str, float], None] | None = None,
+) -> Worker:
     return Worker(
         database,
         sender,
         studio_url=settings.studio_url,
         policy=settings.retry_policy(),
         lease=settings.delivery_lease,
+        on_attempt=on_attempt,
     )
 
 
@@ -112,16 +140,18 @@ async def run_worker(settings: Settings, database: Database) -> None:
 
 def build_app(settings: Settings, database: Database) -> web.Application:
     app = web.Application(
-        middlewares=[cors_and_errors, require_account],
+        middlewares=[measure, cors_and_errors, require_account],
         # Long query strings still reach the app and get Twilio's error envelope;
         # only past these limits does aiohttp's parser answer a bare 400 itself.
         handler_args={"max_line_size": MAX_REQUEST_LINE, "max_field_size": MAX_REQUEST_LINE},
     )
     app[DATABASE] = database
     app[AUTHENTICATOR] = Authenticator()
+    app[METRICS] = Metrics(database)
     app[PUBLIC_URL] = (settings.public_url or "").rstrip("/")
     add_routes(app)
     app.router.add_get("/chinwag/health", health)
+    app.router.add_get("/chinwag/metrics", metrics)
 
     async def close_database(app: web.Application) -> AsyncIterator[None]:
         yield
@@ -133,7 +163,9 @@ def build_app(settings: Settings, database: Database) -> web.Application:
             app[SENDER] = sender  # pre-event webhooks are asked from the request path
             timers = TimerRunner(database)
             tasks = [asyncio.create_task(timers.run())]
-            worker = build_worker(settings, database, sender) if settings.run_worker else None
+            worker = None
+            if settings.run_worker:
+                worker = build_worker(settings, database, sender, app[METRICS].observe_attempt)
             if worker is not None:
                 database.on_deliveries_committed = worker.wake
                 tasks.append(asyncio.create_task(worker.run()))

@@ -45,6 +45,7 @@ class Worker:
         studio_url: str | None = None,
         policy: RetryPolicy | None = None,
         lease: timedelta = DEFAULT_LEASE,
+        on_attempt: Callable[[str, float], None] | None = None,
         batch_size: int = 100,
         concurrency: int = 50,
         poll_interval: float = 0.2,
@@ -55,6 +56,7 @@ class Worker:
         self._studio_url = studio_url
         self._policy = policy or RetryPolicy()
         self._lease = lease
+        self._on_attempt = on_attempt or (lambda outcome, seconds: None)  # e.g. metrics
         self._batch_size = batch_size
         self._slots = asyncio.Semaphore(concurrency)
         self._poll_interval = poll_interval
@@ -151,6 +153,9 @@ class Worker:
             latency_ms=latency_ms,
             response_excerpt=result.body_excerpt,
             error=result.error,
+        )
+        self._on_attempt(
+            "ok" if result.ok else result.error or str(result.status), latency_ms / 1000
         )
         status, retry_at = outbox.DELIVERED, None
         if not result.ok:

@@ -1,0 +1,85 @@
+"""Prometheus metrics at GET /chinwag/metrics.
+
+Counters and histograms are kept in this process; queue figures (deliveries by
+status, due queue depth, age of the oldest due delivery) are read from the
+database at scrape time, so they are right whichever process did the work.
+"""
+
+from collections.abc import Iterator
+from datetime import datetime
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+from sqlalchemy import Connection, func, select
+
+from chinwag.store.database import Database
+from chinwag.store.tables import deliveries
+from chinwag.twilio.dates import utc_now
+
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+
+class _QueueCollector(Collector):
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        by_status, due, oldest = self._database.read(_queue_figures, utc_now())
+        statuses = GaugeMetricFamily(
+            "chinwag_deliveries", "Deliveries in the outbox, by status", labels=["status"]
+        )
+        for status, count in sorted(by_status.items()):
+            statuses.add_metric([status], count)
+        yield statuses
+        yield GaugeMetricFamily("chinwag_deliveries_due", "Pending deliveries due now", value=due)
+        age = (utc_now() - oldest).total_seconds() if oldest else 0.0
+        yield GaugeMetricFamily(
+            "chinwag_oldest_due_delivery_age_seconds",
+            "How long the oldest due delivery has waited",
+            value=max(age, 0.0),
+        )
+
+
+def _queue_figures(conn: Connection, now: datetime) -> tuple[dict[str, int], int, datetime | None]:
+    counts = conn.execute(select(deliveries.c.status, func.count()).group_by(deliveries.c.status))
+    due_filter = (deliveries.c.status == "pending", deliveries.c.next_attempt_at <= now)
+    due, oldest = conn.execute(
+        select(func.count(), func.min(deliveries.c.next_attempt_at)).where(*due_filter)
+    ).one()
+    if isinstance(oldest, str):  # SQLite hands back min() of a datetime column as text
+        oldest = datetime.fromisoformat(oldest).replace(tzinfo=now.tzinfo)
+    return {status: count for status, count in counts}, due, oldest
+
+
+class Metrics:
+    """One registry per app, so tests and several apps in one process don't collide."""
+
+    def __init__(self, database: Database) -> None:
+        self.registry = CollectorRegistry()
+        self.registry.register(_QueueCollector(database))
+        self.requests = Counter(
+            "chinwag_api_requests",
+            "API requests, by method, route and status",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.request_seconds = Histogram(
+            "chinwag_api_request_seconds",
+            "API request latency",
+            ["method", "route"],
+            registry=self.registry,
+        )
+        self.attempt_seconds = Histogram(
+            "chinwag_delivery_attempt_seconds",
+            "Delivery attempt latency, by outcome",
+            ["outcome"],
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+            registry=self.registry,
+        )
+
+    def observe_attempt(self, outcome: str, seconds: float) -> None:
+        self.attempt_seconds.labels(outcome).observe(seconds)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

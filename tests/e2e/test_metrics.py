@@ -1,0 +1,84 @@
+"""GET /chinwag/metrics in Prometheus format: queue, attempts and API figures."""
+
+import re
+import time
+
+import requests
+
+from chinwag.testing import LiveServer, WebhookReceiver
+from tests.conftest import Api
+
+ENABLED = {"X-Twilio-Webhook-Enabled": "true"}
+
+
+def sample(text: str, name: str, labels: str = "") -> float:
+    """The value of one sample line, e.g. sample(t, "chinwag_deliveries", 'status="delivered"')."""
+    pattern = re.escape(name) + (r"\{" + re.escape(labels) + r"\}" if labels else "") + r" (\S+)"
+    found = re.search(rf"^{pattern}$", text, re.MULTILINE)
+    assert found, f"{name}{{{labels}}} not in:\n{text}"
+    return float(found.group(1))
+
+
+def test_metrics_show_deliveries_attempts_and_requests(fresh_server: LiveServer) -> None:
+    api = Api(fresh_server)
+    receiver = WebhookReceiver(fresh_server.auth_token).start()
+    try:
+        conversation = api.post("/v1/Conversations", {}).json()["sid"]
+        body = {
+            "Target": "webhook",
+            "Configuration.Url": receiver.url,
+            "Configuration.Filters": "onMessageAdded",
+        }
+        api.post(f"/v1/Conversations/{conversation}/Webhooks", body)
+        for _ in range(3):
+            api.post(f"/v1/Conversations/{conversation}/Messages", {"Body": "m"}, headers=ENABLED)
+        receiver.wait_for(3)
+    finally:
+        receiver.stop()
+
+    def scrape() -> str:
+        response = requests.get(f"{fresh_server.url}/chinwag/metrics", timeout=5)  # no credentials
+        assert response.status_code == 200
+        assert response.headers["Content-Type"].startswith("text/plain")
+        return response.text
+
+    text = scrape()
+    for _ in range(50):  # the outcomes are recorded just after the receiver answers
+        if sample(text, "chinwag_deliveries", 'status="delivered"') == 3:
+            break
+        text = scrape()
+    assert sample(text, "chinwag_deliveries", 'status="delivered"') == 3
+    assert sample(text, "chinwag_deliveries_due") == 0
+    assert sample(text, "chinwag_oldest_due_delivery_age_seconds") == 0
+    assert sample(text, "chinwag_delivery_attempt_seconds_count", 'outcome="ok"') == 3
+    route = 'method="POST",route="/v1/Conversations/{ConversationSid}/Messages",status="201"'
+    assert sample(text, "chinwag_api_requests_total", route) == 3
+    assert (
+        sample(text, "chinwag_api_request_seconds_count", 'method="POST",route="/v1/Conversations"')
+        == 1
+    )
+
+
+def test_queue_depth_and_age_while_nobody_delivers(tmp_path: "object") -> None:
+    from pathlib import Path
+
+    server = LiveServer(Path(str(tmp_path)) / "idle.db")
+    server.extra_args = ["--no-worker"]
+    server.start()
+    try:
+        api = Api(server)
+        conversation = api.post("/v1/Conversations", {}).json()["sid"]
+        body = {
+            "Target": "webhook",
+            "Configuration.Url": "http://127.0.0.1:9/never",
+            "Configuration.Filters": "onConversationUpdated",
+        }
+        api.post(f"/v1/Conversations/{conversation}/Webhooks", body)
+        api.post(f"/v1/Conversations/{conversation}", {"FriendlyName": "x"}, headers=ENABLED)
+        time.sleep(0.5)
+        text = requests.get(f"{server.url}/chinwag/metrics", timeout=5).text
+        assert sample(text, "chinwag_deliveries", 'status="pending"') == 1
+        assert sample(text, "chinwag_deliveries_due") == 1
+        assert sample(text, "chinwag_oldest_due_delivery_age_seconds") >= 0.4
+    finally:
+        server.stop()
