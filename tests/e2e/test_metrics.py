@@ -43,9 +43,10 @@ def test_metrics_show_deliveries_attempts_and_requests(fresh_server: LiveServer)
         return response.text
 
     text = scrape()
-    for _ in range(50):  # the outcomes are recorded just after the receiver answers
+    for _ in range(100):  # the outcomes are recorded just after the receiver answers
         if sample(text, "chinwag_deliveries", 'status="delivered"') == 3:
             break
+        time.sleep(0.05)
         text = scrape()
     assert sample(text, "chinwag_deliveries", 'status="delivered"') == 3
     assert sample(text, "chinwag_deliveries_due") == 0
