@@ -1,6 +1,7 @@
 """Shared fixtures: raw HTTP access to the live server, next to the twilio-python client."""
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -8,7 +9,7 @@ import pytest
 import requests
 from twilio.rest import Client
 
-from chinwag.testing import LiveServer, twilio_client
+from chinwag.testing import LiveServer, WebhookReceiver, twilio_client
 
 
 class Api:
@@ -54,6 +55,25 @@ def fresh_server(tmp_path: Path) -> Iterator[LiveServer]:
         server.stop()
 
 
+@contextmanager
+def server_and_receiver(
+    database_path: Path, *extra_args: str
+) -> Iterator[tuple[LiveServer, WebhookReceiver]]:
+    """A server of its own with `extra_args`, and a receiver that checks its signatures.
+
+    "{receiver}" in an argument stands for the receiver's base URL.
+    """
+    server = LiveServer(database_path)
+    receiver = WebhookReceiver(server.auth_token).start()
+    server.extra_args = [arg.replace("{receiver}", receiver.url) for arg in extra_args]
+    server.start()
+    try:
+        yield server, receiver
+    finally:
+        server.stop()
+        receiver.stop()
+
+
 def assert_twilio_error(response: requests.Response, status: int, code: int) -> dict[str, Any]:
     body: dict[str, Any] = response.json()
     assert response.status_code == status, body
@@ -67,4 +87,4 @@ def assert_twilio_error(response: requests.Response, status: int, code: int) -> 
     return body
 
 
-__all__ = ["Api", "assert_twilio_error", "twilio_client"]
+__all__ = ["Api", "assert_twilio_error", "server_and_receiver", "twilio_client"]

@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from chinwag.testing import LiveServer, WebhookReceiver
-from tests.conftest import Api
+from tests.conftest import Api, server_and_receiver
 
 ENABLED = {"X-Twilio-Webhook-Enabled": "true"}
 BURST = 2000
@@ -39,16 +39,10 @@ def hook(api: Api, conversation: str, url: str) -> None:
 
 @pytest.fixture
 def crashable(tmp_path: Path) -> Iterator[tuple[LiveServer, WebhookReceiver]]:
-    server = LiveServer(tmp_path / "crash.db")
-    receiver = WebhookReceiver(server.auth_token).start()
-    receiver.delay = 0.004  # slow enough that the kills land while deliveries are going out
-    server.extra_args = ["--delivery-lease", "1", "--retry-schedule", "0.2,0.2,0.2"]
-    server.start()
-    try:
+    args = ("--delivery-lease", "1", "--retry-schedule", "0.2,0.2,0.2")
+    with server_and_receiver(tmp_path / "crash.db", *args) as (server, receiver):
+        receiver.delay = 0.004  # slow enough that the kills land while deliveries are going out
         yield server, receiver
-    finally:
-        server.stop()
-        receiver.stop()
 
 
 def test_sigkill_mid_burst_loses_nothing_and_duplicates_keep_their_token(

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from chinwag.testing import LiveServer, WebhookReceiver
-from tests.conftest import Api, assert_twilio_error
+from tests.conftest import Api, assert_twilio_error, server_and_receiver
 
 ENABLED = {"X-Twilio-Webhook-Enabled": "true"}
 DELIVERIES = "/chinwag/v1/Deliveries"
@@ -20,15 +20,8 @@ Setup = tuple[LiveServer, WebhookReceiver, Api]
 @pytest.fixture
 def setup(tmp_path: Path) -> Iterator[Setup]:
     """A server that retries once after 0.2 s, and a receiver for it."""
-    server = LiveServer(tmp_path / "deliveries.db")
-    receiver = WebhookReceiver(server.auth_token).start()
-    server.extra_args = ["--retry-schedule", "0.2"]
-    server.start()
-    try:
-        yield server, receiver, Api(server)
-    finally:
-        server.stop()
-        receiver.stop()
+    with server_and_receiver(tmp_path / "deliveries.db", "--retry-schedule", "0.2") as pair:
+        yield *pair, Api(pair[0])
 
 
 def watched_conversation(api: Api, url: str) -> tuple[str, str]:

@@ -9,7 +9,7 @@ import pytest
 from twilio.rest import Client
 
 from chinwag.testing import LiveServer, WebhookReceiver, free_port, twilio_client
-from tests.conftest import Api
+from tests.conftest import Api, server_and_receiver
 
 ENABLED = {"X-Twilio-Webhook-Enabled": "true"}
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -112,15 +112,10 @@ def test_get_webhooks_carry_the_parameters_in_the_query_string(
 
 @pytest.fixture
 def studio_server(tmp_path: Path) -> Iterator[tuple[LiveServer, WebhookReceiver]]:
-    server = LiveServer(tmp_path / "studio.db")
-    receiver = WebhookReceiver(server.auth_token).start()
-    server.extra_args = ["--studio-url", receiver.url + "/flows/{flow_sid}"]
-    server.start()
-    try:
-        yield server, receiver
-    finally:
-        server.stop()
-        receiver.stop()
+    with server_and_receiver(
+        tmp_path / "studio.db", "--studio-url", "{receiver}/flows/{flow_sid}"
+    ) as pair:
+        yield pair
 
 
 def test_studio_webhooks_go_to_the_configured_studio_url(
@@ -196,15 +191,8 @@ def test_an_unreachable_receiver_fails_at_once_in_twilio_strict_mode(tmp_path: P
 @pytest.fixture
 def retrying(tmp_path: Path) -> Iterator[tuple[LiveServer, WebhookReceiver, Api]]:
     """A server that retries after 0.2 s and 0.4 s, and a receiver for it."""
-    server = LiveServer(tmp_path / "retry.db")
-    receiver = WebhookReceiver(server.auth_token).start()
-    server.extra_args = ["--retry-schedule", "0.2,0.4"]
-    server.start()
-    try:
-        yield server, receiver, Api(server)
-    finally:
-        server.stop()
-        receiver.stop()
+    with server_and_receiver(tmp_path / "retry.db", "--retry-schedule", "0.2,0.4") as pair:
+        yield *pair, Api(pair[0])
 
 
 def test_a_5xx_is_retried_with_the_same_token_and_a_new_retry_count(
