@@ -93,7 +93,7 @@ async def require_account(request: web.Request, handler: Handler) -> web.StreamR
     credentials = parse_basic(request.headers.get("Authorization"))
     if credentials is None:
         raise Unauthenticated()
-    account = request.app[AUTHENTICATOR].authenticate(request.app[DATABASE], credentials)
+    account = await request.app[AUTHENTICATOR].authenticate(request.app[DATABASE], credentials)
     if account is None:
         raise Unauthenticated("Authentication Error - invalid username or password")
     request["account"] = account
@@ -101,12 +101,12 @@ async def require_account(request: web.Request, handler: Handler) -> web.StreamR
 
 
 async def metrics(request: web.Request) -> web.Response:
-    body = request.app[METRICS].render()
+    body = await request.app[METRICS].render()
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})
 
 
 async def health(request: web.Request) -> web.Response:
-    reachable = request.app[DATABASE].ping()
+    reachable = await request.app[DATABASE].ping()
     return json_response(
         {"status": "ok" if reachable else "database unreachable"}, 200 if reachable else 503
     )
@@ -155,7 +155,7 @@ def build_app(settings: Settings, database: Database) -> web.Application:
 
     async def close_database(app: web.Application) -> AsyncIterator[None]:
         yield
-        database.close()
+        await database.close()
 
     async def run_background(app: web.Application) -> AsyncIterator[None]:
         async with aiohttp.ClientSession() as session:

@@ -4,8 +4,9 @@ import asyncio
 import logging
 import os
 import sys
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import typer
 from aiohttp import web
@@ -19,7 +20,7 @@ from chinwag.delivery.worker import DEFAULT_LEASE
 from chinwag.domain import accounts
 from chinwag.store import accounts as account_store
 from chinwag.store import deliveries as delivery_store
-from chinwag.store.database import Database, UnsupportedDatabase
+from chinwag.store.database import Database, UnsupportedDatabase, open_database
 from chinwag.store.deliveries import DeliveryFilter, DeliveryRecord, DeliveryStatus
 from chinwag.store.migrate import upgrade
 from chinwag.twilio.dates import to_json, utc_now
@@ -37,6 +38,7 @@ app.add_typer(accounts_app, name="accounts")
 app.add_typer(keys_app, name="keys")
 app.add_typer(deliveries_app, name="deliveries")
 console = Console()
+T = TypeVar("T")
 
 DatabaseOption = Annotated[
     str,
@@ -63,27 +65,43 @@ def say(message: str) -> None:
 
 
 def _open(database_url: str) -> Database:
-    """Migrate to the latest schema, then open; exits with a message on a bad URL."""
+    """Migrate to the latest schema, then open; exits with a message on a bad URL.
+
+    Called outside any event loop: migrations on PostgreSQL run a loop of their own.
+    """
     try:
         upgrade(database_url)
-        return Database(database_url)
+        return open_database(database_url)
     except UnsupportedDatabase as error:
         console.print(f"[red]{error}[/red]")
         raise typer.Exit(2) from None
 
 
-def _bootstrap_account(database: Database) -> None:
+def _with_database(database_url: str, use: Callable[[Database], Awaitable[T]]) -> T:
+    """Open the migrated database, run `use` on it in an event loop, and close it."""
+    database = _open(database_url)
+
+    async def run() -> T:
+        try:
+            return await use(database)
+        finally:
+            await database.close()
+
+    return asyncio.run(run())
+
+
+async def _bootstrap_account(database: Database) -> None:
     """TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN name the account; else the first start makes one."""
     sid, token = os.environ.get("TWILIO_ACCOUNT_SID"), os.environ.get("TWILIO_AUTH_TOKEN")
     if sid and token:
         try:
-            database.write(accounts.ensure_account, sid, token)
+            await database.write(accounts.ensure_account, sid, token)
         except TwilioError as error:
             console.print(f"[red]{error.message}[/red]")
             raise typer.Exit(2) from None
         return
-    if database.read(account_store.count_accounts) == 0:
-        account = database.write(accounts.create_account, "chinwag account")
+    if await database.read(account_store.count_accounts) == 0:
+        account = await database.write(accounts.create_account, "chinwag account")
         say(
             "Created the first account. Its auth token is shown only this once:\n"
             f"  TWILIO_ACCOUNT_SID={account.sid}\n"
@@ -168,10 +186,14 @@ def serve(
     )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     db = _open(settings.database_url)
-    _bootstrap_account(db)
+
+    async def start() -> web.Application:
+        await _bootstrap_account(db)
+        return build_app(settings, db)
+
     # run_app handles SIGINT and SIGTERM: stop accepting, finish in-flight requests, clean up.
     web.run_app(
-        build_app(settings, db),
+        start(),
         host=settings.host,
         port=settings.port,
         # run_app calls `print` once the socket is bound, so "listening" is true when shown.
@@ -194,18 +216,14 @@ def worker_command(
         **_delivery_settings(studio_url, twilio_strict, retry_schedule, delivery_lease),
     )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    db = _open(settings.database_url)
     say("chinwag worker delivering")
-    try:
-        asyncio.run(run_worker(settings, db))
-    finally:
-        db.close()
+    _with_database(settings.database_url, lambda db: run_worker(settings, db))
 
 
 @app.command()
 def migrate(database: DatabaseOption = DEFAULT_DATABASE) -> None:
     """Apply the schema migrations and exit."""
-    _open(database).close()
+    _with_database(database, lambda db: db.close())
     console.print("database is at the latest schema")
 
 
@@ -215,7 +233,7 @@ def accounts_create(
     database: DatabaseOption = DEFAULT_DATABASE,
 ) -> None:
     """Create an account (with its default Conversation Service) and print its credentials."""
-    account = _open(database).write(accounts.create_account, friendly_name)
+    account = _with_database(database, lambda db: db.write(accounts.create_account, friendly_name))
     console.print(f"TWILIO_ACCOUNT_SID={account.sid}")
     console.print(f"TWILIO_AUTH_TOKEN={account.auth_token}")
 
@@ -227,7 +245,7 @@ def accounts_list(database: DatabaseOption = DEFAULT_DATABASE) -> None:
     table.add_column("SID", no_wrap=True, min_width=34)
     table.add_column("Friendly name")
     table.add_column("Created", no_wrap=True)
-    for account in _open(database).read(account_store.list_accounts):
+    for account in _with_database(database, lambda db: db.read(account_store.list_accounts)):
         table.add_row(account.sid, account.friendly_name, to_json(account.date_created))
     console.print(table)
 
@@ -242,7 +260,9 @@ def keys_create(
 ) -> None:
     """Create an API key; its secret is printed once and stored only as a hash."""
     try:
-        created = _open(database).write(accounts.create_api_key, account_sid, friendly_name)
+        created = _with_database(
+            database, lambda db: db.write(accounts.create_api_key, account_sid, friendly_name)
+        )
     except TwilioError as error:
         console.print(f"[red]{error.message}[/red]")
         raise typer.Exit(2) from None
@@ -282,7 +302,9 @@ def deliveries_list(
         webhook_sids=tuple(webhook or ()),
         status=status,
     )
-    page = _open(database).read(delivery_store.list_deliveries, where, PageRequest(limit, 0))
+    page = _with_database(
+        database, lambda db: db.read(delivery_store.list_deliveries, where, PageRequest(limit, 0))
+    )
     table = Table()
     table.add_column("SID", no_wrap=True, min_width=36)
     table.add_column("Status", no_wrap=True)
@@ -336,7 +358,9 @@ def deliveries_show(
     database: DatabaseOption = DEFAULT_DATABASE,
 ) -> None:
     """Show one delivery (of any account) and its attempts, oldest first."""
-    found = _open(database).read(delivery_store.find_with_attempts, None, sid)
+    found = _with_database(
+        database, lambda db: db.read(delivery_store.find_with_attempts, None, sid)
+    )
     if found is None:
         console.print(f"[red]Delivery '{sid}' was not found.[/red]")
         raise typer.Exit(1)
@@ -363,7 +387,9 @@ def deliveries_redeliver(
     database: DatabaseOption = DEFAULT_DATABASE,
 ) -> None:
     """Queue a delivery (of any account) again; a running server sends it within its poll."""
-    requeued = _open(database).write(delivery_store.redeliver, None, sid, utc_now())
+    requeued = _with_database(
+        database, lambda db: db.write(delivery_store.redeliver, None, sid, utc_now())
+    )
     if requeued is None:
         console.print(f"[red]Delivery '{sid}' was not found.[/red]")
         raise typer.Exit(1)

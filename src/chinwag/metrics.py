@@ -20,12 +20,17 @@ from chinwag.twilio.dates import utc_now
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
+QueueFigures = tuple[dict[str, int], int, datetime | None]
+
+
 class _QueueCollector(Collector):
-    def __init__(self, database: Database) -> None:
-        self._database = database
+    """Yields the queue figures read just before the scrape (collect() cannot await)."""
+
+    def __init__(self) -> None:
+        self.figures: QueueFigures = ({}, 0, None)
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        by_status, due, oldest = self._database.read(_queue_figures, utc_now())
+        by_status, due, oldest = self.figures
         statuses = GaugeMetricFamily(
             "chinwag_deliveries", "Deliveries in the outbox, by status", labels=["status"]
         )
@@ -41,7 +46,7 @@ class _QueueCollector(Collector):
         )
 
 
-def _queue_figures(conn: Connection, now: datetime) -> tuple[dict[str, int], int, datetime | None]:
+def _queue_figures(conn: Connection, now: datetime) -> QueueFigures:
     counts = conn.execute(select(deliveries.c.status, func.count()).group_by(deliveries.c.status))
     due_filter = (deliveries.c.status == "pending", deliveries.c.next_attempt_at <= now)
     due, oldest = conn.execute(
@@ -56,8 +61,10 @@ class Metrics:
     """One registry per app, so tests and several apps in one process don't collide."""
 
     def __init__(self, database: Database) -> None:
+        self._database = database
+        self._queue = _QueueCollector()
         self.registry = CollectorRegistry()
-        self.registry.register(_QueueCollector(database))
+        self.registry.register(self._queue)
         self.requests = Counter(
             "chinwag_api_requests",
             "API requests, by method, route and status",
@@ -81,5 +88,6 @@ class Metrics:
     def observe_attempt(self, outcome: str, seconds: float) -> None:
         self.attempt_seconds.labels(outcome).observe(seconds)
 
-    def render(self) -> bytes:
+    async def render(self) -> bytes:
+        self._queue.figures = await self._database.read(_queue_figures, utc_now())
         return generate_latest(self.registry)

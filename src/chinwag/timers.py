@@ -36,7 +36,7 @@ class TimerRunner:
     async def run(self) -> None:
         while not self._stop.is_set():
             try:
-                self._database.write(fire_due_timers, self._clock())
+                await self._database.write(fire_due_timers, self._clock())
             except Exception:  # a failing pass must not stop the timers for good
                 logger.exception("timer pass failed")
             with contextlib.suppress(TimeoutError):

@@ -125,7 +125,7 @@ def test_env_credentials_replace_the_token(tmp_path: Path) -> None:
         server.stop()
 
 
-def test_a_non_sqlite_url_is_refused_with_a_message(tmp_path: Path) -> None:
+def test_an_unsupported_database_url_is_refused_with_a_message(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "chinwag", "migrate", "--database", "mysql://nowhere/db"],
         capture_output=True,
@@ -133,4 +133,4 @@ def test_a_non_sqlite_url_is_refused_with_a_message(tmp_path: Path) -> None:
         timeout=60,
     )
     assert done.returncode == 2
-    assert "SQLite" in done.stdout
+    assert "SQLite" in done.stdout and "PostgreSQL" in done.stdout

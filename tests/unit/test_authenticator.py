@@ -1,9 +1,10 @@
 """Remembered account lookups still prove every secret, and expire."""
 
+import asyncio
 from pathlib import Path
 
 from chinwag.domain.accounts import Authenticator, create_account, create_api_key
-from chinwag.store.database import Database
+from chinwag.store.database import open_database
 from chinwag.store.migrate import upgrade
 from chinwag.twilio.auth import Credentials
 
@@ -19,31 +20,41 @@ class Clock:
 def test_cached_lookups_still_check_the_secret_and_expire(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'auth.db'}"
     upgrade(url)
-    database = Database(url)
-    account = database.write(create_account, "a")
-    key = database.write(create_api_key, account.sid, "k")
+    asyncio.run(_cached_lookups_still_check_the_secret(url))
+
+
+async def _cached_lookups_still_check_the_secret(url: str) -> None:
+    database = open_database(url)
+    account = await database.write(create_account, "a")
+    key = await database.write(create_api_key, account.sid, "k")
     clock = Clock()
     authenticator = Authenticator(ttl=5, clock=clock)
 
     assert (
-        authenticator.authenticate(database, Credentials(account.sid, account.auth_token))
+        await authenticator.authenticate(database, Credentials(account.sid, account.auth_token))
         == account
     )
-    assert authenticator.authenticate(database, Credentials(account.sid, "wrong")) is None
-    assert authenticator.authenticate(database, Credentials(key.key.sid, key.secret)) == account
+    assert await authenticator.authenticate(database, Credentials(account.sid, "wrong")) is None
     assert (
-        authenticator.authenticate(database, Credentials(key.key.sid, account.auth_token)) is None
+        await authenticator.authenticate(database, Credentials(key.key.sid, key.secret)) == account
+    )
+    assert (
+        await authenticator.authenticate(database, Credentials(key.key.sid, account.auth_token))
+        is None
     )
 
-    database.write(lambda conn: conn.exec_driver_sql("UPDATE accounts SET auth_token = 'new'"))
+    await database.write(
+        lambda conn: conn.exec_driver_sql("UPDATE accounts SET auth_token = 'new'")
+    )
     clock.now = 4.9  # still remembered
     assert (
-        authenticator.authenticate(database, Credentials(account.sid, account.auth_token))
+        await authenticator.authenticate(database, Credentials(account.sid, account.auth_token))
         == account
     )
     clock.now = 5.1  # expired: the new token is read
     assert (
-        authenticator.authenticate(database, Credentials(account.sid, account.auth_token)) is None
+        await authenticator.authenticate(database, Credentials(account.sid, account.auth_token))
+        is None
     )
-    assert authenticator.authenticate(database, Credentials(account.sid, "new")) is not None
-    database.close()
+    assert await authenticator.authenticate(database, Credentials(account.sid, "new")) is not None
+    await database.close()

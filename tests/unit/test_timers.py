@@ -1,5 +1,6 @@
 """Conversation timers fire once, and closed wins over inactive (real SQLite, fake clock)."""
 
+import asyncio
 import json
 from datetime import timedelta
 from pathlib import Path
@@ -11,7 +12,7 @@ from chinwag.domain.conversations import ConversationFields, create_conversation
 from chinwag.domain.events import Origin
 from chinwag.domain.services import default_service
 from chinwag.domain.webhooks import Target, WebhookConfiguration, create_webhook
-from chinwag.store.database import Database
+from chinwag.store.database import open_database
 from chinwag.store.migrate import upgrade
 from chinwag.twilio.dates import utc_now
 
@@ -19,27 +20,33 @@ from chinwag.twilio.dates import utc_now
 def test_timers_move_the_state_once_and_queue_the_event(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'timers.db'}"
     upgrade(url)
-    database = Database(url)
-    account = database.write(create_account, "timers")
-    service = database.read(default_service, account.sid)
+    asyncio.run(_timers_move_the_state_once(url))
+
+
+async def _timers_move_the_state_once(url: str) -> None:
+    database = open_database(url)
+    account = await database.write(create_account, "timers")
+    service = await database.read(default_service, account.sid)
     fields = ConversationFields(timer_inactive="PT1M", timer_closed="PT10M")
-    conversation = database.write(create_conversation, account.sid, service.sid, fields, Origin())
+    conversation = await database.write(
+        create_conversation, account.sid, service.sid, fields, Origin()
+    )
     config = WebhookConfiguration(url="http://127.0.0.1:9/", filters=["onConversationStateUpdated"])
-    database.write(create_webhook, conversation, Target.WEBHOOK, config)
+    await database.write(create_webhook, conversation, Target.WEBHOOK, config)
     start = utc_now()
 
-    assert database.write(fire_due_timers, start) == 0
-    assert database.write(fire_due_timers, start + timedelta(minutes=2)) == 1
-    assert database.write(fire_due_timers, start + timedelta(minutes=3)) == 0  # fired once
-    assert database.write(fire_due_timers, start + timedelta(minutes=11)) == 1
-    assert database.write(fire_due_timers, start + timedelta(days=1)) == 0
+    assert await database.write(fire_due_timers, start) == 0
+    assert await database.write(fire_due_timers, start + timedelta(minutes=2)) == 1
+    assert await database.write(fire_due_timers, start + timedelta(minutes=3)) == 0  # fired once
+    assert await database.write(fire_due_timers, start + timedelta(minutes=11)) == 1
+    assert await database.write(fire_due_timers, start + timedelta(days=1)) == 0
 
     def states(conn: Connection) -> list[tuple[str, str]]:
         rows = conn.execute(text("SELECT event_type, params FROM deliveries ORDER BY id"))
         return [(event, dict(json.loads(params))["StateTo"]) for event, params in rows]
 
-    assert database.read(states) == [
+    assert await database.read(states) == [
         ("onConversationStateUpdated", "inactive"),
         ("onConversationStateUpdated", "closed"),
     ]
-    database.close()
+    await database.close()

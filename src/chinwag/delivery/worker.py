@@ -82,9 +82,16 @@ class Worker:
         Queues run side by side and are claimed as capacity frees up, so a receiver
         that hangs holds up only its own queue.
         """
+        unsubscribe = await self._database.listen_for_deliveries(self.wake)
+        try:
+            await self._deliver_until_stopped()
+        finally:
+            await unsubscribe()
+
+    async def _deliver_until_stopped(self) -> None:
         while not self._stopping:
             try:
-                started = self._start_due_queues()
+                started = await self._start_due_queues()
             except Exception:  # a failing claim must not stop delivery for good
                 logger.exception("claiming deliveries failed")
                 started = 0
@@ -94,14 +101,14 @@ class Worker:
                     await asyncio.wait_for(self._wakeup.wait(), self._poll_interval)
         await asyncio.gather(*self._running.values())
 
-    def _start_due_queues(self) -> int:
+    async def _start_due_queues(self) -> int:
         """Claim what fits in `batch_size` beside what is in flight; returns how many."""
         room = self._batch_size - self._in_flight
         if room <= 0:
             return 0
         busy_webhooks = frozenset(key for kind, key in self._running if kind == "webhook")
         busy_urls = frozenset(key for kind, key in self._running if kind == "service")
-        due = self._database.write(
+        due = await self._database.write_queue(
             outbox.claim_due, self._clock(), room, self._lease, busy_webhooks, busy_urls
         )
         queues: dict[tuple[str, str], list[Delivery]] = defaultdict(list)
@@ -115,7 +122,7 @@ class Worker:
     async def _send_queue(self, key: tuple[str, str], queue: list[Delivery]) -> None:
         try:
             outcomes = [await self._attempt(delivery) for delivery in queue]
-            self._database.write(outbox.record_outcomes, outcomes, self._clock())
+            await self._database.write_queue(outbox.record_outcomes, outcomes, self._clock())
         except Exception:  # the lease runs out and the rows are sent again
             logger.exception("delivery queue failed")
         finally:

@@ -117,12 +117,12 @@ class Authenticator:
         self._clock = clock
         self._known: dict[str, tuple[float, _Principal]] = {}
 
-    def authenticate(self, database: Database, credentials: Credentials) -> Account | None:
+    async def authenticate(self, database: Database, credentials: Credentials) -> Account | None:
         now = self._clock()
         cached = self._known.get(credentials.username)
         if cached is not None and cached[0] > now:
             return _verify(cached[1], credentials)
-        principal = database.read(_lookup, credentials.username)
+        principal = await database.read(_lookup, credentials.username)
         if principal is None:
             self._known.pop(credentials.username, None)
             return None

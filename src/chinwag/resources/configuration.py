@@ -35,7 +35,7 @@ async def fetch(request: web.Request) -> web.Response:
         where = where_to.resolve(conn)
         return domain.current_config(conn, where.service), where
 
-    config, where = database(request).read(work)
+    config, where = await database(request).read(work)
     return json_response(config_json(config, where))
 
 
@@ -54,5 +54,5 @@ async def update(request: web.Request) -> web.Response:
         where = where_to.resolve(conn)
         return domain.update_config(conn, where.service, changes), where
 
-    config, where = database(request).write(work)
+    config, where = await database(request).write(work)
     return json_response(config_json(config, where))

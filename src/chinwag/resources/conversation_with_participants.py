@@ -105,7 +105,7 @@ async def create(request: web.Request) -> web.Response:
         )
         return conversation, where
 
-    conversation, where = database(request).write(work)
+    conversation, where = await database(request).write(work)
     # The spec's examples answer 202 when participants are given, 201 without.
     status = 202 if members else 201
     return json_response(conversation_with_participants_json(conversation, where), status)

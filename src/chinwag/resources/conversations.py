@@ -126,7 +126,7 @@ async def create(request: web.Request) -> web.Response:
         )
         return conversation, where
 
-    conversation, where = database(request).write(work)
+    conversation, where = await database(request).write(work)
     return json_response(conversation_json(conversation, where), 201)
 
 
@@ -139,7 +139,7 @@ async def fetch(request: web.Request) -> web.Response:
             conn, where.service.sid, ref, domain.not_found(where_to.path)
         ), where
 
-    conversation, where = database(request).read(work)
+    conversation, where = await database(request).read(work)
     return json_response(conversation_json(conversation, where))
 
 
@@ -159,7 +159,7 @@ async def update(request: web.Request) -> web.Response:
         )
         return domain.update_conversation(conn, conversation, fields, changed_by), where
 
-    conversation, where = database(request).write(work)
+    conversation, where = await database(request).write(work)
     return json_response(conversation_json(conversation, where))
 
 
@@ -173,7 +173,7 @@ async def delete(request: web.Request) -> web.Response:
         conversation = domain.find_conversation(conn, where.service.sid, ref, missing)
         domain.delete_conversation(conn, conversation, changed_by)
 
-    database(request).write(work)
+    await database(request).write(work)
     return web.Response(status=204)
 
 
@@ -195,7 +195,7 @@ async def list_(request: web.Request) -> web.Response:
         where = where_to.resolve(conn)
         return store.list_conversations(conn, where.service.sid, filters, page_request), where
 
-    page, where = database(request).read(work)
+    page, where = await database(request).read(work)
     return list_response(
         "conversations",
         [conversation_json(c, where) for c in page.rows],

@@ -81,7 +81,7 @@ async def list_(request: web.Request) -> web.Response:
     query = read_query(request)
     where = _filter(account(request).sid, query)
     page_request = parse_page_request(query, MAX_PAGE_SIZE)
-    page = database(request).read(store.list_deliveries, where, page_request)
+    page = await database(request).read(store.list_deliveries, where, page_request)
     filters = {name: value for name in FILTERS if (value := query.text(name)) is not None}
     return list_response(
         "deliveries",
@@ -95,7 +95,7 @@ async def list_(request: web.Request) -> web.Response:
 
 async def fetch(request: web.Request) -> web.Response:
     sid = request.match_info["Sid"]
-    found = database(request).read(store.find_with_attempts, account(request).sid, sid)
+    found = await database(request).read(store.find_with_attempts, account(request).sid, sid)
     if found is None:
         raise ResourceNotFound.for_path(request.path)
     delivery, attempts = found
@@ -106,7 +106,7 @@ async def fetch(request: web.Request) -> web.Response:
 
 async def redeliver(request: web.Request) -> web.Response:
     sid = request.match_info["Sid"]
-    requeued = database(request).write(store.redeliver, account(request).sid, sid, utc_now())
+    requeued = await database(request).write(store.redeliver, account(request).sid, sid, utc_now())
     if requeued is None:
         raise ResourceNotFound.for_path(request.path)
     return json_response(delivery_json(requeued), 202)
@@ -117,7 +117,7 @@ async def redeliver_failed(request: web.Request) -> web.Response:
     webhook, conversation = form.text("WebhookSid"), form.text("ConversationSid")
     if not webhook and not conversation:
         raise InvalidParameter("Redeliver needs a WebhookSid or a ConversationSid.")
-    count = database(request).write(
+    count = await database(request).write(
         store.redeliver_failed,
         account(request).sid,
         utc_now(),

@@ -132,7 +132,7 @@ async def create(request: web.Request) -> web.Response:
         conversation, where = in_conversation(conn, where_to, ref)
         return domain.create_message(conn, conversation, fields, created_by), where
 
-    message, where = database(request).write(work)
+    message, where = await database(request).write(work)
     return json_response(message_json(message, where), 201)
 
 
@@ -147,7 +147,7 @@ async def fetch(request: web.Request) -> web.Response:
         conversation, where = in_conversation(conn, where_to, ref)
         return domain.find_message(conn, conversation, sid, where_to.path), where
 
-    message, where = database(request).read(work)
+    message, where = await database(request).read(work)
     return json_response(message_json(message, where))
 
 
@@ -166,7 +166,7 @@ async def update(request: web.Request) -> web.Response:
         message = domain.find_message(conn, conversation, sid, where_to.path)
         return domain.update_message(conn, conversation, message, fields, changed_by), where
 
-    message, where = database(request).write(work)
+    message, where = await database(request).write(work)
     return json_response(message_json(message, where))
 
 
@@ -184,7 +184,7 @@ async def delete(request: web.Request) -> web.Response:
         message = domain.find_message(conn, conversation, sid, where_to.path)
         domain.delete_message(conn, conversation, message, changed_by)
 
-    database(request).write(work)
+    await database(request).write(work)
     return web.Response(status=204)
 
 
@@ -202,7 +202,7 @@ async def list_(request: web.Request) -> web.Response:
         )
         return page, where, conversation
 
-    page, where, conversation = database(request).read(work)
+    page, where, conversation = await database(request).read(work)
     return list_response(
         "messages",
         [message_json(message, where) for message in page.rows],

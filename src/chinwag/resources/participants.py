@@ -133,7 +133,7 @@ async def create(request: web.Request) -> web.Response:
         conversation, where = in_conversation(conn, where_to, ref)
         return domain.create_participant(conn, conversation, fields, created_by), where
 
-    participant, where = database(request).write(work)
+    participant, where = await database(request).write(work)
     return json_response(participant_json(participant, where), 201)
 
 
@@ -148,7 +148,7 @@ async def fetch(request: web.Request) -> web.Response:
         conversation, where = in_conversation(conn, where_to, ref)
         return _participant(conn, conversation, where_to, sid, by_identity=True), where
 
-    participant, where = database(request).read(work)
+    participant, where = await database(request).read(work)
     return json_response(participant_json(participant, where))
 
 
@@ -170,7 +170,7 @@ async def update(request: web.Request) -> web.Response:
             where,
         )
 
-    participant, where = database(request).write(work)
+    participant, where = await database(request).write(work)
     return json_response(participant_json(participant, where))
 
 
@@ -188,7 +188,7 @@ async def delete(request: web.Request) -> web.Response:
         participant = _participant(conn, conversation, where_to, sid)
         domain.delete_participant(conn, conversation, participant, changed_by)
 
-    database(request).write(work)
+    await database(request).write(work)
     return web.Response(status=204)
 
 
@@ -200,7 +200,7 @@ async def list_(request: web.Request) -> web.Response:
         conversation, where = in_conversation(conn, where_to, ref)
         return store.list_participants(conn, conversation.sid, page_request), where, conversation
 
-    page, where, conversation = database(request).read(work)
+    page, where, conversation = await database(request).read(work)
     return list_response(
         "participants",
         [participant_json(p, where) for p in page.rows],

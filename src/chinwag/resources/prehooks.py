@@ -43,7 +43,7 @@ async def pre_event(
             named.append(("ConversationSid", conversation.sid))
         return service, current_config(conn, service), named
 
-    service, config, named = database(request).read(look_up)
+    service, config, named = await database(request).read(look_up)
     if not config.pre_webhook_url or event_type not in config.filters:
         return {}
     # Twilio lists ChatServiceSid for conversation and user events only (docs/events.md).

@@ -48,13 +48,15 @@ def service_json(service: Service, base: str) -> dict[str, Any]:
 async def create(request: web.Request) -> web.Response:
     form = await read_form(request)
     owner = account(request)
-    service = database(request).write(domain.create_service, owner.sid, form.text("FriendlyName"))
+    service = await database(request).write(
+        domain.create_service, owner.sid, form.text("FriendlyName")
+    )
     return json_response(service_json(service, base_url(request)), 201)
 
 
 async def fetch(request: web.Request) -> web.Response:
     owner, sid = account(request), request.match_info["Sid"]
-    service = database(request).read(domain.find_service, owner.sid, sid, request.path)
+    service = await database(request).read(domain.find_service, owner.sid, sid, request.path)
     return json_response(service_json(service, base_url(request)))
 
 
@@ -64,13 +66,13 @@ async def delete(request: web.Request) -> web.Response:
     def work(conn: Connection) -> None:
         domain.delete_service(conn, domain.find_service(conn, owner.sid, sid, request.path))
 
-    database(request).write(work)
+    await database(request).write(work)
     return web.Response(status=204)
 
 
 async def list_(request: web.Request) -> web.Response:
     page_request = parse_page_request(read_query(request), MAX_PAGE_SIZE)
-    page = database(request).read(store.list_services, account(request).sid, page_request)
+    page = await database(request).read(store.list_services, account(request).sid, page_request)
     base = base_url(request)
     return list_response(
         "services",

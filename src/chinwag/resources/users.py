@@ -71,7 +71,7 @@ async def _ask_update(
     """onUserUpdate may only reject; it names the user as stored, with the new values."""
     if not origin(request).webhooks_enabled:
         return
-    user, _ = database(request).read(_user, where_to, ref)
+    user, _ = await database(request).read(_user, where_to, ref)
     given = [
         ("UserSid", user.sid),
         ("Identity", user.identity),
@@ -92,13 +92,13 @@ async def create(request: web.Request) -> web.Response:
         where = where_to.resolve(conn)
         return domain.create_user(conn, where.service, fields, created_by), where
 
-    user, where = database(request).write(work)
+    user, where = await database(request).write(work)
     return json_response(user_json(user, where), 201)
 
 
 async def fetch(request: web.Request) -> web.Response:
     where_to, ref = scope(request), request.match_info["Sid"]
-    user, where = database(request).read(_user, where_to, ref)
+    user, where = await database(request).read(_user, where_to, ref)
     return json_response(user_json(user, where))
 
 
@@ -111,7 +111,7 @@ async def update(request: web.Request) -> web.Response:
         user, where = _user(conn, where_to, ref)
         return domain.update_user(conn, user, fields, changed_by), where
 
-    user, where = database(request).write(work)
+    user, where = await database(request).write(work)
     return json_response(user_json(user, where))
 
 
@@ -122,7 +122,7 @@ async def delete(request: web.Request) -> web.Response:
         user, _ = _user(conn, where_to, ref)
         domain.delete_user(conn, user)
 
-    database(request).write(work)
+    await database(request).write(work)
     return web.Response(status=204)
 
 
@@ -134,7 +134,7 @@ async def list_(request: web.Request) -> web.Response:
         where = where_to.resolve(conn)
         return store.list_users(conn, where.service.sid, page_request), where
 
-    page, where = database(request).read(work)
+    page, where = await database(request).read(work)
     return list_response(
         "users",
         [user_json(user, where) for user in page.rows],

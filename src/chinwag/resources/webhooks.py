@@ -77,7 +77,7 @@ async def create(request: web.Request) -> web.Response:
         conversation, where = in_conversation(conn, where_to, ref)
         return domain.create_webhook(conn, conversation, target, config), where
 
-    webhook, where = database(request).write(work)
+    webhook, where = await database(request).write(work)
     return json_response(webhook_json(webhook, where), 201)
 
 
@@ -92,7 +92,7 @@ async def fetch(request: web.Request) -> web.Response:
         conversation, where = in_conversation(conn, where_to, ref)
         return domain.find_webhook(conn, conversation, sid), where
 
-    webhook, where = database(request).read(work)
+    webhook, where = await database(request).read(work)
     return json_response(webhook_json(webhook, where))
 
 
@@ -109,7 +109,7 @@ async def update(request: web.Request) -> web.Response:
         webhook = domain.find_webhook(conn, conversation, sid)
         return domain.update_webhook(conn, webhook, config), where
 
-    webhook, where = database(request).write(work)
+    webhook, where = await database(request).write(work)
     return json_response(webhook_json(webhook, where))
 
 
@@ -124,7 +124,7 @@ async def delete(request: web.Request) -> web.Response:
         conversation, _ = in_conversation(conn, where_to, ref)
         domain.delete_webhook(conn, domain.find_webhook(conn, conversation, sid))
 
-    database(request).write(work)
+    await database(request).write(work)
     return web.Response(status=204)
 
 
@@ -136,7 +136,7 @@ async def list_(request: web.Request) -> web.Response:
         conversation, where = in_conversation(conn, where_to, ref)
         return store.list_webhooks(conn, conversation.sid, page_request), where, conversation
 
-    page, where, conversation = database(request).read(work)
+    page, where, conversation = await database(request).read(work)
     return list_response(
         "webhooks",
         [webhook_json(webhook, where) for webhook in page.rows],

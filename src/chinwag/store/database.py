@@ -1,44 +1,69 @@
-"""The database handle: an engine plus the one way to run work in a transaction.
+"""The database handle: the one way to run work in a transaction, on either engine.
 
-On the embedded SQLite default, queries run inline on the event loop: a WAL-mode
-write with synchronous=NORMAL takes tens of microseconds, far less than a thread
-hop, and running each unit of work to completion without an `await` makes it
-atomic with respect to every other request in this process. Write transactions
-start with BEGIN IMMEDIATE, so check-then-write rules (five webhooks per
-conversation, unique names) also hold against other processes on the same file.
+Store functions are plain synchronous SQLAlchemy Core code that takes a
+`Connection`; `Database.write(work, ...)` and `Database.read(work, ...)` run one in
+a transaction and are awaited by the caller.
+
+- SQLite (the embedded default): queries run inline on the event loop. A WAL-mode
+  write with synchronous=NORMAL takes tens of microseconds, far less than a thread
+  hop, and running each unit of work to completion without an `await` makes it
+  atomic with respect to every other request in this process. Write transactions
+  start with BEGIN IMMEDIATE, so check-then-write rules (five webhooks per
+  conversation, unique names) also hold against other processes on the same file.
+- PostgreSQL (scale-out): the same work runs over asyncpg through SQLAlchemy's
+  `run_sync`, so the event loop is never blocked. Write transactions are
+  SERIALIZABLE and retried on a serialization failure, which gives every
+  check-then-write rule the same guarantee as SQLite's single writer, across any
+  number of processes. The outbox's own claim and record transactions lock rows
+  themselves (FOR UPDATE SKIP LOCKED) and run at READ COMMITTED (`write_queue`).
+  A commit that queued deliveries sends NOTIFY, so workers wake without polling.
 """
 
-from collections.abc import Callable
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 P = ParamSpec("P")
 T = TypeVar("T")
 
+logger = logging.getLogger("chinwag.store")
 
 # Set in a connection's `info` by a unit of work that queued deliveries.
 DELIVERIES_QUEUED = "chinwag.deliveries_queued"
+# The PostgreSQL channel a commit that queued deliveries notifies.
+DELIVERIES_CHANNEL = "chinwag_deliveries"
+# SQLSTATEs after which a SERIALIZABLE transaction is simply run again.
+RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
+MAX_SERIALIZABLE_TRIES = 20
 
 
 class UnsupportedDatabase(ValueError):
     pass
 
 
-def sqlite_url(url: str) -> str:
-    """Normalise a user-given database URL to the synchronous SQLite driver."""
+def engine_url(url: str) -> str:
+    """Normalise a user-given URL to the driver chinwag uses for its engine."""
     parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite":
-        raise UnsupportedDatabase(
-            f"Database URL '{url}' is not SQLite; this version of chinwag supports "
-            "SQLite only (sqlite:///path/to/file.db)."
-        )
-    return parsed.set(drivername="sqlite").render_as_string(hide_password=False)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return parsed.set(drivername="sqlite").render_as_string(hide_password=False)
+    if backend in ("postgresql", "postgres"):
+        return parsed.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
+    raise UnsupportedDatabase(
+        f"Database URL '{url}' is neither SQLite (sqlite:///path/to/file.db) "
+        "nor PostgreSQL (postgresql://user:password@host/dbname)."
+    )
 
 
 def create_sqlite_engine(url: str) -> Engine:
-    engine = create_engine(sqlite_url(url))
+    engine = create_engine(engine_url(url))
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -60,20 +85,71 @@ def create_sqlite_engine(url: str) -> Engine:
 
 
 class Database:
+    """Runs units of work in transactions; `open_database` picks the engine."""
+
+    url: str
+    is_postgresql: bool = False
+
+    def __init__(self) -> None:
+        # Called after a commit that queued deliveries (an in-process worker wakes on it).
+        self.on_deliveries_committed: Callable[[], None] = lambda: None
+
+    async def write(
+        self, work: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """Run `work` in one write transaction: committed whole, or rolled back whole."""
+        raise NotImplementedError
+
+    async def write_queue(
+        self, work: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """A write transaction for outbox work whose queries lock the rows they take."""
+        raise NotImplementedError
+
+    async def read(
+        self, work: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """Run `work` in one read transaction: a consistent snapshot."""
+        raise NotImplementedError
+
+    async def listen_for_deliveries(
+        self, wake: Callable[[], None]
+    ) -> Callable[[], Awaitable[None]]:
+        """Call `wake` when any process commits new deliveries; returns an async unsubscribe.
+
+        Without a notification channel (SQLite) this does nothing: workers poll.
+        """
+
+        async def unsubscribe() -> None:
+            return None
+
+        return unsubscribe
+
+    async def ping(self) -> bool:
+        try:
+            await self.read(lambda conn: conn.execute(text("SELECT 1")))
+        except Exception:  # any driver error means "not reachable"
+            return False
+        return True
+
+    async def close(self) -> None:
+        raise NotImplementedError
+
+
+class SqliteDatabase(Database):
     """One writer and one reader connection, held for the life of the process.
 
-    Used from one thread (the event loop, or a CLI command). Holding the
-    connections saves a pool checkout per unit of work; SQLite in WAL mode lets
-    the reader see every committed write while the writer works.
+    Used from one thread (the event loop). Holding the connections saves a pool
+    checkout per unit of work; SQLite in WAL mode lets the reader see every
+    committed write while the writer works.
     """
 
     def __init__(self, url: str) -> None:
+        super().__init__()
         self.url = url
         self.engine = create_sqlite_engine(url)
         self._writer: Connection | None = None
         self._reader: Connection | None = None
-        # Called after a commit that queued deliveries (the worker wakes on it).
-        self.on_deliveries_committed: Callable[[], None] = lambda: None
 
     def _writer_connection(self) -> Connection:
         if self._writer is None:
@@ -85,10 +161,9 @@ class Database:
             self._reader = self.engine.connect()
         return self._reader
 
-    def write(
+    async def write(
         self, work: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
     ) -> T:
-        """Run `work` in one write transaction: committed whole, or rolled back whole."""
         conn = self._writer_connection()
         try:
             with conn.begin():
@@ -99,24 +174,116 @@ class Database:
             self.on_deliveries_committed()
         return result
 
-    def read(
+    write_queue = write
+
+    async def read(
         self, work: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
     ) -> T:
-        """Run `work` in one read transaction: a consistent snapshot."""
         conn = self._reader_connection()
         with conn.begin():
             return work(conn, *args, **kwargs)
 
-    def ping(self) -> bool:
-        try:
-            self.read(lambda conn: conn.execute(text("SELECT 1")))
-        except Exception:  # any driver error means "not reachable"
-            return False
-        return True
-
-    def close(self) -> None:
+    async def close(self) -> None:
         for conn in (self._writer, self._reader):
             if conn is not None:
                 conn.close()
         self._writer = self._reader = None
         self.engine.dispose()
+
+
+def _sqlstate(error: DBAPIError) -> str | None:
+    return getattr(error.orig, "sqlstate", None) or getattr(
+        getattr(error.orig, "__cause__", None), "sqlstate", None
+    )
+
+
+class PostgresDatabase(Database):
+    """A pool of asyncpg connections; see the module docstring for isolation."""
+
+    is_postgresql = True
+
+    def __init__(self, url: str, pool_size: int = 10) -> None:
+        super().__init__()
+        self.url = url
+        self.engine: AsyncEngine = create_async_engine(
+            engine_url(url), pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+        )
+
+    async def _transaction(
+        self,
+        isolation: str,
+        work: Callable[Concatenate[Connection, P], T],
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> T:
+        async with self.engine.connect() as conn:
+            conn = await conn.execution_options(isolation_level=isolation)
+            try:
+                async with conn.begin():
+                    result = await conn.run_sync(work, *args, **kwargs)
+                    queued = conn.sync_connection is not None and conn.sync_connection.info.get(
+                        DELIVERIES_QUEUED, False
+                    )
+                    if queued:  # delivered to listeners at commit, not before
+                        await conn.execute(text(f"NOTIFY {DELIVERIES_CHANNEL}"))
+            finally:
+                if conn.sync_connection is not None:
+                    conn.sync_connection.info.pop(DELIVERIES_QUEUED, None)
+        if queued:
+            self.on_deliveries_committed()
+        return result
+
+    async def write(
+        self, work: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        for tries in range(1, MAX_SERIALIZABLE_TRIES + 1):
+            try:
+                return await self._transaction("SERIALIZABLE", work, *args, **kwargs)
+            except DBAPIError as error:
+                if _sqlstate(error) not in RETRYABLE_SQLSTATES or tries == MAX_SERIALIZABLE_TRIES:
+                    raise
+                # Conflicting transactions back off by different amounts and try again.
+                await asyncio.sleep(random.uniform(0, 0.002 * tries))
+        raise AssertionError("unreachable")
+
+    async def write_queue(
+        self, work: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        return await self._transaction("READ COMMITTED", work, *args, **kwargs)
+
+    async def read(
+        self, work: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        # REPEATABLE READ: one snapshot for the whole unit, and never a serialization failure
+        # for a transaction that only reads.
+        return await self._transaction("REPEATABLE READ", work, *args, **kwargs)
+
+    async def listen_for_deliveries(
+        self, wake: Callable[[], None]
+    ) -> Callable[[], Awaitable[None]]:
+        conn = await self.engine.connect()
+        raw = await conn.get_raw_connection()
+        asyncpg_connection: Any = raw.driver_connection
+
+        def on_notify(*_: object) -> None:
+            wake()
+
+        await asyncpg_connection.add_listener(DELIVERIES_CHANNEL, on_notify)
+
+        async def unsubscribe() -> None:
+            try:
+                await asyncpg_connection.remove_listener(DELIVERIES_CHANNEL, on_notify)
+            finally:
+                await conn.close()
+
+        return unsubscribe
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def open_database(url: str, pool_size: int = 10) -> Database:
+    """The Database for a user-given URL; raises UnsupportedDatabase for other engines."""
+    if make_url(engine_url(url)).get_backend_name() == "postgresql":
+        return PostgresDatabase(url, pool_size)
+    return SqliteDatabase(url)

@@ -138,6 +138,9 @@ _DUE = (
     )
     .order_by(deliveries.c.id)
     .limit(bindparam("limit"))
+    # PostgreSQL: concurrent claimers pass over each other's rows instead of waiting
+    # (SQLite ignores this; its write transactions never overlap).
+    .with_for_update(skip_locked=True, of=deliveries)
 )
 _LEASE = (
     update(deliveries)
