@@ -10,6 +10,7 @@ import requests
 from twilio.rest import Client
 
 from chinwag.testing import LiveServer, WebhookReceiver, twilio_client
+from tests.databases import ENGINES, Databases, PostgresServer
 
 
 class Api:
@@ -44,10 +45,53 @@ def client(chinwag_client: Client) -> Client:
     return chinwag_client
 
 
+@pytest.fixture(scope="session", params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> str:
+    """The database engine under test: every test that uses a server runs on each."""
+    name: str = request.param
+    return name
+
+
+@pytest.fixture(scope="session")
+def databases(engine: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
+    postgres = PostgresServer() if engine == "postgresql" else None
+    try:
+        yield Databases(engine, tmp_path_factory.mktemp(engine), postgres)
+    finally:
+        if postgres is not None:
+            postgres.stop()
+
+
 @pytest.fixture
-def fresh_server(tmp_path: Path) -> Iterator[LiveServer]:
+def database_url(databases: Databases) -> str:
+    """A fresh database of the engine under test, for a server of the test's own."""
+    return databases.new()
+
+
+@pytest.fixture
+def empty_database_url(databases: Databases) -> str:
+    """A fresh database without chinwag's schema (for migration tests)."""
+    return databases.new(migrated=False)
+
+
+@pytest.fixture(scope="session")
+def chinwag_server(
+    databases: Databases, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """The shared server of the session, on the engine under test (overrides the plugin's)."""
+    log = tmp_path_factory.mktemp("session") / "chinwag.log"
+    server = LiveServer(databases.new(), log_path=log)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def fresh_server(database_url: str, tmp_path: Path) -> Iterator[LiveServer]:
     """A server of the test's own, for tests that stop, restart or fill it."""
-    server = LiveServer(tmp_path / "chinwag.db")
+    server = LiveServer(database_url, log_path=tmp_path / "chinwag.log")
     server.start()
     try:
         yield server
@@ -57,13 +101,13 @@ def fresh_server(tmp_path: Path) -> Iterator[LiveServer]:
 
 @contextmanager
 def server_and_receiver(
-    database_path: Path, *extra_args: str
+    database_url: str, *extra_args: str
 ) -> Iterator[tuple[LiveServer, WebhookReceiver]]:
     """A server of its own with `extra_args`, and a receiver that checks its signatures.
 
     "{receiver}" in an argument stands for the receiver's base URL.
     """
-    server = LiveServer(database_path)
+    server = LiveServer(database_url)
     receiver = WebhookReceiver(server.auth_token).start()
     server.extra_args = [arg.replace("{receiver}", receiver.url) for arg in extra_args]
     server.start()

@@ -22,11 +22,13 @@ from chinwag.twilio import cors
 from chinwag.twilio.auth import WWW_AUTHENTICATE, parse_basic
 from chinwag.twilio.errors import (
     InternalError,
+    InvalidParameter,
     MethodNotAllowed,
     ResourceNotFound,
     TwilioError,
     Unauthenticated,
 )
+from chinwag.twilio.forms import NUL, NUL_MESSAGE
 
 logger = logging.getLogger("chinwag.app")
 
@@ -57,6 +59,8 @@ async def cors_and_errors(request: web.Request, handler: Handler) -> web.StreamR
         response: web.StreamResponse = web.Response(status=204)
     else:
         try:
+            if NUL in request.path:  # e.g. a UniqueName in the path
+                raise InvalidParameter(f"The request path {NUL_MESSAGE}")
             response = await handler(request)
         except TwilioError as error:
             response = _error_response(error)

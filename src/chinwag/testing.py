@@ -46,15 +46,27 @@ def free_port() -> int:
 
 
 class LiveServer:
-    """`chinwag serve` in a subprocess, with known credentials and its own database file."""
+    """`chinwag serve` in a subprocess, with known credentials and its own database.
 
-    def __init__(self, database_path: Path, port: int | None = None) -> None:
-        self.database_url = f"sqlite:///{database_path}"
+    `database` is a SQLite file path (its log goes beside it) or a database URL
+    (give `log_path`, or the log goes to a temporary file).
+    """
+
+    def __init__(
+        self, database: Path | str, port: int | None = None, log_path: Path | None = None
+    ) -> None:
+        self.database_url = database if isinstance(database, str) else f"sqlite:///{database}"
         self.port = port or free_port()
         self.account_sid = sids.new_sid(sids.ACCOUNT)
         self.auth_token = secrets.token_hex(16)
         self.process: subprocess.Popen[bytes] | None = None
-        self.log_path = database_path.with_suffix(".log")
+        if log_path is None and isinstance(database, Path):
+            log_path = database.with_suffix(".log")
+        if log_path is None:
+            handle, name = tempfile.mkstemp(prefix="chinwag-", suffix=".log")
+            os.close(handle)
+            log_path = Path(name)
+        self.log_path = log_path
         self.extra_args: list[str] = []
 
     @property

@@ -2,7 +2,6 @@
 
 import json
 import re
-import sqlite3
 from typing import Any
 
 import pytest
@@ -10,6 +9,7 @@ from twilio.rest import Client
 
 from chinwag.testing import LiveServer, WebhookReceiver
 from tests.conftest import Api, assert_twilio_error
+from tests.databases import run_sql
 
 ENABLED = {"X-Twilio-Webhook-Enabled": "true"}
 CONVERSATION_SID = re.compile(r"^CH[0-9a-f]{32}$")
@@ -27,11 +27,10 @@ def participants_of(api: Api, root: str, conversation: str) -> list[dict[str, An
 
 
 def row_counts(server: LiveServer) -> dict[str, int]:
-    with sqlite3.connect(server.database_url.removeprefix("sqlite:///")) as db:
-        return {
-            table: db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-            for table in ("conversations", "participants", "deliveries")
-        }
+    return {
+        table: run_sql(server.database_url, f"SELECT count(*) FROM {table}")[0][0]
+        for table in ("conversations", "participants", "deliveries")
+    }
 
 
 def test_twilio_python_creates_the_conversation_with_its_participants(

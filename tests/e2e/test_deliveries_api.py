@@ -4,7 +4,6 @@ import re
 import subprocess
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,9 +17,9 @@ Setup = tuple[LiveServer, WebhookReceiver, Api]
 
 
 @pytest.fixture
-def setup(tmp_path: Path) -> Iterator[Setup]:
+def setup(database_url: str) -> Iterator[Setup]:
     """A server that retries once after 0.2 s, and a receiver for it."""
-    with server_and_receiver(tmp_path / "deliveries.db", "--retry-schedule", "0.2") as pair:
+    with server_and_receiver(database_url, "--retry-schedule", "0.2") as pair:
         yield *pair, Api(pair[0])
 
 

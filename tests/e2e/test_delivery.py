@@ -1,15 +1,14 @@
 """Events reach conversation-scoped webhooks: signed like Twilio, filtered, gated by the header."""
 
 import re
-import sqlite3
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from twilio.rest import Client
 
 from chinwag.testing import LiveServer, WebhookReceiver, free_port, twilio_client
 from tests.conftest import Api, server_and_receiver
+from tests.databases import run_sql
 
 ENABLED = {"X-Twilio-Webhook-Enabled": "true"}
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -111,10 +110,8 @@ def test_get_webhooks_carry_the_parameters_in_the_query_string(
 
 
 @pytest.fixture
-def studio_server(tmp_path: Path) -> Iterator[tuple[LiveServer, WebhookReceiver]]:
-    with server_and_receiver(
-        tmp_path / "studio.db", "--studio-url", "{receiver}/flows/{flow_sid}"
-    ) as pair:
+def studio_server(database_url: str) -> Iterator[tuple[LiveServer, WebhookReceiver]]:
+    with server_and_receiver(database_url, "--studio-url", "{receiver}/flows/{flow_sid}") as pair:
         yield pair
 
 
@@ -152,25 +149,21 @@ def test_studio_without_a_studio_url_is_recorded_undeliverable_not_dropped(
     client = twilio_client(fresh_server)
     assert client.conversations.v1.conversations(conversation).fetch().friendly_name == "x"
     fresh_server.stop()  # the worker finishes its batch on shutdown
-    # No delivery API yet (it comes with the delivery engine): read the outbox itself.
-    database = fresh_server.database_url.removeprefix("sqlite:///")
-    with sqlite3.connect(database) as db:
-        rows = db.execute("SELECT status, error, event_type FROM deliveries").fetchall()
+    rows = read_outbox(fresh_server, "SELECT status, error, event_type FROM deliveries")
     assert len(rows) == 1
     status, error, event_type = rows[0]
     assert (status, event_type) == ("undeliverable", "onConversationUpdated")
-    assert "studio" in error
+    assert "studio" in str(error)
     fresh_server.start()
 
 
 def read_outbox(server: LiveServer, query: str) -> list[tuple[object, ...]]:
-    """The outbox itself (the delivery API comes with the delivery engine)."""
-    with sqlite3.connect(server.database_url.removeprefix("sqlite:///")) as db:
-        return db.execute(query).fetchall()
+    """The outbox itself, as stored."""
+    return run_sql(server.database_url, query)
 
 
-def test_an_unreachable_receiver_fails_at_once_in_twilio_strict_mode(tmp_path: Path) -> None:
-    server = LiveServer(tmp_path / "strict.db")
+def test_an_unreachable_receiver_fails_at_once_in_twilio_strict_mode(database_url: str) -> None:
+    server = LiveServer(database_url)
     server.extra_args = ["--twilio-strict"]
     server.start()
     try:
@@ -189,9 +182,9 @@ def test_an_unreachable_receiver_fails_at_once_in_twilio_strict_mode(tmp_path: P
 
 
 @pytest.fixture
-def retrying(tmp_path: Path) -> Iterator[tuple[LiveServer, WebhookReceiver, Api]]:
+def retrying(database_url: str) -> Iterator[tuple[LiveServer, WebhookReceiver, Api]]:
     """A server that retries after 0.2 s and 0.4 s, and a receiver for it."""
-    with server_and_receiver(tmp_path / "retry.db", "--retry-schedule", "0.2,0.4") as pair:
+    with server_and_receiver(database_url, "--retry-schedule", "0.2,0.4") as pair:
         yield *pair, Api(pair[0])
 
 

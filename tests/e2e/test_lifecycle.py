@@ -58,10 +58,11 @@ def test_sigint_also_stops_cleanly(fresh_server: LiveServer) -> None:
     assert fresh_server.stop(signal.SIGINT) == 0
 
 
-def test_first_start_without_credentials_creates_and_prints_an_account(tmp_path: Path) -> None:
+def test_first_start_without_credentials_creates_and_prints_an_account(
+    database_url: str,
+) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TWILIO_")}
     port = free_port()
-    database = f"sqlite:///{tmp_path / 'first.db'}"
     command = [
         sys.executable,
         "-m",
@@ -70,7 +71,7 @@ def test_first_start_without_credentials_creates_and_prints_an_account(tmp_path:
         "--port",
         str(port),
         "--database",
-        database,
+        database_url,
     ]
     process = subprocess.Popen(
         command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
@@ -105,8 +106,8 @@ def test_health_reports_the_database(chinwag_server: LiveServer) -> None:
     assert response.status_code == 200 and response.json() == {"status": "ok"}
 
 
-def test_env_credentials_replace_the_token(tmp_path: Path) -> None:
-    server = LiveServer(tmp_path / "rotate.db")
+def test_env_credentials_replace_the_token(database_url: str) -> None:
+    server = LiveServer(database_url)
     server.start()
     old_token = server.auth_token
     server.stop()

@@ -3,7 +3,6 @@
 import json
 import re
 import secrets
-import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -13,6 +12,7 @@ from twilio.base.exceptions import TwilioRestException
 
 from chinwag.testing import LiveServer, WebhookReceiver
 from tests.conftest import Api, assert_twilio_error
+from tests.databases import run_sql
 from tests.e2e.families import Family
 
 SID = re.compile(r"^IM[0-9a-f]{32}$")
@@ -46,17 +46,16 @@ def add_participant(server: LiveServer, conversation: str, identity: str) -> str
     """A participant row written straight to the server's database: the Participants
     resource is built separately, and only the row matters here."""
     sid = "MB" + secrets.token_hex(16)
-    stamp = "2024-01-01 00:00:00.000000"
-    path = server.database_url.removeprefix("sqlite:///")
-    with sqlite3.connect(path, timeout=10) as db:
-        service, account = db.execute(
-            "SELECT service_sid, account_sid FROM conversations WHERE sid = ?", (conversation,)
-        ).fetchone()
-        db.execute(
-            "INSERT INTO participants (sid, account_sid, service_sid, conversation_sid, identity,"
-            " attributes, date_created, date_updated) VALUES (?, ?, ?, ?, ?, '{}', ?, ?)",
-            (sid, account, service, conversation, identity, stamp, stamp),
-        )
+    run_sql(
+        server.database_url,
+        "INSERT INTO participants (sid, account_sid, service_sid, conversation_sid, identity,"
+        " attributes, date_created, date_updated) SELECT :sid, account_sid, service_sid, sid,"
+        " :identity, '{}', '2024-01-01 00:00:00.000000', '2024-01-01 00:00:00.000000'"
+        " FROM conversations WHERE sid = :conversation",
+        sid=sid,
+        identity=identity,
+        conversation=conversation,
+    )
     return sid
 
 
@@ -362,12 +361,12 @@ def test_deleting_the_conversation_deletes_its_messages(
     conversation = api.post("/v1/Conversations", {}).json()["sid"]
     post_message(api, "/v1", conversation)
     assert api.delete(f"/v1/Conversations/{conversation}").status_code == 204
-    path = chinwag_server.database_url.removeprefix("sqlite:///")
-    with sqlite3.connect(path, timeout=10) as db:
-        left = db.execute(
-            "SELECT count(*) FROM messages WHERE conversation_sid = ?", (conversation,)
-        ).fetchone()
-    assert left == (0,)
+    left = run_sql(
+        chinwag_server.database_url,
+        "SELECT count(*) FROM messages WHERE conversation_sid = :sid",
+        sid=conversation,
+    )
+    assert left == [(0,)]
 
 
 def test_changes_fire_message_events(

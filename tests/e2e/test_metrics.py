@@ -60,10 +60,9 @@ def test_metrics_show_deliveries_attempts_and_requests(fresh_server: LiveServer)
     )
 
 
-def test_queue_depth_and_age_while_nobody_delivers(tmp_path: "object") -> None:
-    from pathlib import Path
+def test_queue_depth_and_age_while_nobody_delivers(database_url: str) -> None:
 
-    server = LiveServer(Path(str(tmp_path)) / "idle.db")
+    server = LiveServer(database_url)
     server.extra_args = ["--no-worker"]
     server.start()
     try:

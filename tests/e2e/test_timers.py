@@ -1,9 +1,8 @@
 """Timers are stored, so one that came due while the server was down fires after a restart."""
 
-import sqlite3
-
 from chinwag.testing import LiveServer, WebhookReceiver
 from tests.conftest import Api
+from tests.databases import run_sql
 
 
 def test_a_timer_due_during_downtime_fires_after_restart(fresh_server: LiveServer) -> None:
@@ -20,8 +19,10 @@ def test_a_timer_due_during_downtime_fires_after_restart(fresh_server: LiveServe
         api.post(f"/v1/Conversations/{conversation['sid']}/Webhooks", body)
         fresh_server.stop()
         # Make the timer due, as if a minute had passed while the server was down.
-        with sqlite3.connect(fresh_server.database_url.removeprefix("sqlite:///")) as db:
-            db.execute("UPDATE conversations SET date_inactive = '2000-01-01 00:00:00.000000'")
+        run_sql(
+            fresh_server.database_url,
+            "UPDATE conversations SET date_inactive = '2000-01-01 00:00:00.000000'",
+        )
         fresh_server.start()
 
         [request] = receiver.wait_for(1)

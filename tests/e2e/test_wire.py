@@ -89,10 +89,9 @@ def test_dates_and_sids_have_twilios_exact_format(api: Api) -> None:
     assert re.fullmatch(r"IS[0-9a-f]{32}", body["chat_service_sid"])
 
 
-def test_public_url_is_used_in_links(tmp_path: object) -> None:
-    from pathlib import Path
+def test_public_url_is_used_in_links(database_url: str) -> None:
 
-    server = LiveServer(Path(str(tmp_path)) / "public.db")
+    server = LiveServer(database_url)
     server.extra_args = ["--public-url", "https://chat.example.test/"]
     server.start()
     try:

@@ -1,11 +1,9 @@
 """Remembered account lookups still prove every secret, and expire."""
 
 import asyncio
-from pathlib import Path
 
 from chinwag.domain.accounts import Authenticator, create_account, create_api_key
 from chinwag.store.database import open_database
-from chinwag.store.migrate import upgrade
 from chinwag.twilio.auth import Credentials
 
 
@@ -17,9 +15,8 @@ class Clock:
         return self.now
 
 
-def test_cached_lookups_still_check_the_secret_and_expire(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'auth.db'}"
-    upgrade(url)
+def test_cached_lookups_still_check_the_secret_and_expire(database_url: str) -> None:
+    url = database_url
     asyncio.run(_cached_lookups_still_check_the_secret(url))
 
 

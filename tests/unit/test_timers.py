@@ -1,11 +1,9 @@
 """Conversation timers fire once, and closed wins over inactive (real SQLite, fake clock)."""
 
 import asyncio
-import json
 from datetime import timedelta
-from pathlib import Path
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, select
 
 from chinwag.domain.accounts import create_account
 from chinwag.domain.conversations import ConversationFields, create_conversation, fire_due_timers
@@ -13,13 +11,12 @@ from chinwag.domain.events import Origin
 from chinwag.domain.services import default_service
 from chinwag.domain.webhooks import Target, WebhookConfiguration, create_webhook
 from chinwag.store.database import open_database
-from chinwag.store.migrate import upgrade
+from chinwag.store.tables import deliveries
 from chinwag.twilio.dates import utc_now
 
 
-def test_timers_move_the_state_once_and_queue_the_event(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'timers.db'}"
-    upgrade(url)
+def test_timers_move_the_state_once_and_queue_the_event(database_url: str) -> None:
+    url = database_url
     asyncio.run(_timers_move_the_state_once(url))
 
 
@@ -42,8 +39,8 @@ async def _timers_move_the_state_once(url: str) -> None:
     assert await database.write(fire_due_timers, start + timedelta(days=1)) == 0
 
     def states(conn: Connection) -> list[tuple[str, str]]:
-        rows = conn.execute(text("SELECT event_type, params FROM deliveries ORDER BY id"))
-        return [(event, dict(json.loads(params))["StateTo"]) for event, params in rows]
+        query = select(deliveries.c.event_type, deliveries.c.params).order_by(deliveries.c.id)
+        return [(event, dict(params)["StateTo"]) for event, params in conn.execute(query)]
 
     assert await database.read(states) == [
         ("onConversationStateUpdated", "inactive"),

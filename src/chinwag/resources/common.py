@@ -1,8 +1,9 @@
 """What every handler needs: the caller's account, the service in scope, forms, JSON replies."""
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import web
 from sqlalchemy import Connection
@@ -18,6 +19,8 @@ from chinwag.store.services import Service
 from chinwag.twilio.errors import ConversationNotFound, InvalidParameter
 from chinwag.twilio.forms import Form
 from chinwag.twilio.pagination import Page, PageRequest, build_meta
+
+T = TypeVar("T")
 
 DATABASE = web.AppKey("database", Database)
 PUBLIC_URL = web.AppKey("public_url", str)
@@ -53,6 +56,15 @@ class RequestScope:
 
 def database(request: web.Request) -> Database:
     return request.app[DATABASE]
+
+
+async def write_in_conversation(
+    request: web.Request, ref: str, work: Callable[[Connection], T]
+) -> T:
+    """A write transaction in the conversation `ref` names: writers to one conversation
+    take turns instead of conflicting (see Database.write_locked)."""
+    key = f"{account(request).sid}/{request.match_info.get('ChatServiceSid', '')}/{ref}"
+    return await database(request).write_locked(key, work)
 
 
 def account(request: web.Request) -> Account:

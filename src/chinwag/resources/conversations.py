@@ -18,6 +18,7 @@ from chinwag.resources.common import (
     read_form,
     read_query,
     scope,
+    write_in_conversation,
 )
 from chinwag.resources.prehooks import pre_event
 from chinwag.store import conversations as store
@@ -159,7 +160,7 @@ async def update(request: web.Request) -> web.Response:
         )
         return domain.update_conversation(conn, conversation, fields, changed_by), where
 
-    conversation, where = await database(request).write(work)
+    conversation, where = await write_in_conversation(request, ref, work)
     return json_response(conversation_json(conversation, where))
 
 
@@ -173,7 +174,7 @@ async def delete(request: web.Request) -> web.Response:
         conversation = domain.find_conversation(conn, where.service.sid, ref, missing)
         domain.delete_conversation(conn, conversation, changed_by)
 
-    await database(request).write(work)
+    await write_in_conversation(request, ref, work)
     return web.Response(status=204)
 
 

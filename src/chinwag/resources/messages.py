@@ -20,6 +20,7 @@ from chinwag.resources.common import (
     read_form,
     read_query,
     scope,
+    write_in_conversation,
 )
 from chinwag.resources.prehooks import pre_event
 from chinwag.store import messages as store
@@ -132,7 +133,7 @@ async def create(request: web.Request) -> web.Response:
         conversation, where = in_conversation(conn, where_to, ref)
         return domain.create_message(conn, conversation, fields, created_by), where
 
-    message, where = await database(request).write(work)
+    message, where = await write_in_conversation(request, ref, work)
     return json_response(message_json(message, where), 201)
 
 
@@ -166,7 +167,7 @@ async def update(request: web.Request) -> web.Response:
         message = domain.find_message(conn, conversation, sid, where_to.path)
         return domain.update_message(conn, conversation, message, fields, changed_by), where
 
-    message, where = await database(request).write(work)
+    message, where = await write_in_conversation(request, ref, work)
     return json_response(message_json(message, where))
 
 
@@ -184,7 +185,7 @@ async def delete(request: web.Request) -> web.Response:
         message = domain.find_message(conn, conversation, sid, where_to.path)
         domain.delete_message(conn, conversation, message, changed_by)
 
-    await database(request).write(work)
+    await write_in_conversation(request, ref, work)
     return web.Response(status=204)
 
 

@@ -18,6 +18,7 @@ from chinwag.resources.common import (
     read_form,
     read_query,
     scope,
+    write_in_conversation,
 )
 from chinwag.resources.prehooks import pre_event
 from chinwag.store import participants as store
@@ -133,7 +134,7 @@ async def create(request: web.Request) -> web.Response:
         conversation, where = in_conversation(conn, where_to, ref)
         return domain.create_participant(conn, conversation, fields, created_by), where
 
-    participant, where = await database(request).write(work)
+    participant, where = await write_in_conversation(request, ref, work)
     return json_response(participant_json(participant, where), 201)
 
 
@@ -170,7 +171,7 @@ async def update(request: web.Request) -> web.Response:
             where,
         )
 
-    participant, where = await database(request).write(work)
+    participant, where = await write_in_conversation(request, ref, work)
     return json_response(participant_json(participant, where))
 
 
@@ -188,7 +189,7 @@ async def delete(request: web.Request) -> web.Response:
         participant = _participant(conn, conversation, where_to, sid)
         domain.delete_participant(conn, conversation, participant, changed_by)
 
-    await database(request).write(work)
+    await write_in_conversation(request, ref, work)
     return web.Response(status=204)
 
 

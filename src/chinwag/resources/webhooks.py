@@ -16,6 +16,7 @@ from chinwag.resources.common import (
     read_form,
     read_query,
     scope,
+    write_in_conversation,
 )
 from chinwag.store import webhooks as store
 from chinwag.store.conversations import Conversation
@@ -77,7 +78,7 @@ async def create(request: web.Request) -> web.Response:
         conversation, where = in_conversation(conn, where_to, ref)
         return domain.create_webhook(conn, conversation, target, config), where
 
-    webhook, where = await database(request).write(work)
+    webhook, where = await write_in_conversation(request, ref, work)
     return json_response(webhook_json(webhook, where), 201)
 
 
@@ -109,7 +110,7 @@ async def update(request: web.Request) -> web.Response:
         webhook = domain.find_webhook(conn, conversation, sid)
         return domain.update_webhook(conn, webhook, config), where
 
-    webhook, where = await database(request).write(work)
+    webhook, where = await write_in_conversation(request, ref, work)
     return json_response(webhook_json(webhook, where))
 
 
@@ -124,7 +125,7 @@ async def delete(request: web.Request) -> web.Response:
         conversation, _ = in_conversation(conn, where_to, ref)
         domain.delete_webhook(conn, domain.find_webhook(conn, conversation, sid))
 
-    await database(request).write(work)
+    await write_in_conversation(request, ref, work)
     return web.Response(status=204)
 
 

@@ -41,7 +41,8 @@ DELIVERIES_QUEUED = "chinwag.deliveries_queued"
 DELIVERIES_CHANNEL = "chinwag_deliveries"
 # SQLSTATEs after which a SERIALIZABLE transaction is simply run again.
 RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
-MAX_SERIALIZABLE_TRIES = 20
+MAX_SERIALIZABLE_TRIES = 60
+MAX_RETRY_WAIT = 0.1  # seconds; waits grow from 1 ms, doubling, each drawn at random below
 
 
 class UnsupportedDatabase(ValueError):
@@ -105,6 +106,21 @@ class Database:
     ) -> T:
         """A write transaction for outbox work whose queries lock the rows they take."""
         raise NotImplementedError
+
+    async def write_locked(
+        self,
+        key: str,
+        work: Callable[Concatenate[Connection, P], T],
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> T:
+        """Like `write`, but writers holding the same `key` take turns.
+
+        For writes to one conversation: on PostgreSQL, many concurrent writers to a
+        busy conversation would otherwise conflict and retry over and over (each
+        takes the next message index); in turn, each commits at its first try.
+        """
+        return await self.write(work, *args, **kwargs)
 
     async def read(
         self, work: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
@@ -191,6 +207,11 @@ class SqliteDatabase(Database):
         self.engine.dispose()
 
 
+# A session-level advisory lock per key (hashtext maps the key to the lock's number).
+_LOCK = text("SELECT pg_advisory_lock(hashtext(:key))")
+_UNLOCK = text("SELECT pg_advisory_unlock(hashtext(:key))")
+
+
 def _sqlstate(error: DBAPIError) -> str | None:
     return getattr(error.orig, "sqlstate", None) or getattr(
         getattr(error.orig, "__cause__", None), "sqlstate", None
@@ -212,13 +233,19 @@ class PostgresDatabase(Database):
     async def _transaction(
         self,
         isolation: str,
+        lock_key: str | None,
         work: Callable[Concatenate[Connection, P], T],
         *args: P.args,
         **kwargs: P.kwargs,
     ) -> T:
         async with self.engine.connect() as conn:
-            conn = await conn.execution_options(isolation_level=isolation)
+            if lock_key is not None:
+                # Taken before the transaction starts, so its snapshot already sees
+                # the previous holder's commit (a lock taken inside would not).
+                await conn.execute(_LOCK, {"key": lock_key})
+                await conn.commit()
             try:
+                conn = await conn.execution_options(isolation_level=isolation)
                 async with conn.begin():
                     result = await conn.run_sync(work, *args, **kwargs)
                     queued = conn.sync_connection is not None and conn.sync_connection.info.get(
@@ -229,6 +256,9 @@ class PostgresDatabase(Database):
             finally:
                 if conn.sync_connection is not None:
                     conn.sync_connection.info.pop(DELIVERIES_QUEUED, None)
+                if lock_key is not None:
+                    await conn.execute(_UNLOCK, {"key": lock_key})
+                    await conn.commit()
         if queued:
             self.on_deliveries_committed()
         return result
@@ -236,27 +266,46 @@ class PostgresDatabase(Database):
     async def write(
         self, work: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
     ) -> T:
+        return await self._serializable(None, work, *args, **kwargs)
+
+    async def write_locked(
+        self,
+        key: str,
+        work: Callable[Concatenate[Connection, P], T],
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> T:
+        return await self._serializable(key, work, *args, **kwargs)
+
+    async def _serializable(
+        self,
+        lock_key: str | None,
+        work: Callable[Concatenate[Connection, P], T],
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> T:
         for tries in range(1, MAX_SERIALIZABLE_TRIES + 1):
             try:
-                return await self._transaction("SERIALIZABLE", work, *args, **kwargs)
+                return await self._transaction("SERIALIZABLE", lock_key, work, *args, **kwargs)
             except DBAPIError as error:
                 if _sqlstate(error) not in RETRYABLE_SQLSTATES or tries == MAX_SERIALIZABLE_TRIES:
                     raise
-                # Conflicting transactions back off by different amounts and try again.
-                await asyncio.sleep(random.uniform(0, 0.002 * tries))
+                # Conflicting transactions back off by different, growing amounts (full
+                # jitter), so even many writers to one conversation each get their turn.
+                await asyncio.sleep(random.uniform(0, min(MAX_RETRY_WAIT, 0.001 * 2**tries)))
         raise AssertionError("unreachable")
 
     async def write_queue(
         self, work: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
     ) -> T:
-        return await self._transaction("READ COMMITTED", work, *args, **kwargs)
+        return await self._transaction("READ COMMITTED", None, work, *args, **kwargs)
 
     async def read(
         self, work: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
     ) -> T:
         # REPEATABLE READ: one snapshot for the whole unit, and never a serialization failure
         # for a transaction that only reads.
-        return await self._transaction("REPEATABLE READ", work, *args, **kwargs)
+        return await self._transaction("REPEATABLE READ", None, work, *args, **kwargs)
 
     async def listen_for_deliveries(
         self, wake: Callable[[], None]

@@ -23,7 +23,7 @@ def parse_basic(header: str | None) -> Credentials | None:
     except (binascii.Error, UnicodeDecodeError):
         return None
     username, sep, password = decoded.partition(":")
-    if not sep or not username:
+    if not sep or not username or "\x00" in username:  # no SID has a NUL; PostgreSQL refuses it
         return None
     return Credentials(username, password)
 

@@ -13,6 +13,9 @@ from chinwag.twilio.dates import parse_iso8601
 from chinwag.twilio.errors import InvalidParameter
 
 E = TypeVar("E", bound=StrEnum)
+NUL = "\x00"
+# PostgreSQL text cannot hold NUL, and no Twilio value needs one: refused on both engines.
+NUL_MESSAGE = "contains a NUL character, which chinwag does not accept."
 
 
 class Form:
@@ -21,6 +24,8 @@ class Form:
     def __init__(self, items: Sequence[tuple[str, str]]) -> None:
         self._values: dict[str, list[str]] = {}
         for name, value in items:
+            if NUL in name or NUL in value:
+                raise InvalidParameter(f"Parameter '{name.replace(NUL, '')}' {NUL_MESSAGE}")
             self._values.setdefault(name, []).append(value)
 
     @classmethod

@@ -1,0 +1,111 @@
+"""Fresh databases on each engine the suite runs on, and SQL against them.
+
+The suite runs on SQLite and on PostgreSQL (`CHINWAG_TEST_ENGINES`, default
+"sqlite,postgresql"). PostgreSQL comes from the pgserver package, which ships the
+server binaries and runs as root too; each test gets a database of its own,
+copied from a template that is migrated once.
+"""
+
+import asyncio
+import itertools
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from sqlalchemy import Connection, text
+
+from chinwag.store.database import open_database
+from chinwag.store.migrate import upgrade
+
+T = TypeVar("T")
+
+ENGINES = [
+    name.strip()
+    for name in os.environ.get("CHINWAG_TEST_ENGINES", "sqlite,postgresql").split(",")
+    if name.strip()
+]
+TEMPLATE = "chinwag_template"
+
+
+class PostgresServer:
+    """One PostgreSQL server for the test session, from pgserver.
+
+    Its data lives in a directory of its own under /tmp, not under pytest's base
+    temp: pgserver runs the server as an unprivileged user when started as root,
+    and that user must reach the directory.
+    """
+
+    def __init__(self) -> None:
+        self._directory = tempfile.mkdtemp(prefix="chinwag-postgres-")
+        try:
+            import pgserver
+        except ImportError:
+            pytest.fail(
+                "The PostgreSQL tests need the pgserver package, which ships a PostgreSQL "
+                "server: pip install -e '.[test]'. (CHINWAG_TEST_ENGINES=sqlite runs the "
+                "suite on SQLite only.)"
+            )
+        self._server = pgserver.get_server(self._directory, cleanup_mode="stop")  # type: ignore[attr-defined]
+        self._names = itertools.count()
+        self._server.psql(f"CREATE DATABASE {TEMPLATE};")
+        upgrade(self.url(TEMPLATE))
+
+    def stop(self) -> None:
+        self._server.cleanup()
+        shutil.rmtree(self._directory, ignore_errors=True)
+
+    def url(self, name: str) -> str:
+        uri: str = self._server.get_uri(name)
+        return uri
+
+    def new_database(self, migrated: bool) -> str:
+        name = f"test_{os.getpid()}_{next(self._names)}"
+        template = TEMPLATE if migrated else "template0"
+        self._server.psql(f"CREATE DATABASE {name} TEMPLATE {template};")
+        return self.url(name)
+
+
+class Databases:
+    """Hands out fresh databases of the engine under test."""
+
+    def __init__(self, engine: str, directory: Path, postgres: PostgresServer | None) -> None:
+        self.engine = engine
+        self._directory = directory
+        self._postgres = postgres
+        self._names = itertools.count()
+
+    def new(self, migrated: bool = True) -> str:
+        """The URL of a new database, with chinwag's schema unless `migrated` is False."""
+        if self._postgres is not None:
+            return self._postgres.new_database(migrated)
+        url = f"sqlite:///{self._directory / f'db{next(self._names)}.db'}"
+        if migrated:
+            upgrade(url)
+        return url
+
+
+def on_database(url: str, work: Callable[[Connection], T]) -> T:
+    """Run `work` in one write transaction on the database at `url`, either engine."""
+
+    async def run() -> T:
+        database = open_database(url)
+        try:
+            return await database.write(work)
+        finally:
+            await database.close()
+
+    return asyncio.run(run())
+
+
+def run_sql(url: str, sql: str, **params: Any) -> list[tuple[Any, ...]]:
+    """One SQL statement (named :params) on the database at `url`; returns its rows."""
+
+    def work(conn: Connection) -> list[tuple[Any, ...]]:
+        result = conn.execute(text(sql), params)
+        return [tuple(row) for row in result] if result.returns_rows else []
+
+    return on_database(url, work)
