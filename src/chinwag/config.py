@@ -25,6 +25,8 @@ class Settings:
     run_worker: bool = True
     # How long a worker holds the deliveries it claimed (a dead worker's come back then).
     delivery_lease: timedelta = DEFAULT_LEASE
+    # Refuse webhook URLs on loopback, private, link-local or metadata addresses (SSRF).
+    deny_private_targets: bool = False
 
     def retry_policy(self) -> RetryPolicy:
         if self.twilio_strict:

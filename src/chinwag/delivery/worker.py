@@ -166,7 +166,7 @@ class Worker:
         )
         status, retry_at = outbox.DELIVERED, None
         if not result.ok:
-            if is_retryable(result.status):
+            if is_retryable(result.status) and not result.permanent:
                 retry_at = self._policy.next_attempt_at(
                     number, self._clock(), delivery.created, result.retry_after
                 )
