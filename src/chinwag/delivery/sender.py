@@ -5,7 +5,9 @@ Twilio calls Conversations webhooks with a 5-second timeout
 """
 
 import contextlib
+import errno
 import logging
+import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -99,14 +101,23 @@ async def _read_up_to(response: aiohttp.ClientResponse, limit: int) -> bytes:
 
 
 class HttpSender:
-    """aiohttp's pooled client; library errors are mapped to a short error class here, once.
+    """aiohttp's pooled client; library errors are mapped to a short error class here, once:
+    `timeout`, `connection_refused`, `connection_reset` (closed or reset before an answer),
+    `dns`, `connect` (other connection failures), `denied_private_target`, else the
+    aiohttp exception's name.
 
     Made by `http_sender`, which gives it its session.
     """
 
-    def __init__(self, session: aiohttp.ClientSession, deny_private_targets: bool) -> None:
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        deny_private_targets: bool,
+        timeout: float = TIMEOUT_SECONDS,
+    ) -> None:
         self._session = session
         self._deny_private_targets = deny_private_targets
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
 
     async def send(self, request: OutboundRequest) -> SendResult:
         url, headers, body = request.prepared()
@@ -118,23 +129,37 @@ class HttpSender:
                 URL(url, encoded=True),  # send exactly the URL that was signed
                 headers=headers,
                 data=body,
-                timeout=aiohttp.ClientTimeout(total=TIMEOUT_SECONDS),
+                timeout=self._timeout,
                 allow_redirects=False,
             ) as response:
                 excerpt = (await _read_up_to(response, request.read_limit)).decode(
                     "utf-8", "replace"
                 )
-                return SendResult(response.status, None, excerpt)
+                retry_after = retry_after_seconds(response.headers.get("Retry-After"))
+                return SendResult(response.status, None, excerpt, retry_after)
         except DeniedTarget as denied:
             return _denied(url, denied)
         except TimeoutError:
             return SendResult(None, "timeout")
-        except aiohttp.ClientConnectorError as error:
-            if isinstance(error.os_error, DeniedTarget):
-                return _denied(url, error.os_error)
-            return SendResult(None, "connect")
         except aiohttp.ClientError as error:
-            return SendResult(None, type(error).__name__)
+            if isinstance(error, aiohttp.ClientConnectorError) and isinstance(
+                error.os_error, DeniedTarget
+            ):
+                return _denied(url, error.os_error)
+            return SendResult(None, _error_class(error))
+
+
+def _error_class(error: aiohttp.ClientError) -> str:
+    if isinstance(error, aiohttp.ClientConnectorError):
+        if isinstance(error.os_error, socket.gaierror):
+            return "dns"
+        refused = isinstance(error.os_error, ConnectionRefusedError)
+        return "connection_refused" if refused else "connect"
+    if isinstance(error, aiohttp.ServerDisconnectedError) or (
+        isinstance(error, aiohttp.ClientOSError) and error.errno == errno.ECONNRESET
+    ):
+        return "connection_reset"
+    return type(error).__name__
 
 
 def _denied(url: str, denied: DeniedTarget) -> SendResult:
