@@ -130,6 +130,7 @@ def build_worker(
         policy=settings.retry_policy(),
         lease=settings.delivery_lease,
         on_attempt=on_attempt,
+        host_concurrency=settings.host_concurrency,
     )
 
 

@@ -16,7 +16,7 @@ from rich.table import Table
 from chinwag.app import build_app, run_worker
 from chinwag.config import DEFAULT_DATABASE, Settings
 from chinwag.delivery.retry import DEFAULT_SCHEDULE
-from chinwag.delivery.worker import DEFAULT_LEASE
+from chinwag.delivery.worker import DEFAULT_HOST_CONCURRENCY, DEFAULT_LEASE
 from chinwag.domain import accounts
 from chinwag.store import accounts as account_store
 from chinwag.store import deliveries as delivery_store
@@ -148,6 +148,15 @@ DenyPrivateTargetsOption = Annotated[
     ),
 ]
 
+HostConcurrencyOption = Annotated[
+    int,
+    typer.Option(
+        min=1,
+        envvar="CHINWAG_HOST_CONCURRENCY",
+        help="Webhook requests in flight at once to one target host:port.",
+    ),
+]
+
 
 def _delivery_settings(
     studio_url: str | None,
@@ -155,6 +164,7 @@ def _delivery_settings(
     retry_schedule: str | None,
     lease: float,
     deny_private_targets: bool,
+    host_concurrency: int,
 ) -> dict[str, Any]:
     """The Settings fields `serve` and `worker` share, checked."""
     if studio_url is not None and "{flow_sid}" not in studio_url:
@@ -165,6 +175,7 @@ def _delivery_settings(
         "retry_schedule": _schedule(retry_schedule) if retry_schedule else DEFAULT_SCHEDULE,
         "delivery_lease": timedelta(seconds=lease),
         "deny_private_targets": deny_private_targets,
+        "host_concurrency": host_concurrency,
     }
 
 
@@ -189,6 +200,7 @@ def serve(
     retry_schedule: RetryScheduleOption = None,
     delivery_lease: LeaseOption = DEFAULT_LEASE_SECONDS,
     deny_private_targets: DenyPrivateTargetsOption = False,
+    host_concurrency: HostConcurrencyOption = DEFAULT_HOST_CONCURRENCY,
 ) -> None:
     """Run the API server (migrates the database first)."""
     settings = Settings(
@@ -198,7 +210,12 @@ def serve(
         public_url=public_url,
         run_worker=worker,
         **_delivery_settings(
-            studio_url, twilio_strict, retry_schedule, delivery_lease, deny_private_targets
+            studio_url,
+            twilio_strict,
+            retry_schedule,
+            delivery_lease,
+            deny_private_targets,
+            host_concurrency,
         ),
     )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -227,12 +244,18 @@ def worker_command(
     retry_schedule: RetryScheduleOption = None,
     delivery_lease: LeaseOption = DEFAULT_LEASE_SECONDS,
     deny_private_targets: DenyPrivateTargetsOption = False,
+    host_concurrency: HostConcurrencyOption = DEFAULT_HOST_CONCURRENCY,
 ) -> None:
     """Deliver webhooks from the outbox, beside `chinwag serve --no-worker` processes."""
     settings = Settings(
         database_url=database,
         **_delivery_settings(
-            studio_url, twilio_strict, retry_schedule, delivery_lease, deny_private_targets
+            studio_url,
+            twilio_strict,
+            retry_schedule,
+            delivery_lease,
+            deny_private_targets,
+            host_concurrency,
         ),
     )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")

@@ -202,6 +202,8 @@ class WebhookReceiver:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._port: int = self._server.server_address[1]
         self._serving = False
+        self.max_in_flight = 0  # the most requests it was answering at once
+        self._in_flight = 0
 
     @property
     def url(self) -> str:
@@ -222,11 +224,18 @@ class WebhookReceiver:
             self._server.shutdown()
             self._server.server_close()
             self._serving = False
+        self.max_in_flight = 0  # the most requests it was answering at once
+        self._in_flight = 0
 
     def up(self) -> None:
         """Listen again, on the same port."""
         self._server = ThreadingHTTPServer(("127.0.0.1", self._port), self._handler())
         self.start()
+
+    def _count_in_flight(self, change: int) -> None:
+        with self._arrived:
+            self._in_flight += change
+            self.max_in_flight = max(self.max_in_flight, self._in_flight)
 
     def _next_answer(self, path: str) -> Answer:
         with self._arrived:
@@ -252,6 +261,13 @@ class WebhookReceiver:
 
         class Handler(BaseHTTPRequestHandler):
             def _receive(self) -> None:
+                receiver._count_in_flight(+1)
+                try:
+                    self._answer()
+                finally:
+                    receiver._count_in_flight(-1)
+
+            def _answer(self) -> None:
                 url = receiver.url + self.path
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length).decode("utf-8") if length else ""

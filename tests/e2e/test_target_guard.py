@@ -5,12 +5,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import requests
 
 from chinwag.delivery.target_guard import DENIED_ERROR
 from chinwag.testing import LiveServer, WebhookReceiver
 from tests.conftest import Api, assert_twilio_error, server_and_receiver
-from tests.e2e.test_deliveries_api import DELIVERIES, listed, settled
+from tests.e2e.test_deliveries_api import DELIVERIES, add_webhook, listed, settled
 
 ENABLED = {"X-Twilio-Webhook-Enabled": "true"}
 PUBLIC_LITERAL = "http://93.184.216.34/hook"  # allowed; no event is ever sent to it here
@@ -20,15 +19,6 @@ PUBLIC_LITERAL = "http://93.184.216.34/hook"  # allowed; no event is ever sent t
 def guarded(tmp_path: Path) -> Iterator[tuple[LiveServer, WebhookReceiver, Api]]:
     with server_and_receiver(tmp_path / "guarded.db", "--deny-private-targets") as pair:
         yield *pair, Api(pair[0])
-
-
-def create_webhook(api: Api, conversation: str, url: str) -> requests.Response:
-    body = {
-        "Target": "webhook",
-        "Configuration.Url": url,
-        "Configuration.Filters": "onConversationUpdated",
-    }
-    return api.post(f"/v1/Conversations/{conversation}/Webhooks", body)
 
 
 def test_private_webhook_urls_are_refused_when_configured(
@@ -46,11 +36,11 @@ def test_private_webhook_urls_are_refused_when_configured(
         "http://100.100.100.200/",
     ]
     for url in refused:
-        error = assert_twilio_error(create_webhook(api, conversation, url), 400, 50369)
+        error = assert_twilio_error(add_webhook(api, conversation, url), 400, 50369)
         assert url in error["message"] and "--deny-private-targets" in error["message"]
     assert api.get(f"/v1/Conversations/{conversation}/Webhooks").json()["webhooks"] == []
 
-    created = create_webhook(api, conversation, PUBLIC_LITERAL)
+    created = add_webhook(api, conversation, PUBLIC_LITERAL)
     assert created.status_code == 201, created.text
     allowed = created.json()
     update = api.post(
@@ -80,7 +70,7 @@ def test_webhooks_configured_before_the_guard_are_refused_when_sent(tmp_path: Pa
         api = Api(server)
         conversation = api.post("/v1/Conversations", {}).json()["sid"]
         for url in (f"http://127.0.0.1:{port}/literal", f"http://localhost:{port}/name"):
-            assert create_webhook(api, conversation, url).status_code == 201
+            assert add_webhook(api, conversation, url).status_code == 201
         api.post(
             "/v1/Configuration/Webhooks",
             {"PreWebhookUrl": f"http://localhost:{port}/pre", "Filters": "onConversationUpdate"},
