@@ -6,15 +6,20 @@ import signal
 import time
 from collections.abc import AsyncIterator, Callable
 
-import aiohttp
 from aiohttp import web
 
 from chinwag.config import Settings
-from chinwag.delivery.sender import HttpSender
+from chinwag.delivery.sender import HttpSender, http_sender
 from chinwag.delivery.worker import Worker
 from chinwag.domain.accounts import Authenticator
 from chinwag.metrics import CONTENT_TYPE, Metrics
-from chinwag.resources.common import DATABASE, PUBLIC_URL, SENDER, json_response
+from chinwag.resources.common import (
+    DATABASE,
+    DENY_PRIVATE_TARGETS,
+    PUBLIC_URL,
+    SENDER,
+    json_response,
+)
 from chinwag.resources.routes import Handler, add_routes
 from chinwag.store.database import Database
 from chinwag.timers import TimerRunner
@@ -129,13 +134,14 @@ def build_worker(
         policy=settings.retry_policy(),
         lease=settings.delivery_lease,
         on_attempt=on_attempt,
+        host_concurrency=settings.host_concurrency,
     )
 
 
 async def run_worker(settings: Settings, database: Database) -> None:
     """`chinwag worker`: deliver until SIGTERM or SIGINT, then finish the batch in flight."""
-    async with aiohttp.ClientSession() as session:
-        worker = build_worker(settings, database, HttpSender(session))
+    async with http_sender(settings.deny_private_targets) as sender:
+        worker = build_worker(settings, database, sender)
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, worker.stop)
@@ -153,6 +159,7 @@ def build_app(settings: Settings, database: Database) -> web.Application:
     app[AUTHENTICATOR] = Authenticator()
     app[METRICS] = Metrics(database)
     app[PUBLIC_URL] = (settings.public_url or "").rstrip("/")
+    app[DENY_PRIVATE_TARGETS] = settings.deny_private_targets
     add_routes(app)
     app.router.add_get("/chinwag/health", health)
     app.router.add_get("/chinwag/metrics", metrics)
@@ -162,8 +169,7 @@ def build_app(settings: Settings, database: Database) -> web.Application:
         await database.close()
 
     async def run_background(app: web.Application) -> AsyncIterator[None]:
-        async with aiohttp.ClientSession() as session:
-            sender = HttpSender(session)
+        async with http_sender(settings.deny_private_targets) as sender:
             app[SENDER] = sender  # pre-event webhooks are asked from the request path
             timers = TimerRunner(database)
             tasks = [asyncio.create_task(timers.run())]

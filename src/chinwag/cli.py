@@ -16,7 +16,7 @@ from rich.table import Table
 from chinwag.app import build_app, run_worker
 from chinwag.config import DEFAULT_DATABASE, Settings
 from chinwag.delivery.retry import DEFAULT_SCHEDULE
-from chinwag.delivery.worker import DEFAULT_LEASE
+from chinwag.delivery.worker import DEFAULT_HOST_CONCURRENCY, DEFAULT_LEASE
 from chinwag.domain import accounts
 from chinwag.store import accounts as account_store
 from chinwag.store import deliveries as delivery_store
@@ -139,9 +139,32 @@ LeaseOption = Annotated[
     ),
 ]
 
+DenyPrivateTargetsOption = Annotated[
+    bool,
+    typer.Option(
+        envvar="CHINWAG_DENY_PRIVATE_TARGETS",
+        help="Refuse webhook URLs on loopback, private, link-local or metadata addresses, "
+        "when configured and when sent (off: local development targets localhost).",
+    ),
+]
+
+HostConcurrencyOption = Annotated[
+    int,
+    typer.Option(
+        min=1,
+        envvar="CHINWAG_HOST_CONCURRENCY",
+        help="Webhook requests in flight at once to one target host:port.",
+    ),
+]
+
 
 def _delivery_settings(
-    studio_url: str | None, twilio_strict: bool, retry_schedule: str | None, lease: float
+    studio_url: str | None,
+    twilio_strict: bool,
+    retry_schedule: str | None,
+    lease: float,
+    deny_private_targets: bool,
+    host_concurrency: int,
 ) -> dict[str, Any]:
     """The Settings fields `serve` and `worker` share, checked."""
     if studio_url is not None and "{flow_sid}" not in studio_url:
@@ -151,6 +174,8 @@ def _delivery_settings(
         "twilio_strict": twilio_strict,
         "retry_schedule": _schedule(retry_schedule) if retry_schedule else DEFAULT_SCHEDULE,
         "delivery_lease": timedelta(seconds=lease),
+        "deny_private_targets": deny_private_targets,
+        "host_concurrency": host_concurrency,
     }
 
 
@@ -174,6 +199,8 @@ def serve(
     twilio_strict: TwilioStrictOption = False,
     retry_schedule: RetryScheduleOption = None,
     delivery_lease: LeaseOption = DEFAULT_LEASE_SECONDS,
+    deny_private_targets: DenyPrivateTargetsOption = False,
+    host_concurrency: HostConcurrencyOption = DEFAULT_HOST_CONCURRENCY,
 ) -> None:
     """Run the API server (migrates the database first)."""
     settings = Settings(
@@ -182,7 +209,14 @@ def serve(
         database_url=database,
         public_url=public_url,
         run_worker=worker,
-        **_delivery_settings(studio_url, twilio_strict, retry_schedule, delivery_lease),
+        **_delivery_settings(
+            studio_url,
+            twilio_strict,
+            retry_schedule,
+            delivery_lease,
+            deny_private_targets,
+            host_concurrency,
+        ),
     )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     db = _open(settings.database_url)
@@ -209,11 +243,20 @@ def worker_command(
     twilio_strict: TwilioStrictOption = False,
     retry_schedule: RetryScheduleOption = None,
     delivery_lease: LeaseOption = DEFAULT_LEASE_SECONDS,
+    deny_private_targets: DenyPrivateTargetsOption = False,
+    host_concurrency: HostConcurrencyOption = DEFAULT_HOST_CONCURRENCY,
 ) -> None:
     """Deliver webhooks from the outbox, beside `chinwag serve --no-worker` processes."""
     settings = Settings(
         database_url=database,
-        **_delivery_settings(studio_url, twilio_strict, retry_schedule, delivery_lease),
+        **_delivery_settings(
+            studio_url,
+            twilio_strict,
+            retry_schedule,
+            delivery_lease,
+            deny_private_targets,
+            host_concurrency,
+        ),
     )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     say("chinwag worker delivering")

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from chinwag.delivery.retry import DEFAULT_SCHEDULE, RetryPolicy
-from chinwag.delivery.worker import DEFAULT_LEASE
+from chinwag.delivery.worker import DEFAULT_HOST_CONCURRENCY, DEFAULT_LEASE
 
 DEFAULT_DATABASE = "sqlite:///chinwag.db"
 
@@ -25,6 +25,10 @@ class Settings:
     run_worker: bool = True
     # How long a worker holds the deliveries it claimed (a dead worker's come back then).
     delivery_lease: timedelta = DEFAULT_LEASE
+    # Refuse webhook URLs on loopback, private, link-local or metadata addresses (SSRF).
+    deny_private_targets: bool = False
+    # Requests in flight at once to one target host:port (beside the global limit).
+    host_concurrency: int = DEFAULT_HOST_CONCURRENCY
 
     def retry_policy(self) -> RetryPolicy:
         if self.twilio_strict:

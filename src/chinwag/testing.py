@@ -14,6 +14,7 @@ import os
 import secrets
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -22,7 +23,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -172,11 +173,27 @@ class ReceivedRequest:
         return dict(self.params)
 
 
+@dataclass(frozen=True)
+class Answer:
+    """One scripted answer: a status with extra headers, or a fault instead of an answer."""
+
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    fault: str | None = None  # HANG or RESET below
+
+
+HANG = Answer(fault="hang")  # answer nothing, until the receiver stops (past any timeout)
+RESET = Answer(fault="reset")  # reset the connection (TCP RST) without answering
+HANG_LIMIT = 60.0
+
+
 class WebhookReceiver:
     """An HTTP server on 127.0.0.1 that records every request and checks its signature.
 
     The signature is checked with twilio-python's own `RequestValidator` and the
     account's auth token, so a pass means a real Twilio integration would accept it.
+    Tests script how it answers: a status, 429 with Retry-After, a hang, a reset,
+    per request (`answers`) or per path (`scripts`); `down()` closes its port.
     """
 
     def __init__(self, auth_token: str) -> None:
@@ -185,26 +202,58 @@ class WebhookReceiver:
         self.requests: list[ReceivedRequest] = []
         # How to answer: tests change these to play a failing or modifying receiver.
         self.status = 200
-        self.answers: list[int] = []  # statuses for the next requests, in order; then `status`
+        # Answers for the next requests, in order, after the path's own `scripts`; then `status`.
+        self.answers: list[int | Answer] = []
+        self.scripts: dict[str, list[int | Answer]] = {}  # by URL path, e.g. "/hook"
         self.headers: dict[str, str] = {}  # extra response headers (e.g. Retry-After)
         self.body = b""
         self.delay = 0.0
         self._validator = RequestValidator(auth_token)
         self._arrived = threading.Condition()
+        self._released = threading.Event()  # set on stop: hanging requests end
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._port: int = self._server.server_address[1]
+        self._serving = False
+        self.max_in_flight = 0  # the most requests it was answering at once
+        self._in_flight = 0
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return f"http://127.0.0.1:{self._port}"
 
     def start(self) -> "WebhookReceiver":
-        self._thread.start()
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self._serving = True
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._released.set()
+        self.down()
+
+    def down(self) -> None:
+        """Close the port: connections are refused until `up()`."""
+        if self._serving:
+            self._server.shutdown()
+            self._server.server_close()
+            self._serving = False
+        self.max_in_flight = 0  # the most requests it was answering at once
+        self._in_flight = 0
+
+    def up(self) -> None:
+        """Listen again, on the same port."""
+        self._server = ThreadingHTTPServer(("127.0.0.1", self._port), self._handler())
+        self.start()
+
+    def _count_in_flight(self, change: int) -> None:
+        with self._arrived:
+            self._in_flight += change
+            self.max_in_flight = max(self.max_in_flight, self._in_flight)
+
+    def _next_answer(self, path: str) -> Answer:
+        with self._arrived:
+            script = self.scripts.get(path) or self.answers
+            answer = script.pop(0) if script else self.status
+        return answer if isinstance(answer, Answer) else Answer(answer, self.headers)
 
     def wait_for(self, count: int, timeout: float = 10.0) -> list[ReceivedRequest]:
         """The first `count` requests, waiting up to `timeout` seconds for them."""
@@ -224,6 +273,13 @@ class WebhookReceiver:
 
         class Handler(BaseHTTPRequestHandler):
             def _receive(self) -> None:
+                receiver._count_in_flight(+1)
+                try:
+                    self._answer()
+                finally:
+                    receiver._count_in_flight(-1)
+
+            def _answer(self) -> None:
                 url = receiver.url + self.path
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length).decode("utf-8") if length else ""
@@ -245,10 +301,19 @@ class WebhookReceiver:
                 )
                 if receiver.delay:
                     time.sleep(receiver.delay)
-                status = receiver.answers.pop(0) if receiver.answers else receiver.status
+                answer = receiver._next_answer(urlsplit(url).path)
+                if answer.fault == HANG.fault:
+                    receiver._released.wait(HANG_LIMIT)
+                    return
+                if answer.fault == RESET.fault:  # linger 0: close sends RST, not FIN
+                    self.connection.setsockopt(
+                        socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                    )
+                    self.connection.close()
+                    return
                 try:
-                    self.send_response(status)
-                    for name, value in receiver.headers.items():
+                    self.send_response(answer.status)
+                    for name, value in answer.headers.items():
                         self.send_header(name, value)
                     self.send_header("Content-Type", "application/json")
                     self.send_header("Content-Length", str(len(receiver.body)))

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+import requests
 
 from chinwag.testing import LiveServer, WebhookReceiver
 from tests.conftest import Api, assert_twilio_error, server_and_receiver
@@ -23,15 +24,20 @@ def setup(database_url: str) -> Iterator[Setup]:
         yield *pair, Api(pair[0])
 
 
-def watched_conversation(api: Api, url: str) -> tuple[str, str]:
-    """A conversation with a webhook for onConversationUpdated; (conversation, webhook)."""
-    conversation: str = api.post("/v1/Conversations", {}).json()["sid"]
+def add_webhook(api: Api, conversation: str, url: str) -> requests.Response:
+    """Ask for a webhook on `conversation` for onConversationUpdated."""
     body = {
         "Target": "webhook",
         "Configuration.Url": url,
         "Configuration.Filters": "onConversationUpdated",
     }
-    response = api.post(f"/v1/Conversations/{conversation}/Webhooks", body)
+    return api.post(f"/v1/Conversations/{conversation}/Webhooks", body)
+
+
+def watched_conversation(api: Api, url: str) -> tuple[str, str]:
+    """A conversation with a webhook for onConversationUpdated; (conversation, webhook)."""
+    conversation: str = api.post("/v1/Conversations", {}).json()["sid"]
+    response = add_webhook(api, conversation, url)
     assert response.status_code == 201, response.text
     webhook: str = response.json()["sid"]
     return conversation, webhook

@@ -175,10 +175,10 @@ def test_an_unreachable_receiver_fails_at_once_in_twilio_strict_mode(database_ur
     finally:
         server.stop()  # the worker finishes its batch on shutdown
     assert read_outbox(server, "SELECT status, error, attempts FROM deliveries") == [
-        ("failed", "connect", 1)
+        ("failed", "connection_refused", 1)
     ]
     attempts = read_outbox(server, "SELECT attempt, response_status, error FROM delivery_attempts")
-    assert attempts == [(1, None, "connect")]
+    assert attempts == [(1, None, "connection_refused")]
 
 
 @pytest.fixture

@@ -4,6 +4,11 @@ Twilio calls Conversations webhooks with a 5-second timeout
 (twilio.com/docs/conversations/conversations-webhooks).
 """
 
+import contextlib
+import errno
+import logging
+import socket
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -14,11 +19,19 @@ import aiohttp
 from yarl import URL
 
 from chinwag.delivery.signing import sign_request, without_fragment
+from chinwag.delivery.target_guard import (
+    DENIED_ERROR,
+    DeniedTarget,
+    GuardedResolver,
+    check_literal,
+)
 
 TIMEOUT_SECONDS = 5.0
 USER_AGENT = "TwilioProxy/1.1"
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded; charset=utf-8"
 RESPONSE_EXCERPT = 1024
+
+logger = logging.getLogger("chinwag.delivery")
 
 
 @dataclass(frozen=True)
@@ -49,6 +62,7 @@ class SendResult:
     error: str | None  # the error class for network failures
     body_excerpt: str = ""
     retry_after: float | None = None  # seconds, from a Retry-After header
+    permanent: bool = False  # no retry can cure it (a refused target)
 
     @property
     def ok(self) -> bool:
@@ -87,29 +101,79 @@ async def _read_up_to(response: aiohttp.ClientResponse, limit: int) -> bytes:
 
 
 class HttpSender:
-    """aiohttp's pooled client; library errors are mapped to a short error class here, once."""
+    """aiohttp's pooled client; library errors are mapped to a short error class here, once:
+    `timeout`, `connection_refused`, `connection_reset` (closed or reset before an answer),
+    `dns`, `connect` (other connection failures), `denied_private_target`, else the
+    aiohttp exception's name.
 
-    def __init__(self, session: aiohttp.ClientSession) -> None:
+    Made by `http_sender`, which gives it its session.
+    """
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        deny_private_targets: bool,
+        timeout: float = TIMEOUT_SECONDS,
+    ) -> None:
         self._session = session
+        self._deny_private_targets = deny_private_targets
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
 
     async def send(self, request: OutboundRequest) -> SendResult:
         url, headers, body = request.prepared()
         try:
+            if self._deny_private_targets:  # aiohttp never resolves an IP literal
+                check_literal(URL(url, encoded=True).raw_host or "")
             async with self._session.request(
                 request.method,
                 URL(url, encoded=True),  # send exactly the URL that was signed
                 headers=headers,
                 data=body,
-                timeout=aiohttp.ClientTimeout(total=TIMEOUT_SECONDS),
+                timeout=self._timeout,
                 allow_redirects=False,
             ) as response:
                 excerpt = (await _read_up_to(response, request.read_limit)).decode(
                     "utf-8", "replace"
                 )
-                return SendResult(response.status, None, excerpt)
+                retry_after = retry_after_seconds(response.headers.get("Retry-After"))
+                return SendResult(response.status, None, excerpt, retry_after)
+        except DeniedTarget as denied:
+            return _denied(url, denied)
         except TimeoutError:
             return SendResult(None, "timeout")
-        except aiohttp.ClientConnectorError:
-            return SendResult(None, "connect")
         except aiohttp.ClientError as error:
-            return SendResult(None, type(error).__name__)
+            if isinstance(error, aiohttp.ClientConnectorError) and isinstance(
+                error.os_error, DeniedTarget
+            ):
+                return _denied(url, error.os_error)
+            return SendResult(None, _error_class(error))
+
+
+def _error_class(error: aiohttp.ClientError) -> str:
+    if isinstance(error, aiohttp.ClientConnectorError):
+        if isinstance(error.os_error, socket.gaierror):
+            return "dns"
+        refused = isinstance(error.os_error, ConnectionRefusedError)
+        return "connection_refused" if refused else "connect"
+    if isinstance(error, aiohttp.ServerDisconnectedError) or (
+        isinstance(error, aiohttp.ClientOSError) and error.errno == errno.ECONNRESET
+    ):
+        return "connection_reset"
+    return type(error).__name__
+
+
+def _denied(url: str, denied: DeniedTarget) -> SendResult:
+    logger.warning("target refused", extra={"url": url, "reason": str(denied)})
+    return SendResult(None, DENIED_ERROR, permanent=True)
+
+
+@contextlib.asynccontextmanager
+async def http_sender(deny_private_targets: bool = False) -> AsyncIterator[HttpSender]:
+    """An HttpSender on its own pooled session, closed on exit.
+
+    With `deny_private_targets` (--deny-private-targets) the session's resolver refuses
+    names that resolve to private addresses and the sender refuses such IP literals.
+    """
+    guarded = aiohttp.TCPConnector(resolver=GuardedResolver()) if deny_private_targets else None
+    async with aiohttp.ClientSession(connector=guarded) as session:
+        yield HttpSender(session, deny_private_targets)

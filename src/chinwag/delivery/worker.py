@@ -11,9 +11,10 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from chinwag.delivery.retry import RetryPolicy, is_retryable
 from chinwag.delivery.sender import OutboundRequest, Sender, SendResult
@@ -27,13 +28,29 @@ logger = logging.getLogger("chinwag.delivery")
 # Long enough for a batch whose deliveries to one slow webhook go one by one.
 DEFAULT_LEASE = timedelta(minutes=5)
 NO_STUDIO = "studio target: chinwag has no Studio and no --studio-url is configured"
+DEFAULT_HOST_CONCURRENCY = 10
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+QueueKey = tuple[str, str]
 
 
-def _queue_key(delivery: Delivery) -> tuple[str, str]:
+def _queue_key(delivery: Delivery) -> QueueKey:
     """Deliveries to one webhook (or one service-level URL) go out one after another."""
     if delivery.webhook_sid is not None:
         return ("webhook", delivery.webhook_sid)
     return ("service", delivery.url or "")
+
+
+def target_host(url: str | None) -> str:
+    """`host:port` of a URL, the unit of the per-host limit ("" without a URL)."""
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    try:
+        port = parts.port or DEFAULT_PORTS.get(parts.scheme.lower())
+    except ValueError:  # a port out of range: the send will fail, count it apart
+        port = None
+    return f"{parts.hostname}:{port}"
 
 
 class Worker:
@@ -48,6 +65,7 @@ class Worker:
         on_attempt: Callable[[str, float], None] | None = None,
         batch_size: int = 100,
         concurrency: int = 50,
+        host_concurrency: int = DEFAULT_HOST_CONCURRENCY,
         poll_interval: float = 0.2,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
@@ -63,8 +81,12 @@ class Worker:
         self._clock = clock
         self._wakeup = asyncio.Event()
         self._stopping = False
-        self._running: dict[tuple[str, str], asyncio.Task[None]] = {}
+        self._running: dict[QueueKey, asyncio.Task[None]] = {}
         self._in_flight = 0
+        self._host_concurrency = host_concurrency
+        self._host_queues: Counter[str] = Counter()  # queues running per target host
+        # Queues held back because their host was full, skipped by claims until it frees.
+        self._held_back: dict[str, set[QueueKey]] = defaultdict(set)
 
     def wake(self) -> None:
         """New deliveries may be due: look now instead of at the next poll."""
@@ -80,7 +102,9 @@ class Worker:
         Each webhook's due deliveries form a queue sent one after another, in outbox
         order (so a ReplayAfter replay arrives in index order, before live events).
         Queues run side by side and are claimed as capacity frees up, so a receiver
-        that hangs holds up only its own queue.
+        that hangs holds up only its own queue. At most `host_concurrency` queues (so
+        requests) go to one host:port at once, so many webhooks on one slow host take
+        neither all the sending slots nor all the claim room.
         """
         unsubscribe = await self._database.listen_for_deliveries(self.wake)
         try:
@@ -102,24 +126,38 @@ class Worker:
         await asyncio.gather(*self._running.values())
 
     async def _start_due_queues(self) -> int:
-        """Claim what fits in `batch_size` beside what is in flight; returns how many."""
+        """Claim what fits in `batch_size` beside what is in flight; returns how many started.
+
+        Queues whose host already has `host_concurrency` running are given back
+        unsent (their leases released) and skipped until one of that host's queues ends.
+        """
         room = self._batch_size - self._in_flight
         if room <= 0:
             return 0
-        busy_webhooks = frozenset(key for kind, key in self._running if kind == "webhook")
-        busy_urls = frozenset(key for kind, key in self._running if kind == "service")
+        skip = set(self._running).union(*self._held_back.values())
+        busy_webhooks = frozenset(key for kind, key in skip if kind == "webhook")
+        busy_urls = frozenset(key for kind, key in skip if kind == "service")
         due = await self._database.write_queue(
             outbox.claim_due, self._clock(), room, self._lease, busy_webhooks, busy_urls
         )
-        queues: dict[tuple[str, str], list[Delivery]] = defaultdict(list)
+        queues: dict[QueueKey, list[Delivery]] = defaultdict(list)
         for delivery in due:
             queues[_queue_key(delivery)].append(delivery)
+        given_back: list[int] = []
         for key, queue in queues.items():
+            host = target_host(self._url(queue[0]))
+            if self._host_queues[host] >= self._host_concurrency:
+                self._held_back[host].add(key)
+                given_back += [delivery.id for delivery in queue]
+                continue
+            self._host_queues[host] += 1
             self._in_flight += len(queue)
-            self._running[key] = asyncio.create_task(self._send_queue(key, queue))
-        return len(due)
+            self._running[key] = asyncio.create_task(self._send_queue(key, host, queue))
+        if given_back:
+            await self._database.write_queue(outbox.release, given_back)
+        return len(due) - len(given_back)
 
-    async def _send_queue(self, key: tuple[str, str], queue: list[Delivery]) -> None:
+    async def _send_queue(self, key: QueueKey, host: str, queue: list[Delivery]) -> None:
         try:
             outcomes = [await self._attempt(delivery) for delivery in queue]
             await self._database.write_queue(outbox.record_outcomes, outcomes, self._clock())
@@ -128,6 +166,10 @@ class Worker:
         finally:
             del self._running[key]
             self._in_flight -= len(queue)
+            self._host_queues[host] -= 1
+            if self._host_queues[host] == 0:
+                del self._host_queues[host]
+            self._held_back.pop(host, None)  # the host has room: claim its queues again
             self._wakeup.set()  # room for more, and this webhook's next deliveries
 
     async def _attempt(self, delivery: Delivery) -> Outcome:
@@ -166,7 +208,7 @@ class Worker:
         )
         status, retry_at = outbox.DELIVERED, None
         if not result.ok:
-            if is_retryable(result.status):
+            if is_retryable(result.status) and not result.permanent:
                 retry_at = self._policy.next_attempt_at(
                     number, self._clock(), delivery.created, result.retry_after
                 )

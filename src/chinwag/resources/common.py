@@ -9,6 +9,7 @@ from aiohttp import web
 from sqlalchemy import Connection
 
 from chinwag.delivery.sender import Sender
+from chinwag.delivery.target_guard import DeniedTarget, check_url
 from chinwag.domain.conversations import find_conversation
 from chinwag.domain.events import Origin
 from chinwag.domain.services import default_service, find_service
@@ -16,7 +17,7 @@ from chinwag.store.accounts import Account
 from chinwag.store.conversations import Conversation
 from chinwag.store.database import Database
 from chinwag.store.services import Service
-from chinwag.twilio.errors import ConversationNotFound, InvalidParameter
+from chinwag.twilio.errors import ConversationNotFound, InvalidParameter, TwilioError
 from chinwag.twilio.forms import Form
 from chinwag.twilio.pagination import Page, PageRequest, build_meta
 
@@ -25,6 +26,7 @@ T = TypeVar("T")
 DATABASE = web.AppKey("database", Database)
 PUBLIC_URL = web.AppKey("public_url", str)
 SENDER = web.AppKey("sender", Sender)  # set while the app runs, shared with the worker
+DENY_PRIVATE_TARGETS = web.AppKey("deny_private_targets", bool)
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,22 @@ def list_response(
     """A Twilio list page: the items under `key`, and the `meta` object with its links."""
     meta = build_meta(key=key, list_url=list_url, request=request, page=page, filters=filters or {})
     return json_response({key: items, "meta": meta})
+
+
+async def check_target(
+    request: web.Request, name: str, url: str | None, refuse: Callable[[str], TwilioError]
+) -> None:
+    """With --deny-private-targets, refuse a webhook URL whose host is, or resolves to, a
+    private address, or does not resolve; `refuse` makes the error (each resource's code).
+
+    Done before the write: resolving a name must not hold the database.
+    """
+    if not url or not request.app[DENY_PRIVATE_TARGETS]:
+        return
+    try:
+        await check_url(url)
+    except DeniedTarget as denied:
+        raise refuse(f"{name} '{url}' is refused by --deny-private-targets: {denied}.") from None
 
 
 def in_conversation(

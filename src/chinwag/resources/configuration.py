@@ -8,8 +8,16 @@ from sqlalchemy import Connection
 
 from chinwag.domain import service_webhooks as domain
 from chinwag.domain.service_webhooks import ConfigChanges
-from chinwag.resources.common import InService, database, json_response, read_form, scope
+from chinwag.resources.common import (
+    InService,
+    check_target,
+    database,
+    json_response,
+    read_form,
+    scope,
+)
 from chinwag.store.service_webhooks import ServiceWebhookConfig
+from chinwag.twilio.errors import InvalidParameter
 
 
 def config_json(config: ServiceWebhookConfig, where: InService) -> dict[str, Any]:
@@ -48,6 +56,8 @@ async def update(request: web.Request) -> web.Response:
         method=form.text("Method"),
         target=form.text("Target"),
     )
+    await check_target(request, "PreWebhookUrl", changes.pre_webhook_url, InvalidParameter)
+    await check_target(request, "PostWebhookUrl", changes.post_webhook_url, InvalidParameter)
     where_to = scope(request)
 
     def work(conn: Connection) -> tuple[ServiceWebhookConfig, InService]:

@@ -9,6 +9,7 @@ from chinwag.domain import webhooks as domain
 from chinwag.domain.webhooks import Method, Target, WebhookConfiguration
 from chinwag.resources.common import (
     InService,
+    check_target,
     database,
     in_conversation,
     json_response,
@@ -22,6 +23,7 @@ from chinwag.store import webhooks as store
 from chinwag.store.conversations import Conversation
 from chinwag.store.webhooks import ScopedWebhook
 from chinwag.twilio.dates import to_json
+from chinwag.twilio.errors import WebhookUrlMissing
 from chinwag.twilio.forms import Form
 from chinwag.twilio.pagination import parse_page_request
 
@@ -72,6 +74,7 @@ async def create(request: web.Request) -> web.Response:
     form = await read_form(request)
     target = domain.parse_target(form.text("Target"))
     config = _configuration(form, on_create=True)
+    await check_target(request, "Configuration.Url", config.url, WebhookUrlMissing)
     where_to, ref = scope(request), request.match_info["ConversationSid"]
 
     def work(conn: Connection) -> tuple[ScopedWebhook, InService]:
@@ -99,6 +102,7 @@ async def fetch(request: web.Request) -> web.Response:
 
 async def update(request: web.Request) -> web.Response:
     config = _configuration(await read_form(request), on_create=False)
+    await check_target(request, "Configuration.Url", config.url, WebhookUrlMissing)
     where_to, ref, sid = (
         scope(request),
         request.match_info["ConversationSid"],

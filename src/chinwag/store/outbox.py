@@ -180,6 +180,11 @@ def claim_due(
     return claimed
 
 
+def release(conn: Connection, ids: list[int]) -> None:
+    """Give claimed deliveries back unsent: due again for any worker's next claim."""
+    conn.execute(_LEASE, {"ids": ids, "until": None})
+
+
 def _delivery(m: Any) -> Delivery:
     return Delivery(
         id=m["id"],
