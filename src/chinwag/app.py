@@ -124,6 +124,7 @@ def build_worker(
         studio_url=settings.studio_url,
         policy=settings.retry_policy(),
         lease=settings.delivery_lease,
+        retention=settings.retention(),
         on_attempt=on_attempt,
     )
 

@@ -15,6 +15,7 @@ from rich.table import Table
 
 from chinwag.app import build_app, run_worker
 from chinwag.config import DEFAULT_DATABASE, Settings
+from chinwag.delivery.retention import DEFAULT_RETENTION_DAYS, prune
 from chinwag.delivery.retry import DEFAULT_SCHEDULE
 from chinwag.delivery.worker import DEFAULT_LEASE
 from chinwag.domain import accounts
@@ -138,10 +139,22 @@ LeaseOption = Annotated[
         help="Seconds a worker holds the deliveries it claimed; a dead worker's return after.",
     ),
 ]
+RetentionOption = Annotated[
+    float,
+    typer.Option(
+        envvar="CHINWAG_RETENTION_DAYS",
+        help="Days finished deliveries and their attempts are kept (the worker prunes "
+        "at start and hourly); 0 or less: for ever.",
+    ),
+]
 
 
 def _delivery_settings(
-    studio_url: str | None, twilio_strict: bool, retry_schedule: str | None, lease: float
+    studio_url: str | None,
+    twilio_strict: bool,
+    retry_schedule: str | None,
+    lease: float,
+    retention_days: float,
 ) -> dict[str, Any]:
     """The Settings fields `serve` and `worker` share, checked."""
     if studio_url is not None and "{flow_sid}" not in studio_url:
@@ -151,6 +164,7 @@ def _delivery_settings(
         "twilio_strict": twilio_strict,
         "retry_schedule": _schedule(retry_schedule) if retry_schedule else DEFAULT_SCHEDULE,
         "delivery_lease": timedelta(seconds=lease),
+        "retention_days": retention_days,
     }
 
 
@@ -174,6 +188,7 @@ def serve(
     twilio_strict: TwilioStrictOption = False,
     retry_schedule: RetryScheduleOption = None,
     delivery_lease: LeaseOption = DEFAULT_LEASE_SECONDS,
+    retention_days: RetentionOption = DEFAULT_RETENTION_DAYS,
 ) -> None:
     """Run the API server (migrates the database first)."""
     settings = Settings(
@@ -182,7 +197,9 @@ def serve(
         database_url=database,
         public_url=public_url,
         run_worker=worker,
-        **_delivery_settings(studio_url, twilio_strict, retry_schedule, delivery_lease),
+        **_delivery_settings(
+            studio_url, twilio_strict, retry_schedule, delivery_lease, retention_days
+        ),
     )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     db = _open(settings.database_url)
@@ -209,11 +226,14 @@ def worker_command(
     twilio_strict: TwilioStrictOption = False,
     retry_schedule: RetryScheduleOption = None,
     delivery_lease: LeaseOption = DEFAULT_LEASE_SECONDS,
+    retention_days: RetentionOption = DEFAULT_RETENTION_DAYS,
 ) -> None:
     """Deliver webhooks from the outbox, beside `chinwag serve --no-worker` processes."""
     settings = Settings(
         database_url=database,
-        **_delivery_settings(studio_url, twilio_strict, retry_schedule, delivery_lease),
+        **_delivery_settings(
+            studio_url, twilio_strict, retry_schedule, delivery_lease, retention_days
+        ),
     )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     say("chinwag worker delivering")
@@ -394,6 +414,21 @@ def deliveries_redeliver(
         console.print(f"[red]Delivery '{sid}' was not found.[/red]")
         raise typer.Exit(1)
     console.print(_delivery_table(requeued))
+
+
+@deliveries_app.command("prune")
+def deliveries_prune(
+    older_than_days: Annotated[
+        float,
+        typer.Option(min=0, help="Age in days, from the last change (0: every finished one)."),
+    ] = DEFAULT_RETENTION_DAYS,
+    database: DatabaseOption = DEFAULT_DATABASE,
+) -> None:
+    """Remove delivered, failed and undeliverable deliveries (of all accounts) older than
+    the age given, with their attempts; pending deliveries always stay."""
+    cutoff = utc_now() - timedelta(days=older_than_days)
+    pruned = _with_database(database, lambda db: prune(db, cutoff))
+    say(f"removed {pruned.deliveries} deliveries and {pruned.attempts} attempts")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import timedelta
 
+from chinwag.delivery.retention import DEFAULT_RETENTION_DAYS
 from chinwag.delivery.retry import DEFAULT_SCHEDULE, RetryPolicy
 from chinwag.delivery.worker import DEFAULT_LEASE
 
@@ -25,6 +26,11 @@ class Settings:
     run_worker: bool = True
     # How long a worker holds the deliveries it claimed (a dead worker's come back then).
     delivery_lease: timedelta = DEFAULT_LEASE
+    # Days finished deliveries (and their attempts) are kept; 0 or less: for ever.
+    retention_days: float = DEFAULT_RETENTION_DAYS
+
+    def retention(self) -> timedelta | None:
+        return timedelta(days=self.retention_days) if self.retention_days > 0 else None
 
     def retry_policy(self) -> RetryPolicy:
         if self.twilio_strict:

@@ -4,7 +4,8 @@ Runs in-process under `chinwag serve`, or as `chinwag worker`. Claims and outcom
 are batched (one write transaction per claim and one per webhook queue), because
 a database round trip per row would cap throughput (DESIGN.md). Every attempt is
 logged; a failure a retry can cure is tried again when the retry policy says
-(delivery/retry.py).
+(delivery/retry.py). Beside delivering, a worker with a retention prunes old
+finished deliveries (delivery/retention.py).
 """
 
 import asyncio
@@ -15,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from chinwag.delivery.retention import RetentionRunner
 from chinwag.delivery.retry import RetryPolicy, is_retryable
 from chinwag.delivery.sender import OutboundRequest, Sender, SendResult
 from chinwag.store import outbox
@@ -45,6 +47,7 @@ class Worker:
         studio_url: str | None = None,
         policy: RetryPolicy | None = None,
         lease: timedelta = DEFAULT_LEASE,
+        retention: timedelta | None = None,  # None: keep finished deliveries for ever
         on_attempt: Callable[[str, float], None] | None = None,
         batch_size: int = 100,
         concurrency: int = 50,
@@ -56,6 +59,7 @@ class Worker:
         self._studio_url = studio_url
         self._policy = policy or RetryPolicy()
         self._lease = lease
+        self._retention = retention
         self._on_attempt = on_attempt or (lambda outcome, seconds: None)  # e.g. metrics
         self._batch_size = batch_size
         self._slots = asyncio.Semaphore(concurrency)
@@ -75,6 +79,19 @@ class Worker:
         self._wakeup.set()
 
     async def run(self) -> None:
+        """Deliver until stopped, pruning beside it when a retention is set."""
+        if self._retention is None:
+            await self._deliver()
+            return
+        pruner = RetentionRunner(self._database, self._retention, clock=self._clock)
+        pruning = asyncio.create_task(pruner.run())
+        try:
+            await self._deliver()
+        finally:
+            pruner.stop()
+            await pruning
+
+    async def _deliver(self) -> None:
         """Deliver until stopped; queues in flight are finished, so nothing is left half-sent.
 
         Each webhook's due deliveries form a queue sent one after another, in outbox

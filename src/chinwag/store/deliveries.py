@@ -1,7 +1,7 @@
-"""Reading and redelivering outbox rows: the queries behind the delivery API and CLI.
+"""Reading, redelivering and pruning outbox rows: the queries behind the delivery API and CLI.
 
-Every function takes the owning account's SID; None means every account, which only
-the operator's CLI uses.
+The reading and redelivering functions take the owning account's SID; None means
+every account, which only the operator's CLI uses.
 """
 
 from dataclasses import dataclass
@@ -9,7 +9,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Row, bindparam, select, update
+from sqlalchemy import ColumnElement, Connection, Row, bindparam, delete, select, update
 
 from chinwag.store.database import DELIVERIES_QUEUED
 from chinwag.store.outbox import DELIVERED, FAILED, PENDING, UNDELIVERABLE, Attempt
@@ -195,3 +195,31 @@ def redeliver_failed(
     if count:
         conn.info[DELIVERIES_QUEUED] = True
     return count
+
+
+def _finished_before(cutoff: datetime) -> tuple[ColumnElement[bool], ...]:
+    # Finished is every status but pending (delivered, failed, undeliverable). Said as
+    # `!= pending`, which no index serves, so SQLite looks rows up by id instead of
+    # walking the status index past every finished delivery (measured on 200,000
+    # rows: 6 ms against 42 ms to delete a batch of 1,000 with their attempts).
+    return (deliveries.c.status != PENDING, deliveries.c.date_updated < cutoff)
+
+
+def finished_before(conn: Connection, cutoff: datetime, limit: int) -> list[int]:
+    """Ids of up to `limit` finished deliveries whose last change was before `cutoff`."""
+    # No ORDER BY: the scan stops after `limit` rows instead of sorting every match.
+    query = select(deliveries.c.id).where(*_finished_before(cutoff)).limit(limit)
+    return list(conn.execute(query).scalars())
+
+
+def delete_finished(conn: Connection, ids: list[int], cutoff: datetime) -> tuple[int, int]:
+    """Delete those of `ids` still finished before `cutoff` (one may have been redelivered
+    since it was found), attempts first; returns (deliveries, attempts) removed."""
+    doomed = (deliveries.c.id.in_(ids), *_finished_before(cutoff))
+    attempts = conn.execute(
+        delete(delivery_attempts).where(
+            delivery_attempts.c.delivery_id.in_(select(deliveries.c.id).where(*doomed))
+        )
+    ).rowcount
+    removed = conn.execute(delete(deliveries).where(*doomed)).rowcount
+    return removed, attempts
