@@ -1,6 +1,7 @@
 """The `chinwag` command: a thin shell over library calls, one function per sub-command."""
 
 import asyncio
+import contextlib
 import logging
 import os
 import sys
@@ -12,19 +13,21 @@ import typer
 from aiohttp import web
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from chinwag.app import build_app, run_worker
 from chinwag.config import DEFAULT_DATABASE, Settings
 from chinwag.delivery.retention import DEFAULT_RETENTION_DAYS, prune
 from chinwag.delivery.retry import DEFAULT_SCHEDULE
+from chinwag.delivery.tail import AttemptOutcome, TailFilter, follow
 from chinwag.delivery.worker import DEFAULT_LEASE
 from chinwag.domain import accounts
 from chinwag.store import accounts as account_store
 from chinwag.store import deliveries as delivery_store
 from chinwag.store.database import Database, UnsupportedDatabase, open_database
-from chinwag.store.deliveries import DeliveryFilter, DeliveryRecord, DeliveryStatus
+from chinwag.store.deliveries import DeliveryFilter, DeliveryRecord, DeliveryStatus, LoggedAttempt
 from chinwag.store.migrate import upgrade
-from chinwag.twilio.dates import to_json, utc_now
+from chinwag.twilio.dates import parse_iso8601, to_json, to_webhook, utc_now
 from chinwag.twilio.errors import TwilioError
 from chinwag.twilio.pagination import PageRequest
 
@@ -303,15 +306,19 @@ def _status(status: str) -> str:
     return f"[{style}]{status}[/{style}]"
 
 
+ConversationsOption = Annotated[
+    list[str] | None, typer.Option(help="Only these conversations (CH…; repeatable).")
+]
+WebhooksOption = Annotated[
+    list[str] | None, typer.Option(help="Only these webhooks (WH…; repeatable).")
+]
+
+
 @deliveries_app.command("list")
 def deliveries_list(
     status: Annotated[DeliveryStatus | None, typer.Option(help="Only this status.")] = None,
-    conversation: Annotated[
-        list[str] | None, typer.Option(help="Only these conversations (CH…; repeatable).")
-    ] = None,
-    webhook: Annotated[
-        list[str] | None, typer.Option(help="Only these webhooks (WH…; repeatable).")
-    ] = None,
+    conversation: ConversationsOption = None,
+    webhook: WebhooksOption = None,
     limit: Annotated[int, typer.Option(min=1, help="At most this many, newest first.")] = 50,
     database: DatabaseOption = DEFAULT_DATABASE,
 ) -> None:
@@ -429,6 +436,62 @@ def deliveries_prune(
     cutoff = utc_now() - timedelta(days=older_than_days)
     pruned = _with_database(database, lambda db: prune(db, cutoff))
     say(f"removed {pruned.deliveries} deliveries and {pruned.attempts} attempts")
+
+
+OUTCOME_STYLES = {
+    AttemptOutcome.DELIVERED: "green",
+    AttemptOutcome.RETRYING: "yellow",
+    AttemptOutcome.FAILED: "red",
+}
+
+
+def _tail_line(entry: LoggedAttempt, result: AttemptOutcome) -> Text:
+    answer = (entry.error or "-") if entry.response_status is None else str(entry.response_status)
+    return Text(
+        f"{to_webhook(entry.started_at)}  {result:<9} #{entry.attempt:<2} {answer:<7} "
+        f"{entry.latency_ms:>6.0f} ms  {entry.event_type}  {entry.token}  {entry.url}",
+        style=OUTCOME_STYLES[result],
+    )
+
+
+@deliveries_app.command("tail")
+def deliveries_tail(
+    conversation: ConversationsOption = None,
+    webhook: WebhooksOption = None,
+    status: Annotated[
+        list[AttemptOutcome] | None, typer.Option(help="Only attempts with this outcome.")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Start at attempts from this ISO 8601 time, not now.")
+    ] = None,
+    no_color: Annotated[bool, typer.Option("--no-color", help="Plain lines.")] = False,
+    database: DatabaseOption = DEFAULT_DATABASE,
+) -> None:
+    """Print delivery attempts (of all accounts) as they are made, until Ctrl-C."""
+    start = parse_iso8601(since) if since is not None else None
+    if since is not None and start is None:
+        raise typer.BadParameter(f"--since '{since}' is not an ISO 8601 time")
+    where = TailFilter(
+        start, tuple(conversation or ()), tuple(webhook or ()), frozenset(status or ())
+    )
+    # Colour only on a terminal (rich's choice) unless --no-color; never wrapped.
+    out = Console(no_color=no_color, highlight=False, soft_wrap=True)
+
+    async def print_attempts(db: Database) -> None:
+        after = 0 if start is not None else await db.read(delivery_store.last_attempt_id)
+        # Said once the starting point is taken: what follows is new.
+        out.print(
+            f"Following delivery attempts from {since or 'now'} (Ctrl-C stops): time, outcome, "
+            "attempt, status or error, latency, event, delivery, URL",
+            style="dim",
+        )
+        out.file.flush()
+        async for entry, result in follow(db, after, where):
+            out.print(_tail_line(entry, result))
+            out.file.flush()
+
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how tail ends
+        _with_database(database, print_attempts)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,4 +1,5 @@
-"""Reading, redelivering and pruning outbox rows: the queries behind the delivery API and CLI.
+"""Reading, redelivering and pruning outbox rows and following the attempt log: the
+queries behind the delivery API and CLI.
 
 The reading and redelivering functions take the owning account's SID; None means
 every account, which only the operator's CLI uses.
@@ -9,7 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Row, bindparam, delete, select, update
+from sqlalchemy import ColumnElement, Connection, Row, bindparam, delete, func, select, update
 
 from chinwag.store.database import DELIVERIES_QUEUED
 from chinwag.store.outbox import DELIVERED, FAILED, PENDING, UNDELIVERABLE, Attempt
@@ -223,3 +224,65 @@ def delete_finished(conn: Connection, ids: list[int], cutoff: datetime) -> tuple
     ).rowcount
     removed = conn.execute(delete(deliveries).where(*doomed)).rowcount
     return removed, attempts
+
+
+@dataclass(frozen=True)
+class LoggedAttempt:
+    """An attempt-log row with what `chinwag deliveries tail` shows of its delivery."""
+
+    id: int
+    started_at: datetime
+    attempt: int  # 1 for the first
+    url: str
+    response_status: int | None
+    error: str | None
+    latency_ms: float
+    token: str
+    event_type: str
+    delivery_status: str  # the delivery's status now
+    delivery_attempts: int  # attempts the delivery has had by now
+
+
+_LOGGED = (
+    select(
+        delivery_attempts.c.id,
+        delivery_attempts.c.started_at,
+        delivery_attempts.c.attempt,
+        delivery_attempts.c.url,
+        delivery_attempts.c.response_status,
+        delivery_attempts.c.error,
+        delivery_attempts.c.latency_ms,
+        deliveries.c.token,
+        deliveries.c.event_type,
+        deliveries.c.status.label("delivery_status"),
+        deliveries.c.attempts.label("delivery_attempts"),
+    )
+    .join(deliveries, deliveries.c.id == delivery_attempts.c.delivery_id)
+    .order_by(delivery_attempts.c.id)
+)
+
+
+def last_attempt_id(conn: Connection) -> int:
+    """The id of the newest attempt (0 when there is none): where "from now" starts."""
+    newest: int | None = conn.execute(select(func.max(delivery_attempts.c.id))).scalar()
+    return newest or 0
+
+
+def attempts_after(
+    conn: Connection,
+    after_id: int,
+    limit: int,
+    *,
+    since: datetime | None = None,
+    conversation_sids: tuple[str, ...] = (),
+    webhook_sids: tuple[str, ...] = (),
+) -> list[LoggedAttempt]:
+    """Up to `limit` attempts logged after `after_id`, oldest first, of every account."""
+    query = _LOGGED.where(delivery_attempts.c.id > after_id).limit(limit)
+    if since is not None:
+        query = query.where(delivery_attempts.c.started_at >= since)
+    if conversation_sids:
+        query = query.where(deliveries.c.conversation_sid.in_(conversation_sids))
+    if webhook_sids:
+        query = query.where(deliveries.c.webhook_sid.in_(webhook_sids))
+    return [LoggedAttempt(**row._mapping) for row in conn.execute(query)]
