@@ -2,7 +2,6 @@
 
 import asyncio
 import contextlib
-import logging
 import os
 import sys
 from collections.abc import Awaitable, Callable
@@ -22,6 +21,7 @@ from chinwag.delivery.retry import DEFAULT_SCHEDULE
 from chinwag.delivery.tail import AttemptOutcome, TailFilter, follow
 from chinwag.delivery.worker import DEFAULT_LEASE
 from chinwag.domain import accounts
+from chinwag.logs import LogFormat, LogLevel, configure_logging
 from chinwag.store import accounts as account_store
 from chinwag.store import deliveries as delivery_store
 from chinwag.store.database import Database, UnsupportedDatabase, open_database
@@ -142,6 +142,14 @@ LeaseOption = Annotated[
         help="Seconds a worker holds the deliveries it claimed; a dead worker's return after.",
     ),
 ]
+LogFormatOption = Annotated[
+    LogFormat,
+    typer.Option(envvar="CHINWAG_LOG_FORMAT", help="Logs on stderr as text or JSON lines."),
+]
+LogLevelOption = Annotated[
+    LogLevel,
+    typer.Option(envvar="CHINWAG_LOG_LEVEL", help="The least severe level logged."),
+]
 RetentionOption = Annotated[
     float,
     typer.Option(
@@ -192,6 +200,8 @@ def serve(
     retry_schedule: RetryScheduleOption = None,
     delivery_lease: LeaseOption = DEFAULT_LEASE_SECONDS,
     retention_days: RetentionOption = DEFAULT_RETENTION_DAYS,
+    log_format: LogFormatOption = LogFormat.TEXT,
+    log_level: LogLevelOption = LogLevel.INFO,
 ) -> None:
     """Run the API server (migrates the database first)."""
     settings = Settings(
@@ -203,8 +213,10 @@ def serve(
         **_delivery_settings(
             studio_url, twilio_strict, retry_schedule, delivery_lease, retention_days
         ),
+        log_format=log_format,
+        log_level=log_level,
     )
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(settings.log_format, settings.log_level)
     db = _open(settings.database_url)
 
     async def start() -> web.Application:
@@ -230,6 +242,8 @@ def worker_command(
     retry_schedule: RetryScheduleOption = None,
     delivery_lease: LeaseOption = DEFAULT_LEASE_SECONDS,
     retention_days: RetentionOption = DEFAULT_RETENTION_DAYS,
+    log_format: LogFormatOption = LogFormat.TEXT,
+    log_level: LogLevelOption = LogLevel.INFO,
 ) -> None:
     """Deliver webhooks from the outbox, beside `chinwag serve --no-worker` processes."""
     settings = Settings(
@@ -237,8 +251,10 @@ def worker_command(
         **_delivery_settings(
             studio_url, twilio_strict, retry_schedule, delivery_lease, retention_days
         ),
+        log_format=log_format,
+        log_level=log_level,
     )
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(settings.log_format, settings.log_level)
     say("chinwag worker delivering")
     _with_database(settings.database_url, lambda db: run_worker(settings, db))
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 from chinwag.delivery.retention import DEFAULT_RETENTION_DAYS
 from chinwag.delivery.retry import DEFAULT_SCHEDULE, RetryPolicy
 from chinwag.delivery.worker import DEFAULT_LEASE
+from chinwag.logs import LogFormat, LogLevel
 
 DEFAULT_DATABASE = "sqlite:///chinwag.db"
 
@@ -28,6 +29,8 @@ class Settings:
     delivery_lease: timedelta = DEFAULT_LEASE
     # Days finished deliveries (and their attempts) are kept; 0 or less: for ever.
     retention_days: float = DEFAULT_RETENTION_DAYS
+    log_format: LogFormat = LogFormat.TEXT  # json: one object per line
+    log_level: LogLevel = LogLevel.INFO
 
     def retention(self) -> timedelta | None:
         return timedelta(days=self.retention_days) if self.retention_days > 0 else None

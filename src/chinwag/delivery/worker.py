@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 from chinwag.delivery.retention import RetentionRunner
 from chinwag.delivery.retry import RetryPolicy, is_retryable
-from chinwag.delivery.sender import OutboundRequest, Sender, SendResult
+from chinwag.delivery.sender import OutboundRequest, Sender
 from chinwag.store import outbox
 from chinwag.store.database import Database
 from chinwag.store.outbox import Attempt, Delivery, Outcome
@@ -150,6 +150,10 @@ class Worker:
     async def _attempt(self, delivery: Delivery) -> Outcome:
         url = self._url(delivery)
         if url is None:
+            logger.error(
+                "delivery undeliverable",
+                extra={**_fields(delivery), "error": NO_STUDIO},
+            )
             return Outcome(
                 delivery.id, outbox.UNDELIVERABLE, delivery.attempts, None, None, NO_STUDIO, None
             )
@@ -166,7 +170,6 @@ class Worker:
             started_at, started = self._clock(), time.monotonic()
             result = await self._sender.send(request)
             latency_ms = (time.monotonic() - started) * 1000
-        self._log(delivery, url, result)
         attempt = Attempt(
             delivery_id=delivery.id,
             attempt=number,
@@ -188,6 +191,7 @@ class Worker:
                     number, self._clock(), delivery.created, result.retry_after
                 )
             status = outbox.PENDING if retry_at is not None else outbox.FAILED
+        _log_attempt(delivery, attempt, status, retry_at)
         return Outcome(delivery.id, status, number, retry_at, result.status, result.error, attempt)
 
     def _url(self, delivery: Delivery) -> str | None:
@@ -197,15 +201,31 @@ class Worker:
             return None
         return self._studio_url.format(flow_sid=delivery.flow_sid)
 
-    @staticmethod
-    def _log(delivery: Delivery, url: str, result: SendResult) -> None:
-        logger.info(
-            "delivery attempt",
-            extra={
-                "delivery": delivery.token,
-                "event_type": delivery.event_type,
-                "url": url,
-                "status": result.status,
-                "error": result.error,
-            },
-        )
+
+def _fields(delivery: Delivery) -> dict[str, object]:
+    return {
+        "delivery_sid": delivery.token,
+        "webhook_sid": delivery.webhook_sid,
+        "event_type": delivery.event_type,
+    }
+
+
+def _log_attempt(
+    delivery: Delivery, attempt: Attempt, status: str, retry_at: datetime | None
+) -> None:
+    """Success at DEBUG, each failed attempt at WARNING, the end of retrying at ERROR."""
+    fields = {
+        **_fields(delivery),
+        "url": attempt.url,
+        "status": attempt.response_status,  # None: no HTTP answer, see `error`
+        "error": attempt.error,
+        "attempt": attempt.attempt,
+        "latency_ms": round(attempt.latency_ms, 1),
+    }
+    if status == outbox.DELIVERED:
+        logger.debug("delivered", extra=fields)
+        return
+    retry = {"retry_at": retry_at.isoformat() if retry_at is not None else None}
+    logger.warning("delivery attempt failed", extra={**fields, **retry})
+    if status == outbox.FAILED:
+        logger.error("delivery failed, no more attempts (dead-lettered)", extra=fields)
