@@ -133,8 +133,11 @@ def build_worker(
         studio_url=settings.studio_url,
         policy=settings.retry_policy(),
         lease=settings.delivery_lease,
+        retention=settings.retention(),
         on_attempt=on_attempt,
         host_concurrency=settings.host_concurrency,
+        # PostgreSQL wakes workers with NOTIFY; polling only finds retries coming due.
+        poll_interval=1.0 if database.is_postgresql else 0.2,
     )
 
 

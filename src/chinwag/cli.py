@@ -1,7 +1,7 @@
 """The `chinwag` command: a thin shell over library calls, one function per sub-command."""
 
 import asyncio
-import logging
+import contextlib
 import os
 import sys
 from collections.abc import Awaitable, Callable
@@ -12,18 +12,27 @@ import typer
 from aiohttp import web
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from chinwag.app import build_app, run_worker
 from chinwag.config import DEFAULT_DATABASE, Settings
+from chinwag.delivery.retention import DEFAULT_RETENTION_DAYS, prune
 from chinwag.delivery.retry import DEFAULT_SCHEDULE
+from chinwag.delivery.tail import AttemptOutcome, TailFilter, follow
 from chinwag.delivery.worker import DEFAULT_HOST_CONCURRENCY, DEFAULT_LEASE
 from chinwag.domain import accounts
+from chinwag.logs import LogFormat, LogLevel, configure_logging
 from chinwag.store import accounts as account_store
 from chinwag.store import deliveries as delivery_store
-from chinwag.store.database import Database, UnsupportedDatabase, open_database
-from chinwag.store.deliveries import DeliveryFilter, DeliveryRecord, DeliveryStatus
+from chinwag.store.database import (
+    DEFAULT_POOL_SIZE,
+    Database,
+    UnsupportedDatabase,
+    open_database,
+)
+from chinwag.store.deliveries import DeliveryFilter, DeliveryRecord, DeliveryStatus, LoggedAttempt
 from chinwag.store.migrate import upgrade
-from chinwag.twilio.dates import to_json, utc_now
+from chinwag.twilio.dates import parse_iso8601, to_json, to_webhook, utc_now
 from chinwag.twilio.errors import TwilioError
 from chinwag.twilio.pagination import PageRequest
 
@@ -64,22 +73,24 @@ def say(message: str) -> None:
     console.file.flush()
 
 
-def _open(database_url: str) -> Database:
+def _open(database_url: str, pool_size: int = DEFAULT_POOL_SIZE) -> Database:
     """Migrate to the latest schema, then open; exits with a message on a bad URL.
 
     Called outside any event loop: migrations on PostgreSQL run a loop of their own.
     """
     try:
         upgrade(database_url)
-        return open_database(database_url)
+        return open_database(database_url, pool_size)
     except UnsupportedDatabase as error:
         console.print(f"[red]{error}[/red]")
         raise typer.Exit(2) from None
 
 
-def _with_database(database_url: str, use: Callable[[Database], Awaitable[T]]) -> T:
+def _with_database(
+    database_url: str, use: Callable[[Database], Awaitable[T]], pool_size: int = DEFAULT_POOL_SIZE
+) -> T:
     """Open the migrated database, run `use` on it in an event loop, and close it."""
-    database = _open(database_url)
+    database = _open(database_url, pool_size)
 
     async def run() -> T:
         try:
@@ -138,6 +149,22 @@ LeaseOption = Annotated[
         help="Seconds a worker holds the deliveries it claimed; a dead worker's return after.",
     ),
 ]
+LogFormatOption = Annotated[
+    LogFormat,
+    typer.Option(envvar="CHINWAG_LOG_FORMAT", help="Logs on stderr as text or JSON lines."),
+]
+LogLevelOption = Annotated[
+    LogLevel,
+    typer.Option(envvar="CHINWAG_LOG_LEVEL", help="The least severe level logged."),
+]
+RetentionOption = Annotated[
+    float,
+    typer.Option(
+        envvar="CHINWAG_RETENTION_DAYS",
+        help="Days finished deliveries and their attempts are kept (the worker prunes "
+        "at start and hourly); 0 or less: for ever.",
+    ),
+]
 
 DenyPrivateTargetsOption = Annotated[
     bool,
@@ -148,6 +175,14 @@ DenyPrivateTargetsOption = Annotated[
     ),
 ]
 
+PoolSizeOption = Annotated[
+    int,
+    typer.Option(
+        min=1,
+        envvar="CHINWAG_DATABASE_POOL_SIZE",
+        help="PostgreSQL connections this process keeps (as many again in bursts).",
+    ),
+]
 HostConcurrencyOption = Annotated[
     int,
     typer.Option(
@@ -165,6 +200,7 @@ def _delivery_settings(
     lease: float,
     deny_private_targets: bool,
     host_concurrency: int,
+    retention_days: float,
 ) -> dict[str, Any]:
     """The Settings fields `serve` and `worker` share, checked."""
     if studio_url is not None and "{flow_sid}" not in studio_url:
@@ -176,6 +212,7 @@ def _delivery_settings(
         "delivery_lease": timedelta(seconds=lease),
         "deny_private_targets": deny_private_targets,
         "host_concurrency": host_concurrency,
+        "retention_days": retention_days,
     }
 
 
@@ -201,12 +238,17 @@ def serve(
     delivery_lease: LeaseOption = DEFAULT_LEASE_SECONDS,
     deny_private_targets: DenyPrivateTargetsOption = False,
     host_concurrency: HostConcurrencyOption = DEFAULT_HOST_CONCURRENCY,
+    retention_days: RetentionOption = DEFAULT_RETENTION_DAYS,
+    log_format: LogFormatOption = LogFormat.TEXT,
+    log_level: LogLevelOption = LogLevel.INFO,
+    database_pool_size: PoolSizeOption = DEFAULT_POOL_SIZE,
 ) -> None:
     """Run the API server (migrates the database first)."""
     settings = Settings(
         host=host,
         port=port,
         database_url=database,
+        database_pool_size=database_pool_size,
         public_url=public_url,
         run_worker=worker,
         **_delivery_settings(
@@ -216,10 +258,13 @@ def serve(
             delivery_lease,
             deny_private_targets,
             host_concurrency,
+            retention_days,
         ),
+        log_format=log_format,
+        log_level=log_level,
     )
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    db = _open(settings.database_url)
+    configure_logging(settings.log_format, settings.log_level)
+    db = _open(settings.database_url, settings.database_pool_size)
 
     async def start() -> web.Application:
         await _bootstrap_account(db)
@@ -245,10 +290,15 @@ def worker_command(
     delivery_lease: LeaseOption = DEFAULT_LEASE_SECONDS,
     deny_private_targets: DenyPrivateTargetsOption = False,
     host_concurrency: HostConcurrencyOption = DEFAULT_HOST_CONCURRENCY,
+    retention_days: RetentionOption = DEFAULT_RETENTION_DAYS,
+    log_format: LogFormatOption = LogFormat.TEXT,
+    log_level: LogLevelOption = LogLevel.INFO,
+    database_pool_size: PoolSizeOption = DEFAULT_POOL_SIZE,
 ) -> None:
     """Deliver webhooks from the outbox, beside `chinwag serve --no-worker` processes."""
     settings = Settings(
         database_url=database,
+        database_pool_size=database_pool_size,
         **_delivery_settings(
             studio_url,
             twilio_strict,
@@ -256,11 +306,16 @@ def worker_command(
             delivery_lease,
             deny_private_targets,
             host_concurrency,
+            retention_days,
         ),
+        log_format=log_format,
+        log_level=log_level,
     )
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(settings.log_format, settings.log_level)
     say("chinwag worker delivering")
-    _with_database(settings.database_url, lambda db: run_worker(settings, db))
+    _with_database(
+        settings.database_url, lambda db: run_worker(settings, db), settings.database_pool_size
+    )
 
 
 @app.command()
@@ -326,15 +381,19 @@ def _status(status: str) -> str:
     return f"[{style}]{status}[/{style}]"
 
 
+ConversationsOption = Annotated[
+    list[str] | None, typer.Option(help="Only these conversations (CH…; repeatable).")
+]
+WebhooksOption = Annotated[
+    list[str] | None, typer.Option(help="Only these webhooks (WH…; repeatable).")
+]
+
+
 @deliveries_app.command("list")
 def deliveries_list(
     status: Annotated[DeliveryStatus | None, typer.Option(help="Only this status.")] = None,
-    conversation: Annotated[
-        list[str] | None, typer.Option(help="Only these conversations (CH…; repeatable).")
-    ] = None,
-    webhook: Annotated[
-        list[str] | None, typer.Option(help="Only these webhooks (WH…; repeatable).")
-    ] = None,
+    conversation: ConversationsOption = None,
+    webhook: WebhooksOption = None,
     limit: Annotated[int, typer.Option(min=1, help="At most this many, newest first.")] = 50,
     database: DatabaseOption = DEFAULT_DATABASE,
 ) -> None:
@@ -437,6 +496,77 @@ def deliveries_redeliver(
         console.print(f"[red]Delivery '{sid}' was not found.[/red]")
         raise typer.Exit(1)
     console.print(_delivery_table(requeued))
+
+
+@deliveries_app.command("prune")
+def deliveries_prune(
+    older_than_days: Annotated[
+        float,
+        typer.Option(min=0, help="Age in days, from the last change (0: every finished one)."),
+    ] = DEFAULT_RETENTION_DAYS,
+    database: DatabaseOption = DEFAULT_DATABASE,
+) -> None:
+    """Remove delivered, failed and undeliverable deliveries (of all accounts) older than
+    the age given, with their attempts; pending deliveries always stay."""
+    cutoff = utc_now() - timedelta(days=older_than_days)
+    pruned = _with_database(database, lambda db: prune(db, cutoff))
+    say(f"removed {pruned.deliveries} deliveries and {pruned.attempts} attempts")
+
+
+OUTCOME_STYLES = {
+    AttemptOutcome.DELIVERED: "green",
+    AttemptOutcome.RETRYING: "yellow",
+    AttemptOutcome.FAILED: "red",
+}
+
+
+def _tail_line(entry: LoggedAttempt, result: AttemptOutcome) -> Text:
+    answer = (entry.error or "-") if entry.response_status is None else str(entry.response_status)
+    return Text(
+        f"{to_webhook(entry.started_at)}  {result:<9} #{entry.attempt:<2} {answer:<7} "
+        f"{entry.latency_ms:>6.0f} ms  {entry.event_type}  {entry.token}  {entry.url}",
+        style=OUTCOME_STYLES[result],
+    )
+
+
+@deliveries_app.command("tail")
+def deliveries_tail(
+    conversation: ConversationsOption = None,
+    webhook: WebhooksOption = None,
+    status: Annotated[
+        list[AttemptOutcome] | None, typer.Option(help="Only attempts with this outcome.")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Start at attempts from this ISO 8601 time, not now.")
+    ] = None,
+    no_color: Annotated[bool, typer.Option("--no-color", help="Plain lines.")] = False,
+    database: DatabaseOption = DEFAULT_DATABASE,
+) -> None:
+    """Print delivery attempts (of all accounts) as they are made, until Ctrl-C."""
+    start = parse_iso8601(since) if since is not None else None
+    if since is not None and start is None:
+        raise typer.BadParameter(f"--since '{since}' is not an ISO 8601 time")
+    where = TailFilter(
+        start, tuple(conversation or ()), tuple(webhook or ()), frozenset(status or ())
+    )
+    # Colour only on a terminal (rich's choice) unless --no-color; never wrapped.
+    out = Console(no_color=no_color, highlight=False, soft_wrap=True)
+
+    async def print_attempts(db: Database) -> None:
+        after = 0 if start is not None else await db.read(delivery_store.last_attempt_id)
+        # Said once the starting point is taken: what follows is new.
+        out.print(
+            f"Following delivery attempts from {since or 'now'} (Ctrl-C stops): time, outcome, "
+            "attempt, status or error, latency, event, delivery, URL",
+            style="dim",
+        )
+        out.file.flush()
+        async for entry, result in follow(db, after, where):
+            out.print(_tail_line(entry, result))
+            out.file.flush()
+
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how tail ends
+        _with_database(database, print_attempts)
 
 
 def main(argv: list[str] | None = None) -> None:

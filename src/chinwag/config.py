@@ -3,8 +3,11 @@
 from dataclasses import dataclass
 from datetime import timedelta
 
+from chinwag.delivery.retention import DEFAULT_RETENTION_DAYS
 from chinwag.delivery.retry import DEFAULT_SCHEDULE, RetryPolicy
 from chinwag.delivery.worker import DEFAULT_HOST_CONCURRENCY, DEFAULT_LEASE
+from chinwag.logs import LogFormat, LogLevel
+from chinwag.store.database import DEFAULT_POOL_SIZE
 
 DEFAULT_DATABASE = "sqlite:///chinwag.db"
 
@@ -23,12 +26,21 @@ class Settings:
     twilio_strict: bool = False
     # False: `serve` leaves delivery to separate `chinwag worker` processes.
     run_worker: bool = True
+    # PostgreSQL connections each process keeps (it may open as many again in bursts).
+    database_pool_size: int = DEFAULT_POOL_SIZE
     # How long a worker holds the deliveries it claimed (a dead worker's come back then).
     delivery_lease: timedelta = DEFAULT_LEASE
     # Refuse webhook URLs on loopback, private, link-local or metadata addresses (SSRF).
     deny_private_targets: bool = False
     # Requests in flight at once to one target host:port (beside the global limit).
     host_concurrency: int = DEFAULT_HOST_CONCURRENCY
+    # Days finished deliveries (and their attempts) are kept; 0 or less: for ever.
+    retention_days: float = DEFAULT_RETENTION_DAYS
+    log_format: LogFormat = LogFormat.TEXT  # json: one object per line
+    log_level: LogLevel = LogLevel.INFO
+
+    def retention(self) -> timedelta | None:
+        return timedelta(days=self.retention_days) if self.retention_days > 0 else None
 
     def retry_policy(self) -> RetryPolicy:
         if self.twilio_strict:

@@ -3,7 +3,6 @@ a closed port. Every event ends delivered or failed, with each attempt in the de
 
 import asyncio
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -56,9 +55,9 @@ def test_the_sender_names_each_failure() -> None:
 
 
 @pytest.fixture
-def retrying(tmp_path: Path) -> Iterator[tuple[LiveServer, WebhookReceiver, Api]]:
+def retrying(database_url: str) -> Iterator[tuple[LiveServer, WebhookReceiver, Api]]:
     """Three retries, 0.2 s apart: four attempts at most."""
-    with server_and_receiver(tmp_path / "faults.db", "--retry-schedule", "0.2,0.2,0.2") as pair:
+    with server_and_receiver(database_url, "--retry-schedule", "0.2,0.2,0.2") as pair:
         yield *pair, Api(pair[0])
 
 

@@ -1,8 +1,6 @@
 """--host-concurrency: many webhooks on one slow host get at most that many requests in
 flight there, and a healthy host keeps receiving meanwhile."""
 
-from pathlib import Path
-
 from chinwag.testing import WebhookReceiver
 from tests.conftest import Api, server_and_receiver
 from tests.e2e.test_deliveries_api import add_webhook, rename, settled, watched_conversation
@@ -12,9 +10,9 @@ CONVERSATIONS, WEBHOOKS_EACH = 4, 5  # five is Twilio's limit per conversation
 
 
 def test_a_slow_host_gets_at_most_the_limit_while_a_healthy_one_keeps_receiving(
-    tmp_path: Path,
+    database_url: str,
 ) -> None:
-    with server_and_receiver(tmp_path / "hosts.db", "--host-concurrency", str(LIMIT)) as pair:
+    with server_and_receiver(database_url, "--host-concurrency", str(LIMIT)) as pair:
         server, slow = pair
         api = Api(server)
         healthy = WebhookReceiver(server.auth_token).start()

@@ -2,7 +2,6 @@
 when sent. Only 127.0.0.1 is ever connected to; other private literals are refused unsent."""
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -16,8 +15,8 @@ PUBLIC_LITERAL = "http://93.184.216.34/hook"  # allowed; no event is ever sent t
 
 
 @pytest.fixture
-def guarded(tmp_path: Path) -> Iterator[tuple[LiveServer, WebhookReceiver, Api]]:
-    with server_and_receiver(tmp_path / "guarded.db", "--deny-private-targets") as pair:
+def guarded(database_url: str) -> Iterator[tuple[LiveServer, WebhookReceiver, Api]]:
+    with server_and_receiver(database_url, "--deny-private-targets") as pair:
         yield *pair, Api(pair[0])
 
 
@@ -59,9 +58,9 @@ def test_private_webhook_urls_are_refused_when_configured(
     assert receiver.requests == []
 
 
-def test_webhooks_configured_before_the_guard_are_refused_when_sent(tmp_path: Path) -> None:
+def test_webhooks_configured_before_the_guard_are_refused_when_sent(database_url: str) -> None:
     """The send-time check: URLs stored without the flag are not sent once it is on."""
-    server = LiveServer(tmp_path / "rebind.db")
+    server = LiveServer(database_url)
     receiver = WebhookReceiver(server.auth_token).start()
     port = receiver.url.rsplit(":", 1)[1]
     server.extra_args = ["--retry-schedule", "0.1,0.1"]  # a refusal must not be retried

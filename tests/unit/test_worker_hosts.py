@@ -3,7 +3,6 @@ sending slots nor the claim room (no network; a SQLite file of the test's own)."
 
 import asyncio
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
@@ -12,7 +11,6 @@ from chinwag.delivery.worker import Worker, target_host
 from chinwag.domain import accounts
 from chinwag.store import outbox
 from chinwag.store.database import Database, open_database
-from chinwag.store.migrate import upgrade
 from chinwag.store.outbox import NewDelivery
 from chinwag.twilio.dates import utc_now
 
@@ -75,9 +73,8 @@ async def queue_deliveries(database: Database, urls: list[str]) -> None:
     await database.write(outbox.insert_deliveries, rows)
 
 
-def test_a_full_host_leaves_claim_room_and_slots_to_the_others(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'worker.db'}"
-    upgrade(url)
+def test_a_full_host_leaves_claim_room_and_slots_to_the_others(database_url: str) -> None:
+    url = database_url
     slow = [f"http://slow:1/{n}" for n in range(6)]
     asyncio.run(_full_host_leaves_room(url, slow))
 

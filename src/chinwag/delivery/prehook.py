@@ -29,7 +29,10 @@ async def ask_pre_hook(
     """Call the pre-event webhook; only the `allowed` fields of a JSON answer are taken."""
     result = await sender.send(request)
     if result.status is None:
-        logger.info("pre-event webhook gave no answer", extra={"error": result.error})
+        logger.warning(
+            "pre-event webhook gave no answer; the change goes through",
+            extra={"url": request.url, "error": result.error},
+        )
         return Verdict()
     if not result.ok:
         return Verdict(rejected_with=result.status)

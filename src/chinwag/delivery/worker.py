@@ -4,7 +4,8 @@ Runs in-process under `chinwag serve`, or as `chinwag worker`. Claims and outcom
 are batched (one write transaction per claim and one per webhook queue), because
 a database round trip per row would cap throughput (DESIGN.md). Every attempt is
 logged; a failure a retry can cure is tried again when the retry policy says
-(delivery/retry.py).
+(delivery/retry.py). Beside delivering, a worker with a retention prunes old
+finished deliveries (delivery/retention.py).
 """
 
 import asyncio
@@ -16,8 +17,9 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
+from chinwag.delivery.retention import RetentionRunner
 from chinwag.delivery.retry import RetryPolicy, is_retryable
-from chinwag.delivery.sender import OutboundRequest, Sender, SendResult
+from chinwag.delivery.sender import OutboundRequest, Sender
 from chinwag.store import outbox
 from chinwag.store.database import Database
 from chinwag.store.outbox import Attempt, Delivery, Outcome
@@ -62,6 +64,7 @@ class Worker:
         studio_url: str | None = None,
         policy: RetryPolicy | None = None,
         lease: timedelta = DEFAULT_LEASE,
+        retention: timedelta | None = None,  # None: keep finished deliveries for ever
         on_attempt: Callable[[str, float], None] | None = None,
         batch_size: int = 100,
         concurrency: int = 50,
@@ -74,6 +77,7 @@ class Worker:
         self._studio_url = studio_url
         self._policy = policy or RetryPolicy()
         self._lease = lease
+        self._retention = retention
         self._on_attempt = on_attempt or (lambda outcome, seconds: None)  # e.g. metrics
         self._batch_size = batch_size
         self._slots = asyncio.Semaphore(concurrency)
@@ -97,6 +101,19 @@ class Worker:
         self._wakeup.set()
 
     async def run(self) -> None:
+        """Deliver until stopped, pruning beside it when a retention is set."""
+        if self._retention is None:
+            await self._deliver()
+            return
+        pruner = RetentionRunner(self._database, self._retention, clock=self._clock)
+        pruning = asyncio.create_task(pruner.run())
+        try:
+            await self._deliver()
+        finally:
+            pruner.stop()
+            await pruning
+
+    async def _deliver(self) -> None:
         """Deliver until stopped; queues in flight are finished, so nothing is left half-sent.
 
         Each webhook's due deliveries form a queue sent one after another, in outbox
@@ -137,7 +154,7 @@ class Worker:
         skip = set(self._running).union(*self._held_back.values())
         busy_webhooks = frozenset(key for kind, key in skip if kind == "webhook")
         busy_urls = frozenset(key for kind, key in skip if kind == "service")
-        due = await self._database.write_queue(
+        due = await self._database.write_locking(
             outbox.claim_due, self._clock(), room, self._lease, busy_webhooks, busy_urls
         )
         queues: dict[QueueKey, list[Delivery]] = defaultdict(list)
@@ -154,13 +171,13 @@ class Worker:
             self._in_flight += len(queue)
             self._running[key] = asyncio.create_task(self._send_queue(key, host, queue))
         if given_back:
-            await self._database.write_queue(outbox.release, given_back)
+            await self._database.write_locking(outbox.release, given_back)
         return len(due) - len(given_back)
 
     async def _send_queue(self, key: QueueKey, host: str, queue: list[Delivery]) -> None:
         try:
             outcomes = [await self._attempt(delivery) for delivery in queue]
-            await self._database.write_queue(outbox.record_outcomes, outcomes, self._clock())
+            await self._database.write_locking(outbox.record_outcomes, outcomes, self._clock())
         except Exception:  # the lease runs out and the rows are sent again
             logger.exception("delivery queue failed")
         finally:
@@ -175,6 +192,10 @@ class Worker:
     async def _attempt(self, delivery: Delivery) -> Outcome:
         url = self._url(delivery)
         if url is None:
+            logger.error(
+                "delivery undeliverable",
+                extra={**_fields(delivery), "error": NO_STUDIO},
+            )
             return Outcome(
                 delivery.id, outbox.UNDELIVERABLE, delivery.attempts, None, None, NO_STUDIO, None
             )
@@ -191,7 +212,6 @@ class Worker:
             started_at, started = self._clock(), time.monotonic()
             result = await self._sender.send(request)
             latency_ms = (time.monotonic() - started) * 1000
-        self._log(delivery, url, result)
         attempt = Attempt(
             delivery_id=delivery.id,
             attempt=number,
@@ -213,6 +233,7 @@ class Worker:
                     number, self._clock(), delivery.created, result.retry_after
                 )
             status = outbox.PENDING if retry_at is not None else outbox.FAILED
+        _log_attempt(delivery, attempt, status, retry_at)
         return Outcome(delivery.id, status, number, retry_at, result.status, result.error, attempt)
 
     def _url(self, delivery: Delivery) -> str | None:
@@ -222,15 +243,31 @@ class Worker:
             return None
         return self._studio_url.format(flow_sid=delivery.flow_sid)
 
-    @staticmethod
-    def _log(delivery: Delivery, url: str, result: SendResult) -> None:
-        logger.info(
-            "delivery attempt",
-            extra={
-                "delivery": delivery.token,
-                "event_type": delivery.event_type,
-                "url": url,
-                "status": result.status,
-                "error": result.error,
-            },
-        )
+
+def _fields(delivery: Delivery) -> dict[str, object]:
+    return {
+        "delivery_sid": delivery.token,
+        "webhook_sid": delivery.webhook_sid,
+        "event_type": delivery.event_type,
+    }
+
+
+def _log_attempt(
+    delivery: Delivery, attempt: Attempt, status: str, retry_at: datetime | None
+) -> None:
+    """Success at DEBUG, each failed attempt at WARNING, the end of retrying at ERROR."""
+    fields = {
+        **_fields(delivery),
+        "url": attempt.url,
+        "status": attempt.response_status,  # None: no HTTP answer, see `error`
+        "error": attempt.error,
+        "attempt": attempt.attempt,
+        "latency_ms": round(attempt.latency_ms, 1),
+    }
+    if status == outbox.DELIVERED:
+        logger.debug("delivered", extra=fields)
+        return
+    retry = {"retry_at": retry_at.isoformat() if retry_at is not None else None}
+    logger.warning("delivery attempt failed", extra={**fields, **retry})
+    if status == outbox.FAILED:
+        logger.error("delivery failed, no more attempts (dead-lettered)", extra=fields)

@@ -143,14 +143,18 @@ def update_conversation(
 
 
 def find_conversation(
-    conn: Connection, service_sid: str, sid_or_unique_name: str, missing: TwilioError
+    conn: Connection,
+    service_sid: str,
+    sid_or_unique_name: str,
+    missing: TwilioError,
+    for_update: bool = False,
 ) -> Conversation:
     """The conversation by SID or UniqueName, else `missing` is raised.
 
     Twilio answers a missing conversation with 20404 on the conversation's own
     path and 50350 ("Conversation not found") on the resources under it.
     """
-    conversation = store.find_conversation(conn, service_sid, sid_or_unique_name)
+    conversation = store.find_conversation(conn, service_sid, sid_or_unique_name, for_update)
     if conversation is None:
         raise missing
     return conversation

@@ -60,13 +60,11 @@ def database(request: web.Request) -> Database:
     return request.app[DATABASE]
 
 
-async def write_in_conversation(
-    request: web.Request, ref: str, work: Callable[[Connection], T]
-) -> T:
-    """A write transaction in the conversation `ref` names: writers to one conversation
-    take turns instead of conflicting (see Database.write_locked)."""
-    key = f"{account(request).sid}/{request.match_info.get('ChatServiceSid', '')}/{ref}"
-    return await database(request).write_locked(key, work)
+async def write_in_conversation(request: web.Request, work: Callable[[Connection], T]) -> T:
+    """A write under one conversation; `work` finds it with `in_conversation(...,
+    for_update=True)`, so writers to one conversation take turns on its row
+    (Database.write_locking) instead of conflicting."""
+    return await database(request).write_locking(work)
 
 
 def account(request: web.Request) -> Account:
@@ -139,12 +137,15 @@ async def check_target(
 
 
 def in_conversation(
-    conn: Connection, where_to: RequestScope, ref: str
+    conn: Connection, where_to: RequestScope, ref: str, for_update: bool = False
 ) -> tuple[Conversation, InService]:
-    """The conversation a sub-resource path names (SID or UniqueName); else 404 50350."""
+    """The conversation a sub-resource path names (SID or UniqueName); else 404 50350.
+
+    `for_update` (in `write_in_conversation`) locks its row for the transaction.
+    """
     where = where_to.resolve(conn)
     missing = ConversationNotFound(f"Conversation '{ref}' was not found.")
-    return find_conversation(conn, where.service.sid, ref, missing), where
+    return find_conversation(conn, where.service.sid, ref, missing, for_update), where
 
 
 def json_response(body: dict[str, Any], status: int = 200) -> web.Response:

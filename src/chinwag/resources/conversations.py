@@ -18,7 +18,6 @@ from chinwag.resources.common import (
     read_form,
     read_query,
     scope,
-    write_in_conversation,
 )
 from chinwag.resources.prehooks import pre_event
 from chinwag.store import conversations as store
@@ -160,7 +159,7 @@ async def update(request: web.Request) -> web.Response:
         )
         return domain.update_conversation(conn, conversation, fields, changed_by), where
 
-    conversation, where = await write_in_conversation(request, ref, work)
+    conversation, where = await database(request).write(work)
     return json_response(conversation_json(conversation, where))
 
 
@@ -174,7 +173,7 @@ async def delete(request: web.Request) -> web.Response:
         conversation = domain.find_conversation(conn, where.service.sid, ref, missing)
         domain.delete_conversation(conn, conversation, changed_by)
 
-    await write_in_conversation(request, ref, work)
+    await database(request).write(work)
     return web.Response(status=204)
 
 

@@ -130,10 +130,10 @@ async def create(request: web.Request) -> web.Response:
     fields = await _ask(request, where_to, ref, "onMessageAdd", fields)
 
     def work(conn: Connection) -> tuple[Message, InService]:
-        conversation, where = in_conversation(conn, where_to, ref)
+        conversation, where = in_conversation(conn, where_to, ref, for_update=True)
         return domain.create_message(conn, conversation, fields, created_by), where
 
-    message, where = await write_in_conversation(request, ref, work)
+    message, where = await write_in_conversation(request, work)
     return json_response(message_json(message, where), 201)
 
 
@@ -163,11 +163,11 @@ async def update(request: web.Request) -> web.Response:
     fields = await _ask(request, where_to, ref, "onMessageUpdate", fields, sid)
 
     def work(conn: Connection) -> tuple[Message, InService]:
-        conversation, where = in_conversation(conn, where_to, ref)
+        conversation, where = in_conversation(conn, where_to, ref, for_update=True)
         message = domain.find_message(conn, conversation, sid, where_to.path)
         return domain.update_message(conn, conversation, message, fields, changed_by), where
 
-    message, where = await write_in_conversation(request, ref, work)
+    message, where = await write_in_conversation(request, work)
     return json_response(message_json(message, where))
 
 
@@ -181,11 +181,11 @@ async def delete(request: web.Request) -> web.Response:
     await _ask(request, where_to, ref, "onMessageRemove", MessageFields(), sid)
 
     def work(conn: Connection) -> None:
-        conversation, _ = in_conversation(conn, where_to, ref)
+        conversation, _ = in_conversation(conn, where_to, ref, for_update=True)
         message = domain.find_message(conn, conversation, sid, where_to.path)
         domain.delete_message(conn, conversation, message, changed_by)
 
-    await write_in_conversation(request, ref, work)
+    await write_in_conversation(request, work)
     return web.Response(status=204)
 
 

@@ -131,10 +131,10 @@ async def create(request: web.Request) -> web.Response:
     await _ask(request, where_to, ref, "onParticipantAdd", fields)
 
     def work(conn: Connection) -> tuple[Participant, InService]:
-        conversation, where = in_conversation(conn, where_to, ref)
+        conversation, where = in_conversation(conn, where_to, ref, for_update=True)
         return domain.create_participant(conn, conversation, fields, created_by), where
 
-    participant, where = await write_in_conversation(request, ref, work)
+    participant, where = await write_in_conversation(request, work)
     return json_response(participant_json(participant, where), 201)
 
 
@@ -164,14 +164,14 @@ async def update(request: web.Request) -> web.Response:
     await _ask(request, where_to, ref, "onParticipantUpdate", fields, sid)
 
     def work(conn: Connection) -> tuple[Participant, InService]:
-        conversation, where = in_conversation(conn, where_to, ref)
+        conversation, where = in_conversation(conn, where_to, ref, for_update=True)
         participant = _participant(conn, conversation, where_to, sid)
         return (
             domain.update_participant(conn, conversation, participant, fields, changed_by),
             where,
         )
 
-    participant, where = await write_in_conversation(request, ref, work)
+    participant, where = await write_in_conversation(request, work)
     return json_response(participant_json(participant, where))
 
 
@@ -185,11 +185,11 @@ async def delete(request: web.Request) -> web.Response:
     await _ask(request, where_to, ref, "onParticipantRemove", ParticipantFields(), sid)
 
     def work(conn: Connection) -> None:
-        conversation, _ = in_conversation(conn, where_to, ref)
+        conversation, _ = in_conversation(conn, where_to, ref, for_update=True)
         participant = _participant(conn, conversation, where_to, sid)
         domain.delete_participant(conn, conversation, participant, changed_by)
 
-    await write_in_conversation(request, ref, work)
+    await write_in_conversation(request, work)
     return web.Response(status=204)
 
 

@@ -78,10 +78,10 @@ async def create(request: web.Request) -> web.Response:
     where_to, ref = scope(request), request.match_info["ConversationSid"]
 
     def work(conn: Connection) -> tuple[ScopedWebhook, InService]:
-        conversation, where = in_conversation(conn, where_to, ref)
+        conversation, where = in_conversation(conn, where_to, ref, for_update=True)
         return domain.create_webhook(conn, conversation, target, config), where
 
-    webhook, where = await write_in_conversation(request, ref, work)
+    webhook, where = await write_in_conversation(request, work)
     return json_response(webhook_json(webhook, where), 201)
 
 
@@ -110,11 +110,11 @@ async def update(request: web.Request) -> web.Response:
     )
 
     def work(conn: Connection) -> tuple[ScopedWebhook, InService]:
-        conversation, where = in_conversation(conn, where_to, ref)
+        conversation, where = in_conversation(conn, where_to, ref, for_update=True)
         webhook = domain.find_webhook(conn, conversation, sid)
         return domain.update_webhook(conn, webhook, config), where
 
-    webhook, where = await write_in_conversation(request, ref, work)
+    webhook, where = await write_in_conversation(request, work)
     return json_response(webhook_json(webhook, where))
 
 
@@ -126,10 +126,10 @@ async def delete(request: web.Request) -> web.Response:
     )
 
     def work(conn: Connection) -> None:
-        conversation, _ = in_conversation(conn, where_to, ref)
+        conversation, _ = in_conversation(conn, where_to, ref, for_update=True)
         domain.delete_webhook(conn, domain.find_webhook(conn, conversation, sid))
 
-    await write_in_conversation(request, ref, work)
+    await write_in_conversation(request, work)
     return web.Response(status=204)
 
 

@@ -97,14 +97,26 @@ def save_conversation(conn: Connection, conversation: Conversation) -> None:
     conn.execute(_SAVE, {**values, "match_sid": conversation.sid})
 
 
+_FIND = (_BY_SID, _BY_UNIQUE_NAME)
+_LOCK_BY_SID = _BY_SID.with_for_update()
+_LOCK_BY_UNIQUE_NAME = _BY_UNIQUE_NAME.with_for_update()
+
+
 def find_conversation(
-    conn: Connection, service_sid: str, sid_or_unique_name: str
+    conn: Connection, service_sid: str, sid_or_unique_name: str, for_update: bool = False
 ) -> Conversation | None:
-    """Twilio accepts a conversation's UniqueName wherever its SID goes in a path."""
+    """Twilio accepts a conversation's UniqueName wherever its SID goes in a path.
+
+    `for_update` locks the row until the transaction ends (PostgreSQL; SQLite's
+    writer is alone anyway), so writers to one conversation take turns.
+    """
+    by_sid, by_name = (
+        (_LOCK_BY_SID, _LOCK_BY_UNIQUE_NAME) if for_update else (_BY_SID, _BY_UNIQUE_NAME)
+    )
     params = {"service_sid": service_sid, "key": sid_or_unique_name}
-    row = conn.execute(_BY_SID, params).first() if sid_or_unique_name.startswith("CH") else None
+    row = conn.execute(by_sid, params).first() if sid_or_unique_name.startswith("CH") else None
     if row is None:  # a unique name may itself start with "CH"
-        row = conn.execute(_BY_UNIQUE_NAME, params).first()
+        row = conn.execute(by_name, params).first()
     return _record(row) if row else None
 
 

@@ -14,9 +14,11 @@ a transaction and are awaited by the caller.
   `run_sync`, so the event loop is never blocked. Write transactions are
   SERIALIZABLE and retried on a serialization failure, which gives every
   check-then-write rule the same guarantee as SQLite's single writer, across any
-  number of processes. The outbox's own claim and record transactions lock rows
-  themselves (FOR UPDATE SKIP LOCKED) and run at READ COMMITTED (`write_queue`).
-  A commit that queued deliveries sends NOTIFY, so workers wake without polling.
+  number of processes. Work that locks the rows its rules depend on (the outbox
+  claim; writes under one conversation, which lock its row) runs at READ
+  COMMITTED instead (`write_locking`): hot paths wait their turn rather than
+  fail and retry. A commit that queued deliveries sends NOTIFY, so workers wake
+  without polling.
 """
 
 import asyncio
@@ -42,6 +44,7 @@ DELIVERIES_CHANNEL = "chinwag_deliveries"
 # SQLSTATEs after which a SERIALIZABLE transaction is simply run again.
 RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
 MAX_SERIALIZABLE_TRIES = 60
+DEFAULT_POOL_SIZE = 10
 MAX_RETRY_WAIT = 0.1  # seconds; waits grow from 1 ms, doubling, each drawn at random below
 
 
@@ -101,26 +104,17 @@ class Database:
         """Run `work` in one write transaction: committed whole, or rolled back whole."""
         raise NotImplementedError
 
-    async def write_queue(
+    async def write_locking(
         self, work: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
     ) -> T:
-        """A write transaction for outbox work whose queries lock the rows they take."""
-        raise NotImplementedError
+        """A write transaction for work that locks the rows its rules depend on.
 
-    async def write_locked(
-        self,
-        key: str,
-        work: Callable[Concatenate[Connection, P], T],
-        *args: P.args,
-        **kwargs: P.kwargs,
-    ) -> T:
-        """Like `write`, but writers holding the same `key` take turns.
-
-        For writes to one conversation: on PostgreSQL, many concurrent writers to a
-        busy conversation would otherwise conflict and retry over and over (each
-        takes the next message index); in turn, each commits at its first try.
+        The outbox claim (FOR UPDATE SKIP LOCKED) and writes under one conversation
+        (which lock its row first) serialise themselves; on PostgreSQL they run at
+        READ COMMITTED, where a writer waits for the lock and then sees the previous
+        holder's commit, instead of failing and retrying as SERIALIZABLE would.
         """
-        return await self.write(work, *args, **kwargs)
+        raise NotImplementedError
 
     async def read(
         self, work: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
@@ -190,7 +184,7 @@ class SqliteDatabase(Database):
             self.on_deliveries_committed()
         return result
 
-    write_queue = write
+    write_locking = write
 
     async def read(
         self, work: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
@@ -207,11 +201,6 @@ class SqliteDatabase(Database):
         self.engine.dispose()
 
 
-# A session-level advisory lock per key (hashtext maps the key to the lock's number).
-_LOCK = text("SELECT pg_advisory_lock(hashtext(:key))")
-_UNLOCK = text("SELECT pg_advisory_unlock(hashtext(:key))")
-
-
 def _sqlstate(error: DBAPIError) -> str | None:
     return getattr(error.orig, "sqlstate", None) or getattr(
         getattr(error.orig, "__cause__", None), "sqlstate", None
@@ -223,7 +212,7 @@ class PostgresDatabase(Database):
 
     is_postgresql = True
 
-    def __init__(self, url: str, pool_size: int = 10) -> None:
+    def __init__(self, url: str, pool_size: int = DEFAULT_POOL_SIZE) -> None:
         super().__init__()
         self.url = url
         self.engine: AsyncEngine = create_async_engine(
@@ -233,17 +222,11 @@ class PostgresDatabase(Database):
     async def _transaction(
         self,
         isolation: str,
-        lock_key: str | None,
         work: Callable[Concatenate[Connection, P], T],
         *args: P.args,
         **kwargs: P.kwargs,
     ) -> T:
         async with self.engine.connect() as conn:
-            if lock_key is not None:
-                # Taken before the transaction starts, so its snapshot already sees
-                # the previous holder's commit (a lock taken inside would not).
-                await conn.execute(_LOCK, {"key": lock_key})
-                await conn.commit()
             try:
                 conn = await conn.execution_options(isolation_level=isolation)
                 async with conn.begin():
@@ -256,9 +239,6 @@ class PostgresDatabase(Database):
             finally:
                 if conn.sync_connection is not None:
                     conn.sync_connection.info.pop(DELIVERIES_QUEUED, None)
-                if lock_key is not None:
-                    await conn.execute(_UNLOCK, {"key": lock_key})
-                    await conn.commit()
         if queued:
             self.on_deliveries_committed()
         return result
@@ -266,27 +246,9 @@ class PostgresDatabase(Database):
     async def write(
         self, work: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
     ) -> T:
-        return await self._serializable(None, work, *args, **kwargs)
-
-    async def write_locked(
-        self,
-        key: str,
-        work: Callable[Concatenate[Connection, P], T],
-        *args: P.args,
-        **kwargs: P.kwargs,
-    ) -> T:
-        return await self._serializable(key, work, *args, **kwargs)
-
-    async def _serializable(
-        self,
-        lock_key: str | None,
-        work: Callable[Concatenate[Connection, P], T],
-        *args: P.args,
-        **kwargs: P.kwargs,
-    ) -> T:
         for tries in range(1, MAX_SERIALIZABLE_TRIES + 1):
             try:
-                return await self._transaction("SERIALIZABLE", lock_key, work, *args, **kwargs)
+                return await self._transaction("SERIALIZABLE", work, *args, **kwargs)
             except DBAPIError as error:
                 if _sqlstate(error) not in RETRYABLE_SQLSTATES or tries == MAX_SERIALIZABLE_TRIES:
                     raise
@@ -295,17 +257,17 @@ class PostgresDatabase(Database):
                 await asyncio.sleep(random.uniform(0, min(MAX_RETRY_WAIT, 0.001 * 2**tries)))
         raise AssertionError("unreachable")
 
-    async def write_queue(
+    async def write_locking(
         self, work: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
     ) -> T:
-        return await self._transaction("READ COMMITTED", None, work, *args, **kwargs)
+        return await self._transaction("READ COMMITTED", work, *args, **kwargs)
 
     async def read(
         self, work: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
     ) -> T:
         # REPEATABLE READ: one snapshot for the whole unit, and never a serialization failure
         # for a transaction that only reads.
-        return await self._transaction("REPEATABLE READ", None, work, *args, **kwargs)
+        return await self._transaction("REPEATABLE READ", work, *args, **kwargs)
 
     async def listen_for_deliveries(
         self, wake: Callable[[], None]
@@ -331,7 +293,7 @@ class PostgresDatabase(Database):
         await self.engine.dispose()
 
 
-def open_database(url: str, pool_size: int = 10) -> Database:
+def open_database(url: str, pool_size: int = DEFAULT_POOL_SIZE) -> Database:
     """The Database for a user-given URL; raises UnsupportedDatabase for other engines."""
     if make_url(engine_url(url)).get_backend_name() == "postgresql":
         return PostgresDatabase(url, pool_size)

@@ -1,7 +1,8 @@
-"""Reading and redelivering outbox rows: the queries behind the delivery API and CLI.
+"""Reading, redelivering and pruning outbox rows and following the attempt log: the
+queries behind the delivery API and CLI.
 
-Every function takes the owning account's SID; None means every account, which only
-the operator's CLI uses.
+The reading and redelivering functions take the owning account's SID; None means
+every account, which only the operator's CLI uses.
 """
 
 from dataclasses import dataclass
@@ -9,7 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Row, bindparam, select, update
+from sqlalchemy import ColumnElement, Connection, Row, bindparam, delete, func, select, update
 
 from chinwag.store.database import DELIVERIES_QUEUED
 from chinwag.store.outbox import DELIVERED, FAILED, PENDING, UNDELIVERABLE, Attempt
@@ -195,3 +196,93 @@ def redeliver_failed(
     if count:
         conn.info[DELIVERIES_QUEUED] = True
     return count
+
+
+def _finished_before(cutoff: datetime) -> tuple[ColumnElement[bool], ...]:
+    # Finished is every status but pending (delivered, failed, undeliverable). Said as
+    # `!= pending`, which no index serves, so SQLite looks rows up by id instead of
+    # walking the status index past every finished delivery (measured on 200,000
+    # rows: 6 ms against 42 ms to delete a batch of 1,000 with their attempts).
+    return (deliveries.c.status != PENDING, deliveries.c.date_updated < cutoff)
+
+
+def finished_before(conn: Connection, cutoff: datetime, limit: int) -> list[int]:
+    """Ids of up to `limit` finished deliveries whose last change was before `cutoff`."""
+    # No ORDER BY: the scan stops after `limit` rows instead of sorting every match.
+    query = select(deliveries.c.id).where(*_finished_before(cutoff)).limit(limit)
+    return list(conn.execute(query).scalars())
+
+
+def delete_finished(conn: Connection, ids: list[int], cutoff: datetime) -> tuple[int, int]:
+    """Delete those of `ids` still finished before `cutoff` (one may have been redelivered
+    since it was found), attempts first; returns (deliveries, attempts) removed."""
+    doomed = (deliveries.c.id.in_(ids), *_finished_before(cutoff))
+    attempts = conn.execute(
+        delete(delivery_attempts).where(
+            delivery_attempts.c.delivery_id.in_(select(deliveries.c.id).where(*doomed))
+        )
+    ).rowcount
+    removed = conn.execute(delete(deliveries).where(*doomed)).rowcount
+    return removed, attempts
+
+
+@dataclass(frozen=True)
+class LoggedAttempt:
+    """An attempt-log row with what `chinwag deliveries tail` shows of its delivery."""
+
+    id: int
+    started_at: datetime
+    attempt: int  # 1 for the first
+    url: str
+    response_status: int | None
+    error: str | None
+    latency_ms: float
+    token: str
+    event_type: str
+    delivery_status: str  # the delivery's status now
+    delivery_attempts: int  # attempts the delivery has had by now
+
+
+_LOGGED = (
+    select(
+        delivery_attempts.c.id,
+        delivery_attempts.c.started_at,
+        delivery_attempts.c.attempt,
+        delivery_attempts.c.url,
+        delivery_attempts.c.response_status,
+        delivery_attempts.c.error,
+        delivery_attempts.c.latency_ms,
+        deliveries.c.token,
+        deliveries.c.event_type,
+        deliveries.c.status.label("delivery_status"),
+        deliveries.c.attempts.label("delivery_attempts"),
+    )
+    .join(deliveries, deliveries.c.id == delivery_attempts.c.delivery_id)
+    .order_by(delivery_attempts.c.id)
+)
+
+
+def last_attempt_id(conn: Connection) -> int:
+    """The id of the newest attempt (0 when there is none): where "from now" starts."""
+    newest: int | None = conn.execute(select(func.max(delivery_attempts.c.id))).scalar()
+    return newest or 0
+
+
+def attempts_after(
+    conn: Connection,
+    after_id: int,
+    limit: int,
+    *,
+    since: datetime | None = None,
+    conversation_sids: tuple[str, ...] = (),
+    webhook_sids: tuple[str, ...] = (),
+) -> list[LoggedAttempt]:
+    """Up to `limit` attempts logged after `after_id`, oldest first, of every account."""
+    query = _LOGGED.where(delivery_attempts.c.id > after_id).limit(limit)
+    if since is not None:
+        query = query.where(delivery_attempts.c.started_at >= since)
+    if conversation_sids:
+        query = query.where(deliveries.c.conversation_sid.in_(conversation_sids))
+    if webhook_sids:
+        query = query.where(deliveries.c.webhook_sid.in_(webhook_sids))
+    return [LoggedAttempt(**row._mapping) for row in conn.execute(query)]
