@@ -44,6 +44,10 @@ DELIVERIES_CHANNEL = "chinwag_deliveries"
 # SQLSTATEs after which a SERIALIZABLE transaction is simply run again.
 RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
 MAX_SERIALIZABLE_TRIES = 60
+# unique_violation: PostgreSQL reports it instead of a serialization failure when a
+# concurrent transaction inserted the same key first. Run again, the rule's own
+# check sees that row and answers with Twilio's error; a few tries are enough.
+UNIQUE_VIOLATION, MAX_UNIQUE_TRIES = "23505", 3
 DEFAULT_POOL_SIZE = 10
 MAX_RETRY_WAIT = 0.1  # seconds; waits grow from 1 ms, doubling, each drawn at random below
 
@@ -207,6 +211,13 @@ def _sqlstate(error: DBAPIError) -> str | None:
     )
 
 
+def _worth_retrying(error: DBAPIError, tries: int) -> bool:
+    state = _sqlstate(error)
+    if state in RETRYABLE_SQLSTATES:
+        return tries < MAX_SERIALIZABLE_TRIES
+    return state == UNIQUE_VIOLATION and tries < MAX_UNIQUE_TRIES
+
+
 class PostgresDatabase(Database):
     """A pool of asyncpg connections; see the module docstring for isolation."""
 
@@ -250,7 +261,7 @@ class PostgresDatabase(Database):
             try:
                 return await self._transaction("SERIALIZABLE", work, *args, **kwargs)
             except DBAPIError as error:
-                if _sqlstate(error) not in RETRYABLE_SQLSTATES or tries == MAX_SERIALIZABLE_TRIES:
+                if not _worth_retrying(error, tries):
                     raise
                 # Conflicting transactions back off by different, growing amounts (full
                 # jitter), so even many writers to one conversation each get their turn.
