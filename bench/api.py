@@ -241,17 +241,19 @@ def probe(target: Target, body: str) -> dict[str, object]:
     return asyncio.run(send())
 
 
-def wait_ready(target: Target, process: subprocess.Popen[bytes], timeout_s: float = 90) -> None:
+def wait_ready(
+    name: str, port: int, process: subprocess.Popen[bytes], timeout_s: float = 90
+) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"{target.name} exited with {process.returncode}")
+            raise RuntimeError(f"{name} exited with {process.returncode}")
         try:
-            with socket.create_connection(("127.0.0.1", target.port), timeout=1):
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
                 return
         except OSError:
             time.sleep(0.2)
-    raise RuntimeError(f"{target.name} did not listen on port {target.port} in {timeout_s} s")
+    raise RuntimeError(f"{name} did not listen on port {port} in {timeout_s} s")
 
 
 def measure(target: Target, pool: Pool, levels: list[int], duration_s: int) -> None:
@@ -390,7 +392,7 @@ def running(targets: dict[str, Target], work: Path) -> Iterator[None]:
                     start_new_session=True,
                 )
             processes.append(process)
-            wait_ready(target, process)
+            wait_ready(target.name, target.port, process)
         yield
     except Exception:
         for log_file in sorted(work.glob("*.log")):

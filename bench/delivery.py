@@ -1,0 +1,344 @@
+"""Delivery benchmark: outbox-to-receiver throughput against the raw HTTP ceiling, and latency.
+
+Run from the repository root, with chinwag installed with its bench extra:
+
+    pip install -e '.[bench]' && python bench/delivery.py
+
+One receiver (bench/receiver.py: aiohttp.web, an empty 200 for every delivery, the
+arrival time noted) runs in its own process on 127.0.0.1 for all measurements:
+
+- raw: chinwag's HTTP client (delivery/sender.py HttpSender on a default
+  aiohttp.ClientSession, as the worker has it) sends every outbox row's signed
+  request, with the worker's concurrency, from this process; nothing is read
+  from or written to a database while it runs.
+- worker: `chinwag worker` on a copy of the same outbox delivers the same rows:
+  claims, signs, sends, and records each outcome and attempt in SQLite.
+  Timed from the first arrival to the moment no row is pending any more.
+- latency: `chinwag serve` (in-process worker) on a fresh database, idle; a
+  message is created through the API, one at a time with a pause between, and
+  the time from just before the POST to the delivery's arrival at the receiver
+  is taken (both on time.time_ns(), one clock for all processes on a machine).
+
+The outbox is filled once, through the API of `chinwag serve --no-worker`:
+`--conversations` conversations with 5 scoped webhooks each (onMessageAdded),
+and deliveries/5 messages spread round-robin over them, so the rows interleave
+many webhooks as real traffic does (a webhook's deliveries go one at a time).
+Each repetition measures raw and worker back to back; latency runs after.
+Results: a Markdown table on stdout, bench/results/delivery.json and a plot.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import inspect
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from api import ACCOUNT_SID, AUTH_TOKEN, auth_header, create_conversations, free_port, wait_ready
+from delivery_report import Results, report, save_plot, versions
+
+from chinwag.delivery.sender import HttpSender, OutboundRequest
+from chinwag.delivery.worker import Worker
+from chinwag.store import outbox
+from chinwag.store.database import create_sqlite_engine
+
+BENCH = Path(__file__).resolve().parent
+HOOKS_PER_CONVERSATION = 5  # chinwag's (and Twilio's) limit of scoped webhooks
+CONCURRENCY: int = inspect.signature(Worker).parameters["concurrency"].default
+CHINWAG = [sys.executable, "-m", "chinwag"]
+CREDENTIALS = {"TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN}
+MESSAGE_HEADERS = {"X-Twilio-Webhook-Enabled": "true"}  # API changes fire webhooks only then
+
+
+@dataclass(frozen=True)
+class Throughput:
+    kind: str  # "raw" or "worker"
+    deliveries: int
+    seconds: float  # first arrival -> last arrival (raw) or no row pending (worker)
+    offsets_s: list[float]  # each arrival, seconds after the first (for the plot)
+
+    @property
+    def per_s(self) -> float:
+        return (self.deliveries - 1) / self.seconds
+
+
+@contextmanager
+def process(
+    name: str, command: list[str], work: Path, port: int | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run `command` (logging to work/name.log) until the block ends; SIGTERM, then wait."""
+    log_path = work / f"{name}.log"
+    with log_path.open("ab") as log:
+        proc = subprocess.Popen(
+            command, env=os.environ | CREDENTIALS, stdout=log, stderr=subprocess.STDOUT
+        )
+    try:
+        if port is not None:
+            wait_ready(name, port, proc)
+        yield proc
+    except BaseException:
+        print(f"--- {log_path.name} (tail)\n{log_path.read_text()[-3000:]}", file=sys.stderr)
+        raise
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=60)
+
+
+def serve(db: Path, *extra: str) -> tuple[list[str], int]:
+    port = free_port()
+    command = [*CHINWAG, "serve", "--port", str(port), "--database", f"sqlite:///{db}", *extra]
+    return command, port
+
+
+async def post(session: aiohttp.ClientSession, url: str, data: Any, **kwargs: Any) -> Any:
+    async with session.post(url, data=data, **kwargs) as resp:
+        if resp.status != 201:
+            raise RuntimeError(f"POST {url}: {resp.status} {await resp.text()}")
+        return await resp.json()
+
+
+async def add_webhooks(api: str, conversations: list[str], receiver: str, per: int) -> None:
+    async with aiohttp.ClientSession(headers=auth_header()) as session:
+        for sid in conversations:
+            for i in range(per):
+                data = {
+                    "Target": "webhook",
+                    "Configuration.Url": f"{receiver}/hook/{sid}/{i}",
+                    "Configuration.Method": "POST",
+                    "Configuration.Filters": "onMessageAdded",
+                }
+                await post(session, f"{api}/v1/Conversations/{sid}/Webhooks", data)
+
+
+async def add_messages(
+    api: str, conversations: list[str], count: int, concurrency: int = 8
+) -> None:
+    """`count` messages, round-robin over `conversations`, a few in flight at once."""
+    todo = iter(range(count))
+
+    async def creator(session: aiohttp.ClientSession) -> None:
+        for i in todo:
+            sid = conversations[i % len(conversations)]
+            data = {"Author": "bench", "Body": f"message {i} " + "x" * 100}
+            url = f"{api}/v1/Conversations/{sid}/Messages"
+            await post(session, url, data, headers=MESSAGE_HEADERS)
+
+    async with aiohttp.ClientSession(headers=auth_header()) as session:
+        await asyncio.gather(*(creator(session) for _ in range(concurrency)))
+
+
+def fill_outbox(work: Path, receiver: str, deliveries: int, conversations: int) -> Path:
+    """A database whose outbox holds `deliveries` pending rows, made through the API."""
+    db = work / "outbox.db"
+    command, port = serve(db, "--no-worker")
+    api = f"http://127.0.0.1:{port}"
+    started = time.perf_counter()
+    with process("fill", command, work, port):
+        sids = asyncio.run(create_conversations(api, conversations))
+        asyncio.run(add_webhooks(api, sids, receiver, HOOKS_PER_CONVERSATION))
+        asyncio.run(add_messages(api, sids, deliveries // HOOKS_PER_CONVERSATION))
+    pending = count_pending(db)
+    print(f"outbox: {pending} pending deliveries in {time.perf_counter() - started:.1f} s")
+    return db
+
+
+def count_pending(db: Path) -> int:
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+        (count,) = conn.execute(
+            "SELECT count(*) FROM deliveries WHERE status = 'pending'"
+        ).fetchone()
+    conn.close()
+    return int(count)
+
+
+def outbox_requests(db: Path) -> list[OutboundRequest]:
+    """Every pending row as the worker would send it (claimed, then rolled back)."""
+    engine = create_sqlite_engine(f"sqlite:///{db}")
+    with engine.connect() as conn:
+        due = outbox.claim_due(conn, datetime.now(UTC), 10**9, timedelta(minutes=5))
+        conn.rollback()
+    engine.dispose()
+    return [
+        OutboundRequest(
+            url=d.url or "",
+            method=d.method,
+            params=[*d.params, ("RetryCount", str(d.attempts))],  # as Worker._attempt does
+            auth_token=d.auth_token,
+            idempotency_token=d.token,
+        )
+        for d in due
+    ]
+
+
+async def receiver_call(receiver: str, method: str, path: str) -> Any:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.request(method, receiver + path, timeout=aiohttp.ClientTimeout(None)) as resp,
+    ):
+        return await resp.json() if resp.status == 200 else None
+
+
+def arrivals(receiver: str) -> list[int]:
+    got: list[int] = asyncio.run(receiver_call(receiver, "GET", "/_arrivals"))["arrivals_ns"]
+    return got
+
+
+async def send_raw(requests: list[OutboundRequest]) -> int:
+    """Send everything with CONCURRENCY in flight; returns how many got a 2xx."""
+    todo = iter(requests)
+    ok = 0
+
+    async def sender_loop(sender: HttpSender) -> None:
+        nonlocal ok
+        for request in todo:
+            result = await sender.send(request)  # awaited first: `ok +=` must not span it
+            ok += result.ok
+
+    async with aiohttp.ClientSession() as session:  # as app.run_worker makes it
+        sender = HttpSender(session)
+        await asyncio.gather(*(sender_loop(sender) for _ in range(CONCURRENCY)))
+    return ok
+
+
+def measure_raw(receiver: str, requests: list[OutboundRequest]) -> Throughput:
+    asyncio.run(receiver_call(receiver, "POST", "/_reset"))
+    ok = asyncio.run(send_raw(requests))
+    if ok != len(requests):
+        raise RuntimeError(f"raw: {len(requests) - ok} of {len(requests)} requests failed")
+    times = arrivals(receiver)
+    return Throughput("raw", len(times), (times[-1] - times[0]) / 1e9, offsets(times))
+
+
+def measure_worker(
+    work: Path, receiver: str, snapshot: Path, expected: int, bound_s: float
+) -> Throughput:
+    """`chinwag worker` on a fresh copy of the outbox, until no row is pending."""
+    db = work / "run.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    shutil.copy(snapshot, db)
+    asyncio.run(receiver_call(receiver, "POST", "/_reset"))
+    command = [*CHINWAG, "worker", "--database", f"sqlite:///{db}"]
+    with process("worker", command, work):
+        path = f"/_wait?count={expected}&timeout={bound_s}"
+        waited = asyncio.run(receiver_call(receiver, "GET", path))
+        if waited["nth_ns"] is None:
+            raise RuntimeError(f"worker: {waited['count']} of {expected} arrived in {bound_s} s")
+        while count_pending(db) > 0:
+            time.sleep(0.005)
+        done_ns = time.time_ns()
+    check_persisted(db, expected)
+    times = arrivals(receiver)
+    return Throughput("worker", len(times), (done_ns - times[0]) / 1e9, offsets(times))
+
+
+def check_persisted(db: Path, expected: int) -> None:
+    """Every row delivered with a 200, and one attempt logged for each."""
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+        delivered = conn.execute(
+            "SELECT count(*) FROM deliveries WHERE status = 'delivered' AND response_status = 200"
+        ).fetchone()[0]
+        attempts = conn.execute("SELECT count(*) FROM delivery_attempts").fetchone()[0]
+    conn.close()
+    if delivered != expected or attempts != expected:
+        raise RuntimeError(f"worker: {delivered} delivered, {attempts} attempts of {expected}")
+
+
+def offsets(times: list[int]) -> list[float]:
+    return [(t - times[0]) / 1e9 for t in times]
+
+
+async def event_latencies(api: str, receiver: str, count: int, pause_s: float) -> list[float]:
+    """Milliseconds from just before each message's POST to its delivery's arrival."""
+    async with aiohttp.ClientSession(headers=auth_header()) as session:
+        conversation = await post(session, f"{api}/v1/Conversations", {"FriendlyName": "latency"})
+        sid = conversation["sid"]
+        await add_webhooks(api, [sid], receiver, 1)
+        await receiver_call(receiver, "POST", "/_reset")
+        url = f"{api}/v1/Conversations/{sid}/Messages"
+        latencies = []
+        for i in range(count):
+            await asyncio.sleep(pause_s)  # idle: nothing else in flight
+            body = f"latency {i}"
+            started_ns = time.time_ns()
+            await post(session, url, {"Author": "bench", "Body": body}, headers=MESSAGE_HEADERS)
+            waited = await receiver_call(receiver, "GET", f"/_wait?count={i + 1}&timeout=10")
+            if (
+                waited["nth_ns"] is None
+                or f"Body={body.replace(' ', '+')}&" not in waited["nth_body"]
+            ):
+                raise RuntimeError(f"latency: delivery {i + 1} missing or out of order: {waited}")
+            latencies.append((waited["nth_ns"] - started_ns) / 1e6)
+    return latencies
+
+
+def measure_latency(work: Path, receiver: str, run: int, count: int, pause_s: float) -> list[float]:
+    db = work / f"latency-{run}.db"
+    command, port = serve(db)
+    with process(f"serve-{run}", command, work, port):
+        api = f"http://127.0.0.1:{port}"
+        asyncio.run(event_latencies(api, receiver, 20, pause_s))  # warm-up, not counted
+        return asyncio.run(event_latencies(api, receiver, count, pause_s))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Delivery benchmark (see module docstring).")
+    parser.add_argument("--deliveries", type=int, default=20_000)
+    parser.add_argument("--conversations", type=int, default=40, help="5 webhooks each")
+    parser.add_argument("--runs", type=int, default=3, help="repetitions of each measurement")
+    parser.add_argument("--latency-messages", type=int, default=500)
+    parser.add_argument("--pause", type=float, default=0.02, help="seconds between messages")
+    parser.add_argument("--bound", type=float, default=300, help="max seconds per worker run")
+    parser.add_argument("--out", type=Path, default=BENCH / "results" / "delivery.json")
+    parser.add_argument("--plot", type=Path, default=BENCH.parent / "docs" / "img" / "delivery.png")
+    args = parser.parse_args(argv)
+
+    results = Results(args=vars(args) | {"concurrency": CONCURRENCY}, versions=versions())
+    with tempfile.TemporaryDirectory(prefix="chinwag-delivery-") as tmp:
+        work = Path(tmp)
+        port = free_port()
+        receiver_command = [sys.executable, str(BENCH / "receiver.py"), "--port", str(port)]
+        with process("receiver", receiver_command, work, port):
+            receiver = f"http://127.0.0.1:{port}"
+            snapshot = fill_outbox(work, receiver, args.deliveries, args.conversations)
+            requests = outbox_requests(snapshot)
+            for run in range(1, args.runs + 1):
+                for measured in (
+                    measure_raw(receiver, requests),
+                    measure_worker(work, receiver, snapshot, len(requests), args.bound),
+                ):
+                    results.throughput.append(measured)
+                    print(f"run {run} {measured.kind}: {measured.per_s:,.0f} deliveries/s")
+            for run in range(1, args.runs + 1):
+                samples = measure_latency(work, receiver, run, args.latency_messages, args.pause)
+                results.latency_ms.append(samples)
+                print(f"run {run} latency: p50 {statistics.median(samples):.2f} ms")
+
+    table = report(results)
+    print(table)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results.as_json(), indent=2) + "\n")
+    save_plot(results, args.plot)
+    print(f"\nwrote {args.out} and {args.plot}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
