@@ -91,6 +91,8 @@ class Worker:
         self._host_queues: Counter[str] = Counter()  # queues running per target host
         # Queues held back because their host was full, skipped by claims until it frees.
         self._held_back: dict[str, set[QueueKey]] = defaultdict(set)
+        # Outcomes waiting for the one write that records them, and that write.
+        self._batch: tuple[list[Outcome], asyncio.Task[None]] | None = None
 
     def wake(self) -> None:
         """New deliveries may be due: look now instead of at the next poll."""
@@ -177,7 +179,7 @@ class Worker:
     async def _send_queue(self, key: QueueKey, host: str, queue: list[Delivery]) -> None:
         try:
             outcomes = [await self._attempt(delivery) for delivery in queue]
-            await self._database.write_locking(outbox.record_outcomes, outcomes, self._clock())
+            await self._record(outcomes)
         except Exception:  # the lease runs out and the rows are sent again
             logger.exception("delivery queue failed")
         finally:
@@ -188,6 +190,22 @@ class Worker:
                 del self._host_queues[host]
             self._held_back.pop(host, None)  # the host has room: claim its queues again
             self._wakeup.set()  # room for more, and this webhook's next deliveries
+
+    async def _record(self, outcomes: list[Outcome]) -> None:
+        """Record `outcomes` with those of every queue that finishes before the write runs
+        (at the loop's next turn): most queues are one delivery long, and a transaction
+        each cost more than the sends (bench/delivery.py)."""
+        if self._batch is None:
+            self._batch = ([], asyncio.create_task(self._write_batch()))
+        batch, written = self._batch
+        batch.extend(outcomes)
+        await written  # a failed write fails every queue in the batch
+
+    async def _write_batch(self) -> None:
+        assert self._batch is not None
+        batch, _ = self._batch
+        self._batch = None  # queues finishing from now on start the next batch
+        await self._database.write_locking(outbox.record_outcomes, batch, self._clock())
 
     async def _attempt(self, delivery: Delivery) -> Outcome:
         url = self._url(delivery)

@@ -1,7 +1,7 @@
 """The delivery outbox: rows written with the change that caused them, claimed by the sender."""
 
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -136,7 +136,11 @@ _DUE = (
         deliveries.c.next_attempt_at <= bindparam("now"),
         or_(deliveries.c.lease_until.is_(None), deliveries.c.lease_until <= bindparam("now")),
     )
-    .order_by(deliveries.c.id)
+    # Oldest due first, in the (status, next_attempt_at) index's own order, so a
+    # claim reads `limit` rows instead of sorting the whole backlog (ORDER BY id
+    # did: ~20 ms per claim with 20,000 due). Rows due at the same time (one
+    # transaction's, e.g. a ReplayAfter replay) keep their outbox order.
+    .order_by(deliveries.c.next_attempt_at, deliveries.c.id)
     .limit(bindparam("limit"))
     # PostgreSQL: concurrent claimers pass over each other's rows instead of waiting
     # (SQLite ignores this; its write transactions never overlap).
@@ -266,6 +270,7 @@ def record_outcomes(conn: Connection, outcomes: list[Outcome], now: datetime) ->
             for o in outcomes
         ],
     )
-    attempts = [asdict(o.attempt) for o in outcomes if o.attempt is not None]
+    # vars(), not asdict(): asdict deep-copies every value (3% of the worker's time).
+    attempts = [vars(o.attempt) for o in outcomes if o.attempt is not None]
     if attempts:
         conn.execute(_INSERT_ATTEMPT, attempts)

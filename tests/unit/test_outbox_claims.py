@@ -1,0 +1,181 @@
+"""Claiming and recording deliveries in bulk (a database of the test's own, a sender that
+answers at once)."""
+
+import asyncio
+from collections import Counter
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Connection, text
+
+from chinwag.delivery.sender import OutboundRequest, SendResult
+from chinwag.delivery.worker import Worker
+from chinwag.domain.accounts import create_account
+from chinwag.store import outbox
+from chinwag.store.database import Database, open_database
+from chinwag.store.migrate import upgrade
+from chinwag.twilio.dates import utc_now
+
+LEASE = timedelta(minutes=5)
+NOW = timedelta(0)
+
+
+class InstantSender:
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    async def send(self, request: OutboundRequest) -> SendResult:
+        self.sent.append(request.idempotency_token)
+        return SendResult(200, None)
+
+
+def count_writes(
+    database: Database, monkeypatch: pytest.MonkeyPatch, fail_records: int = 0
+) -> Counter[str]:
+    """Counts the worker's write transactions by the work run in them; the first
+    `fail_records` record_outcomes writes raise."""
+    writes: Counter[str] = Counter()
+    original = database.write_locking
+
+    async def write_locking(work: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        writes[work.__name__] += 1
+        if work is outbox.record_outcomes and writes[work.__name__] <= fail_records:
+            raise RuntimeError("record_outcomes failed")
+        return await original(work, *args, **kwargs)
+
+    monkeypatch.setattr(database, "write_locking", write_locking)
+    return writes
+
+
+async def queue(database: Database, due: list[tuple[str, timedelta]]) -> None:
+    """One pending delivery per (webhook, due from now), in this outbox order."""
+    account = await database.write(create_account, "outbox")
+    now = utc_now()
+    rows = [
+        outbox.NewDelivery(
+            token=f"00000000-0000-0000-0000-{i:012d}",
+            account_sid=account.sid,
+            service_sid="IS" + "0" * 32,
+            conversation_sid=None,
+            webhook_sid=webhook,
+            target="webhook",
+            event_type="onMessageAdded",
+            url=f"http://127.0.0.1:9/{webhook}",
+            flow_sid=None,
+            method="POST",
+            params=[("Index", str(i))],
+            date_created=now + delay,  # a new row is due when it is created
+        )
+        for i, (webhook, delay) in enumerate(due)
+    ]
+    await database.write(outbox.insert_deliveries, rows)
+
+
+async def count(database: Database, where: str) -> int:
+    def run(conn: Connection) -> int:
+        return int(conn.execute(text(f"SELECT count(*) FROM {where}")).scalar_one())
+
+    return await database.read(run)
+
+
+def test_a_claim_takes_the_oldest_due_first_and_same_time_rows_in_outbox_order(
+    database_url: str,
+) -> None:
+    async def scenario() -> list[int]:
+        database = open_database(database_url)
+        try:
+            earlier, earliest, future = (timedelta(seconds=s) for s in (-1, -2, 60))
+            rows = [("WH1", earlier), ("WH2", NOW), ("WH1", earlier), ("WH3", earliest)]
+            await queue(database, [*rows, ("WH4", NOW), ("WH5", future)])
+            claimed = await database.write_locking(outbox.claim_due, utc_now(), 10, LEASE)
+            again = await database.write_locking(outbox.claim_due, utc_now(), 10, LEASE)
+            assert again == []  # leased, or not due
+            return [int(d.token[-12:]) for d in claimed]
+        finally:
+            await database.close()
+
+    # WH3's is due first; WH1's two share a time and keep their order, as do WH2's and
+    # WH4's; WH5's is not due yet.
+    assert asyncio.run(scenario()) == [3, 0, 2, 1, 4]
+
+
+def test_a_claim_reads_the_index_in_order_instead_of_sorting_the_backlog(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'plan.db'}"
+    upgrade(url)
+
+    def plan(conn: Connection) -> str:
+        compiled = outbox._DUE.compile(dialect=conn.dialect)
+        values = compiled.construct_params({"now": "2030-01-01 00:00:00", "limit": 100})
+        args = tuple(values[name] for name in compiled.positiontup or [])
+        rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", args)
+        return " | ".join(str(row[-1]) for row in rows)
+
+    async def scenario() -> str:
+        database = open_database(url)
+        try:
+            return await database.read(plan)
+        finally:
+            await database.close()
+
+    described = asyncio.run(scenario())
+    assert "ix_deliveries_status_next_attempt_at" in described
+    assert "TEMP B-TREE" not in described, described
+
+
+def test_queues_that_finish_together_are_recorded_in_one_write(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def scenario() -> None:
+        database = open_database(database_url)
+        writes = count_writes(database, monkeypatch)
+        sender = InstantSender()
+        worker = Worker(database, sender, host_concurrency=100, poll_interval=0.01)
+        try:
+            await queue(database, [(f"WH{i}", NOW) for i in range(30)])
+            running = asyncio.create_task(worker.run())
+            while await count(database, "deliveries WHERE status = 'pending'"):
+                await asyncio.sleep(0.01)  # pytest-timeout ends a wait that hangs
+            worker.stop()
+            await running
+
+            assert len(sender.sent) == 30
+            assert writes["record_outcomes"] == 1  # not one per webhook queue
+            assert await count(database, "delivery_attempts WHERE response_status = 200") == 30
+        finally:
+            await database.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_failed_write_leaves_the_whole_batch_leased_to_be_sent_again(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def scenario() -> None:
+        database = open_database(database_url)
+        writes = count_writes(database, monkeypatch, fail_records=1)
+        sender = InstantSender()
+        try:
+            await queue(database, [("WH1", NOW), ("WH2", NOW), ("WH3", NOW)])
+            clock = [utc_now()]  # after the rows' creation, so they are due
+            worker = Worker(database, sender, clock=lambda: clock[0], poll_interval=0.01)
+            running = asyncio.create_task(worker.run())
+            while writes["record_outcomes"] < 1:
+                await asyncio.sleep(0.01)
+            assert await count(database, "deliveries WHERE status = 'pending'") == 3
+            clock[0] += LEASE * 2  # the leases end: the rows are claimed and sent again
+            while await count(database, "deliveries WHERE status = 'pending'"):
+                await asyncio.sleep(0.01)
+            worker.stop()
+            await running
+
+            assert sorted(Counter(sender.sent).values()) == [2, 2, 2]
+            assert await count(database, "delivery_attempts") == 3  # none from the failed one
+        finally:
+            await database.close()
+
+    asyncio.run(scenario())
