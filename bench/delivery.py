@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import inspect
 import json
 import os
@@ -187,12 +188,15 @@ def outbox_requests(db: Path) -> list[OutboundRequest]:
     ]
 
 
-async def receiver_call(receiver: str, method: str, path: str) -> Any:
-    async with (
-        aiohttp.ClientSession() as session,
-        session.request(method, receiver + path, timeout=aiohttp.ClientTimeout(None)) as resp,
-    ):
-        return await resp.json() if resp.status == 200 else None
+async def receiver_call(
+    receiver: str, method: str, path: str, session: aiohttp.ClientSession | None = None
+) -> Any:
+    async with contextlib.AsyncExitStack() as stack:
+        if session is None:
+            session = await stack.enter_async_context(aiohttp.ClientSession())
+        timeout = aiohttp.ClientTimeout(None)
+        async with session.request(method, receiver + path, timeout=timeout) as resp:
+            return await resp.json() if resp.status == 200 else None
 
 
 def arrivals(receiver: str) -> list[int]:
@@ -233,7 +237,9 @@ def measure_worker(
     db = work / "run.db"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
-    shutil.copy(snapshot, db)
+    for suffix in ("", "-wal"):
+        if Path(f"{snapshot}{suffix}").exists():
+            shutil.copy(f"{snapshot}{suffix}", f"{db}{suffix}")
     asyncio.run(receiver_call(receiver, "POST", "/_reset"))
     command = [*CHINWAG, "worker", "--database", f"sqlite:///{db}"]
     with process("worker", command, work):
@@ -241,7 +247,10 @@ def measure_worker(
         waited = asyncio.run(receiver_call(receiver, "GET", path))
         if waited["nth_ns"] is None:
             raise RuntimeError(f"worker: {waited['count']} of {expected} arrived in {bound_s} s")
-        while count_pending(db) > 0:
+        deadline = time.monotonic() + bound_s
+        while count_pending(db) > 0:  # the last outcomes are written after their sends
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"worker: rows still pending after {bound_s} s")
             time.sleep(0.005)
         done_ns = time.time_ns()
     check_persisted(db, expected)
@@ -265,31 +274,41 @@ def offsets(times: list[int]) -> list[float]:
     return [(t - times[0]) / 1e9 for t in times]
 
 
-async def event_latencies(api: str, receiver: str, count: int, pause_s: float) -> list[float]:
-    """Milliseconds from just before each message's POST to its delivery's arrival."""
-    async with aiohttp.ClientSession(headers=auth_header()) as session:
+async def event_latencies(
+    api: str, receiver: str, count: int, pause_s: float
+) -> tuple[list[float], list[float]]:
+    """Milliseconds from just before each message's POST to its delivery's arrival, and
+    to the POST's answer (the API's share)."""
+    async with (
+        aiohttp.ClientSession(headers=auth_header()) as session,
+        aiohttp.ClientSession() as to_receiver,
+    ):
         conversation = await post(session, f"{api}/v1/Conversations", {"FriendlyName": "latency"})
         sid = conversation["sid"]
         await add_webhooks(api, [sid], receiver, 1)
         await receiver_call(receiver, "POST", "/_reset")
         url = f"{api}/v1/Conversations/{sid}/Messages"
-        latencies = []
+        latencies, answered = [], []
         for i in range(count):
             await asyncio.sleep(pause_s)  # idle: nothing else in flight
             body = f"latency {i}"
             started_ns = time.time_ns()
             await post(session, url, {"Author": "bench", "Body": body}, headers=MESSAGE_HEADERS)
-            waited = await receiver_call(receiver, "GET", f"/_wait?count={i + 1}&timeout=10")
+            answered.append((time.time_ns() - started_ns) / 1e6)
+            path = f"/_wait?count={i + 1}&timeout=10"
+            waited = await receiver_call(receiver, "GET", path, to_receiver)
             if (
                 waited["nth_ns"] is None
                 or f"Body={body.replace(' ', '+')}&" not in waited["nth_body"]
             ):
                 raise RuntimeError(f"latency: delivery {i + 1} missing or out of order: {waited}")
             latencies.append((waited["nth_ns"] - started_ns) / 1e6)
-    return latencies
+    return latencies, answered
 
 
-def measure_latency(work: Path, receiver: str, run: int, count: int, pause_s: float) -> list[float]:
+def measure_latency(
+    work: Path, receiver: str, run: int, count: int, pause_s: float
+) -> tuple[list[float], list[float]]:
     db = work / f"latency-{run}.db"
     command, port = serve(db)
     with process(f"serve-{run}", command, work, port):
@@ -327,8 +346,11 @@ def main(argv: list[str] | None = None) -> int:
                     results.throughput.append(measured)
                     print(f"run {run} {measured.kind}: {measured.per_s:,.0f} deliveries/s")
             for run in range(1, args.runs + 1):
-                samples = measure_latency(work, receiver, run, args.latency_messages, args.pause)
+                samples, answered = measure_latency(
+                    work, receiver, run, args.latency_messages, args.pause
+                )
                 results.latency_ms.append(samples)
+                results.api_ms.append(answered)
                 print(f"run {run} latency: p50 {statistics.median(samples):.2f} ms")
 
     table = report(results)
