@@ -7,13 +7,13 @@ Run from the repository root, with chinwag installed with its bench extra:
 One receiver (bench/receiver.py: aiohttp.web, an empty 200 for every delivery, the
 arrival time noted) runs in its own process on 127.0.0.1 for all measurements:
 
-- raw: chinwag's HTTP client (delivery/sender.py HttpSender on a default
-  aiohttp.ClientSession, as the worker has it) sends every outbox row's signed
-  request, with the worker's concurrency, from this process; nothing is read
-  from or written to a database while it runs.
-- worker: `chinwag worker` on a copy of the same outbox delivers the same rows:
-  claims, signs, sends, and records each outcome and attempt in SQLite.
-  Timed from the first arrival to the moment no row is pending any more.
+- raw: chinwag's HTTP client (delivery/sender.py `http_sender`, as the worker
+  makes it) sends every outbox row's signed request from this process, with as
+  many in flight as the worker allows toward one host (min of its concurrency
+  and `--host-concurrency`); nothing is read from or written to a database.
+- worker: `chinwag worker --host-concurrency N` on a copy of the same outbox
+  delivers the same rows: claims, signs, sends, and records each outcome and
+  attempt in SQLite. Timed from the first arrival to when no row is pending.
 - latency: `chinwag serve` (in-process worker) on a fresh database, idle; a
   message is created through the API, one at a time with a pause between, and
   the time from just before the POST to the delivery's arrival at the receiver
@@ -54,14 +54,16 @@ import aiohttp
 from api import ACCOUNT_SID, AUTH_TOKEN, auth_header, create_conversations, free_port, wait_ready
 from delivery_report import Results, report, save_plot, versions
 
-from chinwag.delivery.sender import HttpSender, OutboundRequest
+from chinwag.delivery.sender import HttpSender, OutboundRequest, http_sender
 from chinwag.delivery.worker import Worker
 from chinwag.store import outbox
 from chinwag.store.database import create_sqlite_engine
 
 BENCH = Path(__file__).resolve().parent
 HOOKS_PER_CONVERSATION = 5  # chinwag's (and Twilio's) limit of scoped webhooks
-CONCURRENCY: int = inspect.signature(Worker).parameters["concurrency"].default
+_WORKER = inspect.signature(Worker).parameters
+WORKER_CONCURRENCY: int = _WORKER["concurrency"].default
+HOST_CONCURRENCY: int = _WORKER["host_concurrency"].default
 CHINWAG = [sys.executable, "-m", "chinwag"]
 CREDENTIALS = {"TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN}
 MESSAGE_HEADERS = {"X-Twilio-Webhook-Enabled": "true"}  # API changes fire webhooks only then
@@ -93,7 +95,7 @@ def process(
         if port is not None:
             wait_ready(name, port, proc)
         yield proc
-    except BaseException:
+    except Exception:
         print(f"--- {log_path.name} (tail)\n{log_path.read_text()[-3000:]}", file=sys.stderr)
         raise
     finally:
@@ -204,8 +206,8 @@ def arrivals(receiver: str) -> list[int]:
     return got
 
 
-async def send_raw(requests: list[OutboundRequest]) -> int:
-    """Send everything with CONCURRENCY in flight; returns how many got a 2xx."""
+async def send_raw(requests: list[OutboundRequest], concurrency: int) -> int:
+    """Send everything with `concurrency` in flight; returns how many got a 2xx."""
     todo = iter(requests)
     ok = 0
 
@@ -215,15 +217,14 @@ async def send_raw(requests: list[OutboundRequest]) -> int:
             result = await sender.send(request)  # awaited first: `ok +=` must not span it
             ok += result.ok
 
-    async with aiohttp.ClientSession() as session:  # as app.run_worker makes it
-        sender = HttpSender(session)
-        await asyncio.gather(*(sender_loop(sender) for _ in range(CONCURRENCY)))
+    async with http_sender() as sender:  # as app.run_worker makes it
+        await asyncio.gather(*(sender_loop(sender) for _ in range(concurrency)))
     return ok
 
 
-def measure_raw(receiver: str, requests: list[OutboundRequest]) -> Throughput:
+def measure_raw(receiver: str, requests: list[OutboundRequest], concurrency: int) -> Throughput:
     asyncio.run(receiver_call(receiver, "POST", "/_reset"))
-    ok = asyncio.run(send_raw(requests))
+    ok = asyncio.run(send_raw(requests, concurrency))
     if ok != len(requests):
         raise RuntimeError(f"raw: {len(requests) - ok} of {len(requests)} requests failed")
     times = arrivals(receiver)
@@ -231,7 +232,7 @@ def measure_raw(receiver: str, requests: list[OutboundRequest]) -> Throughput:
 
 
 def measure_worker(
-    work: Path, receiver: str, snapshot: Path, expected: int, bound_s: float
+    work: Path, receiver: str, snapshot: Path, expected: int, bound_s: float, host_limit: int
 ) -> Throughput:
     """`chinwag worker` on a fresh copy of the outbox, until no row is pending."""
     db = work / "run.db"
@@ -242,6 +243,7 @@ def measure_worker(
             shutil.copy(f"{snapshot}{suffix}", f"{db}{suffix}")
     asyncio.run(receiver_call(receiver, "POST", "/_reset"))
     command = [*CHINWAG, "worker", "--database", f"sqlite:///{db}"]
+    command += ["--host-concurrency", str(host_limit)]
     with process("worker", command, work):
         path = f"/_wait?count={expected}&timeout={bound_s}"
         waited = asyncio.run(receiver_call(receiver, "GET", path))
@@ -325,11 +327,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency-messages", type=int, default=500)
     parser.add_argument("--pause", type=float, default=0.02, help="seconds between messages")
     parser.add_argument("--bound", type=float, default=300, help="max seconds per worker run")
+    parser.add_argument(
+        "--host-concurrency",
+        type=int,
+        default=HOST_CONCURRENCY,
+        help=f"the worker's per-host limit (default {HOST_CONCURRENCY}, the worker's own)",
+    )
     parser.add_argument("--out", type=Path, default=BENCH / "results" / "delivery.json")
     parser.add_argument("--plot", type=Path, default=BENCH.parent / "docs" / "img" / "delivery.png")
     args = parser.parse_args(argv)
 
-    results = Results(args=vars(args) | {"concurrency": CONCURRENCY}, versions=versions())
+    # All deliveries go to one host, so the worker has at most this many in flight.
+    concurrency = min(WORKER_CONCURRENCY, args.host_concurrency)
+    results = Results(args=vars(args) | {"concurrency": concurrency}, versions=versions())
     with tempfile.TemporaryDirectory(prefix="chinwag-delivery-") as tmp:
         work = Path(tmp)
         port = free_port()
@@ -340,8 +350,10 @@ def main(argv: list[str] | None = None) -> int:
             requests = outbox_requests(snapshot)
             for run in range(1, args.runs + 1):
                 for measured in (
-                    measure_raw(receiver, requests),
-                    measure_worker(work, receiver, snapshot, len(requests), args.bound),
+                    measure_raw(receiver, requests, concurrency),
+                    measure_worker(
+                        work, receiver, snapshot, len(requests), args.bound, args.host_concurrency
+                    ),
                 ):
                     results.throughput.append(measured)
                     print(f"run {run} {measured.kind}: {measured.per_s:,.0f} deliveries/s")
