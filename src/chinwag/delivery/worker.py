@@ -1,8 +1,9 @@
 """The delivery worker: claims due outbox rows in batches, sends them, records the outcomes.
 
 Runs in-process under `chinwag serve`, or as `chinwag worker`. Claims and outcomes
-are batched (one write transaction per claim and one per webhook queue), because
-a database round trip per row would cap throughput (DESIGN.md). Every attempt is
+are batched (one write transaction per claim, and one for the outcomes of all the
+queues that finish together), because a database round trip per row would cap
+throughput (DESIGN.md, bench/delivery.py). Every attempt is
 logged; a failure a retry can cure is tried again when the retry policy says
 (delivery/retry.py). Beside delivering, a worker with a retention prunes old
 finished deliveries (delivery/retention.py).
