@@ -30,12 +30,17 @@ def make_app() -> web.Application:
     return app
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+def serve(app: web.Application, description: str | None, argv: list[str] | None) -> None:
+    """Run `app` on --host/--port, quietly (bench/receiver.py uses this too)."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args(argv)
-    web.run_app(make_app(), host=args.host, port=args.port, access_log=None, print=None)
+    web.run_app(app, host=args.host, port=args.port, access_log=None, print=None)
+
+
+def main(argv: list[str] | None = None) -> None:
+    serve(make_app(), __doc__, argv)
 
 
 if __name__ == "__main__":

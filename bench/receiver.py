@@ -13,12 +13,12 @@ one machine) recorded, and an empty 200 returned. Control endpoints:
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import time
 
 from aiohttp import web
+from hello import serve
 
 ARRIVALS = web.AppKey("arrivals", list[int])
 BODIES = web.AppKey("bodies", dict[int, bytes])
@@ -83,11 +83,7 @@ def make_app() -> web.Application:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, required=True)
-    args = parser.parse_args(argv)
-    web.run_app(make_app(), host=args.host, port=args.port, access_log=None, print=None)
+    serve(make_app(), __doc__, argv)
 
 
 if __name__ == "__main__":
