@@ -66,7 +66,9 @@ class Results:
         return {
             "date": datetime.now(UTC).isoformat(timespec="seconds"),
             "versions": self.versions,
-            "args": {k: str(v) if isinstance(v, Path) else v for k, v in self.args.items()},
+            "args": {
+                k: os.path.relpath(v) if isinstance(v, Path) else v for k, v in self.args.items()
+            },
             "runs": {
                 name: {"values": values, "median": statistics.median(values)}
                 for name, values in self.rows().items()
