@@ -5,6 +5,7 @@ import asyncio
 from collections import Counter
 
 import pytest
+from sqlalchemy import Connection, select
 
 from chinwag.delivery.sender import OutboundRequest, SendResult
 from chinwag.delivery.worker import Worker, target_host
@@ -12,6 +13,7 @@ from chinwag.domain import accounts
 from chinwag.store import outbox
 from chinwag.store.database import Database, open_database
 from chinwag.store.outbox import NewDelivery
+from chinwag.store.tables import deliveries
 from chinwag.twilio.dates import utc_now
 
 
@@ -102,5 +104,38 @@ async def _full_host_leaves_room(url: str, slow: list[str]) -> None:
             lambda conn: conn.exec_driver_sql("SELECT status, lease_until FROM deliveries").all()
         )
         assert set(statuses) == {("delivered", None)}
+    finally:
+        await database.close()
+
+
+def test_queues_of_a_full_host_wait_parked_and_are_given_back_on_stop(database_url: str) -> None:
+    asyncio.run(_parked_queues_given_back_on_stop(database_url))
+
+
+async def _parked_queues_given_back_on_stop(url: str) -> None:
+    database = open_database(url)
+    slow = [f"http://slow:1/{n}" for n in range(6)]
+    await queue_deliveries(database, [*slow, "http://fast:1/"])
+    sender = StuckHostSender("slow:1")
+
+    def rows(conn: Connection) -> list[tuple[str, bool]]:
+        query = select(deliveries.c.status, deliveries.c.lease_until.is_not(None))
+        return [tuple(row) for row in conn.execute(query.order_by(deliveries.c.id))]
+
+    try:
+        worker = Worker(database, sender, batch_size=4, host_concurrency=2, poll_interval=0.01)
+        running = asyncio.create_task(worker.run())
+        while (await database.read(rows))[-1] != ("delivered", False):  # fast, recorded
+            await asyncio.sleep(0.01)
+        # Two slow queues in flight, four parked: all six still leased to this worker.
+        assert await database.read(rows) == [("pending", True)] * 6 + [("delivered", False)]
+        worker.stop()
+        sender.release.set()
+        await running
+        # The two in flight finished; the parked four went back unsent, for any worker.
+        assert sender.in_flight["slow:1"] == 0 and len(sender.sent) == 3
+        assert await database.read(rows) == (
+            [("delivered", False)] * 2 + [("pending", False)] * 4 + [("delivered", False)]
+        )
     finally:
         await database.close()

@@ -13,8 +13,9 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -35,6 +36,15 @@ DEFAULT_HOST_CONCURRENCY = 10
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 QueueKey = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class Parked:
+    """A claimed queue waiting for a slot on its host, since `since` (time.monotonic)."""
+
+    key: QueueKey
+    queue: list[Delivery]
+    since: float
 
 
 def _queue_key(delivery: Delivery) -> QueueKey:
@@ -90,7 +100,14 @@ class Worker:
         self._in_flight = 0
         self._host_concurrency = host_concurrency
         self._host_queues: Counter[str] = Counter()  # queues running per target host
-        # Queues held back because their host was full, skipped by claims until it frees.
+        # Queues claimed while their host was full, kept (leased) to start as it frees:
+        # with many webhooks on one receiver, giving them back and claiming them again
+        # cost more than the sends (bench/delivery.py). At most `max_parked` rows.
+        self._parked: dict[str, deque[Parked]] = defaultdict(deque)
+        self._parked_rows = 0
+        self._max_parked = batch_size * 10
+        # Queues given back because their host was full and parking too, skipped by
+        # claims until the host frees.
         self._held_back: dict[str, set[QueueKey]] = defaultdict(set)
         # Outcomes waiting for the one write that records them, and that write.
         self._batch: tuple[list[Outcome], asyncio.Task[None]] | None = None
@@ -143,7 +160,10 @@ class Worker:
                 self._wakeup.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wakeup.wait(), self._poll_interval)
-        await asyncio.gather(*self._running.values())
+        while self._running:  # finishing queues give back what is still parked
+            await asyncio.gather(*self._running.values())
+        for host in list(self._parked):
+            await self._start_parked(host)
 
     async def _start_due_queues(self) -> int:
         """Claim what fits in `batch_size` beside what is in flight; returns how many started.
@@ -154,7 +174,8 @@ class Worker:
         room = self._batch_size - self._in_flight
         if room <= 0:
             return 0
-        skip = set(self._running).union(*self._held_back.values())
+        parked = (entry.key for entries in self._parked.values() for entry in entries)
+        skip = set(self._running).union(parked, *self._held_back.values())
         busy_webhooks = frozenset(key for kind, key in skip if kind == "webhook")
         busy_urls = frozenset(key for kind, key in skip if kind == "service")
         due = await self._database.write_locking(
@@ -166,31 +187,65 @@ class Worker:
         given_back: list[int] = []
         for key, queue in queues.items():
             host = target_host(self._url(queue[0]))
-            if self._host_queues[host] >= self._host_concurrency:
+            if self._host_queues[host] < self._host_concurrency:
+                self._start_queue(key, host, queue)
+            elif self._parked_rows + len(queue) <= self._max_parked:
+                self._parked[host].append(Parked(key, queue, time.monotonic()))
+                self._parked_rows += len(queue)
+            else:
                 self._held_back[host].add(key)
                 given_back += [delivery.id for delivery in queue]
-                continue
-            self._host_queues[host] += 1
-            self._in_flight += len(queue)
-            self._running[key] = asyncio.create_task(self._send_queue(key, host, queue))
         if given_back:
             await self._database.write_locking(outbox.release, given_back)
         return len(due) - len(given_back)
 
+    def _start_queue(self, key: QueueKey, host: str, queue: list[Delivery]) -> None:
+        self._host_queues[host] += 1
+        self._in_flight += len(queue)
+        self._running[key] = asyncio.create_task(self._send_queue(key, host, queue))
+
+    async def _start_parked(self, host: str) -> None:
+        """A queue of `host` ended: start its next parked queue; give back any whose lease
+        is half gone (sent later, another worker could take it meanwhile)."""
+        stale: list[int] = []
+        parked = self._parked[host]
+        while parked and (self._stopping or self._host_queues[host] < self._host_concurrency):
+            entry = parked.popleft()
+            self._parked_rows -= len(entry.queue)
+            if self._stopping or time.monotonic() - entry.since > self._lease.total_seconds() / 2:
+                stale += [delivery.id for delivery in entry.queue]
+            else:
+                self._start_queue(entry.key, host, entry.queue)
+        if not parked:
+            del self._parked[host]
+        if stale:
+            await self._database.write_locking(outbox.release, stale)
+
     async def _send_queue(self, key: QueueKey, host: str, queue: list[Delivery]) -> None:
         try:
-            outcomes = [await self._attempt(delivery) for delivery in queue]
+            try:
+                outcomes = [await self._attempt(delivery) for delivery in queue]
+            finally:
+                await self._free_host(host)  # its requests are done, recorded or not
             await self._record(outcomes)
         except Exception:  # the lease runs out and the rows are sent again
             logger.exception("delivery queue failed")
         finally:
+            # The webhook is free once its outcomes are committed: its next deliveries
+            # may be claimed now.
             del self._running[key]
             self._in_flight -= len(queue)
-            self._host_queues[host] -= 1
-            if self._host_queues[host] == 0:
-                del self._host_queues[host]
-            self._held_back.pop(host, None)  # the host has room: claim its queues again
-            self._wakeup.set()  # room for more, and this webhook's next deliveries
+            self._wakeup.set()
+
+    async def _free_host(self, host: str) -> None:
+        self._host_queues[host] -= 1
+        if self._host_queues[host] == 0:
+            del self._host_queues[host]
+        if host in self._parked:
+            await self._start_parked(host)
+        if host not in self._parked:  # nothing left waiting: claim its given-back queues
+            self._held_back.pop(host, None)
+        self._wakeup.set()
 
     async def _record(self, outcomes: list[Outcome]) -> None:
         """Record `outcomes` with those of every queue that finishes before the write runs
