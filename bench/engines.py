@@ -54,7 +54,9 @@ class Databases:
             import sqlite3
 
             return f"SQLite {sqlite3.sqlite_version}"
-        return str(self._postgres.psql("SHOW server_version;")).split("\n")[2].strip()
+        return (
+            "PostgreSQL " + str(self._postgres.psql("SHOW server_version;")).split("\n")[2].strip()
+        )
 
 
 @contextmanager
