@@ -40,8 +40,14 @@ class CpuMeter:
             "children": usage.ru_utime + usage.ru_stime,
         }
         if self._postgres is not None:
-            found["postgres"] = _seconds(self._postgres) + sum(
-                _seconds(child) for child in self._postgres.children()
+            # Backends that exited were reaped by the postmaster: their CPU is in its
+            # children_* times (a pool closes its overflow connections now and then).
+            times = self._postgres.cpu_times()
+            found["postgres"] = (
+                _seconds(self._postgres)
+                + times.children_user
+                + times.children_system
+                + sum(_seconds(child) for child in self._postgres.children())
             )
         return found
 
