@@ -27,18 +27,27 @@ class CpuMeter:
     `chinwag`: the given server or worker processes. `postgres`: the postmaster and
     its children (backends, background writers), when a PostgreSQL pid is given.
     `children`: this process's waited-for children (wrk, run with subprocess.run).
+    `others`: more named groups (a webhook receiver, the benchmark itself).
     """
 
-    def __init__(self, chinwag: Iterable[int], postgres: int | None = None) -> None:
+    def __init__(
+        self,
+        chinwag: Iterable[int],
+        postgres: int | None = None,
+        others: dict[str, Iterable[int]] | None = None,
+    ) -> None:
         self._chinwag = [psutil.Process(pid) for pid in chinwag]
         self._postgres = psutil.Process(postgres) if postgres is not None else None
+        self._others = {
+            name: [psutil.Process(pid) for pid in pids] for name, pids in (others or {}).items()
+        }
 
     def read(self) -> dict[str, float]:
         usage = resource.getrusage(resource.RUSAGE_CHILDREN)
         found = {
             "chinwag": sum(_seconds(p) for p in self._chinwag),
             "children": usage.ru_utime + usage.ru_stime,
-        }
+        } | {name: sum(_seconds(p) for p in group) for name, group in self._others.items()}
         if self._postgres is not None:
             # Backends that exited were reaped by the postmaster: their CPU is in its
             # children_* times (a pool closes its overflow connections now and then).

@@ -48,9 +48,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from importlib import metadata
 from pathlib import Path
@@ -58,6 +58,7 @@ from typing import Any
 
 import aiohttp
 from api import ACCOUNT_SID, AUTH_TOKEN, auth_header, create_conversations, free_port, wait_ready
+from cpu import CpuMeter
 from delivery_report import Results, report, save_plot, versions
 from engines import ENGINES, Databases, Sql, databases, sql
 
@@ -83,6 +84,7 @@ class Throughput:
     offsets_s: list[float]  # each arrival, seconds after the first (for the plot)
     engine: str = "sqlite"  # the outbox's (raw: the engine whose rows were sent)
     workers: int = 1  # `chinwag worker` processes (raw: the one sending process)
+    cpu_s: dict[str, float] = field(default_factory=dict)  # from the first arrival on
 
     @property
     def per_s(self) -> float:
@@ -243,6 +245,7 @@ def measure_worker(
     work: Path,
     dbs: Databases,
     receiver: str,
+    receiver_pid: int,
     snapshot: str,
     expected: int,
     args: argparse.Namespace,
@@ -254,8 +257,15 @@ def measure_worker(
     command = [*CHINWAG, "worker", "--database", url]
     command += ["--host-concurrency", str(args.host_concurrency)]
     with contextlib.ExitStack() as running, sql(url) as store:
-        for i in range(workers):
-            running.enter_context(process(f"worker-{dbs.engine}-{i}", command, work))
+        pids = [
+            running.enter_context(process(f"worker-{dbs.engine}-{i}", command, work)).pid
+            for i in range(workers)
+        ]
+        # CPU is counted from the first arrival, as the rate is: not the workers' start-up.
+        others: dict[str, Iterable[int]] = {"receiver": [receiver_pid], "bench": [os.getpid()]}
+        meter = CpuMeter(pids, dbs.postgres_pid(), others)
+        asyncio.run(receiver_call(receiver, "GET", f"/_wait?count=1&timeout={args.bound}"))
+        before = meter.read()
         path = f"/_wait?count={expected}&timeout={args.bound}"
         waited = asyncio.run(receiver_call(receiver, "GET", path))
         if waited["nth_ns"] is None:
@@ -266,12 +276,13 @@ def measure_worker(
                 raise RuntimeError(f"worker: rows still pending after {args.bound} s")
             time.sleep(0.005)
         done_ns = time.time_ns()
+        cpu_s = CpuMeter.used(before, meter.read())
         check_persisted(store, expected)
     times = arrivals(receiver)
     if len(times) != expected:
         raise RuntimeError(f"worker: {len(times)} requests arrived for {expected} deliveries")
     seconds = (done_ns - times[0]) / 1e9
-    return Throughput("worker", len(times), seconds, offsets(times), dbs.engine, workers)
+    return Throughput("worker", len(times), seconds, offsets(times), dbs.engine, workers, cpu_s)
 
 
 def check_persisted(store: Sql, expected: int) -> None:
@@ -337,6 +348,7 @@ def measure_engine(
     concurrency: int,
     args: argparse.Namespace,
     results: Results,
+    receiver_pid: int,
 ) -> None:
     """Throughput (raw, then each number of workers) and latency on one engine."""
     snapshot = fill_outbox(work, dbs, receiver, args.deliveries, args.conversations)
@@ -345,7 +357,9 @@ def measure_engine(
         measured = [measure_raw(receiver, requests, concurrency, dbs.engine)]
         for workers in args.workers:
             measured.append(
-                measure_worker(work, dbs, receiver, snapshot, len(requests), args, workers)
+                measure_worker(
+                    work, dbs, receiver, receiver_pid, snapshot, len(requests), args, workers
+                )
             )
         for m in measured:
             results.throughput.append(m)
@@ -403,13 +417,15 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(tmp)
         port = free_port()
         receiver_command = [sys.executable, str(BENCH / "receiver.py"), "--port", str(port)]
-        with process("receiver", receiver_command, work, port):
+        with process("receiver", receiver_command, work, port) as receiver_process:
             receiver = f"http://127.0.0.1:{port}"
             for engine in args.engines:
                 with databases(engine, work) as dbs:
                     if engine == "postgresql":
                         results.versions |= {"postgresql": dbs.version(), "asyncpg": asyncpg}
-                    measure_engine(work, dbs, receiver, concurrency, args, results)
+                    measure_engine(
+                        work, dbs, receiver, concurrency, args, results, receiver_process.pid
+                    )
 
     table = report(results)
     print(table)

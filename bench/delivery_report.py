@@ -123,6 +123,7 @@ class Results:
                     "deliveries": t.deliveries,
                     "seconds": t.seconds,
                     "per_s": t.per_s,
+                    "cpu_s": t.cpu_s,
                 }
                 for t in self.throughput
             ],
@@ -164,7 +165,38 @@ def report(results: Results) -> str:
     lines.append("")
     for check, met in results.checks().items():
         lines.append(f"- {check} (median of runs): {'met' if met else 'NOT met'}")
-    return "\n".join(lines)
+    return "\n".join(lines + cpu_table(results))
+
+
+CPU_GROUPS = {
+    "chinwag": "workers",
+    "postgres": "PostgreSQL",
+    "receiver": "receiver",
+    "bench": "bench",
+}
+
+
+def cpu_table(results: Results) -> list[str]:
+    """CPU ms per delivery by process group, median over runs, for each configuration."""
+    if not any(t.cpu_s for t in results.throughput):
+        return []
+    header = " / ".join(CPU_GROUPS.values())
+    lines = ["", f"| engine | workers | CPU ms per delivery: {header} |", "|---|---:|---:|"]
+    for engine, workers in results.configs():
+        runs = [
+            t
+            for t in results.throughput
+            if t.kind == "worker" and (t.engine, t.workers) == (engine, workers) and t.cpu_s
+        ]
+        cells = [
+            statistics.median(1000 * t.cpu_s[group] / t.deliveries for t in runs)
+            if group in runs[0].cpu_s
+            else None
+            for group in CPU_GROUPS
+        ]
+        text = " / ".join("-" if cell is None else f"{cell:.3f}" for cell in cells)
+        lines.append(f"| {engine} | {workers} | {text} |")
+    return lines
 
 
 def _plot_arrivals(results: Results, ax: Any) -> None:
