@@ -1,10 +1,14 @@
-"""bench/api.py's results: the Markdown tables, the JSON file and the scale-out plot."""
+"""bench/api.py's results: the Markdown tables, the JSON file and the scale-out plot.
+
+`python bench/api_report.py RUN.json...` prints the scale-out table over several runs.
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import platform
+import statistics
 import subprocess
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -170,3 +174,45 @@ def save_plot(targets: dict[str, Target], path: Path) -> None:
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=100)
+
+
+def summarize(files: list[Path]) -> str:
+    """The scale-out table over several runs' JSON files: each run's peak, the median."""
+    runs = [json.loads(path.read_text())["targets"] for path in files]
+    header = " | ".join(f"run {i}" for i in range(1, len(runs) + 1))
+    lines = [
+        f"| engine | servers | peak created/s: {header} | median | vs 1 server "
+        "| p99 ms at half of peak (median) | CPU ms per create: chinwag / pg / wrk (median) |",
+        "|---|---:|" + "---:|" * (len(runs) + 4),
+    ]
+    medians: dict[tuple[str, int], float] = {}
+    for name, first in runs[0].items():
+        if first["engine"] is None:
+            continue
+        peaks = [max(t[name]["runs"], key=lambda run: run["created_per_s"]) for t in runs]
+        rates = [peak["created_per_s"] for peak in peaks]
+        key = (first["engine"], first["servers"])
+        medians[key] = statistics.median(rates)
+        one = medians.get((first["engine"], 1))
+        versus = f"{medians[key] / one:.2f}x" if one else "-"
+        half_p99 = statistics.median(t[name]["half_load"]["latency_ms"]["p99"] for t in runs)
+        cpu = []
+        for group in ("chinwag", "postgres", "children"):
+            values = [
+                1000 * p["cpu_s"][group] / max(p["statuses"].get("201", 0), 1)
+                for p in peaks
+                if group in p["cpu_s"]
+            ]
+            cpu.append(f"{statistics.median(values):.2f}" if values else "-")
+        cells = " | ".join(f"{rate:,.0f}" for rate in rates)
+        lines.append(
+            f"| {key[0]} | {key[1]} | {cells} | {medians[key]:,.0f} | {versus} "
+            f"| {half_p99:.1f} | {' / '.join(cpu)} |"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    import sys
+
+    print(summarize([Path(arg) for arg in sys.argv[1:]]))

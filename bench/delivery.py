@@ -278,6 +278,7 @@ def measure_worker(
         done_ns = time.time_ns()
         cpu_s = CpuMeter.used(before, meter.read())
         check_persisted(store, expected)
+    dbs.drop(url)
     times = arrivals(receiver)
     if len(times) != expected:
         raise RuntimeError(f"worker: {len(times)} requests arrived for {expected} deliveries")

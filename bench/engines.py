@@ -74,6 +74,15 @@ class Databases:
                 shutil.copy(f"{source_path}{suffix}", f"{make_url(target).database}{suffix}")
         return target
 
+    def drop(self, url: str) -> None:
+        """Remove a database nothing is connected to any more (so that PostgreSQL's
+        autovacuum does not clean up after it during the next measurement)."""
+        if self._postgres is not None:
+            self._postgres.psql(f"DROP DATABASE {make_url(url).database};")
+            return
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{make_url(url).database}{suffix}").unlink(missing_ok=True)
+
     def postgres_pid(self) -> int | None:
         """The PostgreSQL server's pid (its backends are its children); None on SQLite."""
         return None if self._postgres is None else int(self._postgres.get_pid())

@@ -169,7 +169,7 @@ def save_plot(engines: dict[str, Any], sizes: list[int], path: Path) -> None:
         table = summary(found["latency_ms"])
         height = 0.38
         for k, (size, colour) in enumerate(zip(sizes, ("tab:blue", "tab:orange"), strict=True)):
-            ys = [i + (k - 0.5) * height for i in range(len(names))]
+            ys = [i + (0.5 - k) * height for i in range(len(names))]
             p50 = [table[name][size]["p50"] for name in names]
             p99 = [table[name][size]["p99"] for name in names]
             ax.barh(ys, p50, height=height, color=colour, label=f"{size:,} messages: p50")
@@ -178,7 +178,8 @@ def save_plot(engines: dict[str, Any], sizes: list[int], path: Path) -> None:
         ax.invert_yaxis()
         ax.set(xlabel="ms per request (one at a time)")
         ax.set_title(found["version"])
-        ax.legend(loc="lower right")
-    fig.tight_layout()
+    handles, labels = ax.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=3)
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=100)
