@@ -21,6 +21,14 @@ For each target: a warm-up, then closed-loop runs at each concurrency level, the
 a run paced at half of that target's peak rate (wrk's delay() hook in
 create.lua) for the latency at half load. Only 201s count as successes.
 Results: a table on stdout (Markdown) and bench/results/api.json.
+
+Scale-out (issue 6): `--engines sqlite,postgresql --servers 1,2,4 --no-peers`
+measures chinwag alone on each engine with 1, 2 and 4 `chinwag serve` processes
+sharing one fresh database (PostgreSQL from pgserver, see bench/engines.py). wrk
+then runs one thread per server, each thread bound to one server's port with its
+share of the connections and its own slice of the conversation pool; latencies
+are merged over all threads. Results: bench/results/api-scaleout.json and a plot
+(--plot).
 """
 
 from __future__ import annotations
@@ -31,7 +39,6 @@ import base64
 import json
 import math
 import os
-import platform
 import shutil
 import signal
 import socket
@@ -41,13 +48,13 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
-from importlib import metadata
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import aiohttp
+from api_report import report, results_json, save_plot
+from cpu import CpuMeter
+from engines import ENGINES, databases
 
 BENCH = Path(__file__).resolve().parent
 SPEC = BENCH.parent / "src" / "chinwag" / "spec" / "twilio_conversations_v1.json"
@@ -73,7 +80,11 @@ WARMUP_S = 2
 
 @dataclass(frozen=True)
 class Run:
-    """One wrk run: closed loop at `connections`, or paced at `rate` requests/s."""
+    """One wrk run: closed loop at `connections`, or paced at `rate` requests/s.
+
+    `threads`: wrk threads, one per server; `stopped`: threads that used up their
+    slice of the conversation pool before the run's end; `cpu_s`: CPU seconds used
+    during the run by chinwag's servers, PostgreSQL and wrk (see bench/cpu.py)."""
 
     connections: int
     rate: float | None
@@ -83,6 +94,9 @@ class Run:
     statuses: dict[str, int]
     errors: dict[str, int]
     latency_ms: dict[str, float]
+    threads: int = 1
+    stopped: int = 0
+    cpu_s: dict[str, float] = field(default_factory=dict)
 
     @property
     def created_per_s(self) -> float:
@@ -96,23 +110,36 @@ class Run:
 
 @dataclass
 class Pool:
-    """ConversationSids for create.lua; a real pool is used up 5 creates per conversation."""
+    """ConversationSids for create.lua; a real pool is used up 5 creates per conversation.
+
+    With several wrk threads, thread t takes every `threads`-th conversation from
+    `first + t` on, so no two threads ever share one."""
 
     file: Path
     sids: list[str]
     real: bool
+    threads: int = 1
     first: int = 0
 
     def limit(self, connections: int) -> int | None:
-        """Requests a run may issue before create.lua stops it (None: no limit)."""
+        """Requests a thread may issue before create.lua stops it (None: no limit)."""
         if not self.real:
             return None
-        windows = (len(self.sids) - self.first) // WINDOW
-        return max(windows * WINDOW * PER_CONVERSATION - connections, 1)
+        windows = (len(self.sids) - self.first) // (WINDOW * self.threads)
+        return max(windows * WINDOW * PER_CONVERSATION - connections // self.threads, 1)
 
-    def use(self, issued: int) -> None:
+    def use(self, issued_by_busiest_thread: int) -> None:
         if self.real:
-            self.first += WINDOW * math.ceil(issued / (WINDOW * PER_CONVERSATION))
+            windows = math.ceil(issued_by_busiest_thread / (WINDOW * PER_CONVERSATION))
+            self.first += WINDOW * self.threads * windows
+
+    def needed(self, requests: float) -> int:
+        """Conversations the pool must hold for `requests` more creates, a quarter
+        more per thread in case the servers take their shares unevenly."""
+        per_thread = (1.25 if self.threads > 1 else 1) * requests / self.threads
+        return self.first + (math.ceil(per_thread / PER_CONVERSATION / WINDOW) + 1) * (
+            WINDOW * self.threads
+        )
 
     def save(self) -> None:
         self.file.write_text("\n".join(self.sids) + "\n")
@@ -120,19 +147,23 @@ class Pool:
 
 @dataclass
 class Target:
+    """Something wrk loads: one server, or (chinwag scale-out) several sharing a database."""
+
     name: str
     measured: str
     body: str
-    command: list[str]
-    port: int
+    commands: list[list[str]]
+    ports: list[int]
     env: dict[str, str] = field(default_factory=dict)
+    engine: str | None = None  # chinwag's database engine
     runs: list[Run] = field(default_factory=list)
     half_load: Run | None = None
     seed_probe: dict[str, object] = field(default_factory=dict)
+    meter: CpuMeter | None = None  # while its servers run
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://127.0.0.1:{self.ports[0]}"
 
     @property
     def peak(self) -> Run:
@@ -154,20 +185,23 @@ def free_port() -> int:
 def run_wrk(
     target: Target, pool: Pool, connections: int, duration_s: int, rate: float | None = None
 ) -> Run:
+    """One wrk run; with several ports, one thread per port (see create.lua)."""
+    threads = len(target.ports)
     limit = pool.limit(connections)
     env = os.environ | {
+        "BENCH_PORTS": ",".join(str(port) for port in target.ports),
         "BENCH_SIDS": str(pool.file),
         "BENCH_FIRST": str(pool.first),
         "BENCH_LIMIT": str(limit or 0),
         "BENCH_PATH": WEBHOOKS_PATH,
         "BENCH_BODY": target.body,
         "BENCH_PER_CONVERSATION": str(PER_CONVERSATION),
-        "BENCH_RATE": str(rate or 0),
+        "BENCH_RATE": str((rate or 0) / threads),  # each thread paces its own share
     }
     authorization = auth_header()["Authorization"]
     command = [
         "wrk",
-        "-t1",
+        f"-t{threads}",
         f"-c{connections}",
         f"-d{duration_s}s",
         "--timeout",
@@ -178,12 +212,14 @@ def run_wrk(
         f"Authorization: {authorization}",
         target.url,
     ]
+    before = target.meter.read() if target.meter else {}
     out = subprocess.run(
         command, env=env, capture_output=True, text=True, check=True, timeout=duration_s + 60
     ).stdout
+    cpu_s = CpuMeter.used(before, target.meter.read()) if target.meter else {}
     line = next(line for line in out.splitlines() if line.startswith("BENCH_JSON "))
     data = json.loads(line.removeprefix("BENCH_JSON "))
-    pool.use(data["issued"])
+    pool.use(data["issued_max"])
     return Run(
         connections=connections,
         rate=rate,
@@ -193,6 +229,9 @@ def run_wrk(
         statuses=data["statuses"],
         errors=data["errors"],
         latency_ms={k: v / 1000 for k, v in data["latency_us"].items()},
+        threads=threads,
+        stopped=data["stopped"],
+        cpu_s={name: round(seconds, 3) for name, seconds in cpu_s.items()},
     )
 
 
@@ -216,7 +255,7 @@ async def create_conversations(url: str, count: int, concurrency: int = 32) -> l
 
 def top_up(target: Target, pool: Pool, requests: float) -> None:
     """Make sure the pool has fresh conversations for `requests` more creates."""
-    needed = pool.first + math.ceil(requests / PER_CONVERSATION / WINDOW + 1) * WINDOW
+    needed = pool.needed(requests)
     if not pool.real or len(pool.sids) >= needed:
         return
     count = needed - len(pool.sids)
@@ -279,8 +318,8 @@ def measure(target: Target, pool: Pool, levels: list[int], duration_s: int) -> N
 def log_run(target: Target, run: Run, duration_s: int) -> None:
     load = f"c={run.connections}" if run.rate is None else f"paced {run.rate:,.0f}/s"
     short = ""
-    if run.duration_s < 0.9 * duration_s:
-        short = f" (pool used up after {run.duration_s:.1f} s)"
+    if run.stopped:
+        short = f" ({run.stopped} of {run.threads} threads used up their pool)"
     print(
         f"  {target.name} {load}: {run.created_per_s:,.0f} created/s, p99 "
         f"{run.latency_ms['p99']:.1f} ms, {run.failures} failed{short}",
@@ -288,112 +327,63 @@ def log_run(target: Target, run: Run, duration_s: int) -> None:
     )
 
 
-def make_targets(db: Path) -> list[Target]:
+def chinwag_target(engine: str, database_url: str, servers: int, pool_size: int) -> Target:
+    """`servers` chinwag processes on one database, each on its own port."""
     chinwag = shutil.which("chinwag")
     if chinwag is None:
         raise SystemExit("chinwag is not installed: pip install -e .")
-    hello = Target(
-        "hello",
-        "any POST -> fixed 201 (aiohttp.web, no parsing or storage)",
+    ports = [free_port() for _ in range(servers)]
+    commands = [
+        [chinwag, "serve", "--host", "127.0.0.1", "--port", str(port), "--database", database_url]
+        for port in ports
+    ]
+    if engine == "postgresql":
+        commands = [[*command, "--database-pool-size", str(pool_size)] for command in commands]
+    return Target(
+        f"chinwag-{engine}-{servers}",
+        f"seed create: 2 repeated Filters, {engine} insert, 201 JSON; {servers} server(s)",
         SEED_BODY,
-        [sys.executable, str(BENCH / "hello.py")],
-        free_port(),
-    )
-    hello.command += ["--port", str(hello.port)]
-    server = Target(
-        "chinwag",
-        "seed create: 2 repeated Filters, SQLite insert, 201 JSON",
-        SEED_BODY,
-        [chinwag, "serve", "--host", "127.0.0.1"],
-        free_port(),
+        commands,
+        ports,
         env={"TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN},
+        engine=engine,
     )
-    server.command += ["--port", str(server.port), "--database", f"sqlite:///{db}"]
-    prism = Target(
-        "prism",
-        "seed minus Configuration.Filters -> static example 201",
-        PRISM_BODY,
-        [str(PRISM), "mock", str(SPEC), "-v", "silent"],
-        free_port(),
-    )
-    prism.command += ["-p", str(prism.port)]
-    return [hello, server, prism]
 
 
-def versions() -> dict[str, str]:
-    wrk = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.split("\n")[0]
-    prism = json.loads((BENCH / "node_modules/@stoplight/prism-cli/package.json").read_text())
-    return {
-        "wrk": wrk,
-        "prism": prism["version"],
-        "python": platform.python_version(),
-        "aiohttp": metadata.version("aiohttp"),
-        "chinwag": metadata.version("chinwag"),
-        "cpus": str(os.cpu_count()),
-    }
+def hello_target() -> Target:
+    port = free_port()
+    command = [sys.executable, str(BENCH / "hello.py"), "--port", str(port)]
+    measured = "any POST -> fixed 201 (aiohttp.web, no parsing or storage)"
+    return Target("hello", measured, SEED_BODY, [command], [port])
 
 
-def report(targets: dict[str, Target]) -> tuple[str, dict[str, bool]]:
-    lines = [
-        "| target | load | created/s (201) | p50 ms | p99 ms | non-201 or errors |",
-        "|---|---|---:|---:|---:|---:|",
-    ]
-    for target in targets.values():
-        assert target.half_load is not None
-        for run in [*target.runs, target.half_load]:
-            load = f"{run.connections} conns"
-            if run.rate is not None:
-                load = f"paced {run.rate:,.0f}/s ({run.connections} conns)"
-            lines.append(
-                f"| {target.name} | {load} | {run.created_per_s:,.0f} | "
-                f"{run.latency_ms['p50']:.2f} | {run.latency_ms['p99']:.2f} | "
-                f"{run.failures} |"
-            )
-    chinwag, hello, prism = targets["chinwag"], targets["hello"], targets["prism"]
-    assert chinwag.half_load is not None
-    peak = chinwag.peak.created_per_s
-    ratios = {
-        "prism": peak / max(prism.peak.created_per_s, 1e-9),
-        "hello": peak / hello.peak.created_per_s,
-    }
-    p99 = chinwag.half_load.latency_ms["p99"]
-    checks = {
-        "10x Prism throughput": ratios["prism"] >= 10,
-        "half of hello-world ceiling": ratios["hello"] >= 0.5,
-        "p99 < 10 ms at half of peak load": p99 < 10,
-    }
-    lines += [
-        "",
-        f"- chinwag peak / Prism peak: {ratios['prism']:.1f}x (target >= 10x): "
-        f"{'met' if checks['10x Prism throughput'] else 'NOT met'}",
-        f"- chinwag peak / hello-world peak: {ratios['hello']:.2f} (target >= 0.5): "
-        f"{'met' if checks['half of hello-world ceiling'] else 'NOT met'}",
-        f"- chinwag p99 at half of peak: {p99:.2f} ms (target < 10 ms): "
-        f"{'met' if checks['p99 < 10 ms at half of peak load'] else 'NOT met'}",
-        f"- Prism with the exact seed request: HTTP {prism.seed_probe['status']}",
-    ]
-    return "\n".join(lines), checks
+def prism_target() -> Target:
+    port = free_port()
+    command = [str(PRISM), "mock", str(SPEC), "-v", "silent", "-p", str(port)]
+    measured = "seed minus Configuration.Filters -> static example 201"
+    return Target("prism", measured, PRISM_BODY, [command], [port])
 
 
 @contextmanager
-def running(targets: dict[str, Target], work: Path) -> Iterator[None]:
-    """Start every target's server and wait until it listens; stop them all on exit.
+def running(target: Target, work: Path) -> Iterator[list[int]]:
+    """Start the target's servers and wait until each listens, yielding their pids;
+    stop them on exit.
 
     On a failure, the tail of each server's log is printed."""
     processes: list[subprocess.Popen[bytes]] = []
     try:
-        for target in targets.values():
-            with (work / f"{target.name}.log").open("wb") as log:
+        for i, (command, port) in enumerate(zip(target.commands, target.ports, strict=True)):
+            with (work / f"{target.name}-{i}.log").open("wb") as log:
                 process = subprocess.Popen(
-                    target.command,
+                    command,
                     env=os.environ | target.env,
                     stdout=log,
                     stderr=subprocess.STDOUT,
                     start_new_session=True,
                 )
             processes.append(process)
-            wait_ready(target.name, target.port, process)
-        yield
+            wait_ready(target.name, port, process)
+        yield [process.pid for process in processes]
     except Exception:
         for log_file in sorted(work.glob("*.log")):
             print(f"--- {log_file.name} (tail)", file=sys.stderr)
@@ -403,60 +393,98 @@ def running(targets: dict[str, Target], work: Path) -> Iterator[None]:
         for process in processes:
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
-                process.wait(timeout=30)
+        for process in processes:
+            process.wait(timeout=30)
 
 
-def results_json(targets: dict[str, Target], args: argparse.Namespace) -> dict[str, Any]:
-    return {
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "versions": versions(),
-        "duration_s": args.duration,
-        "levels": args.levels,
-        "targets": {
-            name: {
-                "measured": t.measured,
-                "body": t.body,
-                "seed_probe": t.seed_probe,
-                "runs": [asdict(run) | {"created_per_s": run.created_per_s} for run in t.runs],
-                "half_load": asdict(t.half_load) if t.half_load else None,
-            }
-            for name, t in targets.items()
-        },
-    }
+def run_target(
+    target: Target, work: Path, args: argparse.Namespace, postgres_pid: int | None = None
+) -> None:
+    """Start the target, measure it at every level, stop it."""
+    fake = [f"CH{i:032x}" for i in range(4096)]  # hello and Prism keep no state
+    threads = len(target.ports)
+    levels = [level for level in args.levels if level >= threads]  # wrk: a connection per thread
+    with running(target, work) as pids:
+        target.meter = CpuMeter(pids, postgres_pid)
+        print(f"{target.name}: {target.measured}", file=sys.stderr)
+        if target.body != SEED_BODY:  # record why the seed itself is not measured
+            target.seed_probe = probe(target, SEED_BODY)
+        real = target.engine is not None
+        pool = Pool(work / f"{target.name}.sids", [] if real else fake, real, threads)
+        pool.save()
+        measure(target, pool, levels, args.duration)
+
+
+def integers(text: str) -> list[int]:
+    return [int(part) for part in text.split(",")]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="API benchmark (see module docstring).")
     parser.add_argument(
         "--levels",
-        type=lambda text: [int(level) for level in text.split(",")],
+        type=integers,
         default=[1, 8, 32, 64],
-        help="wrk connection counts, comma-separated (default 1,8,32,64)",
+        help="wrk connection counts, comma-separated (default 1,8,32,64); levels below "
+        "the number of servers are skipped",
     )
     parser.add_argument("--duration", type=int, default=5, help="seconds per run (default 5)")
+    parser.add_argument(
+        "--engines",
+        type=lambda text: text.split(","),
+        default=["sqlite"],
+        help=f"chinwag's database, comma-separated from {','.join(ENGINES)} (default sqlite)",
+    )
+    parser.add_argument(
+        "--servers",
+        type=integers,
+        default=[1],
+        help="chinwag serve processes on one database, comma-separated (default 1)",
+    )
+    parser.add_argument(
+        "--pool-size",
+        type=int,
+        default=10,
+        help="--database-pool-size of each server on PostgreSQL (default 10, chinwag's)",
+    )
+    parser.add_argument(
+        "--peers",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also measure hello (the ceiling) and Prism (the peer) (default: yes)",
+    )
     parser.add_argument("--out", type=Path, default=BENCH / "results" / "api.json")
+    parser.add_argument("--plot", type=Path, help="save a plot of creates/s by servers here")
     args = parser.parse_args(argv)
 
+    targets: dict[str, Target] = {}
+    database_versions: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="chinwag-bench-") as tmp:
         work = Path(tmp)
-        targets = {t.name: t for t in make_targets(work / "bench.db")}
-        fake = [f"CH{i:032x}" for i in range(4096)]  # hello and Prism keep no state
-        with running(targets, work):
-            for target in targets.values():
-                print(f"{target.name}: {target.measured}", file=sys.stderr)
-                if target.body != SEED_BODY:  # record why the seed itself is not measured
-                    target.seed_probe = probe(target, SEED_BODY)
-                real = target.name == "chinwag"
-                pool = Pool(work / f"{target.name}.sids", [] if real else fake, real)
-                pool.save()
-                measure(target, pool, args.levels, args.duration)
+        if args.peers:
+            targets["hello"] = hello_target()
+            run_target(targets["hello"], work, args)
+        for engine in args.engines:
+            with databases(engine, work) as dbs:
+                database_versions[engine] = dbs.version()
+                for servers in args.servers:
+                    url = dbs.new(f"api-{servers}")
+                    target = chinwag_target(engine, url, servers, args.pool_size)
+                    targets[target.name] = target
+                    run_target(target, work, args, dbs.postgres_pid())
+        if args.peers:
+            targets["prism"] = prism_target()
+            run_target(targets["prism"], work, args)
 
     table, checks = report(targets)
     print(table)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    results = results_json(targets, args) | {"checks": checks}
+    results = results_json(targets, vars(args), database_versions) | {"checks": checks}
     args.out.write_text(json.dumps(results, indent=2) + "\n")
     print(f"\nwrote {args.out}", file=sys.stderr)
+    if args.plot:
+        save_plot(targets, args.plot)
+        print(f"wrote {args.plot}", file=sys.stderr)
     return 0
 
 

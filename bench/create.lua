@@ -8,13 +8,16 @@
 --   BENCH_PATH      path template, "%s" is replaced by the ConversationSid
 --   BENCH_BODY      the x-www-form-urlencoded request body
 --   BENCH_PER_CONVERSATION  creates sent to each conversation (default 5)
---   BENCH_RATE      optional: requests/s to pace at (0 or unset: as fast as possible)
---   BENCH_LIMIT     optional: stop the run after this many requests (0 or unset: no limit),
+--   BENCH_RATE      optional: requests/s each thread paces at (0 or unset: as fast as possible)
+--   BENCH_LIMIT     optional: stop a thread after this many requests (0 or unset: no limit),
 --                   so that a run ends early rather than overfill the pool's conversations
+--   BENCH_PORTS     optional: comma-separated ports on the URL's host, one per wrk thread
+--                   (-t must equal their number): thread t sends to the t-th port only
 --
--- Request k goes to conversation FIRST + (k % WINDOW) + WINDOW * (k // (PER * WINDOW)):
--- the creates on one conversation are WINDOW requests apart, never back to back.
--- Run with one thread (-t1): the counters live in that thread's Lua state.
+-- Request k of thread t (of T) goes to conversation FIRST + T * slot + t, where
+-- slot = (k % WINDOW) + WINDOW * (k // (PER * WINDOW)): the creates on one
+-- conversation are WINDOW requests apart, never back to back, and no two threads
+-- share a conversation. The counters live in each thread's Lua state.
 -- done() prints one line "BENCH_JSON {...}" with throughput, latency and status counts.
 
 local WINDOW = 64
@@ -29,6 +32,12 @@ local body = os.getenv("BENCH_BODY")
 local per_conversation = tonumber(os.getenv("BENCH_PER_CONVERSATION") or "5")
 local rate = tonumber(os.getenv("BENCH_RATE") or "0")
 local limit = tonumber(os.getenv("BENCH_LIMIT") or "0")
+local ports = {}
+for port in string.gmatch(os.getenv("BENCH_PORTS") or "", "%d+") do
+   ports[#ports + 1] = port
+end
+local nthreads = math.max(#ports, 1)
+tid = 0 -- this thread's number, set by setup() below before the thread runs
 
 wrk.method = "POST"
 wrk.body = body
@@ -62,7 +71,7 @@ function request()
       wrk.thread:stop()
    end
    local slot = (k % WINDOW) + WINDOW * math.floor(k / (per_conversation * WINDOW))
-   local sid = sids[(first + slot) % #sids + 1]
+   local sid = sids[(first + nthreads * slot + tid) % #sids + 1]
    return wrk.format(nil, string.format(path_template, sid))
 end
 
@@ -93,20 +102,32 @@ end
 local threads = {}
 
 function setup(thread)
+   thread:set("tid", #threads)
+   if #ports > 0 then
+      thread.addr = wrk.lookup(wrk.host, ports[#threads + 1])[1]
+   end
    threads[#threads + 1] = thread
 end
 
 function done(summary, latency, requests)
-   local counts, sent, duration_us = {}, 0, summary.duration
+   local counts, sent, sent_max, stopped, stopped_us = {}, 0, 0, 0, 0
    for _, thread in ipairs(threads) do
-      sent = sent + thread:get("issued")
-      local stopped = thread:get("stopped_ms")
-      if stopped then
-         duration_us = math.floor((stopped - thread:get("first_ms")) * 1000)
+      local issued = thread:get("issued")
+      sent = sent + issued
+      sent_max = math.max(sent_max, issued)
+      local stopped_at = thread:get("stopped_ms")
+      if stopped_at then
+         stopped = stopped + 1
+         stopped_us = math.max(stopped_us, (stopped_at - thread:get("first_ms")) * 1000)
       end
       for status, n in pairs(thread:get("statuses")) do
          counts[status] = (counts[status] or 0) + n
       end
+   end
+   -- A run that every thread stopped early lasted until the last one stopped.
+   local duration_us = summary.duration
+   if stopped == #threads then
+      duration_us = math.floor(stopped_us)
    end
    local parts = {}
    for status, n in pairs(counts) do
@@ -114,10 +135,11 @@ function done(summary, latency, requests)
    end
    local e = summary.errors
    io.write(string.format(
-      'BENCH_JSON {"duration_us": %d, "requests": %d, "issued": %d, "statuses": {%s}, '
+      'BENCH_JSON {"duration_us": %d, "requests": %d, "issued": %d, "issued_max": %d, '
+         .. '"stopped": %d, "statuses": {%s}, '
          .. '"errors": {"connect": %d, "read": %d, "write": %d, "timeout": %d}, '
          .. '"latency_us": {"p50": %d, "p90": %d, "p99": %d, "max": %d, "mean": %.1f}}\n',
-      duration_us, summary.requests, sent, table.concat(parts, ", "),
+      duration_us, summary.requests, sent, sent_max, stopped, table.concat(parts, ", "),
       e.connect, e.read, e.write, e.timeout,
       latency:percentile(50), latency:percentile(90), latency:percentile(99),
       latency.max, latency.mean))

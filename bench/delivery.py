@@ -25,6 +25,13 @@ and deliveries/5 messages spread round-robin over them, so the rows interleave
 many webhooks as real traffic does (a webhook's deliveries go one at a time).
 Each repetition measures raw and worker back to back; latency runs after.
 Results: a Markdown table on stdout, bench/results/delivery.json and a plot.
+
+Scale-out (issue 6): `--engines sqlite,postgresql --workers 1,2,4` fills an
+outbox on each engine (PostgreSQL from pgserver, see bench/engines.py) and, in
+each repetition after the raw run, delivers a fresh copy of it with 1, 2 and 4
+`chinwag worker` processes at once (each with its own --host-concurrency, so N
+workers keep up to N times as many requests in flight); every row must end
+delivered once, with one attempt. Latency is measured on each engine.
 """
 
 from __future__ import annotations
@@ -35,29 +42,29 @@ import contextlib
 import inspect
 import json
 import os
-import shutil
 import signal
-import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 from api import ACCOUNT_SID, AUTH_TOKEN, auth_header, create_conversations, free_port, wait_ready
+from cpu import CpuMeter
 from delivery_report import Results, report, save_plot, versions
+from engines import ENGINES, Databases, Sql, databases, sql
 
 from chinwag.delivery.sender import HttpSender, OutboundRequest, http_sender
 from chinwag.delivery.worker import Worker
 from chinwag.store import outbox
-from chinwag.store.database import create_sqlite_engine
 
 BENCH = Path(__file__).resolve().parent
 HOOKS_PER_CONVERSATION = 5  # chinwag's (and Twilio's) limit of scoped webhooks
@@ -75,6 +82,9 @@ class Throughput:
     deliveries: int
     seconds: float  # first arrival -> last arrival (raw) or no row pending (worker)
     offsets_s: list[float]  # each arrival, seconds after the first (for the plot)
+    engine: str = "sqlite"  # the outbox's (raw: the engine whose rows were sent)
+    workers: int = 1  # `chinwag worker` processes (raw: the one sending process)
+    cpu_s: dict[str, float] = field(default_factory=dict)  # from the first arrival on
 
     @property
     def per_s(self) -> float:
@@ -104,9 +114,9 @@ def process(
             proc.wait(timeout=60)
 
 
-def serve(db: Path, *extra: str) -> tuple[list[str], int]:
+def serve(url: str, *extra: str) -> tuple[list[str], int]:
     port = free_port()
-    command = [*CHINWAG, "serve", "--port", str(port), "--database", f"sqlite:///{db}", *extra]
+    command = [*CHINWAG, "serve", "--port", str(port), "--database", url, *extra]
     return command, port
 
 
@@ -147,37 +157,34 @@ async def add_messages(
         await asyncio.gather(*(creator(session) for _ in range(concurrency)))
 
 
-def fill_outbox(work: Path, receiver: str, deliveries: int, conversations: int) -> Path:
+PENDING = "SELECT count(*) FROM deliveries WHERE status = 'pending'"
+
+
+def fill_outbox(
+    work: Path, dbs: Databases, receiver: str, deliveries: int, conversations: int
+) -> str:
     """A database whose outbox holds `deliveries` pending rows, made through the API."""
-    db = work / "outbox.db"
-    command, port = serve(db, "--no-worker")
+    url = dbs.new("outbox")
+    command, port = serve(url, "--no-worker")
     api = f"http://127.0.0.1:{port}"
     started = time.perf_counter()
-    with process("fill", command, work, port):
+    with process(f"fill-{dbs.engine}", command, work, port):
         sids = asyncio.run(create_conversations(api, conversations))
         asyncio.run(add_webhooks(api, sids, receiver, HOOKS_PER_CONVERSATION))
         asyncio.run(add_messages(api, sids, deliveries // HOOKS_PER_CONVERSATION))
-    pending = count_pending(db)
-    print(f"outbox: {pending} pending deliveries in {time.perf_counter() - started:.1f} s")
-    return db
+    with sql(url) as store:
+        pending = store.scalar(PENDING)
+    elapsed = time.perf_counter() - started
+    print(f"outbox ({dbs.engine}): {pending} pending deliveries in {elapsed:.1f} s")
+    return url
 
 
-def count_pending(db: Path) -> int:
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
-        (count,) = conn.execute(
-            "SELECT count(*) FROM deliveries WHERE status = 'pending'"
-        ).fetchone()
-    conn.close()
-    return int(count)
-
-
-def outbox_requests(db: Path) -> list[OutboundRequest]:
+def outbox_requests(url: str) -> list[OutboundRequest]:
     """Every pending row as the worker would send it (claimed, then rolled back)."""
-    engine = create_sqlite_engine(f"sqlite:///{db}")
-    with engine.connect() as conn:
-        due = outbox.claim_due(conn, datetime.now(UTC), 10**9, timedelta(minutes=5))
-        conn.rollback()
-    engine.dispose()
+    with sql(url) as store:
+        due = store.rolled_back(
+            lambda conn: outbox.claim_due(conn, datetime.now(UTC), 10**9, timedelta(minutes=5))
+        )
     return [
         OutboundRequest(
             url=d.url or "",
@@ -222,52 +229,69 @@ async def send_raw(requests: list[OutboundRequest], concurrency: int) -> int:
     return ok
 
 
-def measure_raw(receiver: str, requests: list[OutboundRequest], concurrency: int) -> Throughput:
+def measure_raw(
+    receiver: str, requests: list[OutboundRequest], concurrency: int, engine: str = "sqlite"
+) -> Throughput:
     asyncio.run(receiver_call(receiver, "POST", "/_reset"))
     ok = asyncio.run(send_raw(requests, concurrency))
     if ok != len(requests):
         raise RuntimeError(f"raw: {len(requests) - ok} of {len(requests)} requests failed")
     times = arrivals(receiver)
-    return Throughput("raw", len(times), (times[-1] - times[0]) / 1e9, offsets(times))
+    seconds = (times[-1] - times[0]) / 1e9
+    return Throughput("raw", len(times), seconds, offsets(times), engine)
 
 
 def measure_worker(
-    work: Path, receiver: str, snapshot: Path, expected: int, bound_s: float, host_limit: int
+    work: Path,
+    dbs: Databases,
+    receiver: str,
+    receiver_pid: int,
+    snapshot: str,
+    expected: int,
+    args: argparse.Namespace,
+    workers: int = 1,
 ) -> Throughput:
-    """`chinwag worker` on a fresh copy of the outbox, until no row is pending."""
-    db = work / "run.db"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{db}{suffix}").unlink(missing_ok=True)
-    for suffix in ("", "-wal"):
-        if Path(f"{snapshot}{suffix}").exists():
-            shutil.copy(f"{snapshot}{suffix}", f"{db}{suffix}")
+    """`workers` `chinwag worker`s on a fresh copy of the outbox, until no row is pending."""
+    url = dbs.copy(snapshot, f"run-{workers}")
     asyncio.run(receiver_call(receiver, "POST", "/_reset"))
-    command = [*CHINWAG, "worker", "--database", f"sqlite:///{db}"]
-    command += ["--host-concurrency", str(host_limit)]
-    with process("worker", command, work):
-        path = f"/_wait?count={expected}&timeout={bound_s}"
+    command = [*CHINWAG, "worker", "--database", url]
+    command += ["--host-concurrency", str(args.host_concurrency)]
+    with contextlib.ExitStack() as running, sql(url) as store:
+        pids = [
+            running.enter_context(process(f"worker-{dbs.engine}-{i}", command, work)).pid
+            for i in range(workers)
+        ]
+        # CPU is counted from the first arrival, as the rate is: not the workers' start-up.
+        others: dict[str, Iterable[int]] = {"receiver": [receiver_pid], "bench": [os.getpid()]}
+        meter = CpuMeter(pids, dbs.postgres_pid(), others)
+        asyncio.run(receiver_call(receiver, "GET", f"/_wait?count=1&timeout={args.bound}"))
+        before = meter.read()
+        path = f"/_wait?count={expected}&timeout={args.bound}"
         waited = asyncio.run(receiver_call(receiver, "GET", path))
         if waited["nth_ns"] is None:
-            raise RuntimeError(f"worker: {waited['count']} of {expected} arrived in {bound_s} s")
-        deadline = time.monotonic() + bound_s
-        while count_pending(db) > 0:  # the last outcomes are written after their sends
+            raise RuntimeError(f"worker: {waited['count']} of {expected} arrived in {args.bound} s")
+        deadline = time.monotonic() + args.bound
+        while store.scalar(PENDING) > 0:  # the last outcomes are written after their sends
             if time.monotonic() > deadline:
-                raise RuntimeError(f"worker: rows still pending after {bound_s} s")
+                raise RuntimeError(f"worker: rows still pending after {args.bound} s")
             time.sleep(0.005)
         done_ns = time.time_ns()
-    check_persisted(db, expected)
+        cpu_s = CpuMeter.used(before, meter.read())
+        check_persisted(store, expected)
+    dbs.drop(url)
     times = arrivals(receiver)
-    return Throughput("worker", len(times), (done_ns - times[0]) / 1e9, offsets(times))
+    if len(times) != expected:
+        raise RuntimeError(f"worker: {len(times)} requests arrived for {expected} deliveries")
+    seconds = (done_ns - times[0]) / 1e9
+    return Throughput("worker", len(times), seconds, offsets(times), dbs.engine, workers, cpu_s)
 
 
-def check_persisted(db: Path, expected: int) -> None:
+def check_persisted(store: Sql, expected: int) -> None:
     """Every row delivered with a 200, and one attempt logged for each."""
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
-        delivered = conn.execute(
-            "SELECT count(*) FROM deliveries WHERE status = 'delivered' AND response_status = 200"
-        ).fetchone()[0]
-        attempts = conn.execute("SELECT count(*) FROM delivery_attempts").fetchone()[0]
-    conn.close()
+    delivered = store.scalar(
+        "SELECT count(*) FROM deliveries WHERE status = 'delivered' AND response_status = 200"
+    )
+    attempts = store.scalar("SELECT count(*) FROM delivery_attempts")
     if delivered != expected or attempts != expected:
         raise RuntimeError(f"worker: {delivered} delivered, {attempts} attempts of {expected}")
 
@@ -309,14 +333,51 @@ async def event_latencies(
 
 
 def measure_latency(
-    work: Path, receiver: str, run: int, count: int, pause_s: float
+    work: Path, dbs: Databases, receiver: str, run: int, count: int, pause_s: float
 ) -> tuple[list[float], list[float]]:
-    db = work / f"latency-{run}.db"
-    command, port = serve(db)
-    with process(f"serve-{run}", command, work, port):
+    command, port = serve(dbs.new(f"latency-{run}"))
+    with process(f"serve-{dbs.engine}-{run}", command, work, port):
         api = f"http://127.0.0.1:{port}"
         asyncio.run(event_latencies(api, receiver, 20, pause_s))  # warm-up, not counted
         return asyncio.run(event_latencies(api, receiver, count, pause_s))
+
+
+def measure_engine(
+    work: Path,
+    dbs: Databases,
+    receiver: str,
+    concurrency: int,
+    args: argparse.Namespace,
+    results: Results,
+    receiver_pid: int,
+) -> None:
+    """Throughput (raw, then each number of workers) and latency on one engine."""
+    snapshot = fill_outbox(work, dbs, receiver, args.deliveries, args.conversations)
+    requests = outbox_requests(snapshot)
+    for run in range(1, args.runs + 1):
+        measured = [measure_raw(receiver, requests, concurrency, dbs.engine)]
+        for workers in args.workers:
+            measured.append(
+                measure_worker(
+                    work, dbs, receiver, receiver_pid, snapshot, len(requests), args, workers
+                )
+            )
+        for m in measured:
+            results.throughput.append(m)
+            who = "raw" if m.kind == "raw" else f"{m.workers} worker(s)"
+            print(f"run {run} {dbs.engine} {who}: {m.per_s:,.0f} deliveries/s")
+    for run in range(1, args.runs + 1):
+        samples, answered = measure_latency(
+            work, dbs, receiver, run, args.latency_messages, args.pause
+        )
+        results.latency_ms.append(samples)
+        results.api_ms.append(answered)
+        results.latency_engines.append(dbs.engine)
+        print(f"run {run} {dbs.engine} latency: p50 {statistics.median(samples):.2f} ms")
+
+
+def integers(text: str) -> list[int]:
+    return [int(part) for part in text.split(",")]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -333,37 +394,39 @@ def main(argv: list[str] | None = None) -> int:
         default=HOST_CONCURRENCY,
         help=f"the worker's per-host limit (default {HOST_CONCURRENCY}, the worker's own)",
     )
+    parser.add_argument(
+        "--engines",
+        type=lambda text: text.split(","),
+        default=["sqlite"],
+        help=f"comma-separated from {','.join(ENGINES)} (default sqlite)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=integers,
+        default=[1],
+        help="`chinwag worker` processes at once, comma-separated (default 1)",
+    )
     parser.add_argument("--out", type=Path, default=BENCH / "results" / "delivery.json")
     parser.add_argument("--plot", type=Path, default=BENCH.parent / "docs" / "img" / "delivery.png")
     args = parser.parse_args(argv)
 
     # All deliveries go to one host, so the worker has at most this many in flight.
     concurrency = min(WORKER_CONCURRENCY, args.host_concurrency)
+    asyncpg = metadata.version("asyncpg")
     results = Results(args=vars(args) | {"concurrency": concurrency}, versions=versions())
     with tempfile.TemporaryDirectory(prefix="chinwag-delivery-") as tmp:
         work = Path(tmp)
         port = free_port()
         receiver_command = [sys.executable, str(BENCH / "receiver.py"), "--port", str(port)]
-        with process("receiver", receiver_command, work, port):
+        with process("receiver", receiver_command, work, port) as receiver_process:
             receiver = f"http://127.0.0.1:{port}"
-            snapshot = fill_outbox(work, receiver, args.deliveries, args.conversations)
-            requests = outbox_requests(snapshot)
-            for run in range(1, args.runs + 1):
-                for measured in (
-                    measure_raw(receiver, requests, concurrency),
-                    measure_worker(
-                        work, receiver, snapshot, len(requests), args.bound, args.host_concurrency
-                    ),
-                ):
-                    results.throughput.append(measured)
-                    print(f"run {run} {measured.kind}: {measured.per_s:,.0f} deliveries/s")
-            for run in range(1, args.runs + 1):
-                samples, answered = measure_latency(
-                    work, receiver, run, args.latency_messages, args.pause
-                )
-                results.latency_ms.append(samples)
-                results.api_ms.append(answered)
-                print(f"run {run} latency: p50 {statistics.median(samples):.2f} ms")
+            for engine in args.engines:
+                with databases(engine, work) as dbs:
+                    if engine == "postgresql":
+                        results.versions |= {"postgresql": dbs.version(), "asyncpg": asyncpg}
+                    measure_engine(
+                        work, dbs, receiver, concurrency, args, results, receiver_process.pid
+                    )
 
     table = report(results)
     print(table)

@@ -209,6 +209,8 @@ messages = Table(
     Column("date_created", UtcDateTime, nullable=False),
     Column("date_updated", UtcDateTime, nullable=False),
     UniqueConstraint("conversation_sid", "message_index"),
+    # Lists page on id within a conversation: no sort of the whole conversation.
+    Index(None, "conversation_sid", "id"),
 )
 
 service_webhooks = Table(
