@@ -11,6 +11,7 @@ pgserver runs postgres as an unprivileged user who must reach it.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import itertools
 import shutil
@@ -29,6 +30,29 @@ from chinwag.store.migrate import upgrade
 T = TypeVar("T")
 
 ENGINES = ("sqlite", "postgresql")
+
+
+def integers(text: str) -> list[int]:
+    """A command-line list of whole numbers: "1,2,4" (or "1_000,1_000_000")."""
+    return [int(part.replace("_", "")) for part in text.split(",")]
+
+
+def _engines(text: str) -> list[str]:
+    names = text.split(",")
+    for name in names:
+        if name not in ENGINES:
+            raise argparse.ArgumentTypeError(f"'{name}' is not one of {', '.join(ENGINES)}")
+    return names
+
+
+def add_engines_option(parser: argparse.ArgumentParser, default: list[str]) -> None:
+    parser.add_argument(
+        "--engines",
+        type=_engines,
+        default=default,
+        help=f"chinwag's database, comma-separated from {','.join(ENGINES)} "
+        f"(default {','.join(default)})",
+    )
 
 
 class Databases:
