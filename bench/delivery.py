@@ -174,6 +174,7 @@ def fill_outbox(
         asyncio.run(add_messages(api, sids, deliveries // HOOKS_PER_CONVERSATION))
     with sql(url) as store:
         pending = store.scalar(PENDING)
+    dbs.settle(url)
     elapsed = time.perf_counter() - started
     print(f"outbox ({dbs.engine}): {pending} pending deliveries in {elapsed:.1f} s")
     return url
