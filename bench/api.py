@@ -54,7 +54,7 @@ from pathlib import Path
 import aiohttp
 from api_report import report, results_json, save_plot
 from cpu import CpuMeter
-from engines import ENGINES, databases
+from engines import add_engines_option, databases, integers
 
 BENCH = Path(__file__).resolve().parent
 SPEC = BENCH.parent / "src" / "chinwag" / "spec" / "twilio_conversations_v1.json"
@@ -415,10 +415,6 @@ def run_target(
         measure(target, pool, levels, args.duration)
 
 
-def integers(text: str) -> list[int]:
-    return [int(part) for part in text.split(",")]
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="API benchmark (see module docstring).")
     parser.add_argument(
@@ -429,12 +425,7 @@ def main(argv: list[str] | None = None) -> int:
         "the number of servers are skipped",
     )
     parser.add_argument("--duration", type=int, default=5, help="seconds per run (default 5)")
-    parser.add_argument(
-        "--engines",
-        type=lambda text: text.split(","),
-        default=["sqlite"],
-        help=f"chinwag's database, comma-separated from {','.join(ENGINES)} (default sqlite)",
-    )
+    add_engines_option(parser, ["sqlite"])
     parser.add_argument(
         "--servers",
         type=integers,
@@ -483,7 +474,7 @@ def main(argv: list[str] | None = None) -> int:
     args.out.write_text(json.dumps(results, indent=2) + "\n")
     print(f"\nwrote {args.out}", file=sys.stderr)
     if args.plot:
-        save_plot(targets, args.plot)
+        save_plot([results["targets"]], args.plot)
         print(f"wrote {args.plot}", file=sys.stderr)
     return 0
 

@@ -1,6 +1,7 @@
 """bench/api.py's results: the Markdown tables, the JSON file and the scale-out plot.
 
-`python bench/api_report.py RUN.json...` prints the scale-out table over several runs.
+`python bench/api_report.py RUN.json... [--plot PATH]` prints the scale-out table over
+several runs (and plots their medians).
 """
 
 from __future__ import annotations
@@ -145,8 +146,9 @@ def results_json(
     }
 
 
-def save_plot(targets: dict[str, Target], path: Path) -> None:
-    """Creates/s by connections for each engine and server count; needs matplotlib."""
+def save_plot(runs: list[dict[str, Any]], path: Path) -> None:
+    """Creates/s by connections for each engine and server count, the median over
+    `runs` (each a results file's "targets"); needs matplotlib."""
     try:
         import matplotlib
         import matplotlib.ticker
@@ -156,21 +158,32 @@ def save_plot(targets: dict[str, Target], path: Path) -> None:
     except ImportError:
         print("matplotlib is not installed (pip install -e '.[bench]'): no plot")
         return
-    chinwags = [t for t in targets.values() if t.engine is not None]
-    engines = sorted({t.engine for t in chinwags if t.engine})
+    chinwags = {name: t for name, t in runs[0].items() if t["engine"] is not None}
+    engines = list(dict.fromkeys(t["engine"] for t in chinwags.values()))
     fig, axes = plt.subplots(1, len(engines), figsize=(5.5 * len(engines), 4.2), sharey=True)
+    levels: set[int] = set()
     for ax, engine in zip([axes] if len(engines) == 1 else axes, engines, strict=True):
-        for target in (t for t in chinwags if t.engine == engine):
-            xs = [run.connections for run in target.runs]
-            ys = [run.created_per_s for run in target.runs]
-            ax.plot(xs, ys, marker="o", label=f"{len(target.ports)} server(s)")
+        for name, target in chinwags.items():
+            if target["engine"] != engine:
+                continue
+            xs = [run["connections"] for run in target["runs"]]
+            ys = [
+                statistics.median(r[name]["runs"][i]["created_per_s"] for r in runs)
+                for i in range(len(xs))
+            ]
+            levels |= set(xs)
+            ax.plot(xs, ys, marker="o", label=f"{target['servers']} server(s)")
         ax.set_xscale("log", base=2)
-        ax.set_xticks(sorted({run.connections for t in chinwags for run in t.runs}))
-        ax.get_xaxis().set_major_formatter(matplotlib.ticker.ScalarFormatter())
         ax.set(xlabel="wrk connections (closed loop)", ylabel="webhooks created/s (201)")
-        ax.set_title(f"API creates, {engine}, 2 cores")
-        ax.set_ylim(bottom=0)
+        ax.set_title(
+            f"API creates, {engine}, 2 cores"
+            + (f" (median of {len(runs)})" if len(runs) > 1 else "")
+        )
         ax.legend(loc="lower right")
+    for ax in [axes] if len(engines) == 1 else axes:
+        ax.set_xticks(sorted(levels))
+        ax.get_xaxis().set_major_formatter(matplotlib.ticker.ScalarFormatter())
+        ax.set_ylim(bottom=0)  # once every line is drawn: the axes share their y limits
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=100)
@@ -213,6 +226,12 @@ def summarize(files: list[Path]) -> str:
 
 
 if __name__ == "__main__":
-    import sys
+    import argparse
 
-    print(summarize([Path(arg) for arg in sys.argv[1:]]))
+    parser = argparse.ArgumentParser(description="The scale-out table over several runs.")
+    parser.add_argument("runs", type=Path, nargs="+", help="bench/api.py results files")
+    parser.add_argument("--plot", type=Path, help="also save the plot of the runs' medians")
+    args = parser.parse_args()
+    print(summarize(args.runs))
+    if args.plot:
+        save_plot([json.loads(path.read_text())["targets"] for path in args.runs], args.plot)

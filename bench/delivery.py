@@ -60,7 +60,7 @@ import aiohttp
 from api import ACCOUNT_SID, AUTH_TOKEN, auth_header, create_conversations, free_port, wait_ready
 from cpu import CpuMeter
 from delivery_report import Results, report, save_plot, versions
-from engines import ENGINES, Databases, Sql, databases, sql
+from engines import Databases, Sql, add_engines_option, databases, integers, sql
 
 from chinwag.delivery.sender import HttpSender, OutboundRequest, http_sender
 from chinwag.delivery.worker import Worker
@@ -174,6 +174,7 @@ def fill_outbox(
         asyncio.run(add_messages(api, sids, deliveries // HOOKS_PER_CONVERSATION))
     with sql(url) as store:
         pending = store.scalar(PENDING)
+    dbs.settle(url)
     elapsed = time.perf_counter() - started
     print(f"outbox ({dbs.engine}): {pending} pending deliveries in {elapsed:.1f} s")
     return url
@@ -376,10 +377,6 @@ def measure_engine(
         print(f"run {run} {dbs.engine} latency: p50 {statistics.median(samples):.2f} ms")
 
 
-def integers(text: str) -> list[int]:
-    return [int(part) for part in text.split(",")]
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Delivery benchmark (see module docstring).")
     parser.add_argument("--deliveries", type=int, default=20_000)
@@ -394,12 +391,7 @@ def main(argv: list[str] | None = None) -> int:
         default=HOST_CONCURRENCY,
         help=f"the worker's per-host limit (default {HOST_CONCURRENCY}, the worker's own)",
     )
-    parser.add_argument(
-        "--engines",
-        type=lambda text: text.split(","),
-        default=["sqlite"],
-        help=f"comma-separated from {','.join(ENGINES)} (default sqlite)",
-    )
+    add_engines_option(parser, ["sqlite"])
     parser.add_argument(
         "--workers",
         type=integers,

@@ -11,6 +11,7 @@ pgserver runs postgres as an unprivileged user who must reach it.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import itertools
 import shutil
@@ -29,6 +30,29 @@ from chinwag.store.migrate import upgrade
 T = TypeVar("T")
 
 ENGINES = ("sqlite", "postgresql")
+
+
+def integers(text: str) -> list[int]:
+    """A command-line list of whole numbers: "1,2,4" (or "1_000,1_000_000")."""
+    return [int(part.replace("_", "")) for part in text.split(",")]
+
+
+def _engines(text: str) -> list[str]:
+    names = text.split(",")
+    for name in names:
+        if name not in ENGINES:
+            raise argparse.ArgumentTypeError(f"'{name}' is not one of {', '.join(ENGINES)}")
+    return names
+
+
+def add_engines_option(parser: argparse.ArgumentParser, default: list[str]) -> None:
+    parser.add_argument(
+        "--engines",
+        type=_engines,
+        default=default,
+        help=f"chinwag's database, comma-separated from {','.join(ENGINES)} "
+        f"(default {','.join(default)})",
+    )
 
 
 class Databases:
@@ -73,6 +97,12 @@ class Databases:
             if Path(f"{source_path}{suffix}").exists():
                 shutil.copy(f"{source_path}{suffix}", f"{make_url(target).database}{suffix}")
         return target
+
+    def settle(self, url: str) -> None:
+        """VACUUM ANALYZE a PostgreSQL database just written in bulk: what autovacuum
+        would do within a minute, done now rather than during a measurement."""
+        if self._postgres is not None:
+            self._postgres.psql(f"\\c {make_url(url).database}\nVACUUM ANALYZE;")
 
     def drop(self, url: str) -> None:
         """Remove a database nothing is connected to any more (so that PostgreSQL's

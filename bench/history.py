@@ -41,7 +41,7 @@ from typing import Any
 
 import aiohttp
 from api import ACCOUNT_SID, auth_header, chinwag_target, create_conversations, running
-from engines import ENGINES, databases
+from engines import ENGINES, add_engines_option, databases, integers
 from history_report import explain_lists, report, results_json, save_plot
 from seed import HOT_EVERY, SMALL_MESSAGES, Layout, message_id, seed
 
@@ -199,18 +199,9 @@ def run_engine(engine: str, work: Path, args: argparse.Namespace) -> dict[str, A
         }
 
 
-def integers(text: str) -> list[int]:
-    return [int(part.replace("_", "")) for part in text.split(",")]
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="History benchmark (see module docstring).")
-    parser.add_argument(
-        "--engines",
-        type=lambda text: text.split(","),
-        default=list(ENGINES),
-        help="comma-separated (default sqlite,postgresql)",
-    )
+    add_engines_option(parser, list(ENGINES))
     parser.add_argument(
         "--sizes",
         type=integers,

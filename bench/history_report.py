@@ -130,7 +130,7 @@ def results_json(engines: dict[str, Any], args: dict[str, Any], elapsed_s: float
             "chinwag": metadata.version("chinwag"),
             "cpus": str(os.cpu_count()),
         },
-        "args": {k: str(v) if isinstance(v, Path) else v for k, v in args.items()},
+        "args": {k: os.path.relpath(v) if isinstance(v, Path) else v for k, v in args.items()},
         "elapsed_s": round(elapsed_s, 1),
         "target_ratio": TARGET_RATIO,
         "engines": {},
