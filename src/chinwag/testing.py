@@ -275,11 +275,16 @@ class WebhookReceiver:
             def _receive(self) -> None:
                 receiver._count_in_flight(+1)
                 try:
-                    self._answer()
+                    answer = self._decide()
                 finally:
+                    # Counted out before the answer is written: the sender may send
+                    # its next request as soon as it has read this one's answer.
                     receiver._count_in_flight(-1)
+                if answer is not None:
+                    self._write(answer)
 
-            def _answer(self) -> None:
+            def _decide(self) -> Answer | None:
+                """Record the request and pick its answer; None once a fault has played."""
                 url = receiver.url + self.path
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length).decode("utf-8") if length else ""
@@ -304,13 +309,16 @@ class WebhookReceiver:
                 answer = receiver._next_answer(urlsplit(url).path)
                 if answer.fault == HANG.fault:
                     receiver._released.wait(HANG_LIMIT)
-                    return
+                    return None
                 if answer.fault == RESET.fault:  # linger 0: close sends RST, not FIN
                     self.connection.setsockopt(
                         socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
                     )
                     self.connection.close()
-                    return
+                    return None
+                return answer
+
+            def _write(self, answer: Answer) -> None:
                 try:
                     self.send_response(answer.status)
                     for name, value in answer.headers.items():
