@@ -102,15 +102,14 @@ def test_a_claim_takes_the_oldest_due_first_and_same_time_rows_in_outbox_order(
     assert asyncio.run(scenario()) == [3, 0, 2, 1, 4]
 
 
-def test_a_claim_reads_the_index_in_order_instead_of_sorting_the_backlog(
-    tmp_path: Path,
-) -> None:
+def sqlite_plan(tmp_path: Path, statement: Any, **params: object) -> str:
+    """SQLite's EXPLAIN QUERY PLAN of `statement` on a migrated database."""
     url = f"sqlite:///{tmp_path / 'plan.db'}"
     upgrade(url)
 
     def plan(conn: Connection) -> str:
-        compiled = outbox._DUE.compile(dialect=conn.dialect)
-        values = compiled.construct_params({"now": "2030-01-01 00:00:00", "limit": 100})
+        compiled = statement.compile(dialect=conn.dialect)
+        values = compiled.construct_params(params)
         args = tuple(values[name] for name in compiled.positiontup or [])
         rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", args)
         return " | ".join(str(row[-1]) for row in rows)
@@ -122,9 +121,90 @@ def test_a_claim_reads_the_index_in_order_instead_of_sorting_the_backlog(
         finally:
             await database.close()
 
-    described = asyncio.run(scenario())
+    return asyncio.run(scenario())
+
+
+def test_a_claim_reads_the_index_in_order_instead_of_sorting_the_backlog(
+    tmp_path: Path,
+) -> None:
+    described = sqlite_plan(tmp_path, outbox._DUE, now="2030-01-01 00:00:00", limit=100)
     assert "ix_deliveries_status_next_attempt_at" in described
     assert "TEMP B-TREE" not in described, described
+
+
+def test_a_webhook_claim_seeks_the_webhook_index_instead_of_reading_the_backlog(
+    tmp_path: Path,
+) -> None:
+    described = sqlite_plan(
+        tmp_path, outbox._DUE_FOR_WEBHOOK, now="2030-01-01 00:00:00", limit=10, webhook_sid="WH1"
+    )
+    assert "ix_deliveries_webhook_sid_status_next_attempt_at (webhook_sid=? AND" in described
+    assert "TEMP B-TREE" not in described, described
+
+
+def test_a_webhook_claim_takes_only_its_due_rows_oldest_first_up_to_its_count(
+    database_url: str,
+) -> None:
+    async def scenario() -> list[list[int]]:
+        database = open_database(database_url)
+        try:
+            later = timedelta(seconds=60)
+            rows = [("WH1", NOW), ("WH2", NOW), ("WH1", NOW), ("WH3", later), ("WH1", NOW)]
+            await queue(database, rows)
+
+            async def claim(rows_per_webhook: dict[str, int]) -> list[int]:
+                claimed = await database.write_locking(
+                    outbox.claim_for_webhooks, utc_now(), LEASE, rows_per_webhook
+                )
+                return [int(d.token[-12:]) for d in claimed]
+
+            return [
+                await claim({"WH1": 2, "WH3": 5}),  # WH3's one row is not due yet
+                await claim({"WH1": 5}),  # the rest of WH1's; the first two are leased
+                await claim({"WH1": 5}),
+                [
+                    int(d.token[-12:])
+                    for d in await database.write_locking(outbox.claim_due, utc_now(), 10, LEASE)
+                ],
+            ]
+        finally:
+            await database.close()
+
+    assert asyncio.run(scenario()) == [[0, 2], [4], [], [1]]
+
+
+def test_a_webhook_whose_queue_ends_has_its_next_rows_claimed_without_a_full_claim(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """WH1's second row falls due while its first is being sent; polls are an hour
+    apart, so only the claim by webhook can find it."""
+    clock = [utc_now() + timedelta(seconds=1)]
+
+    class ClockAdvancingSender(InstantSender):
+        async def send(self, request: OutboundRequest) -> SendResult:
+            clock[0] += timedelta(seconds=10)
+            return await super().send(request)
+
+    async def scenario() -> None:
+        database = open_database(database_url)
+        writes = count_writes(database, monkeypatch)
+        sender = ClockAdvancingSender()
+        worker = Worker(database, sender, clock=lambda: clock[0], poll_interval=3600)
+        try:
+            await queue(database, [("WH1", NOW), ("WH1", timedelta(seconds=5))])
+            running = asyncio.create_task(worker.run())
+            while await count(database, "deliveries WHERE status = 'pending'"):
+                await asyncio.sleep(0.01)  # pytest-timeout ends a wait that hangs
+            worker.stop()
+            await running
+
+            assert [int(token[-12:]) for token in sender.sent] == [0, 1]
+            assert writes["claim_due"] == 1  # the first, at start
+            assert writes["claim_for_webhooks"] >= 1
+        finally:
+            await database.close()
+
+    asyncio.run(scenario())
 
 
 def test_queues_that_finish_together_are_recorded_in_one_write(

@@ -14,7 +14,7 @@ import contextlib
 import logging
 import time
 from collections import Counter, defaultdict, deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -33,6 +33,13 @@ logger = logging.getLogger("chinwag.delivery")
 DEFAULT_LEASE = timedelta(minutes=5)
 NO_STUDIO = "studio target: chinwag has no Studio and no --studio-url is configured"
 DEFAULT_HOST_CONCURRENCY = 10
+# The most rows of one webhook claimed when its queue ends: sent one by one, they
+# must go out well within the lease even at the 5 s timeout each.
+NEXT_ROWS_PER_WEBHOOK = 10
+# A full claim reads the backlog past every busy webhook's rows (~30 ms with 20,000
+# due): the next one waits this many times as long as the last took, so full claims
+# take at most 1/20 of the worker's time however often it is woken.
+FULL_CLAIM_SPACING = 19
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 QueueKey = tuple[str, str]
@@ -109,11 +116,20 @@ class Worker:
         # Queues given back because their host was full and parking too, skipped by
         # claims until the host frees.
         self._held_back: dict[str, set[QueueKey]] = defaultdict(set)
+        # What the next claim reads. Webhooks whose queue ended (by host) have their
+        # next rows claimed alone; the whole backlog is read when new rows may be
+        # anywhere: on a wake, after a claim that filled its room, at each poll.
+        self._ended: dict[str, str] = {}
+        self._claim_everywhere = True
+        self._last_full_claim = float("-inf")  # time.monotonic(), as below
+        self._spaced_until = float("-inf")
+        self._spacing_timer: asyncio.TimerHandle | None = None
         # Outcomes waiting for the one write that records them, and that write.
         self._batch: tuple[list[Outcome], asyncio.Task[None]] | None = None
 
     def wake(self) -> None:
         """New deliveries may be due: look now instead of at the next poll."""
+        self._claim_everywhere = True
         self._wakeup.set()
 
     def stop(self) -> None:
@@ -155,11 +171,14 @@ class Worker:
                 started = await self._start_due_queues()
             except Exception:  # a failing claim must not stop delivery for good
                 logger.exception("claiming deliveries failed")
+                self._claim_everywhere = True  # the ended webhooks it took are in there
                 started = 0
             if started == 0 and not self._stopping:
                 self._wakeup.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wakeup.wait(), self._poll_interval)
+        if self._spacing_timer is not None:
+            self._spacing_timer.cancel()
         while self._running:  # finishing queues give back what is still parked
             await asyncio.gather(*self._running.values())
         for host in list(self._parked):
@@ -174,13 +193,15 @@ class Worker:
         room = self._batch_size - self._in_flight
         if room <= 0:
             return 0
-        parked = (entry.key for entries in self._parked.values() for entry in entries)
-        skip = set(self._running).union(parked, *self._held_back.values())
-        busy_webhooks = frozenset(key for kind, key in skip if kind == "webhook")
-        busy_urls = frozenset(key for kind, key in skip if kind == "service")
-        due = await self._database.write_locking(
-            outbox.claim_due, self._clock(), room, self._lease, busy_webhooks, busy_urls
-        )
+        if self._full_claim_due():
+            due = await self._claim_everywhere_but_busy(room)
+        else:
+            rows_per_webhook = self._next_rows_of_ended_webhooks(room)
+            if not rows_per_webhook:
+                return 0
+            due = await self._database.write_locking(
+                outbox.claim_for_webhooks, self._clock(), self._lease, rows_per_webhook
+            )
         queues: dict[QueueKey, list[Delivery]] = defaultdict(list)
         for delivery in due:
             queues[_queue_key(delivery)].append(delivery)
@@ -199,6 +220,66 @@ class Worker:
             await self._database.write_locking(outbox.release, given_back)
         return len(due) - len(given_back)
 
+    def _full_claim_due(self) -> bool:
+        """On a wake or at each poll (retries and lapsed leases come due unannounced),
+        once the last full claim's spacing is over; a wake during it is kept for then."""
+        now = time.monotonic()
+        if now < self._spaced_until:
+            if self._claim_everywhere and self._spacing_timer is None:
+                self._spacing_timer = asyncio.get_running_loop().call_later(
+                    self._spaced_until - now, self._end_spacing
+                )
+            return False
+        return self._claim_everywhere or now - self._last_full_claim >= self._poll_interval
+
+    def _end_spacing(self) -> None:
+        self._spacing_timer = None
+        self._wakeup.set()
+
+    async def _claim_everywhere_but_busy(self, room: int) -> list[Delivery]:
+        """The oldest due rows of any webhook or URL not running, parked or held back."""
+        started = time.monotonic()
+        self._claim_everywhere, self._last_full_claim = False, started
+        self._ended.clear()  # this claim reads their rows too
+        parked = (entry.key for entries in self._parked.values() for entry in entries)
+        skip = set(self._running).union(parked, *self._held_back.values())
+        busy_webhooks = frozenset(key for kind, key in skip if kind == "webhook")
+        busy_urls = frozenset(key for kind, key in skip if kind == "service")
+        due = await self._database.write_locking(
+            outbox.claim_due, self._clock(), room, self._lease, busy_webhooks, busy_urls
+        )
+        if len(due) == room:
+            self._claim_everywhere = True  # there may be more
+        ended = time.monotonic()
+        self._spaced_until = ended + (ended - started) * FULL_CLAIM_SPACING
+        return due
+
+    def _next_rows_of_ended_webhooks(self, room: int) -> dict[str, int]:
+        """How many rows to claim for each ended webhook, in all at most `room`; those
+        past it wait for the next claim. A webhook whose host is full and whose rows
+        parking could not take is held back without a claim."""
+        wanted: dict[str, int] = {}
+        for webhook_sid, host in list(self._ended.items()):
+            if room <= 0:
+                break
+            del self._ended[webhook_sid]
+            host_full = self._host_queues[host] >= self._host_concurrency
+            if host_full and self._parked_rows >= self._max_parked:
+                self._held_back[host].add(("webhook", webhook_sid))
+                continue
+            wanted[webhook_sid] = min(NEXT_ROWS_PER_WEBHOOK, room)
+            room -= wanted[webhook_sid]
+        return wanted
+
+    def _claimable_again(self, keys: Iterable[QueueKey], host: str) -> None:
+        """`keys` left the worker: their next rows are for the next claim."""
+        for kind, key in keys:
+            if kind == "webhook":
+                self._ended[key] = host
+            else:  # a service-level URL has no index of its own: read everything
+                self._claim_everywhere = True
+        self._wakeup.set()
+
     def _start_queue(self, key: QueueKey, host: str, queue: list[Delivery]) -> None:
         self._host_queues[host] += 1
         self._in_flight += len(queue)
@@ -207,19 +288,21 @@ class Worker:
     async def _start_parked(self, host: str) -> None:
         """A queue of `host` ended: start its next parked queue; give back any whose lease
         is half gone (sent later, another worker could take it meanwhile)."""
-        stale: list[int] = []
+        stale: list[Parked] = []
         parked = self._parked[host]
         while parked and (self._stopping or self._host_queues[host] < self._host_concurrency):
             entry = parked.popleft()
             self._parked_rows -= len(entry.queue)
             if self._stopping or time.monotonic() - entry.since > self._lease.total_seconds() / 2:
-                stale += [delivery.id for delivery in entry.queue]
+                stale.append(entry)
             else:
                 self._start_queue(entry.key, host, entry.queue)
         if not parked:
             del self._parked[host]
         if stale:
-            await self._database.write_locking(outbox.release, stale)
+            ids = [delivery.id for entry in stale for delivery in entry.queue]
+            await self._database.write_locking(outbox.release, ids)
+            self._claimable_again((entry.key for entry in stale), host)
 
     async def _send_queue(self, key: QueueKey, host: str, queue: list[Delivery]) -> None:
         try:
@@ -235,7 +318,7 @@ class Worker:
             # may be claimed now.
             del self._running[key]
             self._in_flight -= len(queue)
-            self._wakeup.set()
+            self._claimable_again([key], host)
 
     async def _free_host(self, host: str) -> None:
         self._host_queues[host] -= 1
@@ -244,7 +327,7 @@ class Worker:
         if host in self._parked:
             await self._start_parked(host)
         if host not in self._parked:  # nothing left waiting: claim its given-back queues
-            self._held_back.pop(host, None)
+            self._claimable_again(self._held_back.pop(host, ()), host)
         self._wakeup.set()
 
     async def _record(self, outcomes: list[Outcome]) -> None:

@@ -184,6 +184,28 @@ def claim_due(
     return claimed
 
 
+_DUE_FOR_WEBHOOK = _DUE.where(deliveries.c.webhook_sid == bindparam("webhook_sid"))
+
+
+def claim_for_webhooks(
+    conn: Connection, now: datetime, lease: timedelta, rows_per_webhook: dict[str, int]
+) -> list[Delivery]:
+    """Lease the oldest due deliveries of these webhooks, at most `rows_per_webhook[sid]`
+    each, in the order and with the lease `claim_due` gives.
+
+    For a worker that knows which webhooks it has just finished sending to: their
+    next rows are found through the webhook's index, where `claim_due` would read
+    the backlog past the rows of every webhook still busy.
+    """
+    claimed: list[Delivery] = []
+    for webhook_sid, most in rows_per_webhook.items():
+        params = {"now": now, "limit": most, "webhook_sid": webhook_sid}
+        claimed += [_delivery(row._mapping) for row in conn.execute(_DUE_FOR_WEBHOOK, params)]
+    if claimed:
+        conn.execute(_LEASE, {"ids": [d.id for d in claimed], "until": now + lease})
+    return claimed
+
+
 def release(conn: Connection, ids: list[int]) -> None:
     """Give claimed deliveries back unsent: due again for any worker's next claim."""
     conn.execute(_LEASE, {"ids": ids, "until": None})

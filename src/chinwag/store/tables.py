@@ -258,6 +258,7 @@ deliveries = Table(
     Column("date_updated", UtcDateTime, nullable=False),
     Index(None, "status", "next_attempt_at"),
     Index(None, "conversation_sid", "id"),
+    Index(None, "webhook_sid", "status", "next_attempt_at"),  # one webhook's next rows
 )
 
 # Every attempt to send a delivery, kept for inspection.
