@@ -37,8 +37,9 @@ DEFAULT_HOST_CONCURRENCY = 10
 # must go out well within the lease even at the 5 s timeout each.
 NEXT_ROWS_PER_WEBHOOK = 10
 # A full claim reads the backlog past every busy webhook's rows (~30 ms with 20,000
-# due): the next one waits this many times as long as the last took, so full claims
-# take at most 1/20 of the worker's time however often it is woken.
+# due): the next one waits this many times as long as the last ones took (the
+# quickest of the last 3, so one slowed by the machine does not delay the next
+# wake), so full claims take at most 1/20 of the worker's time however often it is woken.
 FULL_CLAIM_SPACING = 19
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -123,6 +124,7 @@ class Worker:
         self._claim_everywhere = True
         self._last_full_claim = float("-inf")  # time.monotonic(), as below
         self._spaced_until = float("-inf")
+        self._full_claim_seconds: deque[float] = deque(maxlen=3)
         self._spacing_timer: asyncio.TimerHandle | None = None
         # Outcomes waiting for the one write that records them, and that write.
         self._batch: tuple[list[Outcome], asyncio.Task[None]] | None = None
@@ -251,7 +253,8 @@ class Worker:
         if len(due) == room:
             self._claim_everywhere = True  # there may be more
         ended = time.monotonic()
-        self._spaced_until = ended + (ended - started) * FULL_CLAIM_SPACING
+        self._full_claim_seconds.append(ended - started)
+        self._spaced_until = ended + min(self._full_claim_seconds) * FULL_CLAIM_SPACING
         return due
 
     def _next_rows_of_ended_webhooks(self, room: int) -> dict[str, int]:
