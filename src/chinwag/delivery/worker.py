@@ -36,11 +36,6 @@ DEFAULT_HOST_CONCURRENCY = 10
 # The most rows of one webhook claimed when its queue ends: sent one by one, they
 # must go out well within the lease even at the 5 s timeout each.
 NEXT_ROWS_PER_WEBHOOK = 10
-# A full claim reads the backlog past every busy webhook's rows (~30 ms with 20,000
-# due): the next one waits this many times as long as the last ones took (the
-# quickest of the last 3, so one slowed by the machine does not delay the next
-# wake), so full claims take at most 1/20 of the worker's time however often it is woken.
-FULL_CLAIM_SPACING = 19
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 QueueKey = tuple[str, str]
@@ -122,10 +117,7 @@ class Worker:
         # anywhere: on a wake, after a claim that filled its room, at each poll.
         self._ended: dict[str, str] = {}
         self._claim_everywhere = True
-        self._last_full_claim = float("-inf")  # time.monotonic(), as below
-        self._spaced_until = float("-inf")
-        self._full_claim_seconds: deque[float] = deque(maxlen=3)
-        self._spacing_timer: asyncio.TimerHandle | None = None
+        self._last_full_claim = float("-inf")  # time.monotonic()
         # Outcomes waiting for the one write that records them, and that write.
         self._batch: tuple[list[Outcome], asyncio.Task[None]] | None = None
 
@@ -179,23 +171,24 @@ class Worker:
                 self._wakeup.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wakeup.wait(), self._poll_interval)
-        if self._spacing_timer is not None:
-            self._spacing_timer.cancel()
         while self._running:  # finishing queues give back what is still parked
             await asyncio.gather(*self._running.values())
         for host in list(self._parked):
             await self._start_parked(host)
 
     async def _start_due_queues(self) -> int:
-        """Claim what fits in `batch_size` beside what is in flight; returns how many started.
+        """Claim what fits in `batch_size` beside what is in flight; returns how many
+        rows were kept (started or parked).
 
-        Queues whose host already has `host_concurrency` running are given back
-        unsent (their leases released) and skipped until one of that host's queues ends.
+        Queues whose host already has `host_concurrency` running are parked; past
+        `max_parked` rows they are given back unsent (their leases released) and
+        skipped until one of that host's queues ends.
         """
         room = self._batch_size - self._in_flight
         if room <= 0:
             return 0
-        if self._full_claim_due():
+        poll_due = time.monotonic() - self._last_full_claim >= self._poll_interval
+        if self._claim_everywhere or poll_due:  # retries and lapsed leases come due unannounced
             due = await self._claim_everywhere_but_busy(room)
         else:
             rows_per_webhook = self._next_rows_of_ended_webhooks(room)
@@ -222,26 +215,9 @@ class Worker:
             await self._database.write_locking(outbox.release, given_back)
         return len(due) - len(given_back)
 
-    def _full_claim_due(self) -> bool:
-        """On a wake or at each poll (retries and lapsed leases come due unannounced),
-        once the last full claim's spacing is over; a wake during it is kept for then."""
-        now = time.monotonic()
-        if now < self._spaced_until:
-            if self._claim_everywhere and self._spacing_timer is None:
-                self._spacing_timer = asyncio.get_running_loop().call_later(
-                    self._spaced_until - now, self._end_spacing
-                )
-            return False
-        return self._claim_everywhere or now - self._last_full_claim >= self._poll_interval
-
-    def _end_spacing(self) -> None:
-        self._spacing_timer = None
-        self._wakeup.set()
-
     async def _claim_everywhere_but_busy(self, room: int) -> list[Delivery]:
         """The oldest due rows of any webhook or URL not running, parked or held back."""
-        started = time.monotonic()
-        self._claim_everywhere, self._last_full_claim = False, started
+        self._claim_everywhere, self._last_full_claim = False, time.monotonic()
         self._ended.clear()  # this claim reads their rows too
         parked = (entry.key for entries in self._parked.values() for entry in entries)
         skip = set(self._running).union(parked, *self._held_back.values())
@@ -252,9 +228,6 @@ class Worker:
         )
         if len(due) == room:
             self._claim_everywhere = True  # there may be more
-        ended = time.monotonic()
-        self._full_claim_seconds.append(ended - started)
-        self._spaced_until = ended + min(self._full_claim_seconds) * FULL_CLAIM_SPACING
         return due
 
     def _next_rows_of_ended_webhooks(self, room: int) -> dict[str, int]:
