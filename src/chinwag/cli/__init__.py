@@ -1,0 +1,23 @@
+"""The `chinwag` command: a thin shell over library calls, one function per sub-command.
+
+This module only assembles it: `server` (serve, worker, migrate), `accounts` (accounts, keys)
+and `deliveries`, with what they share in `common`.
+"""
+
+import sys
+
+import typer
+
+from chinwag.cli.accounts import accounts_app, keys_app
+from chinwag.cli.deliveries import deliveries_app
+from chinwag.cli.server import server_app
+
+app = typer.Typer(help="A self-hosted Twilio Conversations API server.", no_args_is_help=True)
+app.add_typer(server_app)  # no name: serve, worker and migrate are top-level commands
+app.add_typer(accounts_app, name="accounts")
+app.add_typer(keys_app, name="keys")
+app.add_typer(deliveries_app, name="deliveries")
+
+
+def main(argv: list[str] | None = None) -> None:
+    app(args=argv if argv is not None else sys.argv[1:], prog_name="chinwag")

@@ -1,0 +1,60 @@
+"""What every `chinwag` sub-command shares: the console, `--database`, the migrated database."""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+
+from chinwag.store.database import (
+    DEFAULT_POOL_SIZE,
+    Database,
+    UnsupportedDatabase,
+    open_database,
+)
+from chinwag.store.migrate import upgrade
+
+console = Console()
+T = TypeVar("T")
+
+DatabaseOption = Annotated[
+    str,
+    typer.Option(
+        "--database", envvar="CHINWAG_DATABASE_URL", help="SQLAlchemy URL of the database."
+    ),
+]
+
+
+def say(message: str) -> None:
+    """Print for the person (or supervisor) watching, flushed at once even into a pipe."""
+    console.print(message)
+    console.file.flush()
+
+
+def open_migrated(database_url: str, pool_size: int = DEFAULT_POOL_SIZE) -> Database:
+    """Migrate to the latest schema, then open; exits with a message on a bad URL.
+
+    Called outside any event loop: migrations on PostgreSQL run a loop of their own.
+    """
+    try:
+        upgrade(database_url)
+        return open_database(database_url, pool_size)
+    except UnsupportedDatabase as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from None
+
+
+def with_database(
+    database_url: str, use: Callable[[Database], Awaitable[T]], pool_size: int = DEFAULT_POOL_SIZE
+) -> T:
+    """Open the migrated database, run `use` on it in an event loop, and close it."""
+    database = open_migrated(database_url, pool_size)
+
+    async def run() -> T:
+        try:
+            return await use(database)
+        finally:
+            await database.close()
+
+    return asyncio.run(run())
