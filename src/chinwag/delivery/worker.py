@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from chinwag.delivery.retention import RetentionRunner
 from chinwag.delivery.retry import RetryPolicy, is_retryable
-from chinwag.delivery.sender import OutboundRequest, Sender
+from chinwag.delivery.sender import TIMEOUT_SECONDS, OutboundRequest, Sender
 from chinwag.store import outbox
 from chinwag.store.database import Database
 from chinwag.store.outbox import Attempt, Delivery, Outcome
@@ -33,9 +33,6 @@ logger = logging.getLogger("chinwag.delivery")
 DEFAULT_LEASE = timedelta(minutes=5)
 NO_STUDIO = "studio target: chinwag has no Studio and no --studio-url is configured"
 DEFAULT_HOST_CONCURRENCY = 10
-# The most rows of one webhook claimed when its queue ends: sent one by one, they
-# must go out well within the lease even at the 5 s timeout each.
-NEXT_ROWS_PER_WEBHOOK = 10
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 QueueKey = tuple[str, str]
@@ -112,18 +109,24 @@ class Worker:
         # Queues given back because their host was full and parking too, skipped by
         # claims until the host frees.
         self._held_back: dict[str, set[QueueKey]] = defaultdict(set)
-        # What the next claim reads. Webhooks whose queue ended (by host) have their
-        # next rows claimed alone; the whole backlog is read when new rows may be
-        # anywhere: on a wake, after a claim that filled its room, at each poll.
+        # What the next claim reads (see `_claim`): webhooks whose queue ended (by
+        # host), whether new rows may be anywhere, whether the last full claim left
+        # rows behind.
         self._ended: dict[str, str] = {}
-        self._claim_everywhere = True
+        # The most rows of one webhook claimed when its queue ends: a parked queue
+        # starts within half the lease, so its rows, sent one by one, must go out
+        # well within the other half even at the send timeout each (20 rows at the
+        # default lease; 1 at leases under 30 s).
+        self._rows_per_webhook = max(1, int(lease.total_seconds() / 3 / TIMEOUT_SECONDS))
+        self._woken = True
+        self._more_due = False
         self._last_full_claim = float("-inf")  # time.monotonic()
         # Outcomes waiting for the one write that records them, and that write.
         self._batch: tuple[list[Outcome], asyncio.Task[None]] | None = None
 
     def wake(self) -> None:
         """New deliveries may be due: look now instead of at the next poll."""
-        self._claim_everywhere = True
+        self._woken = True
         self._wakeup.set()
 
     def stop(self) -> None:
@@ -165,7 +168,7 @@ class Worker:
                 started = await self._start_due_queues()
             except Exception:  # a failing claim must not stop delivery for good
                 logger.exception("claiming deliveries failed")
-                self._claim_everywhere = True  # the ended webhooks it took are in there
+                self._woken = True  # the ended webhooks it took are in there
                 started = 0
             if started == 0 and not self._stopping:
                 self._wakeup.clear()
@@ -187,16 +190,7 @@ class Worker:
         room = self._batch_size - self._in_flight
         if room <= 0:
             return 0
-        poll_due = time.monotonic() - self._last_full_claim >= self._poll_interval
-        if self._claim_everywhere or poll_due:  # retries and lapsed leases come due unannounced
-            due = await self._claim_everywhere_but_busy(room)
-        else:
-            rows_per_webhook = self._next_rows_of_ended_webhooks(room)
-            if not rows_per_webhook:
-                return 0
-            due = await self._database.write_locking(
-                outbox.claim_for_webhooks, self._clock(), self._lease, rows_per_webhook
-            )
+        due = await self._claim(room)
         queues: dict[QueueKey, list[Delivery]] = defaultdict(list)
         for delivery in due:
             queues[_queue_key(delivery)].append(delivery)
@@ -215,9 +209,30 @@ class Worker:
             await self._database.write_locking(outbox.release, given_back)
         return len(due) - len(given_back)
 
+    async def _claim(self, room: int) -> list[Delivery]:
+        """At most `room` due rows: the whole backlog's when new rows may be anywhere
+        (a wake; a poll, for retries and lapsed leases that come due unannounced);
+        else the next rows of the webhooks whose queue ended, through their index;
+        else the whole backlog's again if the last such claim filled its room.
+
+        A claim of the whole backlog reads past every busy webhook's rows: run for
+        each ended queue, it took 41% of the worker on SQLite and most of the claims
+        on PostgreSQL (docs/benchmarks.md, "Delivery")."""
+        poll_due = time.monotonic() - self._last_full_claim >= self._poll_interval
+        if self._woken or poll_due:
+            return await self._claim_everywhere_but_busy(room)
+        rows_per_webhook = self._next_rows_of_ended_webhooks(room)
+        if rows_per_webhook:
+            return await self._database.write_locking(
+                outbox.claim_for_webhooks, self._clock(), self._lease, rows_per_webhook
+            )
+        if self._more_due:
+            return await self._claim_everywhere_but_busy(room)
+        return []
+
     async def _claim_everywhere_but_busy(self, room: int) -> list[Delivery]:
         """The oldest due rows of any webhook or URL not running, parked or held back."""
-        self._claim_everywhere, self._last_full_claim = False, time.monotonic()
+        self._woken, self._last_full_claim = False, time.monotonic()
         self._ended.clear()  # this claim reads their rows too
         parked = (entry.key for entries in self._parked.values() for entry in entries)
         skip = set(self._running).union(parked, *self._held_back.values())
@@ -226,8 +241,7 @@ class Worker:
         due = await self._database.write_locking(
             outbox.claim_due, self._clock(), room, self._lease, busy_webhooks, busy_urls
         )
-        if len(due) == room:
-            self._claim_everywhere = True  # there may be more
+        self._more_due = len(due) == room
         return due
 
     def _next_rows_of_ended_webhooks(self, room: int) -> dict[str, int]:
@@ -243,7 +257,7 @@ class Worker:
             if host_full and self._parked_rows >= self._max_parked:
                 self._held_back[host].add(("webhook", webhook_sid))
                 continue
-            wanted[webhook_sid] = min(NEXT_ROWS_PER_WEBHOOK, room)
+            wanted[webhook_sid] = min(self._rows_per_webhook, room)
             room -= wanted[webhook_sid]
         return wanted
 
@@ -253,7 +267,7 @@ class Worker:
             if kind == "webhook":
                 self._ended[key] = host
             else:  # a service-level URL has no index of its own: read everything
-                self._claim_everywhere = True
+                self._woken = True
         self._wakeup.set()
 
     def _start_queue(self, key: QueueKey, host: str, queue: list[Delivery]) -> None:
