@@ -109,15 +109,15 @@ class Worker:
         # Queues given back because their host was full and parking too, skipped by
         # claims until the host frees.
         self._held_back: dict[str, set[QueueKey]] = defaultdict(set)
-        # What the next claim reads (see `_claim`): webhooks whose queue ended (by
-        # host), whether new rows may be anywhere, whether the last full claim left
-        # rows behind.
-        self._ended: dict[str, str] = {}
         # The most rows of one webhook claimed when its queue ends: a parked queue
         # starts within half the lease, so its rows, sent one by one, must go out
         # well within the other half even at the send timeout each (20 rows at the
         # default lease; 1 at leases under 30 s).
         self._rows_per_webhook = max(1, int(lease.total_seconds() / 3 / TIMEOUT_SECONDS))
+        # What the next claim reads (see `_claim`): webhooks whose queue ended (by
+        # host), whether new rows may be anywhere, whether the last full claim left
+        # rows behind.
+        self._ended: dict[str, str] = {}
         self._woken = True
         self._more_due = False
         self._last_full_claim = float("-inf")  # time.monotonic()
