@@ -213,7 +213,7 @@ class Worker:
         """At most `room` due rows: the whole backlog's when new rows may be anywhere
         (a wake; a poll, for retries and lapsed leases that come due unannounced);
         else the next rows of the webhooks whose queue ended, through their index;
-        else the whole backlog's again if the last such claim filled its room.
+        else the whole backlog's again if the last full claim filled its room.
 
         A claim of the whole backlog reads past every busy webhook's rows: run for
         each ended queue, it took 41% of the worker on SQLite and most of the claims
@@ -318,7 +318,6 @@ class Worker:
             await self._start_parked(host)
         if host not in self._parked:  # nothing left waiting: claim its given-back queues
             self._claimable_again(self._held_back.pop(host, ()), host)
-        self._wakeup.set()
 
     async def _record(self, outcomes: list[Outcome]) -> None:
         """Record `outcomes` with those of every queue that finishes before the write runs
