@@ -8,6 +8,7 @@ from sqlalchemy import Connection
 from chinwag.delivery.prehook import MAX_ANSWER, ask_pre_hook
 from chinwag.delivery.sender import OutboundRequest
 from chinwag.domain.conversations import find_conversation
+from chinwag.domain.events import envelope
 from chinwag.domain.service_webhooks import current_config
 from chinwag.resources.common import SENDER, RequestScope, account, database, origin
 from chinwag.store.service_webhooks import ServiceWebhookConfig
@@ -34,33 +35,27 @@ async def pre_event(
     if not asked_by.webhooks_enabled or SENDER not in request.app:
         return {}
 
-    def look_up(conn: Connection) -> tuple[Service, ServiceWebhookConfig, list[tuple[str, str]]]:
+    def look_up(conn: Connection) -> tuple[Service, ServiceWebhookConfig, str | None]:
         service = where_to.resolve(conn).service
-        named = []
+        conversation_sid = None
         if conversation_ref is not None:
             missing = conversation_missing or ResourceNotFound.for_path(where_to.path)
             conversation = find_conversation(conn, service.sid, conversation_ref, missing)
-            named.append(("ConversationSid", conversation.sid))
-        return service, current_config(conn, service), named
+            conversation_sid = conversation.sid
+        return service, current_config(conn, service), conversation_sid
 
-    service, config, named = await database(request).read(look_up)
+    service, config, conversation_sid = await database(request).read(look_up)
     if not config.pre_webhook_url or event_type not in config.filters:
         return {}
-    # Twilio lists ChatServiceSid for conversation and user events only (docs/events.md).
-    service_sid = (
-        [("ChatServiceSid", service.sid)]
-        if event_type.startswith(("onConversation", "onUser"))
-        else []
+    payload = envelope(
+        event_type,
+        service.account_sid,
+        service.sid,
+        conversation_sid,
+        params,
+        asked_by,
+        pre_event=True,
     )
-    payload = [
-        ("EventType", event_type),
-        ("AccountSid", service.account_sid),
-        *service_sid,
-        *named,
-        *params,
-        ("Source", asked_by.source),
-        ("RetryCount", "0"),
-    ]
     outbound = OutboundRequest(
         url=config.pre_webhook_url,
         method=config.method,
