@@ -57,7 +57,7 @@ class Origin:
     client_identity: str | None = None
 
 
-def names_service(event_type: str) -> bool:
+def carries_service_sid(event_type: str) -> bool:
     """Twilio lists ChatServiceSid for the conversation and user events only (docs/events.md)."""
     return event_type.startswith(("onConversation", "onUser"))
 
@@ -78,7 +78,7 @@ def envelope(
     A post-event gets `RetryCount` from the sender on each attempt; a pre-event is
     asked once, so it carries `RetryCount=0` here.
     """
-    service = [("ChatServiceSid", service_sid)] if names_service(event_type) else []
+    service = [("ChatServiceSid", service_sid)] if carries_service_sid(event_type) else []
     conversation = [] if conversation_sid is None else [("ConversationSid", conversation_sid)]
     # Pre-events have always named the service first, post-events the conversation: the
     # order is on the wire (a GET webhook's query string, and so its signature).
