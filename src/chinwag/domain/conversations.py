@@ -9,7 +9,8 @@ import isodate
 from sqlalchemy import Connection
 
 from chinwag.domain.attributes import CONVERSATION_LIMIT, check_attributes
-from chinwag.domain.events import Origin, publish
+from chinwag.domain.events import Origin
+from chinwag.domain.publishing import publish
 from chinwag.store import conversations as store
 from chinwag.store import webhooks as webhook_store
 from chinwag.store.conversations import Conversation
@@ -205,9 +206,11 @@ def fire_due_timers(conn: Connection, now: datetime, limit: int = 100) -> int:
 def conversation_params(
     conversation: Conversation, removed_at: datetime | None = None
 ) -> list[tuple[str, str]]:
-    """The parameters of onConversation* events (docs/events.md); unset ones are left out."""
+    """onConversation* events' own parameters (docs/events.md); unset ones are left out.
+
+    The envelope (domain/events.py) adds ChatServiceSid with the other common ones.
+    """
     params = [
-        ("ChatServiceSid", conversation.service_sid),
         ("DateCreated", to_webhook(conversation.date_created)),
         ("DateUpdated", to_webhook(conversation.date_updated)),
         ("FriendlyName", conversation.friendly_name),
@@ -223,9 +226,11 @@ def conversation_params(
 def state_params(
     conversation: Conversation, state_from: str, reason: str, at: datetime
 ) -> list[tuple[str, str]]:
-    """onConversationStateUpdated's own parameters: no State, DateUpdated or Attributes."""
+    """onConversationStateUpdated's own parameters: no State, DateUpdated or Attributes.
+
+    The envelope (domain/events.py) adds ChatServiceSid with the other common ones.
+    """
     params = [
-        ("ChatServiceSid", conversation.service_sid),
         ("StateUpdated", to_webhook(at)),
         ("StateFrom", state_from),
         ("StateTo", conversation.state),

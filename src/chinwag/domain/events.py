@@ -1,25 +1,18 @@
-"""Event names a conversation-scoped webhook can subscribe to.
+"""The event catalogue and its pure rules: names, who may hear an event, what it carries.
 
 Scoped webhooks support post-events only (twilio.com/docs/conversations/api/
 conversation-scoped-webhook-resource). Twilio's own example request still uses
 the Programmable Chat names `onMessageSent` and `onConversationDestroyed`; they
 are accepted, stored as given and mean the current event they were renamed to.
 
-Also: who a change came from (`Origin`) and `publish`, which turns a change into
-rows of the delivery outbox in the same transaction (`publish_service_event` for
-the user events, which belong to no conversation).
+Also: who a change came from (`Origin`) and `envelope`, the parameters every
+event carries around its own. Queuing events is `domain/publishing.py`.
 """
 
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import Connection
-
-from chinwag.store import outbox, service_webhooks
-from chinwag.store import webhooks as webhook_store
-from chinwag.store.conversations import Conversation
 from chinwag.store.webhooks import ScopedWebhook
-from chinwag.twilio.dates import utc_now
 
 POST_EVENTS = frozenset(
     {
@@ -64,121 +57,43 @@ class Origin:
     client_identity: str | None = None
 
 
-def publish(
-    conn: Connection,
-    conversation: Conversation,
+def carries_service_sid(event_type: str) -> bool:
+    """Twilio lists ChatServiceSid for the conversation and user events only (docs/events.md)."""
+    return event_type.startswith(("onConversation", "onUser"))
+
+
+def envelope(
     event_type: str,
+    account_sid: str,
+    service_sid: str,
+    conversation_sid: str | None,
     params: list[tuple[str, str]],
     origin: Origin,
     *,
-    message_body: str | None = None,
-) -> int:
-    """Queue post-event `event_type` for every webhook that wants it; returns how many.
+    pre_event: bool = False,
+) -> list[tuple[str, str]]:
+    """An event's own parameters wrapped in the ones every Conversations event carries.
 
-    Runs inside the caller's write transaction, so the change and its deliveries
-    commit together (the transactional outbox). `params` are the event's own
-    parameters; the ones every event carries are added here, and `RetryCount` by
-    the sender on each attempt. `message_body` lets trigger webhooks match keywords.
+    `conversation_sid` is None for an event outside a conversation (the user events).
+    A post-event gets `RetryCount` from the sender on each attempt; a pre-event is
+    asked once, so it carries `RetryCount=0` here.
     """
-    if not origin.webhooks_enabled:
-        return 0
-    payload = _payload(conversation, event_type, params, origin)
-    now = utc_now()
-    queued = [
-        outbox.NewDelivery.for_scoped(webhook, event_type, payload, now)
-        for webhook in webhook_store.list_for_conversation(conn, conversation.sid)
-        if webhook_wants(webhook, event_type, message_body)
-    ]
-    service_hook = service_webhooks.get_config(conn, conversation.service_sid)
-    if (
-        service_hook is not None
-        and service_hook.post_webhook_url
-        and service_hook.target == "webhook"  # chinwag has no Flex to route to
-        and event_type in service_hook.filters
-    ):
-        queued.append(
-            outbox.NewDelivery.for_service(service_hook, conversation.sid, event_type, payload, now)
-        )
-    outbox.insert_deliveries(conn, queued)
-    return len(queued)
-
-
-def publish_service_event(
-    conn: Connection,
-    service_sid: str,
-    account_sid: str,
-    event_type: str,
-    params: list[tuple[str, str]],
-    origin: Origin,
-) -> int:
-    """Queue a post-event that belongs to no conversation (the user events); returns how many.
-
-    Twilio sends these to the service-level (and global) webhook only: they carry no
-    ConversationSid, so no conversation-scoped webhook can ask for them (docs/events.md).
-    """
-    if not origin.webhooks_enabled:
-        return 0
-    config = service_webhooks.get_config(conn, service_sid)
-    if (
-        config is None
-        or not config.post_webhook_url
-        or config.target != "webhook"  # chinwag has no Flex to route to
-        or event_type not in config.filters
-    ):
-        return 0
+    service = [("ChatServiceSid", service_sid)] if carries_service_sid(event_type) else []
+    conversation = [] if conversation_sid is None else [("ConversationSid", conversation_sid)]
+    # Pre-events have always named the service first, post-events the conversation: the
+    # order is on the wire (a GET webhook's query string, and so its signature).
+    named = service + conversation if pre_event else conversation + service
     payload = [
         ("EventType", event_type),
         ("AccountSid", account_sid),
+        *named,
         *params,
         ("Source", origin.source),
     ]
     if origin.client_identity is not None:
         payload.append(("ClientIdentity", origin.client_identity))
-    delivery = outbox.NewDelivery.for_service(config, None, event_type, payload, utc_now())
-    outbox.insert_deliveries(conn, [delivery])
-    return 1
-
-
-def replay(
-    conn: Connection,
-    conversation: Conversation,
-    webhook: ScopedWebhook,
-    messages: list[tuple[list[tuple[str, str]], str | None]],
-) -> int:
-    """Queue onMessageAdded for earlier messages to one new webhook (`ReplayAfter`).
-
-    `messages` are (event parameters, body) in index order; the rows are queued now,
-    before any live event can be, and the worker sends one webhook's deliveries in
-    order. The replay was asked for explicitly, so no header is needed for it.
-    """
-    now = utc_now()
-    origin = Origin(source="API", webhooks_enabled=True)
-    queued = [
-        outbox.NewDelivery.for_scoped(
-            webhook, "onMessageAdded", _payload(conversation, "onMessageAdded", params, origin), now
-        )
-        for params, body in messages
-        if webhook_wants(webhook, "onMessageAdded", body)
-    ]
-    outbox.insert_deliveries(conn, queued)
-    return len(queued)
-
-
-def _payload(
-    conversation: Conversation, event_type: str, params: list[tuple[str, str]], origin: Origin
-) -> list[tuple[str, str]]:
-    """The event's own parameters wrapped in the ones every Conversations event carries."""
-    # ChatServiceSid is not common: Twilio lists it for conversation events only,
-    # which add it themselves (docs/events.md).
-    payload = [
-        ("EventType", event_type),
-        ("AccountSid", conversation.account_sid),
-        ("ConversationSid", conversation.sid),
-        *params,
-        ("Source", origin.source),
-    ]
-    if origin.client_identity is not None:
-        payload.append(("ClientIdentity", origin.client_identity))
+    if pre_event:
+        payload.append(("RetryCount", "0"))
     return payload
 
 

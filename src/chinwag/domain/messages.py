@@ -12,7 +12,8 @@ from sqlalchemy import Connection
 
 from chinwag.domain.attributes import MESSAGE_LIMIT, check_attributes
 from chinwag.domain.conversations import State
-from chinwag.domain.events import Origin, publish
+from chinwag.domain.events import Origin
+from chinwag.domain.publishing import publish
 from chinwag.store import messages as store
 from chinwag.store.conversations import Conversation
 from chinwag.store.messages import Message

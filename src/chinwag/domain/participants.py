@@ -10,7 +10,8 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from chinwag.domain.attributes import PARTICIPANT_LIMIT, check_attributes
-from chinwag.domain.events import Origin, publish
+from chinwag.domain.events import Origin
+from chinwag.domain.publishing import publish
 from chinwag.store import participants as store
 from chinwag.store.conversations import Conversation
 from chinwag.store.participants import Participant

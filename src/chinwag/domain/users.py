@@ -9,7 +9,8 @@ from dataclasses import dataclass, replace
 from sqlalchemy import Connection
 
 from chinwag.domain.attributes import USER_LIMIT, check_attributes
-from chinwag.domain.events import Origin, publish_service_event
+from chinwag.domain.events import Origin
+from chinwag.domain.publishing import publish_service_event
 from chinwag.store import users as store
 from chinwag.store.services import Service
 from chinwag.store.users import User
@@ -100,9 +101,9 @@ def user_params(user: User, *, updated: bool = False) -> list[tuple[str, str]]:
     """The parameters of onUserAdded/onUserUpdated (docs/events.md); unset ones are left out.
 
     isOnline and isNotifiable are sent "if set"; chinwag has no reachability, so never.
+    The envelope (domain/events.py) adds ChatServiceSid with the other common ones.
     """
     params: list[tuple[str, str | None]] = [
-        ("ChatServiceSid", user.service_sid),
         ("UserSid", user.sid),
         ("Identity", user.identity),
         ("FriendlyName", user.friendly_name),

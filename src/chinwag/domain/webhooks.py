@@ -10,8 +10,9 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import Connection
 
-from chinwag.domain.events import canonical_event, replay
+from chinwag.domain.events import canonical_event
 from chinwag.domain.messages import message_params
+from chinwag.domain.publishing import replay
 from chinwag.store import messages as message_store
 from chinwag.store import webhooks as store
 from chinwag.store.conversations import Conversation

@@ -1,27 +1,22 @@
-"""What every handler needs: the caller's account, the service in scope, forms, JSON replies."""
+"""What every handler needs: the app's shared objects, the caller's account, forms, JSON replies.
+
+What the path addresses (service, conversation) is `addressing.py`.
+"""
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from aiohttp import web
-from sqlalchemy import Connection
 
 from chinwag.delivery.sender import Sender
 from chinwag.delivery.target_guard import DeniedTarget, check_url
-from chinwag.domain.conversations import find_conversation
 from chinwag.domain.events import Origin
-from chinwag.domain.services import default_service, find_service
 from chinwag.store.accounts import Account
-from chinwag.store.conversations import Conversation
 from chinwag.store.database import Database
-from chinwag.store.services import Service
-from chinwag.twilio.errors import ConversationNotFound, InvalidParameter, TwilioError
+from chinwag.twilio.errors import InvalidParameter, TwilioError
 from chinwag.twilio.forms import Form
 from chinwag.twilio.pagination import Page, PageRequest, build_meta
-
-T = TypeVar("T")
 
 DATABASE = web.AppKey("database", Database)
 PUBLIC_URL = web.AppKey("public_url", str)
@@ -29,42 +24,8 @@ SENDER = web.AppKey("sender", Sender)  # set while the app runs, shared with the
 DENY_PRIVATE_TARGETS = web.AppKey("deny_private_targets", bool)
 
 
-@dataclass(frozen=True)
-class InService:
-    """A resolved request scope: the service, and the absolute URL its resources hang under.
-
-    `root` is `<base>/v1/Services/IS…` on the service path family and `<base>/v1` on the
-    default-service family, so `url` and `links` echo the family the caller used.
-    """
-
-    service: Service
-    root: str
-    explicit: bool  # True on /v1/Services/{ChatServiceSid}/...
-
-
-@dataclass(frozen=True)
-class RequestScope:
-    account: Account
-    base_url: str
-    service_sid: str | None
-    path: str
-
-    def resolve(self, conn: Connection) -> InService:
-        if self.service_sid is None:
-            return InService(default_service(conn, self.account.sid), f"{self.base_url}/v1", False)
-        service = find_service(conn, self.account.sid, self.service_sid, self.path)
-        return InService(service, f"{self.base_url}/v1/Services/{service.sid}", True)
-
-
 def database(request: web.Request) -> Database:
     return request.app[DATABASE]
-
-
-async def write_in_conversation(request: web.Request, work: Callable[[Connection], T]) -> T:
-    """A write under one conversation; `work` finds it with `in_conversation(...,
-    for_update=True)`, so writers to one conversation take turns on its row
-    (Database.write_locking) instead of conflicting."""
-    return await database(request).write_locking(work)
 
 
 def account(request: web.Request) -> Account:
@@ -76,15 +37,6 @@ def base_url(request: web.Request) -> str:
     """`--public-url` if given, else the scheme and host the client used."""
     configured = request.app[PUBLIC_URL]
     return configured or f"{request.scheme}://{request.host}"
-
-
-def scope(request: web.Request) -> RequestScope:
-    return RequestScope(
-        account=account(request),
-        base_url=base_url(request),
-        service_sid=request.match_info.get("ChatServiceSid"),
-        path=request.path,
-    )
 
 
 def origin(request: web.Request) -> Origin:
@@ -134,18 +86,6 @@ async def check_target(
         await check_url(url)
     except DeniedTarget as denied:
         raise refuse(f"{name} '{url}' is refused by --deny-private-targets: {denied}.") from None
-
-
-def in_conversation(
-    conn: Connection, where_to: RequestScope, ref: str, for_update: bool = False
-) -> tuple[Conversation, InService]:
-    """The conversation a sub-resource path names (SID or UniqueName); else 404 50350.
-
-    `for_update` (in `write_in_conversation`) locks its row for the transaction.
-    """
-    where = where_to.resolve(conn)
-    missing = ConversationNotFound(f"Conversation '{ref}' was not found.")
-    return find_conversation(conn, where.service.sid, ref, missing, for_update), where
 
 
 def json_response(body: dict[str, Any], status: int = 200) -> web.Response:

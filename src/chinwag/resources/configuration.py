@@ -4,23 +4,16 @@
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy import Connection
 
 from chinwag.domain import service_webhooks as domain
 from chinwag.domain.service_webhooks import ConfigChanges
-from chinwag.resources.common import (
-    InService,
-    check_target,
-    database,
-    json_response,
-    read_form,
-    scope,
-)
+from chinwag.resources.addressing import ServiceRoot, in_service
+from chinwag.resources.common import check_target, json_response, read_form
 from chinwag.store.service_webhooks import ServiceWebhookConfig
 from chinwag.twilio.errors import InvalidParameter
 
 
-def config_json(config: ServiceWebhookConfig, where: InService) -> dict[str, Any]:
+def config_json(config: ServiceWebhookConfig, root: ServiceRoot) -> dict[str, Any]:
     body: dict[str, Any] = {
         "account_sid": config.account_sid,
         "chat_service_sid": config.service_sid,
@@ -29,22 +22,16 @@ def config_json(config: ServiceWebhookConfig, where: InService) -> dict[str, Any
         "method": config.method,
         "filters": config.filters,
         "target": config.target,
-        "url": f"{where.root}/Configuration/Webhooks",
+        "url": f"{root.url}/Configuration/Webhooks",
     }
     # Each family's schema: the service one has chat_service_sid, the default one target.
-    del body["target" if where.explicit else "chat_service_sid"]
+    del body["target" if root.explicit else "chat_service_sid"]
     return body
 
 
 async def fetch(request: web.Request) -> web.Response:
-    where_to = scope(request)
-
-    def work(conn: Connection) -> tuple[ServiceWebhookConfig, InService]:
-        where = where_to.resolve(conn)
-        return domain.current_config(conn, where.service), where
-
-    config, where = await database(request).read(work)
-    return json_response(config_json(config, where))
+    config, root = await in_service(request, domain.current_config)
+    return json_response(config_json(config, root))
 
 
 async def update(request: web.Request) -> web.Response:
@@ -58,11 +45,5 @@ async def update(request: web.Request) -> web.Response:
     )
     await check_target(request, "PreWebhookUrl", changes.pre_webhook_url, InvalidParameter)
     await check_target(request, "PostWebhookUrl", changes.post_webhook_url, InvalidParameter)
-    where_to = scope(request)
-
-    def work(conn: Connection) -> tuple[ServiceWebhookConfig, InService]:
-        where = where_to.resolve(conn)
-        return domain.update_config(conn, where.service, changes), where
-
-    config, where = await database(request).write(work)
-    return json_response(config_json(config, where))
+    config, root = await in_service(request, domain.update_config, changes, write=True)
+    return json_response(config_json(config, root))

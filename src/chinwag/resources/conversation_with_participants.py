@@ -15,9 +15,11 @@ from sqlalchemy import Connection
 
 from chinwag.domain.conversation_with_participants import create_conversation_with_participants
 from chinwag.domain.participants import ParticipantFields
-from chinwag.resources.common import InService, database, json_response, origin, read_form, scope
+from chinwag.resources.addressing import ServiceRoot, in_service
+from chinwag.resources.common import json_response, origin, read_form
 from chinwag.resources.conversations import ask_pre_add, conversation_fields, conversation_json
 from chinwag.store.conversations import Conversation
+from chinwag.store.services import Service
 from chinwag.twilio.dates import parse_iso8601
 from chinwag.twilio.errors import InvalidParameter, ParticipantJsonInvalid
 
@@ -28,10 +30,10 @@ BINDING_KEYS = frozenset({"address", "proxy_address", "projected_address"})
 
 
 def conversation_with_participants_json(
-    conversation: Conversation, where: InService
+    conversation: Conversation, root: ServiceRoot
 ) -> dict[str, Any]:
     """The conversation; its `links` are the three the spec's examples show (no `export`)."""
-    body = conversation_json(conversation, where)
+    body = conversation_json(conversation, root)
     body["links"] = {name: link for name, link in body["links"].items() if name != "export"}
     return body
 
@@ -94,18 +96,15 @@ async def create(request: web.Request) -> web.Response:
     form = await read_form(request)
     fields = conversation_fields(form)
     members = [participant_fields(raw) for raw in form.values("Participant") or []]
-    where_to, created_by = scope(request), origin(request)
-    fields = await ask_pre_add(request, where_to, fields)
+    created_by = origin(request)
+    fields = await ask_pre_add(request, fields)
 
-    def work(conn: Connection) -> tuple[Conversation, InService]:
-        where = where_to.resolve(conn)
-        service = where.service
-        conversation = create_conversation_with_participants(
+    def work(conn: Connection, service: Service) -> Conversation:
+        return create_conversation_with_participants(
             conn, service.account_sid, service.sid, fields, members, created_by
         )
-        return conversation, where
 
-    conversation, where = await database(request).write(work)
+    conversation, root = await in_service(request, work, write=True)
     # The spec's examples answer 202 when participants are given, 201 without.
     status = 202 if members else 201
-    return json_response(conversation_with_participants_json(conversation, where), status)
+    return json_response(conversation_with_participants_json(conversation, root), status)

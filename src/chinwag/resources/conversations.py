@@ -8,31 +8,30 @@ from sqlalchemy import Connection
 
 from chinwag.domain import conversations as domain
 from chinwag.domain.conversations import ConversationFields, State
-from chinwag.resources.common import (
-    InService,
-    RequestScope,
-    database,
-    json_response,
-    list_response,
-    origin,
-    read_form,
-    read_query,
-    scope,
+from chinwag.domain.events import Origin
+from chinwag.resources.addressing import (
+    ConversationRef,
+    ServiceRoot,
+    in_service,
+    list_in_service,
+    service_ref,
 )
+from chinwag.resources.common import database, json_response, origin, read_form, read_query
 from chinwag.resources.prehooks import pre_event
 from chinwag.store import conversations as store
 from chinwag.store.conversations import Conversation, ConversationFilter
+from chinwag.store.services import Service
 from chinwag.twilio.dates import to_json
 from chinwag.twilio.errors import InvalidParameter
 from chinwag.twilio.forms import Form
-from chinwag.twilio.pagination import parse_page_request
+from chinwag.twilio.pagination import Page, PageRequest, parse_page_request
 
 MAX_PAGE_SIZE = 100
 LIST_STATES = ("active", "inactive", "closed", "initializing")
 
 
-def conversation_json(conversation: Conversation, where: InService) -> dict[str, Any]:
-    url = f"{where.root}/Conversations/{conversation.sid}"
+def conversation_json(conversation: Conversation, root: ServiceRoot) -> dict[str, Any]:
+    url = f"{root.url}/Conversations/{conversation.sid}"
     timers: dict[str, str | None] = {}
     if conversation.date_inactive is not None:
         timers["date_inactive"] = to_json(conversation.date_inactive)
@@ -103,74 +102,62 @@ def _with_changes(fields: ConversationFields, changes: dict[str, str]) -> Conver
     return fields
 
 
-async def ask_pre_add(
-    request: web.Request, where_to: RequestScope, fields: ConversationFields
-) -> ConversationFields:
+def _conversation(request: web.Request) -> ConversationRef:
+    """The conversation `{Sid}` names; 20404 if there is none, as on any resource's own path."""
+    return ConversationRef(
+        service_ref(request), request.match_info["Sid"], domain.not_found(request.path)
+    )
+
+
+def _create(
+    conn: Connection, service: Service, fields: ConversationFields, created_by: Origin
+) -> Conversation:
+    return domain.create_conversation(conn, service.account_sid, service.sid, fields, created_by)
+
+
+async def ask_pre_add(request: web.Request, fields: ConversationFields) -> ConversationFields:
     """Ask the onConversationAdd pre-event webhook; the fields with its changes."""
     changes = await pre_event(
-        request, where_to, "onConversationAdd", _pre_params(fields), PRE_EVENT_FIELDS
+        request, service_ref(request), "onConversationAdd", _pre_params(fields), PRE_EVENT_FIELDS
     )
     return _with_changes(fields, changes)
 
 
 async def create(request: web.Request) -> web.Response:
     fields = conversation_fields(await read_form(request))
-    where_to, created_by = scope(request), origin(request)
-    fields = await ask_pre_add(request, where_to, fields)
-
-    def work(conn: Connection) -> tuple[Conversation, InService]:
-        where = where_to.resolve(conn)
-        service = where.service
-        conversation = domain.create_conversation(
-            conn, service.account_sid, service.sid, fields, created_by
-        )
-        return conversation, where
-
-    conversation, where = await database(request).write(work)
-    return json_response(conversation_json(conversation, where), 201)
+    created_by = origin(request)
+    fields = await ask_pre_add(request, fields)
+    conversation, root = await in_service(request, _create, fields, created_by, write=True)
+    return json_response(conversation_json(conversation, root), 201)
 
 
 async def fetch(request: web.Request) -> web.Response:
-    where_to, ref = scope(request), request.match_info["Sid"]
-
-    def work(conn: Connection) -> tuple[Conversation, InService]:
-        where = where_to.resolve(conn)
-        return domain.find_conversation(
-            conn, where.service.sid, ref, domain.not_found(where_to.path)
-        ), where
-
-    conversation, where = await database(request).read(work)
-    return json_response(conversation_json(conversation, where))
+    conversation, root = await database(request).read(_conversation(request).resolve)
+    return json_response(conversation_json(conversation, root))
 
 
 async def update(request: web.Request) -> web.Response:
     fields = conversation_fields(await read_form(request))
-    changed_by = origin(request)
-    where_to, ref = scope(request), request.match_info["Sid"]
+    addressed, changed_by = _conversation(request), origin(request)
     changes = await pre_event(
-        request, where_to, "onConversationUpdate", _pre_params(fields), PRE_EVENT_FIELDS, ref
+        request, addressed, "onConversationUpdate", _pre_params(fields), PRE_EVENT_FIELDS
     )
     fields = _with_changes(fields, changes)
 
-    def work(conn: Connection) -> tuple[Conversation, InService]:
-        where = where_to.resolve(conn)
-        conversation = domain.find_conversation(
-            conn, where.service.sid, ref, domain.not_found(where_to.path)
-        )
-        return domain.update_conversation(conn, conversation, fields, changed_by), where
+    def work(conn: Connection) -> tuple[Conversation, ServiceRoot]:
+        conversation, root = addressed.resolve(conn)
+        return domain.update_conversation(conn, conversation, fields, changed_by), root
 
-    conversation, where = await database(request).write(work)
-    return json_response(conversation_json(conversation, where))
+    conversation, root = await database(request).write(work)
+    return json_response(conversation_json(conversation, root))
 
 
 async def delete(request: web.Request) -> web.Response:
-    where_to, ref, changed_by = scope(request), request.match_info["Sid"], origin(request)
-    await pre_event(request, where_to, "onConversationRemove", [], frozenset(), ref)
+    addressed, changed_by = _conversation(request), origin(request)
+    await pre_event(request, addressed, "onConversationRemove", [], frozenset())
 
     def work(conn: Connection) -> None:
-        where = where_to.resolve(conn)
-        missing = domain.not_found(where_to.path)
-        conversation = domain.find_conversation(conn, where.service.sid, ref, missing)
+        conversation, _ = addressed.resolve(conn)
         domain.delete_conversation(conn, conversation, changed_by)
 
     await database(request).write(work)
@@ -189,18 +176,10 @@ async def list_(request: web.Request) -> web.Response:
     echoed = {
         name: value for name in ("StartDate", "EndDate", "State") if (value := query.text(name))
     }
-    where_to = scope(request)
 
-    def work(conn: Connection) -> tuple[Any, InService]:
-        where = where_to.resolve(conn)
-        return store.list_conversations(conn, where.service.sid, filters, page_request), where
+    def fetch_page(conn: Connection, service_sid: str, wanted: PageRequest) -> Page:
+        return store.list_conversations(conn, service_sid, filters, wanted)
 
-    page, where = await database(request).read(work)
-    return list_response(
-        "conversations",
-        [conversation_json(c, where) for c in page.rows],
-        f"{where.root}/Conversations",
-        page_request,
-        page,
-        echoed,
+    return await list_in_service(
+        request, "conversations", page_request, fetch_page, conversation_json, echoed
     )

@@ -2,6 +2,7 @@
 
 from dataclasses import replace
 from enum import StrEnum
+from functools import partial
 from typing import Any
 
 from aiohttp import web
@@ -9,25 +10,18 @@ from sqlalchemy import Connection
 
 from chinwag.domain import messages as domain
 from chinwag.domain.messages import MessageFields
-from chinwag.resources.common import (
-    InService,
-    RequestScope,
-    database,
+from chinwag.resources.addressing import (
+    ServiceRoot,
+    conversation_ref,
     in_conversation,
-    json_response,
-    list_response,
-    origin,
-    read_form,
-    read_query,
-    scope,
-    write_in_conversation,
+    list_in_conversation,
 )
+from chinwag.resources.common import json_response, origin, read_form, read_query
 from chinwag.resources.prehooks import pre_event
 from chinwag.store import messages as store
 from chinwag.store.conversations import Conversation
 from chinwag.store.messages import Message
 from chinwag.twilio.dates import to_json
-from chinwag.twilio.errors import ConversationNotFound
 from chinwag.twilio.forms import Form
 from chinwag.twilio.pagination import parse_page_request
 
@@ -41,8 +35,8 @@ class Order(StrEnum):
     DESC = "desc"
 
 
-def message_json(message: Message, where: InService) -> dict[str, Any]:
-    url = f"{where.root}/Conversations/{message.conversation_sid}/Messages/{message.sid}"
+def message_json(message: Message, root: ServiceRoot) -> dict[str, Any]:
+    url = f"{root.url}/Conversations/{message.conversation_sid}/Messages/{message.sid}"
     body: dict[str, Any] = {
         "account_sid": message.account_sid,
         "chat_service_sid": message.service_sid,
@@ -64,7 +58,7 @@ def message_json(message: Message, where: InService) -> dict[str, Any]:
         },
         "content_sid": None,  # ContentSid is refused at creation
     }
-    if not where.explicit:  # the default-service schema has no chat_service_sid
+    if not root.explicit:  # the default-service schema has no chat_service_sid
         del body["chat_service_sid"]
     return body
 
@@ -107,85 +101,52 @@ def _with_changes(fields: MessageFields, changes: dict[str, str]) -> MessageFiel
 
 
 async def _ask(
-    request: web.Request,
-    where_to: RequestScope,
-    ref: str,
-    event_type: str,
-    fields: MessageFields,
-    message_sid: str | None = None,
+    request: web.Request, event_type: str, fields: MessageFields, message_sid: str | None = None
 ) -> MessageFields:
-    missing = ConversationNotFound(f"Conversation '{ref}' was not found.")
     params = _pre_params(fields, message_sid)
-    changes = await pre_event(request, where_to, event_type, params, PRE_EVENT_FIELDS, ref, missing)
+    changes = await pre_event(
+        request, conversation_ref(request), event_type, params, PRE_EVENT_FIELDS
+    )
     return _with_changes(fields, changes)
 
 
 async def create(request: web.Request) -> web.Response:
     fields = _fields(await read_form(request), on_create=True)
-    where_to, ref, created_by = (
-        scope(request),
-        request.match_info["ConversationSid"],
-        origin(request),
+    fields = await _ask(request, "onMessageAdd", fields)
+    message, root = await in_conversation(
+        request, domain.create_message, fields, origin(request), write=True
     )
-    fields = await _ask(request, where_to, ref, "onMessageAdd", fields)
-
-    def work(conn: Connection) -> tuple[Message, InService]:
-        conversation, where = in_conversation(conn, where_to, ref, for_update=True)
-        return domain.create_message(conn, conversation, fields, created_by), where
-
-    message, where = await write_in_conversation(request, work)
-    return json_response(message_json(message, where), 201)
+    return json_response(message_json(message, root), 201)
 
 
 async def fetch(request: web.Request) -> web.Response:
-    where_to, ref, sid = (
-        scope(request),
-        request.match_info["ConversationSid"],
-        request.match_info["Sid"],
-    )
-
-    def work(conn: Connection) -> tuple[Message, InService]:
-        conversation, where = in_conversation(conn, where_to, ref)
-        return domain.find_message(conn, conversation, sid, where_to.path), where
-
-    message, where = await database(request).read(work)
-    return json_response(message_json(message, where))
+    sid = request.match_info["Sid"]
+    message, root = await in_conversation(request, domain.find_message, sid, request.path)
+    return json_response(message_json(message, root))
 
 
 async def update(request: web.Request) -> web.Response:
     fields = _fields(await read_form(request), on_create=False)
-    changed_by = origin(request)
-    where_to, ref, sid = (
-        scope(request),
-        request.match_info["ConversationSid"],
-        request.match_info["Sid"],
-    )
-    fields = await _ask(request, where_to, ref, "onMessageUpdate", fields, sid)
+    sid, changed_by = request.match_info["Sid"], origin(request)
+    fields = await _ask(request, "onMessageUpdate", fields, sid)
 
-    def work(conn: Connection) -> tuple[Message, InService]:
-        conversation, where = in_conversation(conn, where_to, ref, for_update=True)
-        message = domain.find_message(conn, conversation, sid, where_to.path)
-        return domain.update_message(conn, conversation, message, fields, changed_by), where
+    def work(conn: Connection, conversation: Conversation) -> Message:
+        message = domain.find_message(conn, conversation, sid, request.path)
+        return domain.update_message(conn, conversation, message, fields, changed_by)
 
-    message, where = await write_in_conversation(request, work)
-    return json_response(message_json(message, where))
+    message, root = await in_conversation(request, work, write=True)
+    return json_response(message_json(message, root))
 
 
 async def delete(request: web.Request) -> web.Response:
-    changed_by = origin(request)
-    where_to, ref, sid = (
-        scope(request),
-        request.match_info["ConversationSid"],
-        request.match_info["Sid"],
-    )
-    await _ask(request, where_to, ref, "onMessageRemove", MessageFields(), sid)
+    sid, changed_by = request.match_info["Sid"], origin(request)
+    await _ask(request, "onMessageRemove", MessageFields(), sid)
 
-    def work(conn: Connection) -> None:
-        conversation, _ = in_conversation(conn, where_to, ref, for_update=True)
-        message = domain.find_message(conn, conversation, sid, where_to.path)
+    def work(conn: Connection, conversation: Conversation) -> None:
+        message = domain.find_message(conn, conversation, sid, request.path)
         domain.delete_message(conn, conversation, message, changed_by)
 
-    await write_in_conversation(request, work)
+    await in_conversation(request, work, write=True)
     return web.Response(status=204)
 
 
@@ -194,21 +155,7 @@ async def list_(request: web.Request) -> web.Response:
     page_request = parse_page_request(query, MAX_PAGE_SIZE)
     order = query.choice("Order", Order, ignore_case=True) or Order.ASC
     echoed = {"Order": order.value} if query.text("Order") is not None else {}
-    where_to, ref = scope(request), request.match_info["ConversationSid"]
-
-    def work(conn: Connection) -> tuple[Any, InService, Conversation]:
-        conversation, where = in_conversation(conn, where_to, ref)
-        page = store.list_messages(
-            conn, conversation.sid, page_request, descending=order == Order.DESC
-        )
-        return page, where, conversation
-
-    page, where, conversation = await database(request).read(work)
-    return list_response(
-        "messages",
-        [message_json(message, where) for message in page.rows],
-        f"{where.root}/Conversations/{conversation.sid}/Messages",
-        page_request,
-        page,
-        echoed,
+    fetch_page = partial(store.list_messages, descending=order == Order.DESC)
+    return await list_in_conversation(
+        request, "messages", page_request, fetch_page, message_json, echoed
     )

@@ -7,25 +7,19 @@ from sqlalchemy import Connection
 
 from chinwag.domain import participants as domain
 from chinwag.domain.participants import ParticipantFields
-from chinwag.resources.common import (
-    InService,
-    RequestScope,
-    database,
+from chinwag.resources.addressing import (
+    ServiceRoot,
+    conversation_ref,
     in_conversation,
-    json_response,
-    list_response,
-    origin,
-    read_form,
-    read_query,
-    scope,
-    write_in_conversation,
+    list_in_conversation,
 )
+from chinwag.resources.common import json_response, origin, read_form, read_query
 from chinwag.resources.prehooks import pre_event
 from chinwag.store import participants as store
 from chinwag.store.conversations import Conversation
 from chinwag.store.participants import Participant
 from chinwag.twilio.dates import to_json
-from chinwag.twilio.errors import ConversationNotFound, ResourceNotFound
+from chinwag.twilio.errors import ResourceNotFound
 from chinwag.twilio.forms import Form
 from chinwag.twilio.pagination import parse_page_request
 
@@ -48,10 +42,8 @@ def messaging_binding_json(participant: Participant) -> dict[str, Any] | None:
     return binding
 
 
-def participant_json(participant: Participant, where: InService) -> dict[str, Any]:
-    url = (
-        f"{where.root}/Conversations/{participant.conversation_sid}/Participants/{participant.sid}"
-    )
+def participant_json(participant: Participant, root: ServiceRoot) -> dict[str, Any]:
+    url = f"{root.url}/Conversations/{participant.conversation_sid}/Participants/{participant.sid}"
     body: dict[str, Any] = {
         "account_sid": participant.account_sid,
         "chat_service_sid": participant.service_sid,
@@ -67,7 +59,7 @@ def participant_json(participant: Participant, where: InService) -> dict[str, An
         "last_read_message_index": participant.last_read_message_index,
         "last_read_timestamp": participant.last_read_timestamp,
     }
-    if not where.explicit:  # the default-service schema has no chat_service_sid
+    if not root.explicit:  # the default-service schema has no chat_service_sid
         del body["chat_service_sid"]
     return body
 
@@ -88,21 +80,14 @@ def _fields(form: Form, *, on_create: bool) -> ParticipantFields:
 
 
 def _participant(
-    conn: Connection,
-    conversation: Conversation,
-    where_to: RequestScope,
-    ref: str,
-    *,
-    by_identity: bool = False,
+    conn: Connection, conversation: Conversation, ref: str, path: str, *, by_identity: bool = False
 ) -> Participant:
-    missing = ResourceNotFound.for_path(where_to.path)
+    missing = ResourceNotFound.for_path(path)
     return domain.find_participant(conn, conversation, ref, missing, by_identity=by_identity)
 
 
 async def _ask(
     request: web.Request,
-    where_to: RequestScope,
-    ref: str,
     event_type: str,
     fields: ParticipantFields,
     participant_sid: str | None = None,
@@ -117,95 +102,55 @@ async def _ask(
         ("Attributes", fields.attributes),
     ]
     params = [(name, value) for name, value in given if value is not None]
-    missing = ConversationNotFound(f"Conversation '{ref}' was not found.")
-    await pre_event(request, where_to, event_type, params, frozenset(), ref, missing)
+    await pre_event(request, conversation_ref(request), event_type, params, frozenset())
 
 
 async def create(request: web.Request) -> web.Response:
     fields = _fields(await read_form(request), on_create=True)
-    where_to, ref, created_by = (
-        scope(request),
-        request.match_info["ConversationSid"],
-        origin(request),
+    await _ask(request, "onParticipantAdd", fields)
+    participant, root = await in_conversation(
+        request, domain.create_participant, fields, origin(request), write=True
     )
-    await _ask(request, where_to, ref, "onParticipantAdd", fields)
-
-    def work(conn: Connection) -> tuple[Participant, InService]:
-        conversation, where = in_conversation(conn, where_to, ref, for_update=True)
-        return domain.create_participant(conn, conversation, fields, created_by), where
-
-    participant, where = await write_in_conversation(request, work)
-    return json_response(participant_json(participant, where), 201)
+    return json_response(participant_json(participant, root), 201)
 
 
 async def fetch(request: web.Request) -> web.Response:
-    where_to, ref, sid = (
-        scope(request),
-        request.match_info["ConversationSid"],
-        request.match_info["Sid"],
-    )
+    sid = request.match_info["Sid"]
 
-    def work(conn: Connection) -> tuple[Participant, InService]:
-        conversation, where = in_conversation(conn, where_to, ref)
-        return _participant(conn, conversation, where_to, sid, by_identity=True), where
+    def work(conn: Connection, conversation: Conversation) -> Participant:
+        return _participant(conn, conversation, sid, request.path, by_identity=True)
 
-    participant, where = await database(request).read(work)
-    return json_response(participant_json(participant, where))
+    participant, root = await in_conversation(request, work)
+    return json_response(participant_json(participant, root))
 
 
 async def update(request: web.Request) -> web.Response:
     fields = _fields(await read_form(request), on_create=False)
-    where_to, ref, sid, changed_by = (
-        scope(request),
-        request.match_info["ConversationSid"],
-        request.match_info["Sid"],
-        origin(request),
-    )
-    await _ask(request, where_to, ref, "onParticipantUpdate", fields, sid)
+    sid, changed_by = request.match_info["Sid"], origin(request)
+    await _ask(request, "onParticipantUpdate", fields, sid)
 
-    def work(conn: Connection) -> tuple[Participant, InService]:
-        conversation, where = in_conversation(conn, where_to, ref, for_update=True)
-        participant = _participant(conn, conversation, where_to, sid)
-        return (
-            domain.update_participant(conn, conversation, participant, fields, changed_by),
-            where,
-        )
+    def work(conn: Connection, conversation: Conversation) -> Participant:
+        participant = _participant(conn, conversation, sid, request.path)
+        return domain.update_participant(conn, conversation, participant, fields, changed_by)
 
-    participant, where = await write_in_conversation(request, work)
-    return json_response(participant_json(participant, where))
+    participant, root = await in_conversation(request, work, write=True)
+    return json_response(participant_json(participant, root))
 
 
 async def delete(request: web.Request) -> web.Response:
-    where_to, ref, sid, changed_by = (
-        scope(request),
-        request.match_info["ConversationSid"],
-        request.match_info["Sid"],
-        origin(request),
-    )
-    await _ask(request, where_to, ref, "onParticipantRemove", ParticipantFields(), sid)
+    sid, changed_by = request.match_info["Sid"], origin(request)
+    await _ask(request, "onParticipantRemove", ParticipantFields(), sid)
 
-    def work(conn: Connection) -> None:
-        conversation, _ = in_conversation(conn, where_to, ref, for_update=True)
-        participant = _participant(conn, conversation, where_to, sid)
+    def work(conn: Connection, conversation: Conversation) -> None:
+        participant = _participant(conn, conversation, sid, request.path)
         domain.delete_participant(conn, conversation, participant, changed_by)
 
-    await write_in_conversation(request, work)
+    await in_conversation(request, work, write=True)
     return web.Response(status=204)
 
 
 async def list_(request: web.Request) -> web.Response:
     page_request = parse_page_request(read_query(request), MAX_PAGE_SIZE)
-    where_to, ref = scope(request), request.match_info["ConversationSid"]
-
-    def work(conn: Connection) -> tuple[Any, InService, Conversation]:
-        conversation, where = in_conversation(conn, where_to, ref)
-        return store.list_participants(conn, conversation.sid, page_request), where, conversation
-
-    page, where, conversation = await database(request).read(work)
-    return list_response(
-        "participants",
-        [participant_json(p, where) for p in page.rows],
-        f"{where.root}/Conversations/{conversation.sid}/Participants",
-        page_request,
-        page,
+    return await list_in_conversation(
+        request, "participants", page_request, store.list_participants, participant_json
     )

@@ -7,60 +7,53 @@ from sqlalchemy import Connection
 
 from chinwag.delivery.prehook import MAX_ANSWER, ask_pre_hook
 from chinwag.delivery.sender import OutboundRequest
-from chinwag.domain.conversations import find_conversation
+from chinwag.domain.events import envelope
 from chinwag.domain.service_webhooks import current_config
-from chinwag.resources.common import SENDER, RequestScope, account, database, origin
+from chinwag.resources.addressing import ConversationRef, ServiceRef
+from chinwag.resources.common import SENDER, account, database, origin
 from chinwag.store.service_webhooks import ServiceWebhookConfig
 from chinwag.store.services import Service
-from chinwag.twilio.errors import Forbidden, ResourceNotFound, TwilioError
+from chinwag.twilio.errors import Forbidden
 
 
 async def pre_event(
     request: web.Request,
-    where_to: RequestScope,
+    addressed: ServiceRef | ConversationRef,
     event_type: str,
     params: list[tuple[str, str]],
     allowed: frozenset[str],
-    conversation_ref: str | None = None,
-    conversation_missing: TwilioError | None = None,
 ) -> dict[str, str]:
     """Ask the service's pre-event webhook, if it wants `event_type`; returns its changes.
 
-    With `conversation_ref` (a SID or UniqueName from the path) the payload names the
-    conversation; `conversation_missing` is raised if there is none (default 20404).
-    Raises Forbidden when the webhook rejects the change, so nothing is written.
+    With a `ConversationRef` the payload names the conversation, and the ref's `missing`
+    error is raised if there is none. Raises Forbidden when the webhook rejects the
+    change, so nothing is written.
     """
     asked_by = origin(request)
     if not asked_by.webhooks_enabled or SENDER not in request.app:
         return {}
 
-    def look_up(conn: Connection) -> tuple[Service, ServiceWebhookConfig, list[tuple[str, str]]]:
-        service = where_to.resolve(conn).service
-        named = []
-        if conversation_ref is not None:
-            missing = conversation_missing or ResourceNotFound.for_path(where_to.path)
-            conversation = find_conversation(conn, service.sid, conversation_ref, missing)
-            named.append(("ConversationSid", conversation.sid))
-        return service, current_config(conn, service), named
+    def look_up(conn: Connection) -> tuple[Service, ServiceWebhookConfig, str | None]:
+        conversation_sid = None
+        if isinstance(addressed, ConversationRef):
+            conversation, root = addressed.resolve(conn)
+            conversation_sid = conversation.sid
+        else:
+            root = addressed.resolve(conn)
+        return root.service, current_config(conn, root.service), conversation_sid
 
-    service, config, named = await database(request).read(look_up)
+    service, config, conversation_sid = await database(request).read(look_up)
     if not config.pre_webhook_url or event_type not in config.filters:
         return {}
-    # Twilio lists ChatServiceSid for conversation and user events only (docs/events.md).
-    service_sid = (
-        [("ChatServiceSid", service.sid)]
-        if event_type.startswith(("onConversation", "onUser"))
-        else []
+    payload = envelope(
+        event_type,
+        service.account_sid,
+        service.sid,
+        conversation_sid,
+        params,
+        asked_by,
+        pre_event=True,
     )
-    payload = [
-        ("EventType", event_type),
-        ("AccountSid", service.account_sid),
-        *service_sid,
-        *named,
-        *params,
-        ("Source", asked_by.source),
-        ("RetryCount", "0"),
-    ]
     outbound = OutboundRequest(
         url=config.pre_webhook_url,
         method=config.method,

@@ -7,19 +7,11 @@ from sqlalchemy import Connection
 
 from chinwag.domain import users as domain
 from chinwag.domain.users import UserFields
-from chinwag.resources.common import (
-    InService,
-    RequestScope,
-    database,
-    json_response,
-    list_response,
-    origin,
-    read_form,
-    read_query,
-    scope,
-)
+from chinwag.resources.addressing import ServiceRoot, in_service, list_in_service, service_ref
+from chinwag.resources.common import json_response, origin, read_form, read_query
 from chinwag.resources.prehooks import pre_event
 from chinwag.store import users as store
+from chinwag.store.services import Service
 from chinwag.store.users import User
 from chinwag.twilio.dates import to_json, to_webhook
 from chinwag.twilio.errors import ResourceNotFound
@@ -29,8 +21,8 @@ from chinwag.twilio.pagination import parse_page_request
 MAX_PAGE_SIZE = 50  # spec: "The default is 50, and the maximum is 50."
 
 
-def user_json(user: User, where: InService) -> dict[str, Any]:
-    url = f"{where.root}/Users/{user.sid}"
+def user_json(user: User, root: ServiceRoot) -> dict[str, Any]:
+    url = f"{root.url}/Users/{user.sid}"
     return {
         "sid": user.sid,
         "account_sid": user.account_sid,
@@ -58,20 +50,15 @@ def _fields(form: Form, *, on_create: bool) -> UserFields:
     )
 
 
-def _user(conn: Connection, where_to: RequestScope, ref: str) -> tuple[User, InService]:
-    where = where_to.resolve(conn)
-    return domain.find_user(
-        conn, where.service, ref, ResourceNotFound.for_path(where_to.path)
-    ), where
+def _user(conn: Connection, service: Service, ref: str, path: str) -> User:
+    return domain.find_user(conn, service, ref, ResourceNotFound.for_path(path))
 
 
-async def _ask_update(
-    request: web.Request, where_to: RequestScope, ref: str, fields: UserFields
-) -> None:
+async def _ask_update(request: web.Request, ref: str, fields: UserFields) -> None:
     """onUserUpdate may only reject; it names the user as stored, with the new values."""
     if not origin(request).webhooks_enabled:
         return
-    user, _ = await database(request).read(_user, where_to, ref)
+    user, _ = await in_service(request, _user, ref, request.path)
     given = [
         ("UserSid", user.sid),
         ("Identity", user.identity),
@@ -81,64 +68,43 @@ async def _ask_update(
         ("DateUpdated", to_webhook(user.date_updated)),
     ]
     params = [(name, value) for name, value in given if value is not None]
-    await pre_event(request, where_to, "onUserUpdate", params, frozenset())
+    await pre_event(request, service_ref(request), "onUserUpdate", params, frozenset())
 
 
 async def create(request: web.Request) -> web.Response:
     fields = _fields(await read_form(request), on_create=True)
-    where_to, created_by = scope(request), origin(request)
-
-    def work(conn: Connection) -> tuple[User, InService]:
-        where = where_to.resolve(conn)
-        return domain.create_user(conn, where.service, fields, created_by), where
-
-    user, where = await database(request).write(work)
-    return json_response(user_json(user, where), 201)
+    user, root = await in_service(request, domain.create_user, fields, origin(request), write=True)
+    return json_response(user_json(user, root), 201)
 
 
 async def fetch(request: web.Request) -> web.Response:
-    where_to, ref = scope(request), request.match_info["Sid"]
-    user, where = await database(request).read(_user, where_to, ref)
-    return json_response(user_json(user, where))
+    user, root = await in_service(request, _user, request.match_info["Sid"], request.path)
+    return json_response(user_json(user, root))
 
 
 async def update(request: web.Request) -> web.Response:
     fields = _fields(await read_form(request), on_create=False)
-    where_to, ref, changed_by = scope(request), request.match_info["Sid"], origin(request)
-    await _ask_update(request, where_to, ref, fields)
+    ref, changed_by = request.match_info["Sid"], origin(request)
+    await _ask_update(request, ref, fields)
 
-    def work(conn: Connection) -> tuple[User, InService]:
-        user, where = _user(conn, where_to, ref)
-        return domain.update_user(conn, user, fields, changed_by), where
+    def work(conn: Connection, service: Service) -> User:
+        user = _user(conn, service, ref, request.path)
+        return domain.update_user(conn, user, fields, changed_by)
 
-    user, where = await database(request).write(work)
-    return json_response(user_json(user, where))
+    user, root = await in_service(request, work, write=True)
+    return json_response(user_json(user, root))
 
 
 async def delete(request: web.Request) -> web.Response:
-    where_to, ref = scope(request), request.match_info["Sid"]
+    ref = request.match_info["Sid"]
 
-    def work(conn: Connection) -> None:
-        user, _ = _user(conn, where_to, ref)
-        domain.delete_user(conn, user)
+    def work(conn: Connection, service: Service) -> None:
+        domain.delete_user(conn, _user(conn, service, ref, request.path))
 
-    await database(request).write(work)
+    await in_service(request, work, write=True)
     return web.Response(status=204)
 
 
 async def list_(request: web.Request) -> web.Response:
     page_request = parse_page_request(read_query(request), MAX_PAGE_SIZE)
-    where_to = scope(request)
-
-    def work(conn: Connection) -> tuple[Any, InService]:
-        where = where_to.resolve(conn)
-        return store.list_users(conn, where.service.sid, page_request), where
-
-    page, where = await database(request).read(work)
-    return list_response(
-        "users",
-        [user_json(user, where) for user in page.rows],
-        f"{where.root}/Users",
-        page_request,
-        page,
-    )
+    return await list_in_service(request, "users", page_request, store.list_users, user_json)

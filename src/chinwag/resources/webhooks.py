@@ -7,18 +7,8 @@ from sqlalchemy import Connection
 
 from chinwag.domain import webhooks as domain
 from chinwag.domain.webhooks import Method, Target, WebhookConfiguration
-from chinwag.resources.common import (
-    InService,
-    check_target,
-    database,
-    in_conversation,
-    json_response,
-    list_response,
-    read_form,
-    read_query,
-    scope,
-    write_in_conversation,
-)
+from chinwag.resources.addressing import ServiceRoot, in_conversation, list_in_conversation
+from chinwag.resources.common import check_target, json_response, read_form, read_query
 from chinwag.store import webhooks as store
 from chinwag.store.conversations import Conversation
 from chinwag.store.webhooks import ScopedWebhook
@@ -42,7 +32,7 @@ def configuration_json(webhook: ScopedWebhook) -> dict[str, Any]:
     return {"url": webhook.url, "method": webhook.method, "filters": keywords}
 
 
-def webhook_json(webhook: ScopedWebhook, where: InService) -> dict[str, Any]:
+def webhook_json(webhook: ScopedWebhook, root: ServiceRoot) -> dict[str, Any]:
     body: dict[str, Any] = {
         "account_sid": webhook.account_sid,
         "chat_service_sid": webhook.service_sid,
@@ -52,9 +42,9 @@ def webhook_json(webhook: ScopedWebhook, where: InService) -> dict[str, Any]:
         "configuration": configuration_json(webhook),
         "date_created": to_json(webhook.date_created),
         "date_updated": to_json(webhook.date_updated),
-        "url": f"{where.root}/Conversations/{webhook.conversation_sid}/Webhooks/{webhook.sid}",
+        "url": f"{root.url}/Conversations/{webhook.conversation_sid}/Webhooks/{webhook.sid}",
     }
-    if not where.explicit:  # the default-service schema has no chat_service_sid
+    if not root.explicit:  # the default-service schema has no chat_service_sid
         del body["chat_service_sid"]
     return body
 
@@ -75,77 +65,41 @@ async def create(request: web.Request) -> web.Response:
     target = domain.parse_target(form.text("Target"))
     config = _configuration(form, on_create=True)
     await check_target(request, "Configuration.Url", config.url, WebhookUrlMissing)
-    where_to, ref = scope(request), request.match_info["ConversationSid"]
-
-    def work(conn: Connection) -> tuple[ScopedWebhook, InService]:
-        conversation, where = in_conversation(conn, where_to, ref, for_update=True)
-        return domain.create_webhook(conn, conversation, target, config), where
-
-    webhook, where = await write_in_conversation(request, work)
-    return json_response(webhook_json(webhook, where), 201)
+    webhook, root = await in_conversation(
+        request, domain.create_webhook, target, config, write=True
+    )
+    return json_response(webhook_json(webhook, root), 201)
 
 
 async def fetch(request: web.Request) -> web.Response:
-    where_to, ref, sid = (
-        scope(request),
-        request.match_info["ConversationSid"],
-        request.match_info["Sid"],
-    )
-
-    def work(conn: Connection) -> tuple[ScopedWebhook, InService]:
-        conversation, where = in_conversation(conn, where_to, ref)
-        return domain.find_webhook(conn, conversation, sid), where
-
-    webhook, where = await database(request).read(work)
-    return json_response(webhook_json(webhook, where))
+    webhook, root = await in_conversation(request, domain.find_webhook, request.match_info["Sid"])
+    return json_response(webhook_json(webhook, root))
 
 
 async def update(request: web.Request) -> web.Response:
     config = _configuration(await read_form(request), on_create=False)
     await check_target(request, "Configuration.Url", config.url, WebhookUrlMissing)
-    where_to, ref, sid = (
-        scope(request),
-        request.match_info["ConversationSid"],
-        request.match_info["Sid"],
-    )
+    sid = request.match_info["Sid"]
 
-    def work(conn: Connection) -> tuple[ScopedWebhook, InService]:
-        conversation, where = in_conversation(conn, where_to, ref, for_update=True)
-        webhook = domain.find_webhook(conn, conversation, sid)
-        return domain.update_webhook(conn, webhook, config), where
+    def work(conn: Connection, conversation: Conversation) -> ScopedWebhook:
+        return domain.update_webhook(conn, domain.find_webhook(conn, conversation, sid), config)
 
-    webhook, where = await write_in_conversation(request, work)
-    return json_response(webhook_json(webhook, where))
+    webhook, root = await in_conversation(request, work, write=True)
+    return json_response(webhook_json(webhook, root))
 
 
 async def delete(request: web.Request) -> web.Response:
-    where_to, ref, sid = (
-        scope(request),
-        request.match_info["ConversationSid"],
-        request.match_info["Sid"],
-    )
+    sid = request.match_info["Sid"]
 
-    def work(conn: Connection) -> None:
-        conversation, _ = in_conversation(conn, where_to, ref, for_update=True)
+    def work(conn: Connection, conversation: Conversation) -> None:
         domain.delete_webhook(conn, domain.find_webhook(conn, conversation, sid))
 
-    await write_in_conversation(request, work)
+    await in_conversation(request, work, write=True)
     return web.Response(status=204)
 
 
 async def list_(request: web.Request) -> web.Response:
     page_request = parse_page_request(read_query(request), MAX_PAGE_SIZE)
-    where_to, ref = scope(request), request.match_info["ConversationSid"]
-
-    def work(conn: Connection) -> tuple[Any, InService, Conversation]:
-        conversation, where = in_conversation(conn, where_to, ref)
-        return store.list_webhooks(conn, conversation.sid, page_request), where, conversation
-
-    page, where, conversation = await database(request).read(work)
-    return list_response(
-        "webhooks",
-        [webhook_json(webhook, where) for webhook in page.rows],
-        f"{where.root}/Conversations/{conversation.sid}/Webhooks",
-        page_request,
-        page,
+    return await list_in_conversation(
+        request, "webhooks", page_request, store.list_webhooks, webhook_json
     )

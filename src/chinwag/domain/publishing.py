@@ -1,0 +1,130 @@
+"""Publishing: a change's post-events become outbox rows, in the change's own transaction.
+
+`publish` for the events of a conversation (its scoped webhooks and the service's
+post-event webhook), `publish_service_event` for the user events, which belong to
+no conversation, and `replay` for a new webhook's `ReplayAfter`. Who hears what,
+and what a payload carries, is `domain/events.py`.
+"""
+
+from typing import TypeGuard
+
+from sqlalchemy import Connection
+
+from chinwag.domain.events import Origin, envelope, webhook_wants
+from chinwag.store import outbox, service_webhooks
+from chinwag.store import webhooks as webhook_store
+from chinwag.store.conversations import Conversation
+from chinwag.store.service_webhooks import ServiceWebhookConfig
+from chinwag.store.webhooks import ScopedWebhook
+from chinwag.twilio.dates import utc_now
+
+
+def publish(
+    conn: Connection,
+    conversation: Conversation,
+    event_type: str,
+    params: list[tuple[str, str]],
+    origin: Origin,
+    *,
+    message_body: str | None = None,
+) -> int:
+    """Queue post-event `event_type` for every webhook that wants it; returns how many.
+
+    Runs inside the caller's write transaction, so the change and its deliveries
+    commit together (the transactional outbox). `params` are the event's own
+    parameters; `envelope` adds the ones every event carries, and the sender
+    `RetryCount` on each attempt. `message_body` lets trigger webhooks match keywords.
+    """
+    if not origin.webhooks_enabled:
+        return 0
+    payload = _conversation_payload(conversation, event_type, params, origin)
+    now = utc_now()
+    queued = [
+        outbox.NewDelivery.for_scoped(webhook, event_type, payload, now)
+        for webhook in webhook_store.list_for_conversation(conn, conversation.sid)
+        if webhook_wants(webhook, event_type, message_body)
+    ]
+    service_hook = service_webhooks.get_config(conn, conversation.service_sid)
+    if _service_hook_wants(service_hook, event_type):
+        queued.append(
+            outbox.NewDelivery.for_service(service_hook, conversation.sid, event_type, payload, now)
+        )
+    outbox.insert_deliveries(conn, queued)
+    return len(queued)
+
+
+def publish_service_event(
+    conn: Connection,
+    service_sid: str,
+    account_sid: str,
+    event_type: str,
+    params: list[tuple[str, str]],
+    origin: Origin,
+) -> int:
+    """Queue a post-event that belongs to no conversation (the user events); returns how many.
+
+    Twilio sends these to the service-level (and global) webhook only: they carry no
+    ConversationSid, so no conversation-scoped webhook can ask for them (docs/events.md).
+    """
+    if not origin.webhooks_enabled:
+        return 0
+    config = service_webhooks.get_config(conn, service_sid)
+    if not _service_hook_wants(config, event_type):
+        return 0
+    payload = envelope(event_type, account_sid, service_sid, None, params, origin)
+    delivery = outbox.NewDelivery.for_service(config, None, event_type, payload, utc_now())
+    outbox.insert_deliveries(conn, [delivery])
+    return 1
+
+
+def replay(
+    conn: Connection,
+    conversation: Conversation,
+    webhook: ScopedWebhook,
+    messages: list[tuple[list[tuple[str, str]], str | None]],
+) -> int:
+    """Queue onMessageAdded for earlier messages to one new webhook (`ReplayAfter`).
+
+    `messages` are (event parameters, body) in index order; the rows are queued now,
+    before any live event can be, and the worker sends one webhook's deliveries in
+    order. The replay was asked for explicitly, so no header is needed for it.
+    """
+    now = utc_now()
+    origin = Origin(source="API", webhooks_enabled=True)
+    queued = [
+        outbox.NewDelivery.for_scoped(
+            webhook,
+            "onMessageAdded",
+            _conversation_payload(conversation, "onMessageAdded", params, origin),
+            now,
+        )
+        for params, body in messages
+        if webhook_wants(webhook, "onMessageAdded", body)
+    ]
+    outbox.insert_deliveries(conn, queued)
+    return len(queued)
+
+
+def _conversation_payload(
+    conversation: Conversation, event_type: str, params: list[tuple[str, str]], origin: Origin
+) -> list[tuple[str, str]]:
+    return envelope(
+        event_type,
+        conversation.account_sid,
+        conversation.service_sid,
+        conversation.sid,
+        params,
+        origin,
+    )
+
+
+def _service_hook_wants(
+    config: ServiceWebhookConfig | None, event_type: str
+) -> TypeGuard[ServiceWebhookConfig]:
+    """Whether the service's post-event webhook is to hear `event_type`."""
+    return (
+        config is not None
+        and bool(config.post_webhook_url)
+        and config.target == "webhook"  # chinwag has no Flex to route to
+        and event_type in config.filters
+    )
