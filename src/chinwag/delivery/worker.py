@@ -24,7 +24,7 @@ from chinwag.delivery.retry import RetryPolicy, is_retryable
 from chinwag.delivery.sender import TIMEOUT_SECONDS, OutboundRequest, Sender
 from chinwag.store import outbox
 from chinwag.store.database import Database
-from chinwag.store.outbox import Attempt, Delivery, Outcome
+from chinwag.store.outbox import Attempt, Delivery, DeliveryStatus, Outcome
 from chinwag.twilio.dates import utc_now
 
 logger = logging.getLogger("chinwag.delivery")
@@ -343,7 +343,13 @@ class Worker:
                 extra={**_fields(delivery), "error": NO_STUDIO},
             )
             return Outcome(
-                delivery.id, outbox.UNDELIVERABLE, delivery.attempts, None, None, NO_STUDIO, None
+                delivery.id,
+                DeliveryStatus.UNDELIVERABLE,
+                delivery.attempts,
+                None,
+                None,
+                NO_STUDIO,
+                None,
             )
         number = delivery.attempts + 1
         request = OutboundRequest(
@@ -372,13 +378,13 @@ class Worker:
         self._on_attempt(
             "ok" if result.ok else result.error or str(result.status), latency_ms / 1000
         )
-        status, retry_at = outbox.DELIVERED, None
+        status, retry_at = DeliveryStatus.DELIVERED, None
         if not result.ok:
             if is_retryable(result.status) and not result.permanent:
                 retry_at = self._policy.next_attempt_at(
                     number, self._clock(), delivery.created, result.retry_after
                 )
-            status = outbox.PENDING if retry_at is not None else outbox.FAILED
+            status = DeliveryStatus.PENDING if retry_at is not None else DeliveryStatus.FAILED
         _log_attempt(delivery, attempt, status, retry_at)
         return Outcome(delivery.id, status, number, retry_at, result.status, result.error, attempt)
 
@@ -410,10 +416,10 @@ def _log_attempt(
         "attempt": attempt.attempt,
         "latency_ms": round(attempt.latency_ms, 1),
     }
-    if status == outbox.DELIVERED:
+    if status == DeliveryStatus.DELIVERED:
         logger.debug("delivered", extra=fields)
         return
     retry = {"retry_at": retry_at.isoformat() if retry_at is not None else None}
     logger.warning("delivery attempt failed", extra={**fields, **retry})
-    if status == outbox.FAILED:
+    if status == DeliveryStatus.FAILED:
         logger.error("delivery failed, no more attempts (dead-lettered)", extra=fields)
