@@ -177,10 +177,8 @@ def build_app(settings: Settings, database: Database) -> web.Application:
             timers = TimerRunner(database)
             tasks = [asyncio.create_task(timers.run())]
             worker = None
-            if settings.run_worker:
+            if settings.run_worker:  # it hears this process's commits on the database's doorbell
                 worker = build_worker(settings, database, sender, app[METRICS].observe_attempt)
-            if worker is not None:
-                database.on_deliveries_committed = worker.wake
                 tasks.append(asyncio.create_task(worker.run()))
             yield
             timers.stop()

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Row, bindparam, delete, func, select, update
 
-from chinwag.store.database import DELIVERIES_QUEUED
+from chinwag.store.database import mark_deliveries_queued
 from chinwag.store.outbox import Attempt, DeliveryStatus
 from chinwag.store.paging import fetch_page
 from chinwag.store.tables import deliveries, delivery_attempts
@@ -163,7 +163,7 @@ def redeliver(
     if found is None:
         return None
     conn.execute(_REQUEUE, {"match_id": found.id, "now": now})
-    conn.info[DELIVERIES_QUEUED] = True
+    mark_deliveries_queued(conn)
     return find_delivery(conn, account_sid, token)
 
 
@@ -193,7 +193,7 @@ def redeliver_failed(
     )
     count: int = conn.execute(statement).rowcount
     if count:
-        conn.info[DELIVERIES_QUEUED] = True
+        mark_deliveries_queued(conn)
     return count
 
 

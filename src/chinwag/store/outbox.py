@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, or_, select, update
 
-from chinwag.store.database import DELIVERIES_QUEUED
+from chinwag.store.database import mark_deliveries_queued
 from chinwag.store.service_webhooks import ServiceWebhookConfig
 from chinwag.store.tables import accounts, deliveries, delivery_attempts
 from chinwag.store.webhooks import ScopedWebhook
@@ -104,7 +104,7 @@ _INSERT = insert(deliveries)
 def insert_deliveries(conn: Connection, rows: list[NewDelivery]) -> None:
     if not rows:
         return
-    conn.info[DELIVERIES_QUEUED] = True
+    mark_deliveries_queued(conn)
     conn.execute(
         _INSERT,
         [
