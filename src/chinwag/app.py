@@ -22,7 +22,7 @@ from chinwag.resources.common import (
 )
 from chinwag.resources.routes import Handler, add_routes
 from chinwag.store.database import Database
-from chinwag.timers import TimerRunner
+from chinwag.timers import timer_runner
 from chinwag.twilio import cors
 from chinwag.twilio.auth import WWW_AUTHENTICATE, parse_basic
 from chinwag.twilio.errors import (
@@ -174,7 +174,7 @@ def build_app(settings: Settings, database: Database) -> web.Application:
     async def run_background(app: web.Application) -> AsyncIterator[None]:
         async with http_sender(settings.deny_private_targets) as sender:
             app[SENDER] = sender  # pre-event webhooks are asked from the request path
-            timers = TimerRunner(database)
+            timers = timer_runner(database)
             tasks = [asyncio.create_task(timers.run())]
             worker = None
             if settings.run_worker:  # it hears this process's commits on the database's doorbell
