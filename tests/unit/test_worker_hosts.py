@@ -7,8 +7,9 @@ from collections import Counter
 import pytest
 from sqlalchemy import Connection, select
 
+from chinwag.delivery.host_gate import target_host
 from chinwag.delivery.sender import OutboundRequest, SendResult
-from chinwag.delivery.worker import Worker, target_host
+from chinwag.delivery.worker import Worker
 from chinwag.domain import accounts
 from chinwag.store import outbox
 from chinwag.store.database import Database, open_database
