@@ -49,6 +49,9 @@ Claim = ClaimDue | ClaimForWebhooks | None
 
 
 class ClaimPlan:
+    """Whether new rows may be anywhere, which webhooks' queues ended, and whether the
+    last full claim filled its room."""
+
     def __init__(
         self,
         poll_interval: float,

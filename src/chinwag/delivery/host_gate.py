@@ -78,6 +78,8 @@ class Unparked:
 
 
 class HostGate:
+    """Queues running per host, the parked queues and the held-back keys."""
+
     def __init__(
         self,
         host_concurrency: int,

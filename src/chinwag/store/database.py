@@ -315,7 +315,6 @@ class PostgresDatabase(Database):
     async def listen_for_deliveries(
         self, wake: Callable[[], None]
     ) -> Callable[[], Awaitable[None]]:
-        unsubscribe_doorbell = await super().listen_for_deliveries(wake)
         conn = await self.engine.connect()
         raw = await conn.get_raw_connection()
         asyncpg_connection: Any = raw.driver_connection
@@ -324,6 +323,7 @@ class PostgresDatabase(Database):
             wake()
 
         await asyncpg_connection.add_listener(DELIVERIES_CHANNEL, on_notify)
+        unsubscribe_doorbell = await super().listen_for_deliveries(wake)
 
         async def unsubscribe() -> None:
             await unsubscribe_doorbell()
