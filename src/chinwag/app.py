@@ -22,7 +22,7 @@ from chinwag.resources.common import (
 )
 from chinwag.resources.routes import Handler, add_routes
 from chinwag.store.database import Database
-from chinwag.timers import TimerRunner
+from chinwag.timers import timer_runner
 from chinwag.twilio import cors
 from chinwag.twilio.auth import WWW_AUTHENTICATE, parse_basic
 from chinwag.twilio.errors import (
@@ -174,13 +174,11 @@ def build_app(settings: Settings, database: Database) -> web.Application:
     async def run_background(app: web.Application) -> AsyncIterator[None]:
         async with http_sender(settings.deny_private_targets) as sender:
             app[SENDER] = sender  # pre-event webhooks are asked from the request path
-            timers = TimerRunner(database)
+            timers = timer_runner(database)
             tasks = [asyncio.create_task(timers.run())]
             worker = None
-            if settings.run_worker:
+            if settings.run_worker:  # it hears this process's commits on the database's doorbell
                 worker = build_worker(settings, database, sender, app[METRICS].observe_attempt)
-            if worker is not None:
-                database.on_deliveries_committed = worker.wake
                 tasks.append(asyncio.create_task(worker.run()))
             yield
             timers.stop()

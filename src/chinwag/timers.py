@@ -4,12 +4,11 @@ The due times live in the database (`date_inactive`, `date_closed`), so timers
 set before a restart fire after it; each firing is one write transaction.
 """
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from datetime import datetime
 
+from chinwag.delivery.periodic import Periodic
 from chinwag.domain.conversations import fire_due_timers
 from chinwag.store.database import Database
 from chinwag.twilio.dates import utc_now
@@ -17,27 +16,15 @@ from chinwag.twilio.dates import utc_now
 logger = logging.getLogger("chinwag.timers")
 
 
-class TimerRunner:
-    def __init__(
-        self,
-        database: Database,
-        *,
-        interval: float = 1.0,
-        clock: Callable[[], datetime] = utc_now,
-    ) -> None:
-        self._database = database
-        self._interval = interval
-        self._clock = clock
-        self._stop = asyncio.Event()
+def timer_runner(
+    database: Database,
+    *,
+    interval: float = 1.0,
+    clock: Callable[[], datetime] = utc_now,
+) -> Periodic:
+    """Fires the timers due by `clock` every `interval` seconds once run."""
 
-    def stop(self) -> None:
-        self._stop.set()
+    async def fire() -> None:
+        await database.write(fire_due_timers, clock())
 
-    async def run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                await self._database.write(fire_due_timers, self._clock())
-            except Exception:  # a failing pass must not stop the timers for good
-                logger.exception("timer pass failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop.wait(), self._interval)
+    return Periodic(fire, interval, "timer pass", logger)

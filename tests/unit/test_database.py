@@ -1,11 +1,12 @@
-"""A commit that queued deliveries wakes workers: in this process, and on PostgreSQL in any."""
+"""A commit that queued deliveries wakes workers: in this process (the doorbell the database
+was built with), and on PostgreSQL in any (NOTIFY)."""
 
 import asyncio
 import contextlib
 
 from sqlalchemy import Connection
 
-from chinwag.store.database import Database, open_database
+from chinwag.store.database import Database, Doorbell, open_database
 from chinwag.store.outbox import NewDelivery, insert_deliveries
 from chinwag.twilio.dates import utc_now
 
@@ -41,7 +42,8 @@ def test_only_committed_deliveries_wake_listeners(database_url: str) -> None:
 
 
 async def _only_committed_deliveries_wake(url: str) -> None:
-    listening, writing = open_database(url), open_database(url)  # as two processes
+    doorbell = Doorbell()
+    listening, writing = open_database(url), open_database(url, doorbell=doorbell)  # 2 processes
     wakes: list[str] = []
     woken = asyncio.Event()
 
@@ -49,7 +51,7 @@ async def _only_committed_deliveries_wake(url: str) -> None:
         wakes.append("listener")
         woken.set()
 
-    writing.on_deliveries_committed = lambda: wakes.append("in-process")
+    doorbell.subscribe(lambda: wakes.append("in-process"))
     unsubscribe = await listening.listen_for_deliveries(wake)
     try:
         with contextlib.suppress(Aborted):  # rolled back: wakes nobody
@@ -69,3 +71,35 @@ async def _only_committed_deliveries_wake(url: str) -> None:
 async def close(*databases: Database) -> None:
     for database in databases:
         await database.close()
+
+
+def test_a_listener_hears_this_process_s_commits_until_it_unsubscribes(database_url: str) -> None:
+    asyncio.run(_listener_hears_until_unsubscribed(database_url))
+
+
+async def _listener_hears_until_unsubscribed(url: str) -> None:
+    database = open_database(url)
+    wakes: list[str] = []
+    unsubscribe = await database.listen_for_deliveries(lambda: wakes.append("woken"))
+    try:
+        await database.write(insert_deliveries, [delivery(1)])
+        if database.is_postgresql:  # its own NOTIFY as well, after the commit
+            while len(wakes) < 2:
+                await asyncio.sleep(0.01)  # pytest-timeout ends a wait that hangs
+        assert wakes[0] == "woken" and len(wakes) == (2 if database.is_postgresql else 1)
+        await unsubscribe()
+        await database.write(insert_deliveries, [delivery(2)])
+        await asyncio.sleep(0.05)
+        assert len(wakes) == (2 if database.is_postgresql else 1)
+    finally:
+        await database.close()
+
+
+def test_the_doorbell_rings_every_subscriber_until_it_unsubscribes() -> None:
+    doorbell, rings = Doorbell(), []
+    first = doorbell.subscribe(lambda: rings.append("first"))
+    doorbell.subscribe(lambda: rings.append("second"))
+    doorbell.ring()
+    first()
+    doorbell.ring()
+    assert rings == ["first", "second", "second"]

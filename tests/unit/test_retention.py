@@ -13,7 +13,7 @@ from chinwag.delivery.retention import Pruned, RetentionRunner, prune_batches
 from chinwag.store import deliveries as delivery_store
 from chinwag.store import outbox
 from chinwag.store.database import Database, open_database
-from chinwag.store.outbox import Attempt, NewDelivery, Outcome
+from chinwag.store.outbox import Attempt, DeliveryStatus, NewDelivery, Outcome
 from chinwag.store.tables import deliveries, delivery_attempts
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -34,7 +34,9 @@ def with_database(url: str, body: Body) -> None:
     asyncio.run(run())
 
 
-async def add(database: Database, status: str, finished: datetime, attempts: int = 1) -> str:
+async def add(
+    database: Database, status: DeliveryStatus, finished: datetime, attempts: int = 1
+) -> str:
     """A delivery created at `finished`, whose `attempts` attempts left it `status` then."""
     row = NewDelivery(
         token=f"{status}-{finished:%Y%m%d%H%M}-{attempts}",  # unique here, and 36 at most
@@ -56,7 +58,7 @@ async def add(database: Database, status: str, finished: datetime, attempts: int
         delivery_id = conn.execute(
             select(deliveries.c.id).where(deliveries.c.token == row.token)
         ).scalar_one()
-        retry_at = finished if status == outbox.PENDING else None
+        retry_at = finished if status == DeliveryStatus.PENDING else None
         url = "http://127.0.0.1:9/"
         logged: list[Attempt | None] = [
             Attempt(delivery_id, number, finished, url, "POST", 500, 1.0, "", None)
@@ -89,15 +91,15 @@ def test_only_finished_deliveries_older_than_the_cutoff_go_with_their_attempts(
 ) -> None:
     async def body(database: Database) -> None:
         old = [
-            await add(database, outbox.DELIVERED, NOW - 10 * DAY, 2),
-            await add(database, outbox.DELIVERED, NOW - 9 * DAY, 1),
-            await add(database, outbox.FAILED, NOW - 8 * DAY, 3),
-            await add(database, outbox.UNDELIVERABLE, NOW - 8 * DAY, 0),
+            await add(database, DeliveryStatus.DELIVERED, NOW - 10 * DAY, 2),
+            await add(database, DeliveryStatus.DELIVERED, NOW - 9 * DAY, 1),
+            await add(database, DeliveryStatus.FAILED, NOW - 8 * DAY, 3),
+            await add(database, DeliveryStatus.UNDELIVERABLE, NOW - 8 * DAY, 0),
         ]
         kept = {
-            await add(database, outbox.PENDING, NOW - 30 * DAY, 2),
-            await add(database, outbox.DELIVERED, NOW - DAY, 1),
-            await add(database, outbox.FAILED, NOW - DAY, 1),
+            await add(database, DeliveryStatus.PENDING, NOW - 30 * DAY, 2),
+            await add(database, DeliveryStatus.DELIVERED, NOW - DAY, 1),
+            await add(database, DeliveryStatus.FAILED, NOW - DAY, 1),
         }
         assert (await remaining(database))[1] == 2 + 1 + 3 + 0 + 2 + 1 + 1
 
@@ -111,7 +113,7 @@ def test_only_finished_deliveries_older_than_the_cutoff_go_with_their_attempts(
 
 def test_a_delivery_redelivered_after_it_was_found_is_not_removed(database_url: str) -> None:
     async def body(database: Database) -> None:
-        token = await add(database, outbox.FAILED, NOW - 10 * DAY, 1)
+        token = await add(database, DeliveryStatus.FAILED, NOW - 10 * DAY, 1)
         found = await database.read(delivery_store.finished_before, NOW - 7 * DAY, 10)
 
         await database.write(delivery_store.redeliver, None, token, NOW)  # pending, changed now
@@ -125,8 +127,8 @@ def test_the_runner_prunes_by_its_clock_and_logs_what_it_removed(
     database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     async def body(database: Database) -> None:
-        await add(database, outbox.DELIVERED, NOW - 3 * DAY, 1)
-        kept = await add(database, outbox.DELIVERED, NOW - DAY, 1)
+        await add(database, DeliveryStatus.DELIVERED, NOW - 3 * DAY, 1)
+        kept = await add(database, DeliveryStatus.DELIVERED, NOW - DAY, 1)
         runner = RetentionRunner(database, 2 * DAY, batch_size=1, clock=lambda: NOW)
 
         with caplog.at_level("INFO", logger="chinwag.retention"):

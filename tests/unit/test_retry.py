@@ -1,13 +1,17 @@
-"""The retry policy, as a table: attempt number, answer, and when the next try comes."""
+"""The retry policy and decision, as tables: attempt number, answer, and what follows."""
 
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chinwag.delivery.retry import RetryPolicy, is_retryable
-from chinwag.delivery.sender import retry_after_seconds
+from chinwag.delivery.retry import RetryDecision, RetryPolicy, is_retryable, retry_decision
+from chinwag.delivery.sender import SendResult, retry_after_seconds
+from chinwag.store.outbox import DeliveryStatus
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+SECOND = timedelta(seconds=1)
+PENDING, DELIVERED, FAILED = DeliveryStatus.PENDING, DeliveryStatus.DELIVERED, DeliveryStatus.FAILED
+NO_JITTER = RetryPolicy(random=lambda: 0.5)
 
 
 @pytest.mark.parametrize(
@@ -63,3 +67,36 @@ def test_retry_after_header_as_an_http_date() -> None:
     past = retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT")
     assert later is not None and later > 0
     assert past == 0.0
+
+
+@pytest.mark.parametrize(
+    ("result", "attempt", "created", "policy", "expected"),
+    [
+        (SendResult(200, None), 1, NOW, NO_JITTER, RetryDecision(DELIVERED)),
+        (SendResult(204, None), 8, NOW, NO_JITTER, RetryDecision(DELIVERED)),  # late, still ok
+        (SendResult(500, None), 1, NOW, NO_JITTER, RetryDecision(PENDING, NOW + 5 * SECOND)),
+        (SendResult(503, None), 2, NOW, NO_JITTER, RetryDecision(PENDING, NOW + 300 * SECOND)),
+        (SendResult(None, "timeout"), 1, NOW, NO_JITTER, RetryDecision(PENDING, NOW + 5 * SECOND)),
+        (
+            SendResult(429, None, retry_after=60),  # waits as long as the receiver asks
+            1,
+            NOW,
+            NO_JITTER,
+            RetryDecision(PENDING, NOW + 60 * SECOND),
+        ),
+        (SendResult(404, None), 1, NOW, NO_JITTER, RetryDecision(FAILED)),  # no retry cures it
+        (SendResult(301, None), 1, NOW, NO_JITTER, RetryDecision(FAILED)),
+        (SendResult(None, "denied", permanent=True), 1, NOW, NO_JITTER, RetryDecision(FAILED)),
+        (SendResult(500, None), 8, NOW, NO_JITTER, RetryDecision(FAILED)),  # schedule done
+        (SendResult(500, None), 1, NOW - timedelta(days=3), NO_JITTER, RetryDecision(FAILED)),
+        (SendResult(500, None), 1, NOW, RetryPolicy.twilio_strict(), RetryDecision(FAILED)),
+    ],
+)
+def test_what_an_attempt_leaves_the_delivery(
+    result: SendResult,
+    attempt: int,
+    created: datetime,
+    policy: RetryPolicy,
+    expected: RetryDecision,
+) -> None:
+    assert retry_decision(result, attempt, NOW, created, policy) == expected

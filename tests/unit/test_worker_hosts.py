@@ -4,31 +4,17 @@ sending slots nor the claim room (no network; a SQLite file of the test's own)."
 import asyncio
 from collections import Counter
 
-import pytest
 from sqlalchemy import Connection, select
 
+from chinwag.delivery.host_gate import target_host
 from chinwag.delivery.sender import OutboundRequest, SendResult
-from chinwag.delivery.worker import Worker, target_host
+from chinwag.delivery.worker import Worker
 from chinwag.domain import accounts
 from chinwag.store import outbox
 from chinwag.store.database import Database, open_database
 from chinwag.store.outbox import NewDelivery
 from chinwag.store.tables import deliveries
 from chinwag.twilio.dates import utc_now
-
-
-@pytest.mark.parametrize(
-    ("url", "host"),
-    [
-        ("http://Hooks.Example.com/a", "hooks.example.com:80"),
-        ("https://hooks.example.com/a?b=c", "hooks.example.com:443"),
-        ("http://127.0.0.1:8080/x", "127.0.0.1:8080"),
-        ("http://user:pw@[::1]:9/x", "::1:9"),
-        (None, ""),
-    ],
-)
-def test_target_host_is_host_and_port(url: str | None, host: str) -> None:
-    assert target_host(url) == host
 
 
 class StuckHostSender:

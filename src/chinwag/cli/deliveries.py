@@ -16,7 +16,8 @@ from chinwag.delivery.retention import DEFAULT_RETENTION_DAYS, prune
 from chinwag.delivery.tail import AttemptOutcome, TailFilter, follow
 from chinwag.store import deliveries as delivery_store
 from chinwag.store.database import Database
-from chinwag.store.deliveries import DeliveryFilter, DeliveryRecord, DeliveryStatus, LoggedAttempt
+from chinwag.store.deliveries import DeliveryFilter, DeliveryRecord, LoggedAttempt
+from chinwag.store.outbox import DeliveryStatus
 from chinwag.twilio.dates import parse_iso8601, to_json, to_webhook, utc_now
 from chinwag.twilio.pagination import PageRequest
 

@@ -8,12 +8,12 @@ SQLite's write lock, or the event loop of the process running it, for long.
 """
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from chinwag.delivery.periodic import Periodic
 from chinwag.store import deliveries as delivery_store
 from chinwag.store.database import Database
 from chinwag.twilio.dates import utc_now
@@ -71,29 +71,22 @@ class RetentionRunner:
     ) -> None:
         self._database = database
         self._keep = keep
-        self._interval = interval
         self._batch_size = batch_size
         self._clock = clock
-        self._stop = asyncio.Event()
+        self._periodic = Periodic(self.prune_once, interval, "pruning deliveries", logger)
 
     def stop(self) -> None:
-        self._stop.set()
+        self._periodic.stop()
 
     async def run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                await self.prune_once()
-            except Exception:  # a failing prune must not stop the next ones
-                logger.exception("pruning deliveries failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop.wait(), self._interval)
+        await self._periodic.run()
 
     async def prune_once(self) -> Pruned:
         cutoff = self._clock() - self._keep
         total = Pruned()
         async for batch in prune_batches(self._database, cutoff, self._batch_size):
             total += batch
-            if self._stop.is_set():
+            if self._periodic.stopping:
                 break
             await asyncio.sleep(0)  # requests and deliveries go between batches
         if total.deliveries:

@@ -1,4 +1,4 @@
-"""When to try a failed delivery again: a pure, clock-free policy.
+"""What an attempt leaves a delivery, and when to try a failed one again: pure and clock-free.
 
 Twilio itself makes one attempt with a 5-second timeout and never retries a
 Conversations webhook. chinwag retries by default, on what a retry can cure:
@@ -16,6 +16,9 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+
+from chinwag.delivery.sender import SendResult
+from chinwag.store.outbox import DeliveryStatus
 
 # Svix's published schedule (REFERENCES.md): 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h.
 DEFAULT_SCHEDULE = (5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0)
@@ -54,3 +57,25 @@ class RetryPolicy:
             wait = max(wait, retry_after)
         when = now + timedelta(seconds=wait)
         return when if when - created <= self.max_age else None
+
+
+@dataclass(frozen=True)
+class RetryDecision:
+    """The delivery's status after an attempt; `retry_at` is set when it is pending again."""
+
+    status: DeliveryStatus
+    retry_at: datetime | None = None
+
+
+def retry_decision(
+    result: SendResult, attempt: int, now: datetime, created: datetime, policy: RetryPolicy
+) -> RetryDecision:
+    """Delivered; pending again when a retry can cure the failure and `policy` allows
+    one after `attempt` attempts; else failed (dead-lettered)."""
+    if result.ok:
+        return RetryDecision(DeliveryStatus.DELIVERED)
+    if is_retryable(result.status) and not result.permanent:
+        retry_at = policy.next_attempt_at(attempt, now, created, result.retry_after)
+        if retry_at is not None:
+            return RetryDecision(DeliveryStatus.PENDING, retry_at)
+    return RetryDecision(DeliveryStatus.FAILED)

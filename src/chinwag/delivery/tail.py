@@ -17,7 +17,7 @@ from chinwag.delivery.sender import SendResult
 from chinwag.store import deliveries as delivery_store
 from chinwag.store.database import Database
 from chinwag.store.deliveries import LoggedAttempt
-from chinwag.store.outbox import PENDING
+from chinwag.store.outbox import DeliveryStatus
 
 POLL_INTERVAL = 0.5
 BATCH_SIZE = 500
@@ -32,7 +32,7 @@ class AttemptOutcome(StrEnum):
 def outcome(entry: LoggedAttempt) -> AttemptOutcome:
     if SendResult(entry.response_status, entry.error).ok:
         return AttemptOutcome.DELIVERED
-    if entry.attempt < entry.delivery_attempts or entry.delivery_status == PENDING:
+    if entry.attempt < entry.delivery_attempts or entry.delivery_status == DeliveryStatus.PENDING:
         return AttemptOutcome.RETRYING
     return AttemptOutcome.FAILED
 

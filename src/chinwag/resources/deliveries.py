@@ -18,8 +18,8 @@ from chinwag.resources.common import (
     read_query,
 )
 from chinwag.store import deliveries as store
-from chinwag.store.deliveries import DeliveryFilter, DeliveryRecord, DeliveryStatus
-from chinwag.store.outbox import Attempt
+from chinwag.store.deliveries import DeliveryFilter, DeliveryRecord
+from chinwag.store.outbox import Attempt, DeliveryStatus
 from chinwag.twilio.dates import to_json, utc_now
 from chinwag.twilio.errors import InvalidParameter, ResourceNotFound
 from chinwag.twilio.forms import Form

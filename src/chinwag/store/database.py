@@ -19,6 +19,10 @@ a transaction and are awaited by the caller.
   COMMITTED instead (`write_locking`): hot paths wait their turn rather than
   fail and retry. A commit that queued deliveries sends NOTIFY, so workers wake
   without polling.
+
+A unit of work that queues deliveries says so (`mark_deliveries_queued`); once it
+has committed, the database rings the `Doorbell` it was built with, which wakes
+the worker in this process at once. A rolled-back unit rings nothing.
 """
 
 import asyncio
@@ -38,7 +42,7 @@ T = TypeVar("T")
 logger = logging.getLogger("chinwag.store")
 
 # Set in a connection's `info` by a unit of work that queued deliveries.
-DELIVERIES_QUEUED = "chinwag.deliveries_queued"
+_DELIVERIES_QUEUED = "chinwag.deliveries_queued"
 # The PostgreSQL channel a commit that queued deliveries notifies.
 DELIVERIES_CHANNEL = "chinwag_deliveries"
 # SQLSTATEs after which a SERIALIZABLE transaction is simply run again.
@@ -54,6 +58,33 @@ MAX_RETRY_WAIT = 0.1  # seconds; waits grow from 1 ms, doubling, each drawn at r
 
 class UnsupportedDatabase(ValueError):
     pass
+
+
+class Doorbell:
+    """Rung after every commit that queued deliveries; a worker in this process subscribes."""
+
+    def __init__(self) -> None:
+        self._listeners: list[Callable[[], None]] = []
+
+    def subscribe(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call `listener` at every ring from now on; returns the unsubscribe."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def ring(self) -> None:
+        for listener in list(self._listeners):
+            listener()
+
+
+def mark_deliveries_queued(conn: Connection) -> None:
+    """The unit of work running on `conn` queued deliveries: ring when it commits."""
+    conn.info[_DELIVERIES_QUEUED] = True
+
+
+def _take_deliveries_queued(conn: Connection | None) -> bool:
+    """Whether the unit of work on `conn` queued deliveries, forgetting it: `info` lives
+    as long as the pooled connection, past this transaction."""
+    return conn is not None and bool(conn.info.pop(_DELIVERIES_QUEUED, False))
 
 
 def engine_url(url: str) -> str:
@@ -98,9 +129,8 @@ class Database:
     url: str
     is_postgresql: bool = False
 
-    def __init__(self) -> None:
-        # Called after a commit that queued deliveries (an in-process worker wakes on it).
-        self.on_deliveries_committed: Callable[[], None] = lambda: None
+    def __init__(self, doorbell: Doorbell | None = None) -> None:
+        self.doorbell = doorbell or Doorbell()
 
     async def write(
         self, work: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
@@ -129,13 +159,16 @@ class Database:
     async def listen_for_deliveries(
         self, wake: Callable[[], None]
     ) -> Callable[[], Awaitable[None]]:
-        """Call `wake` when any process commits new deliveries; returns an async unsubscribe.
+        """Call `wake` after every commit that queued deliveries; returns an async unsubscribe.
 
-        Without a notification channel (SQLite) this does nothing: workers poll.
+        This process's commits ring the doorbell. Other processes' reach only a
+        database with a notification channel (PostgreSQL); on SQLite workers
+        elsewhere poll.
         """
+        unsubscribe_doorbell = self.doorbell.subscribe(wake)
 
         async def unsubscribe() -> None:
-            return None
+            unsubscribe_doorbell()
 
         return unsubscribe
 
@@ -158,8 +191,8 @@ class SqliteDatabase(Database):
     committed write while the writer works.
     """
 
-    def __init__(self, url: str) -> None:
-        super().__init__()
+    def __init__(self, url: str, doorbell: Doorbell | None = None) -> None:
+        super().__init__(doorbell)
         self.url = url
         self.engine = create_sqlite_engine(url)
         self._writer: Connection | None = None
@@ -183,9 +216,9 @@ class SqliteDatabase(Database):
             with conn.begin():
                 result = work(conn, *args, **kwargs)
         finally:
-            queued = conn.info.pop(DELIVERIES_QUEUED, False)  # cleared on rollback too
+            queued = _take_deliveries_queued(conn)  # forgotten on rollback too
         if queued:
-            self.on_deliveries_committed()
+            self.doorbell.ring()
         return result
 
     write_locking = write
@@ -223,8 +256,10 @@ class PostgresDatabase(Database):
 
     is_postgresql = True
 
-    def __init__(self, url: str, pool_size: int = DEFAULT_POOL_SIZE) -> None:
-        super().__init__()
+    def __init__(
+        self, url: str, pool_size: int = DEFAULT_POOL_SIZE, doorbell: Doorbell | None = None
+    ) -> None:
+        super().__init__(doorbell)
         self.url = url
         self.engine: AsyncEngine = create_async_engine(
             engine_url(url), pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
@@ -242,16 +277,13 @@ class PostgresDatabase(Database):
                 conn = await conn.execution_options(isolation_level=isolation)
                 async with conn.begin():
                     result = await conn.run_sync(work, *args, **kwargs)
-                    queued = conn.sync_connection is not None and conn.sync_connection.info.get(
-                        DELIVERIES_QUEUED, False
-                    )
+                    queued = _take_deliveries_queued(conn.sync_connection)
                     if queued:  # delivered to listeners at commit, not before
                         await conn.execute(text(f"NOTIFY {DELIVERIES_CHANNEL}"))
             finally:
-                if conn.sync_connection is not None:
-                    conn.sync_connection.info.pop(DELIVERIES_QUEUED, None)
+                _take_deliveries_queued(conn.sync_connection)  # forgotten on rollback too
         if queued:
-            self.on_deliveries_committed()
+            self.doorbell.ring()
         return result
 
     async def write(
@@ -291,8 +323,10 @@ class PostgresDatabase(Database):
             wake()
 
         await asyncpg_connection.add_listener(DELIVERIES_CHANNEL, on_notify)
+        unsubscribe_doorbell = await super().listen_for_deliveries(wake)
 
         async def unsubscribe() -> None:
+            await unsubscribe_doorbell()
             try:
                 await asyncpg_connection.remove_listener(DELIVERIES_CHANNEL, on_notify)
             finally:
@@ -304,8 +338,11 @@ class PostgresDatabase(Database):
         await self.engine.dispose()
 
 
-def open_database(url: str, pool_size: int = DEFAULT_POOL_SIZE) -> Database:
-    """The Database for a user-given URL; raises UnsupportedDatabase for other engines."""
+def open_database(
+    url: str, pool_size: int = DEFAULT_POOL_SIZE, doorbell: Doorbell | None = None
+) -> Database:
+    """The Database for a user-given URL, ringing `doorbell` (its own by default) after
+    commits that queued deliveries; raises UnsupportedDatabase for other engines."""
     if make_url(engine_url(url)).get_backend_name() == "postgresql":
-        return PostgresDatabase(url, pool_size)
-    return SqliteDatabase(url)
+        return PostgresDatabase(url, pool_size, doorbell)
+    return SqliteDatabase(url, doorbell)

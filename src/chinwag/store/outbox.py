@@ -3,19 +3,22 @@
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, or_, select, update
 
-from chinwag.store.database import DELIVERIES_QUEUED
+from chinwag.store.database import mark_deliveries_queued
 from chinwag.store.service_webhooks import ServiceWebhookConfig
 from chinwag.store.tables import accounts, deliveries, delivery_attempts
 from chinwag.store.webhooks import ScopedWebhook
 
-PENDING = "pending"
-DELIVERED = "delivered"
-FAILED = "failed"
-UNDELIVERABLE = "undeliverable"  # no URL to send to (e.g. studio without --studio-url)
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"  # due at `next_attempt_at`: the first attempt, or a retry
+    DELIVERED = "delivered"
+    FAILED = "failed"  # no more attempts (dead-lettered)
+    UNDELIVERABLE = "undeliverable"  # no URL to send to (e.g. studio without --studio-url)
 
 
 @dataclass(frozen=True)
@@ -101,7 +104,7 @@ _INSERT = insert(deliveries)
 def insert_deliveries(conn: Connection, rows: list[NewDelivery]) -> None:
     if not rows:
         return
-    conn.info[DELIVERIES_QUEUED] = True
+    mark_deliveries_queued(conn)
     conn.execute(
         _INSERT,
         [
@@ -117,7 +120,7 @@ def insert_deliveries(conn: Connection, rows: list[NewDelivery]) -> None:
                 "flow_sid": row.flow_sid,
                 "method": row.method,
                 "params": [list(pair) for pair in row.params],
-                "status": PENDING,
+                "status": DeliveryStatus.PENDING,
                 "attempts": 0,
                 "next_attempt_at": row.date_created,
                 "date_created": row.date_created,
@@ -132,7 +135,7 @@ _DUE = (
     select(deliveries, accounts.c.auth_token)
     .join(accounts, accounts.c.sid == deliveries.c.account_sid)
     .where(
-        deliveries.c.status == PENDING,
+        deliveries.c.status == DeliveryStatus.PENDING,
         deliveries.c.next_attempt_at <= bindparam("now"),
         or_(deliveries.c.lease_until.is_(None), deliveries.c.lease_until <= bindparam("now")),
     )
@@ -264,7 +267,7 @@ class Outcome:
     """What became of a delivery after an attempt (or after finding it cannot be sent)."""
 
     delivery_id: int
-    status: str  # PENDING again when a retry is due at `next_attempt_at`
+    status: DeliveryStatus  # PENDING again when a retry is due at `next_attempt_at`
     attempts: int  # made so far, this one included
     next_attempt_at: datetime | None
     response_status: int | None
