@@ -133,9 +133,9 @@ _DUE = (
         or_(deliveries.c.lease_until.is_(None), deliveries.c.lease_until <= bindparam("now")),
     )
     # Oldest due first, in the (status, next_attempt_at) index's own order, so a
-    # claim reads `limit` rows instead of sorting the whole backlog (ORDER BY id
-    # did: ~20 ms per claim with 20,000 due). Rows due at the same time (one
-    # transaction's, e.g. a ReplayAfter replay) keep their outbox order.
+    # claim reads `limit` rows instead of sorting the whole backlog as ORDER BY id
+    # did (docs/benchmarks.md). Rows due at the same time (one transaction's, e.g.
+    # a ReplayAfter replay) keep their outbox order.
     .order_by(deliveries.c.next_attempt_at, deliveries.c.id)
     .limit(bindparam("limit"))
     # PostgreSQL: concurrent claimers pass over each other's rows instead of waiting
