@@ -17,6 +17,7 @@ from chinwag.domain.publishing import publish
 from chinwag.store import messages as store
 from chinwag.store.conversations import Conversation
 from chinwag.store.messages import Message
+from chinwag.store.participants import identity_holder
 from chinwag.twilio import sids
 from chinwag.twilio.dates import to_webhook, utc_now
 from chinwag.twilio.errors import (
@@ -70,7 +71,7 @@ def create_message(
         author=author,
         body=fields.body,
         attributes=fields.attributes or "{}",
-        participant_sid=store.participant_with_identity(conn, conversation.sid, author),
+        participant_sid=identity_holder(conn, conversation.sid, author),
         date_created=created,
         date_updated=fields.date_updated or created,
     )
@@ -105,7 +106,7 @@ def update_message(
         changed = replace(
             changed,
             author=fields.author,
-            participant_sid=store.participant_with_identity(conn, conversation.sid, fields.author),
+            participant_sid=identity_holder(conn, conversation.sid, fields.author),
         )
     changed = replace(
         changed,

@@ -3,8 +3,9 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 
+from chinwag.store.records import RecordMapper
 from chinwag.store.tables import accounts, api_keys
 
 
@@ -25,64 +26,41 @@ class ApiKey:
     date_created: datetime
 
 
-_ACCOUNT_COLUMNS = (
-    accounts.c.sid,
-    accounts.c.auth_token,
-    accounts.c.friendly_name,
-    accounts.c.date_created,
-)
-_GET_ACCOUNT = select(*_ACCOUNT_COLUMNS).where(accounts.c.sid == bindparam("sid"))
+_ACCOUNTS = RecordMapper(accounts, Account)
+_API_KEYS = RecordMapper(api_keys, ApiKey)
+_GET_ACCOUNT = select(*_ACCOUNTS.columns).where(accounts.c.sid == bindparam("sid"))
+_LIST_ACCOUNTS = select(*_ACCOUNTS.columns).order_by(accounts.c.id)
+_COUNT_ACCOUNTS = select(func.count()).select_from(accounts)
+_UPDATE_ACCOUNT = update(accounts).where(accounts.c.sid == bindparam("match_sid"))
+_GET_API_KEY = select(*_API_KEYS.columns).where(api_keys.c.sid == bindparam("sid"))
 
 
 def get_account(conn: Connection, sid: str) -> Account | None:
     row = conn.execute(_GET_ACCOUNT, {"sid": sid}).first()
-    return Account(*row) if row else None
+    return _ACCOUNTS.from_row(row) if row else None
 
 
 def list_accounts(conn: Connection) -> list[Account]:
-    rows = conn.execute(select(*_ACCOUNT_COLUMNS).order_by(accounts.c.id))
-    return [Account(*row) for row in rows]
+    return [_ACCOUNTS.from_row(row) for row in conn.execute(_LIST_ACCOUNTS)]
 
 
 def count_accounts(conn: Connection) -> int:
-    return conn.execute(select(func.count()).select_from(accounts)).scalar_one()
+    count: int = conn.execute(_COUNT_ACCOUNTS).scalar_one()
+    return count
 
 
 def insert_account(conn: Connection, account: Account) -> None:
-    conn.execute(
-        insert(accounts).values(
-            sid=account.sid,
-            auth_token=account.auth_token,
-            friendly_name=account.friendly_name,
-            date_created=account.date_created,
-        )
-    )
+    _ACCOUNTS.insert(conn, account)
 
 
 def set_auth_token(conn: Connection, sid: str, auth_token: str) -> None:
-    conn.execute(update(accounts).where(accounts.c.sid == sid).values(auth_token=auth_token))
+    conn.execute(_UPDATE_ACCOUNT, {"match_sid": sid, "auth_token": auth_token})
 
 
 def get_api_key(conn: Connection, sid: str) -> ApiKey | None:
-    row = conn.execute(
-        select(
-            api_keys.c.sid,
-            api_keys.c.account_sid,
-            api_keys.c.secret_sha256,
-            api_keys.c.friendly_name,
-            api_keys.c.date_created,
-        ).where(api_keys.c.sid == sid)
-    ).first()
-    return ApiKey(*row) if row else None
+    row = conn.execute(_GET_API_KEY, {"sid": sid}).first()
+    return _API_KEYS.from_row(row) if row else None
 
 
 def insert_api_key(conn: Connection, key: ApiKey) -> None:
-    conn.execute(
-        insert(api_keys).values(
-            sid=key.sid,
-            account_sid=key.account_sid,
-            secret_sha256=key.secret_sha256,
-            friendly_name=key.friendly_name,
-            date_created=key.date_created,
-        )
-    )
+    _API_KEYS.insert(conn, key)

@@ -2,11 +2,11 @@
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Connection, Row, and_, bindparam, delete, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, or_, select
 
 from chinwag.store.paging import fetch_page
+from chinwag.store.records import RecordMapper
 from chinwag.store.tables import conversations
 from chinwag.twilio.pagination import Page, PageRequest
 
@@ -40,18 +40,15 @@ class ConversationFilter:
     state: str | None = None
 
 
-_FIELDS = tuple(Conversation.__dataclass_fields__)
-_COLUMNS = (conversations.c.id, *(conversations.c[name] for name in _FIELDS))
-_FIXED = {"sid", "account_sid", "service_sid", "date_created"}
-
-# Statements are built once: building a SQLAlchemy statement per call costs more
-# than running it (docs/benchmarks.md).
-_INSERT = insert(conversations)
-_SAVE = update(conversations).where(conversations.c.sid == bindparam("match_sid"))
-_BY_SID = select(*_COLUMNS).where(
+_CONVERSATIONS = RecordMapper(
+    conversations,
+    Conversation,
+    fixed={"sid", "account_sid", "service_sid", "date_created"},
+)
+_BY_SID = select(*_CONVERSATIONS.columns).where(
     conversations.c.service_sid == bindparam("service_sid"), conversations.c.sid == bindparam("key")
 )
-_BY_UNIQUE_NAME = select(*_COLUMNS).where(
+_BY_UNIQUE_NAME = select(*_CONVERSATIONS.columns).where(
     conversations.c.service_sid == bindparam("service_sid"),
     conversations.c.unique_name == bindparam("key"),
 )
@@ -61,7 +58,7 @@ _NAME_HOLDER = select(conversations.c.sid).where(
 )
 _DELETE = delete(conversations).where(conversations.c.sid == bindparam("sid"))
 _TIMERS_DUE = (
-    select(*_COLUMNS)
+    select(*_CONVERSATIONS.columns)
     .where(
         or_(
             and_(
@@ -79,25 +76,14 @@ _TIMERS_DUE = (
 )
 
 
-def _record(row: Row[Any]) -> Conversation:
-    m = row._mapping
-    return Conversation(**{name: m[name] for name in _FIELDS})
-
-
-def _values(conversation: Conversation) -> dict[str, Any]:
-    return {name: getattr(conversation, name) for name in _FIELDS}
-
-
 def insert_conversation(conn: Connection, conversation: Conversation) -> None:
-    conn.execute(_INSERT, _values(conversation))
+    _CONVERSATIONS.insert(conn, conversation)
 
 
 def save_conversation(conn: Connection, conversation: Conversation) -> None:
-    values = {k: v for k, v in _values(conversation).items() if k not in _FIXED}
-    conn.execute(_SAVE, {**values, "match_sid": conversation.sid})
+    _CONVERSATIONS.save(conn, conversation)
 
 
-_FIND = (_BY_SID, _BY_UNIQUE_NAME)
 _LOCK_BY_SID = _BY_SID.with_for_update()
 _LOCK_BY_UNIQUE_NAME = _BY_UNIQUE_NAME.with_for_update()
 
@@ -117,7 +103,7 @@ def find_conversation(
     row = conn.execute(by_sid, params).first() if sid_or_unique_name.startswith("CH") else None
     if row is None:  # a unique name may itself start with "CH"
         row = conn.execute(by_name, params).first()
-    return _record(row) if row else None
+    return _CONVERSATIONS.from_row(row) if row else None
 
 
 def unique_name_holder(conn: Connection, service_sid: str, unique_name: str) -> str | None:
@@ -129,13 +115,16 @@ def unique_name_holder(conn: Connection, service_sid: str, unique_name: str) -> 
 
 def timers_due(conn: Connection, now: datetime, limit: int) -> list[Conversation]:
     """Conversations whose inactive or closed timer has come, across all services."""
-    return [_record(row) for row in conn.execute(_TIMERS_DUE, {"now": now, "limit": limit})]
+    return [
+        _CONVERSATIONS.from_row(row)
+        for row in conn.execute(_TIMERS_DUE, {"now": now, "limit": limit})
+    ]
 
 
 def list_conversations(
     conn: Connection, service_sid: str, filters: ConversationFilter, request: PageRequest
 ) -> Page:
-    query = select(*_COLUMNS).where(conversations.c.service_sid == service_sid)
+    query = select(*_CONVERSATIONS.columns).where(conversations.c.service_sid == service_sid)
     if filters.start is not None:
         query = query.where(conversations.c.date_created >= filters.start)
     if filters.end is not None:
@@ -145,7 +134,9 @@ def list_conversations(
     # The spec: "If this filter is used, the returned list is sorted by latest
     # conversation creation date in descending order."
     newest_first = filters.start is not None or filters.end is not None
-    return fetch_page(conn, query, conversations.c.id, request, _record, descending=newest_first)
+    return fetch_page(
+        conn, query, conversations.c.id, request, _CONVERSATIONS.from_row, descending=newest_first
+    )
 
 
 def delete_conversation(conn: Connection, sid: str) -> None:

@@ -7,13 +7,13 @@ every account, which only the operator's CLI uses.
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Row, bindparam, delete, func, select, update
+from sqlalchemy import ColumnElement, Connection, bindparam, delete, func, select, update
 
 from chinwag.store.database import mark_deliveries_queued
-from chinwag.store.outbox import Attempt, DeliveryStatus
+from chinwag.store.outbox import ATTEMPTS, Attempt, DeliveryStatus
 from chinwag.store.paging import fetch_page
+from chinwag.store.records import RecordMapper
 from chinwag.store.tables import deliveries, delivery_attempts
 from chinwag.twilio.pagination import Page, PageRequest
 
@@ -53,28 +53,7 @@ class DeliveryFilter:
     created_before: datetime | None = None  # inclusive
 
 
-def _record(row: Row[Any]) -> DeliveryRecord:
-    m = row._mapping
-    return DeliveryRecord(
-        id=m["id"],
-        token=m["token"],
-        account_sid=m["account_sid"],
-        service_sid=m["service_sid"],
-        conversation_sid=m["conversation_sid"],
-        webhook_sid=m["webhook_sid"],
-        target=m["target"],
-        event_type=m["event_type"],
-        url=m["url"],
-        method=m["method"],
-        params=[(name, value) for name, value in m["params"]],
-        status=m["status"],
-        attempts=m["attempts"],
-        next_attempt_at=m["next_attempt_at"],
-        response_status=m["response_status"],
-        error=m["error"],
-        date_created=m["date_created"],
-        date_updated=m["date_updated"],
-    )
+_RECORDS = RecordMapper(deliveries, DeliveryRecord)
 
 
 def list_deliveries(conn: Connection, where: DeliveryFilter, request: PageRequest) -> Page:
@@ -94,14 +73,14 @@ def list_deliveries(conn: Connection, where: DeliveryFilter, request: PageReques
         conditions.append(deliveries.c.date_created >= where.created_after)
     if where.created_before is not None:
         conditions.append(deliveries.c.date_created <= where.created_before)
-    query = select(deliveries).where(*conditions)
-    return fetch_page(conn, query, deliveries.c.id, request, _record, descending=True)
+    query = select(*_RECORDS.columns).where(*conditions)
+    return fetch_page(conn, query, deliveries.c.id, request, _RECORDS.from_row, descending=True)
 
 
-_BY_TOKEN = select(deliveries).where(deliveries.c.token == bindparam("token"))
+_BY_TOKEN = select(*_RECORDS.columns).where(deliveries.c.token == bindparam("token"))
 _BY_TOKEN_IN_ACCOUNT = _BY_TOKEN.where(deliveries.c.account_sid == bindparam("account_sid"))
 _ATTEMPTS = (
-    select(delivery_attempts)
+    select(*ATTEMPTS.columns)
     .where(delivery_attempts.c.delivery_id == bindparam("delivery_id"))
     .order_by(delivery_attempts.c.attempt, delivery_attempts.c.id)
 )
@@ -113,26 +92,13 @@ def find_delivery(conn: Connection, account_sid: str | None, token: str) -> Deli
     else:
         params = {"token": token, "account_sid": account_sid}
         row = conn.execute(_BY_TOKEN_IN_ACCOUNT, params).first()
-    return _record(row) if row is not None else None
+    return _RECORDS.from_row(row) if row is not None else None
 
 
 def list_attempts(conn: Connection, delivery_id: int) -> list[Attempt]:
     """The attempt log of one delivery, oldest first."""
     rows = conn.execute(_ATTEMPTS, {"delivery_id": delivery_id})
-    return [
-        Attempt(
-            delivery_id=m["delivery_id"],
-            attempt=m["attempt"],
-            started_at=m["started_at"],
-            url=m["url"],
-            method=m["method"],
-            response_status=m["response_status"],
-            latency_ms=m["latency_ms"],
-            response_excerpt=m["response_excerpt"],
-            error=m["error"],
-        )
-        for m in (row._mapping for row in rows)
-    ]
+    return [ATTEMPTS.from_row(row) for row in rows]
 
 
 def find_with_attempts(
@@ -200,8 +166,7 @@ def redeliver_failed(
 def _finished_before(cutoff: datetime) -> tuple[ColumnElement[bool], ...]:
     # Finished is every status but pending (delivered, failed, undeliverable). Said as
     # `!= pending`, which no index serves, so SQLite looks rows up by id instead of
-    # walking the status index past every finished delivery (measured on 200,000
-    # rows: 6 ms against 42 ms to delete a batch of 1,000 with their attempts).
+    # walking the status index past every finished delivery (docs/benchmarks.md).
     return (deliveries.c.status != DeliveryStatus.PENDING, deliveries.c.date_updated < cutoff)
 
 
@@ -242,20 +207,18 @@ class LoggedAttempt:
     delivery_attempts: int  # attempts the delivery has had by now
 
 
+_LOGGED_ATTEMPTS = RecordMapper(
+    delivery_attempts,
+    LoggedAttempt,
+    columns={
+        "token": deliveries.c.token,
+        "event_type": deliveries.c.event_type,
+        "delivery_status": deliveries.c.status,
+        "delivery_attempts": deliveries.c.attempts,
+    },
+)
 _LOGGED = (
-    select(
-        delivery_attempts.c.id,
-        delivery_attempts.c.started_at,
-        delivery_attempts.c.attempt,
-        delivery_attempts.c.url,
-        delivery_attempts.c.response_status,
-        delivery_attempts.c.error,
-        delivery_attempts.c.latency_ms,
-        deliveries.c.token,
-        deliveries.c.event_type,
-        deliveries.c.status.label("delivery_status"),
-        deliveries.c.attempts.label("delivery_attempts"),
-    )
+    select(*_LOGGED_ATTEMPTS.columns)
     .join(deliveries, deliveries.c.id == delivery_attempts.c.delivery_id)
     .order_by(delivery_attempts.c.id)
 )
@@ -284,4 +247,4 @@ def attempts_after(
         query = query.where(deliveries.c.conversation_sid.in_(conversation_sids))
     if webhook_sids:
         query = query.where(deliveries.c.webhook_sid.in_(webhook_sids))
-    return [LoggedAttempt(**row._mapping) for row in conn.execute(query)]
+    return [_LOGGED_ATTEMPTS.from_row(row) for row in conn.execute(query)]

@@ -1,13 +1,13 @@
-"""Messages, the per-conversation index counter, and the author's participant."""
+"""Messages and the per-conversation index counter."""
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, select, update
 
 from chinwag.store.paging import fetch_page
-from chinwag.store.tables import conversations, messages, participants
+from chinwag.store.records import RecordMapper
+from chinwag.store.tables import conversations, messages
 from chinwag.twilio.pagination import Page, PageRequest
 
 
@@ -26,16 +26,13 @@ class Message:
     date_updated: datetime
 
 
-_FIELDS = tuple(Message.__dataclass_fields__)
-_COLUMN_NAMES = {name: "message_index" if name == "index" else name for name in _FIELDS}
-_COLUMNS = (messages.c.id, *(messages.c[_COLUMN_NAMES[name]].label(name) for name in _FIELDS))
-_FIXED = {"sid", "account_sid", "service_sid", "conversation_sid", "index"}
-
-# Statements are built once: building a SQLAlchemy statement per call costs more
-# than running it (docs/benchmarks.md).
-_INSERT = insert(messages)
-_SAVE = update(messages).where(messages.c.sid == bindparam("match_sid"))
-_GET = select(*_COLUMNS).where(
+_MESSAGES = RecordMapper(
+    messages,
+    Message,
+    columns={"index": "message_index"},
+    fixed={"sid", "account_sid", "service_sid", "conversation_sid", "index"},
+)
+_GET = select(*_MESSAGES.columns).where(
     messages.c.conversation_sid == bindparam("conversation_sid"),
     messages.c.sid == bindparam("sid"),
 )
@@ -49,19 +46,6 @@ _NEXT_INDEX = (
     .values(next_message_index=conversations.c.next_message_index + 1)
     .returning(conversations.c.next_message_index - 1)
 )
-_PARTICIPANT_BY_IDENTITY = select(participants.c.sid).where(
-    participants.c.conversation_sid == bindparam("conversation_sid"),
-    participants.c.identity == bindparam("identity"),
-)
-
-
-def _record(row: Row[Any]) -> Message:
-    m = row._mapping
-    return Message(**{name: m[name] for name in _FIELDS})
-
-
-def _values(message: Message) -> dict[str, Any]:
-    return {_COLUMN_NAMES[name]: getattr(message, name) for name in _FIELDS}
 
 
 def next_index(conn: Connection, conversation_sid: str) -> int:
@@ -70,25 +54,17 @@ def next_index(conn: Connection, conversation_sid: str) -> int:
     return index
 
 
-def participant_with_identity(conn: Connection, conversation_sid: str, identity: str) -> str | None:
-    """The SID of the conversation's participant whose Identity is `identity`, if any."""
-    params = {"conversation_sid": conversation_sid, "identity": identity}
-    found: str | None = conn.execute(_PARTICIPANT_BY_IDENTITY, params).scalar()
-    return found
-
-
 def insert_message(conn: Connection, message: Message) -> None:
-    conn.execute(_INSERT, _values(message))
+    _MESSAGES.insert(conn, message)
 
 
 def save_message(conn: Connection, message: Message) -> None:
-    values = {_COLUMN_NAMES[name]: getattr(message, name) for name in _FIELDS if name not in _FIXED}
-    conn.execute(_SAVE, {**values, "match_sid": message.sid})
+    _MESSAGES.save(conn, message)
 
 
 def get_message(conn: Connection, conversation_sid: str, sid: str) -> Message | None:
     row = conn.execute(_GET, {"conversation_sid": conversation_sid, "sid": sid}).first()
-    return _record(row) if row else None
+    return _MESSAGES.from_row(row) if row else None
 
 
 def list_messages(
@@ -100,12 +76,14 @@ def list_messages(
     serialised write transaction, each larger than every existing one, so id
     order is index order.
     """
-    query = select(*_COLUMNS).where(messages.c.conversation_sid == conversation_sid)
-    return fetch_page(conn, query, messages.c.id, request, _record, descending=descending)
+    query = select(*_MESSAGES.columns).where(messages.c.conversation_sid == conversation_sid)
+    return fetch_page(
+        conn, query, messages.c.id, request, _MESSAGES.from_row, descending=descending
+    )
 
 
 _FROM_INDEX = (
-    select(*_COLUMNS)
+    select(*_MESSAGES.columns)
     .where(
         messages.c.conversation_sid == bindparam("conversation_sid"),
         messages.c.message_index >= bindparam("first_index"),
@@ -117,7 +95,7 @@ _FROM_INDEX = (
 def messages_from_index(conn: Connection, conversation_sid: str, first_index: int) -> list[Message]:
     """Every message of the conversation with index >= `first_index`, in index order."""
     params = {"conversation_sid": conversation_sid, "first_index": first_index}
-    return [_record(row) for row in conn.execute(_FROM_INDEX, params)]
+    return [_MESSAGES.from_row(row) for row in conn.execute(_FROM_INDEX, params)]
 
 
 def delete_message(conn: Connection, sid: str) -> None:

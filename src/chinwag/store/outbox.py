@@ -4,11 +4,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, or_, select, update
 
 from chinwag.store.database import mark_deliveries_queued
+from chinwag.store.records import RecordMapper
 from chinwag.store.service_webhooks import ServiceWebhookConfig
 from chinwag.store.tables import accounts, deliveries, delivery_attempts
 from chinwag.store.webhooks import ScopedWebhook
@@ -98,6 +98,7 @@ class Delivery:
     created: datetime
 
 
+_NEW_DELIVERIES = RecordMapper(deliveries, NewDelivery)
 _INSERT = insert(deliveries)
 
 
@@ -109,17 +110,7 @@ def insert_deliveries(conn: Connection, rows: list[NewDelivery]) -> None:
         _INSERT,
         [
             {
-                "token": row.token,
-                "account_sid": row.account_sid,
-                "service_sid": row.service_sid,
-                "conversation_sid": row.conversation_sid,
-                "webhook_sid": row.webhook_sid,
-                "target": row.target,
-                "event_type": row.event_type,
-                "url": row.url,
-                "flow_sid": row.flow_sid,
-                "method": row.method,
-                "params": [list(pair) for pair in row.params],
+                **_NEW_DELIVERIES.insert_values(row),
                 "status": DeliveryStatus.PENDING,
                 "attempts": 0,
                 "next_attempt_at": row.date_created,
@@ -131,8 +122,13 @@ def insert_deliveries(conn: Connection, rows: list[NewDelivery]) -> None:
     )
 
 
+_CLAIMED = RecordMapper(
+    deliveries,
+    Delivery,
+    columns={"auth_token": accounts.c.auth_token, "created": "date_created"},
+)
 _DUE = (
-    select(deliveries, accounts.c.auth_token)
+    select(*_CLAIMED.columns)
     .join(accounts, accounts.c.sid == deliveries.c.account_sid)
     .where(
         deliveries.c.status == DeliveryStatus.PENDING,
@@ -140,9 +136,9 @@ _DUE = (
         or_(deliveries.c.lease_until.is_(None), deliveries.c.lease_until <= bindparam("now")),
     )
     # Oldest due first, in the (status, next_attempt_at) index's own order, so a
-    # claim reads `limit` rows instead of sorting the whole backlog (ORDER BY id
-    # did: ~20 ms per claim with 20,000 due). Rows due at the same time (one
-    # transaction's, e.g. a ReplayAfter replay) keep their outbox order.
+    # claim reads `limit` rows instead of sorting the whole backlog as ORDER BY id
+    # did (docs/benchmarks.md). Rows due at the same time (one transaction's, e.g.
+    # a ReplayAfter replay) keep their outbox order.
     .order_by(deliveries.c.next_attempt_at, deliveries.c.id)
     .limit(bindparam("limit"))
     # PostgreSQL: concurrent claimers pass over each other's rows instead of waiting
@@ -181,10 +177,7 @@ def claim_due(
             or_(deliveries.c.webhook_sid.is_not(None), deliveries.c.url.not_in(skip_urls))
         )
     rows = conn.execute(query, {"now": now, "limit": limit})
-    claimed = [_delivery(row._mapping) for row in rows]
-    if claimed:
-        conn.execute(_LEASE, {"ids": [d.id for d in claimed], "until": now + lease})
-    return claimed
+    return _lease(conn, [_CLAIMED.from_row(row) for row in rows], now + lease)
 
 
 _DUE_FOR_WEBHOOK = _DUE.where(deliveries.c.webhook_sid == bindparam("webhook_sid"))
@@ -203,32 +196,19 @@ def claim_for_webhooks(
     claimed: list[Delivery] = []
     for webhook_sid, most in rows_per_webhook.items():
         params = {"now": now, "limit": most, "webhook_sid": webhook_sid}
-        claimed += [_delivery(row._mapping) for row in conn.execute(_DUE_FOR_WEBHOOK, params)]
+        claimed += [_CLAIMED.from_row(row) for row in conn.execute(_DUE_FOR_WEBHOOK, params)]
+    return _lease(conn, claimed, now + lease)
+
+
+def _lease(conn: Connection, claimed: list[Delivery], until: datetime) -> list[Delivery]:
     if claimed:
-        conn.execute(_LEASE, {"ids": [d.id for d in claimed], "until": now + lease})
+        conn.execute(_LEASE, {"ids": [d.id for d in claimed], "until": until})
     return claimed
 
 
 def release(conn: Connection, ids: list[int]) -> None:
     """Give claimed deliveries back unsent: due again for any worker's next claim."""
     conn.execute(_LEASE, {"ids": ids, "until": None})
-
-
-def _delivery(m: Any) -> Delivery:
-    return Delivery(
-        id=m["id"],
-        token=m["token"],
-        auth_token=m["auth_token"],
-        webhook_sid=m["webhook_sid"],
-        target=m["target"],
-        event_type=m["event_type"],
-        flow_sid=m["flow_sid"],
-        url=m["url"],
-        method=m["method"],
-        params=[(name, value) for name, value in m["params"]],
-        attempts=m["attempts"],
-        created=m["date_created"],
-    )
 
 
 _RECORD = (
@@ -244,7 +224,6 @@ _RECORD = (
         date_updated=bindparam("now"),
     )
 )
-_INSERT_ATTEMPT = insert(delivery_attempts)
 
 
 @dataclass(frozen=True)
@@ -275,6 +254,9 @@ class Outcome:
     attempt: Attempt | None  # None when nothing was sent
 
 
+ATTEMPTS = RecordMapper(delivery_attempts, Attempt)  # the attempt log's rows, read in deliveries.py
+
+
 def record_outcomes(conn: Connection, outcomes: list[Outcome], now: datetime) -> None:
     """One batch update and one batch insert for many attempts (a round trip per row
     would cap throughput)."""
@@ -295,7 +277,4 @@ def record_outcomes(conn: Connection, outcomes: list[Outcome], now: datetime) ->
             for o in outcomes
         ],
     )
-    # vars(), not asdict(): asdict deep-copies every value (3% of the worker's time).
-    attempts = [vars(o.attempt) for o in outcomes if o.attempt is not None]
-    if attempts:
-        conn.execute(_INSERT_ATTEMPT, attempts)
+    ATTEMPTS.insert_all(conn, [o.attempt for o in outcomes if o.attempt is not None])

@@ -2,11 +2,11 @@
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, select
 
 from chinwag.store.paging import fetch_page
+from chinwag.store.records import RecordMapper
 from chinwag.store.tables import participants
 from chinwag.twilio.pagination import Page, PageRequest
 
@@ -29,19 +29,16 @@ class Participant:
     date_updated: datetime
 
 
-_FIELDS = tuple(Participant.__dataclass_fields__)
-_COLUMNS = (participants.c.id, *(participants.c[name] for name in _FIELDS))
-_FIXED = {"sid", "account_sid", "service_sid", "conversation_sid", "messaging_address"}
-
-# Statements are built once: building a SQLAlchemy statement per call costs more
-# than running it (docs/benchmarks.md).
-_INSERT = insert(participants)
-_SAVE = update(participants).where(participants.c.sid == bindparam("match_sid"))
-_BY_SID = select(*_COLUMNS).where(
+_PARTICIPANTS = RecordMapper(
+    participants,
+    Participant,
+    fixed={"sid", "account_sid", "service_sid", "conversation_sid", "messaging_address"},
+)
+_BY_SID = select(*_PARTICIPANTS.columns).where(
     participants.c.conversation_sid == bindparam("conversation_sid"),
     participants.c.sid == bindparam("key"),
 )
-_BY_IDENTITY = select(*_COLUMNS).where(
+_BY_IDENTITY = select(*_PARTICIPANTS.columns).where(
     participants.c.conversation_sid == bindparam("conversation_sid"),
     participants.c.identity == bindparam("key"),
 )
@@ -53,38 +50,30 @@ _ADDRESS_HOLDER = select(participants.c.sid).where(
     participants.c.conversation_sid == bindparam("conversation_sid"),
     participants.c.messaging_address == bindparam("address"),
 )
-_LIST = select(*_COLUMNS).where(participants.c.conversation_sid == bindparam("conversation_sid"))
+_LIST = select(*_PARTICIPANTS.columns).where(
+    participants.c.conversation_sid == bindparam("conversation_sid")
+)
 _DELETE = delete(participants).where(participants.c.sid == bindparam("sid"))
 
 
-def _record(row: Row[Any]) -> Participant:
-    m = row._mapping
-    return Participant(**{name: m[name] for name in _FIELDS})
-
-
-def _values(participant: Participant) -> dict[str, Any]:
-    return {name: getattr(participant, name) for name in _FIELDS}
-
-
 def insert_participant(conn: Connection, participant: Participant) -> None:
-    conn.execute(_INSERT, _values(participant))
+    _PARTICIPANTS.insert(conn, participant)
 
 
 def save_participant(conn: Connection, participant: Participant) -> None:
-    values = {k: v for k, v in _values(participant).items() if k not in _FIXED}
-    conn.execute(_SAVE, {**values, "match_sid": participant.sid})
+    _PARTICIPANTS.save(conn, participant)
 
 
 def get_participant(conn: Connection, conversation_sid: str, sid: str) -> Participant | None:
     row = conn.execute(_BY_SID, {"conversation_sid": conversation_sid, "key": sid}).first()
-    return _record(row) if row else None
+    return _PARTICIPANTS.from_row(row) if row else None
 
 
 def get_by_identity(conn: Connection, conversation_sid: str, identity: str) -> Participant | None:
     row = conn.execute(
         _BY_IDENTITY, {"conversation_sid": conversation_sid, "key": identity}
     ).first()
-    return _record(row) if row else None
+    return _PARTICIPANTS.from_row(row) if row else None
 
 
 def identity_holder(conn: Connection, conversation_sid: str, identity: str) -> str | None:
@@ -103,7 +92,7 @@ def address_holder(conn: Connection, conversation_sid: str, address: str) -> str
 
 def list_participants(conn: Connection, conversation_sid: str, request: PageRequest) -> Page:
     query = _LIST.params(conversation_sid=conversation_sid)
-    return fetch_page(conn, query, participants.c.id, request, _record)
+    return fetch_page(conn, query, participants.c.id, request, _PARTICIPANTS.from_row)
 
 
 def delete_participant(conn: Connection, sid: str) -> None:

@@ -1,10 +1,10 @@
 """Service-level webhook configuration: one row per Conversation Service, absent until set."""
 
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, insert, select
+from sqlalchemy import Connection, bindparam, delete, select
 
+from chinwag.store.records import RecordMapper
 from chinwag.store.tables import service_webhooks
 
 
@@ -19,23 +19,17 @@ class ServiceWebhookConfig:
     target: str  # "webhook" or "flex"
 
 
-_FIELDS = tuple(ServiceWebhookConfig.__dataclass_fields__)
-_GET = select(*(service_webhooks.c[name] for name in _FIELDS)).where(
-    service_webhooks.c.service_sid == bindparam("service_sid")
-)
+_CONFIGS = RecordMapper(service_webhooks, ServiceWebhookConfig)
+_GET = select(*_CONFIGS.columns).where(service_webhooks.c.service_sid == bindparam("service_sid"))
 _DELETE = delete(service_webhooks).where(service_webhooks.c.service_sid == bindparam("service_sid"))
-_INSERT = insert(service_webhooks)
 
 
 def get_config(conn: Connection, service_sid: str) -> ServiceWebhookConfig | None:
     row = conn.execute(_GET, {"service_sid": service_sid}).first()
-    if row is None:
-        return None
-    m: Any = row._mapping
-    return ServiceWebhookConfig(**{name: m[name] for name in _FIELDS})
+    return _CONFIGS.from_row(row) if row else None
 
 
 def save_config(conn: Connection, config: ServiceWebhookConfig) -> None:
     """Replace the service's configuration (delete + insert: portable across engines)."""
     conn.execute(_DELETE, {"service_sid": config.service_sid})
-    conn.execute(_INSERT, {name: getattr(config, name) for name in _FIELDS})
+    _CONFIGS.insert(conn, config)

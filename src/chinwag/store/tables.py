@@ -39,6 +39,36 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+class Flag(TypeDecorator[bool]):
+    """A bool in Python, stored as the INTEGER 0 or 1 the schema has always had."""
+
+    impl = Integer
+    cache_ok = True
+
+    def process_bind_param(self, value: bool | None, dialect: Dialect) -> int | None:
+        return None if value is None else int(value)
+
+    def process_result_value(self, value: int | None, dialect: Dialect) -> bool | None:
+        return None if value is None else bool(value)
+
+
+class Pairs(TypeDecorator[list[tuple[str, str]]]):
+    """Ordered (name, value) pairs in Python, a JSON array of [name, value] arrays stored."""
+
+    impl = JSON
+    cache_ok = True
+
+    def process_bind_param(
+        self, value: list[tuple[str, str]] | None, dialect: Dialect
+    ) -> list[list[str]] | None:
+        return None if value is None else [list(pair) for pair in value]
+
+    def process_result_value(
+        self, value: list[list[str]] | None, dialect: Dialect
+    ) -> list[tuple[str, str]] | None:
+        return None if value is None else [(name, text) for name, text in value]
+
+
 metadata = MetaData(
     naming_convention={
         "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -76,7 +106,7 @@ services = Table(
     Column("sid", String(34), nullable=False, unique=True),
     Column("account_sid", String(34), ForeignKey("accounts.sid"), nullable=False),
     Column("friendly_name", Text, nullable=False),
-    Column("is_default", Integer, nullable=False, default=0),
+    Column("is_default", Flag, nullable=False, default=False),
     Column("date_created", UtcDateTime, nullable=False),
     Column("date_updated", UtcDateTime, nullable=False),
     Index(None, "account_sid", "id"),
@@ -246,7 +276,7 @@ deliveries = Table(
     Column("url", Text),
     Column("flow_sid", String(34)),  # studio target: the URL is resolved at send time
     Column("method", String(8), nullable=False),
-    Column("params", JSON, nullable=False),  # [[name, value], ...] in Twilio's order
+    Column("params", Pairs, nullable=False),  # in Twilio's order
     Column("status", String(16), nullable=False),
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("next_attempt_at", UtcDateTime),

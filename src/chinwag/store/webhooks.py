@@ -2,11 +2,11 @@
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, select
 
 from chinwag.store.paging import fetch_page
+from chinwag.store.records import RecordMapper
 from chinwag.store.tables import scoped_webhooks
 from chinwag.twilio.pagination import Page, PageRequest
 
@@ -28,18 +28,19 @@ class ScopedWebhook:
     date_updated: datetime
 
 
-_FIELDS = tuple(ScopedWebhook.__dataclass_fields__)
-_COLUMNS = (scoped_webhooks.c.id, *(scoped_webhooks.c[name] for name in _FIELDS))
-_FIXED = {"sid", "account_sid", "service_sid", "conversation_sid", "target", "date_created"}
-
-# Statements are built once: building a SQLAlchemy statement per call costs more
-# than running it (docs/benchmarks.md).
-_INSERT = insert(scoped_webhooks)
-_SAVE = update(scoped_webhooks).where(scoped_webhooks.c.sid == bindparam("match_sid"))
-_GET = select(*_COLUMNS).where(
+_WEBHOOKS = RecordMapper(
+    scoped_webhooks,
+    ScopedWebhook,
+    fixed={"sid", "account_sid", "service_sid", "conversation_sid", "target", "date_created"},
+)
+_GET = select(*_WEBHOOKS.columns).where(
     scoped_webhooks.c.conversation_sid == bindparam("conversation_sid"),
     scoped_webhooks.c.sid == bindparam("sid"),
 )
+_LIST = select(*_WEBHOOKS.columns).where(
+    scoped_webhooks.c.conversation_sid == bindparam("conversation_sid")
+)
+_FOR_CONVERSATION = _LIST.order_by(scoped_webhooks.c.id)
 _COUNT = (
     select(func.count())
     .select_from(scoped_webhooks)
@@ -51,40 +52,23 @@ _DELETE_FOR_CONVERSATION = delete(scoped_webhooks).where(
 )
 
 
-def _record(row: Row[Any]) -> ScopedWebhook:
-    m = row._mapping
-    return ScopedWebhook(**{name: m[name] for name in _FIELDS})
-
-
-def _values(webhook: ScopedWebhook) -> dict[str, Any]:
-    return {name: getattr(webhook, name) for name in _FIELDS}
-
-
 def insert_webhook(conn: Connection, webhook: ScopedWebhook) -> None:
-    conn.execute(_INSERT, _values(webhook))
+    _WEBHOOKS.insert(conn, webhook)
 
 
 def save_webhook(conn: Connection, webhook: ScopedWebhook) -> None:
-    values = {k: v for k, v in _values(webhook).items() if k not in _FIXED}
-    conn.execute(_SAVE, {**values, "match_sid": webhook.sid})
+    _WEBHOOKS.save(conn, webhook)
 
 
 def get_webhook(conn: Connection, conversation_sid: str, sid: str) -> ScopedWebhook | None:
     row = conn.execute(_GET, {"conversation_sid": conversation_sid, "sid": sid}).first()
-    return _record(row) if row else None
-
-
-_FOR_CONVERSATION = (
-    select(*_COLUMNS)
-    .where(scoped_webhooks.c.conversation_sid == bindparam("conversation_sid"))
-    .order_by(scoped_webhooks.c.id)
-)
+    return _WEBHOOKS.from_row(row) if row else None
 
 
 def list_for_conversation(conn: Connection, conversation_sid: str) -> list[ScopedWebhook]:
     """Every webhook of a conversation (at most five), for matching an event."""
     rows = conn.execute(_FOR_CONVERSATION, {"conversation_sid": conversation_sid})
-    return [_record(row) for row in rows]
+    return [_WEBHOOKS.from_row(row) for row in rows]
 
 
 def count_webhooks(conn: Connection, conversation_sid: str) -> int:
@@ -93,15 +77,13 @@ def count_webhooks(conn: Connection, conversation_sid: str) -> int:
 
 
 def list_webhooks(conn: Connection, conversation_sid: str, request: PageRequest) -> Page:
-    query = select(*_COLUMNS).where(scoped_webhooks.c.conversation_sid == conversation_sid)
-    return fetch_page(conn, query, scoped_webhooks.c.id, request, _record)
+    query = _LIST.params(conversation_sid=conversation_sid)
+    return fetch_page(conn, query, scoped_webhooks.c.id, request, _WEBHOOKS.from_row)
 
 
 def delete_webhook(conn: Connection, sid: str) -> None:
-    conn.execute(delete(scoped_webhooks).where(scoped_webhooks.c.sid == sid))
+    conn.execute(_DELETE, {"sid": sid})
 
 
 def delete_conversation_webhooks(conn: Connection, conversation_sid: str) -> None:
-    conn.execute(
-        delete(scoped_webhooks).where(scoped_webhooks.c.conversation_sid == conversation_sid)
-    )
+    conn.execute(_DELETE_FOR_CONVERSATION, {"conversation_sid": conversation_sid})

@@ -5,7 +5,7 @@ Revises: 0005
 
 A conversation's messages are paged on id (store/paging.py). Without an index
 on (conversation_sid, id) every list page sorted all of the conversation's
-messages: 15-290 ms for a conversation of 100,000 messages on SQLite
+messages on SQLite, so a page took longer the longer the conversation
 (docs/benchmarks.md, "Message history").
 """
 

@@ -5,8 +5,8 @@ Revises: 0006
 
 When one of a worker's webhook queues ends, the worker claims that webhook's next
 due rows alone (outbox.claim_for_webhooks) instead of reading the whole backlog
-past every webhook it is still sending to: with 20,000 due rows for 200 busy
-webhooks, that read took half the worker's time (docs/benchmarks.md, "Delivery").
+past every webhook it is still sending to, a read that grew with the backlog and
+took much of the worker's time (docs/benchmarks.md, "Delivery").
 """
 
 from alembic import op

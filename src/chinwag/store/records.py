@@ -1,0 +1,95 @@
+"""One mapping between a table's rows and a frozen dataclass record, declared once per record.
+
+A store module declares its record and a `RecordMapper`; its queries select
+`mapper.columns`, turn rows into records with `mapper.from_row`, and write records
+with `mapper.insert` and `mapper.save`. The mapper's statements are built once, at
+import, as every store statement is: building a SQLAlchemy statement costs more
+than running it (docs/benchmarks.md).
+"""
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import fields
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from sqlalchemy import ColumnElement, Connection, Row, Table, bindparam, insert, update
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+R = TypeVar("R", bound="DataclassInstance")
+
+
+class RecordMapper(Generic[R]):
+    """How the fields of `record` map to the columns of `table`.
+
+    Each field is the column of the same name unless `columns` says otherwise: the
+    name of another column of the table (`Message.index` is `message_index`), or a
+    column of a table the query joins (a claimed delivery's `auth_token`); a record
+    with such a column is only read. `id` is selected first when the record has no
+    field of that name, as lists page on it (store/paging.py). `fixed` names the
+    fields `save` never writes (the row's identity and parents); a mapper without
+    it has no `save`.
+    """
+
+    def __init__(
+        self,
+        table: Table,
+        record: type[R],
+        *,
+        columns: Mapping[str, str | ColumnElement[Any]] | None = None,
+        fixed: Collection[str] | None = None,
+    ) -> None:
+        self._record = record
+        names = [field.name for field in fields(record)]
+        other = columns or {}
+        selected: list[ColumnElement[Any]] = []
+        for name in names:
+            column = other.get(name, name)
+            if isinstance(column, str):
+                column = table.c[column]
+            selected.append(column.label(name) if name in other else column)
+        self._skip = 0 if "id" in names or "id" not in table.c else 1
+        self.columns: tuple[ColumnElement[Any], ...] = (
+            (table.c.id, *selected) if self._skip else tuple(selected)
+        )
+        # The column each field is written to, where it is not the field's own name.
+        self._renamed = {name: column for name, column in other.items() if isinstance(column, str)}
+        self._insert = insert(table)
+        self._save = None
+        self._saved: tuple[tuple[str, str], ...] = ()
+        if fixed is not None:
+            self._save = update(table).where(table.c.sid == bindparam("match_sid"))
+            self._saved = tuple(
+                (name, self._renamed.get(name, name)) for name in names if name not in fixed
+            )
+
+    def from_row(self, row: Row[Any]) -> R:
+        """The record of a row selected with `columns`: positional, in field order."""
+        return self._record(*row[self._skip :])
+
+    def insert_values(self, record: R) -> Mapping[str, Any]:
+        """The record as an insert's parameters, column by column (read-only)."""
+        # vars(), not dataclasses.asdict(), which deep-copies every value.
+        if not self._renamed:
+            return vars(record)  # the record's own attributes: nothing copied
+        values = dict(vars(record))
+        for name, column in self._renamed.items():
+            values[column] = values.pop(name)
+        return values
+
+    def insert(self, conn: Connection, record: R) -> None:
+        conn.execute(self._insert, self.insert_values(record))
+
+    def insert_all(self, conn: Connection, records: Sequence[R]) -> None:
+        """One statement for all of `records` (executemany); nothing for none."""
+        if records:
+            conn.execute(self._insert, [self.insert_values(record) for record in records])
+
+    def save(self, conn: Connection, record: R) -> None:
+        """Write every field but the fixed ones to the row with the record's `sid`."""
+        if self._save is None:
+            raise TypeError(f"{self._record.__name__} is never saved: its mapper has no `fixed`")
+        attributes = vars(record)
+        values = {column: attributes[name] for name, column in self._saved}
+        values["match_sid"] = attributes["sid"]
+        conn.execute(self._save, values)
