@@ -6,21 +6,16 @@ database at scrape time, so they are right whichever process did the work.
 """
 
 from collections.abc import Iterator
-from datetime import datetime
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
-from sqlalchemy import Connection, func, select
 
 from chinwag.store.database import Database
-from chinwag.store.tables import deliveries
+from chinwag.store.deliveries import QueueFigures, queue_figures
 from chinwag.twilio.dates import utc_now
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
-
-
-QueueFigures = tuple[dict[str, int], int, datetime | None]
 
 
 class _QueueCollector(Collector):
@@ -44,17 +39,6 @@ class _QueueCollector(Collector):
             "How long the oldest due delivery has waited",
             value=max(age, 0.0),
         )
-
-
-def _queue_figures(conn: Connection, now: datetime) -> QueueFigures:
-    counts = conn.execute(select(deliveries.c.status, func.count()).group_by(deliveries.c.status))
-    due_filter = (deliveries.c.status == "pending", deliveries.c.next_attempt_at <= now)
-    due, oldest = conn.execute(
-        select(func.count(), func.min(deliveries.c.next_attempt_at)).where(*due_filter)
-    ).one()
-    if isinstance(oldest, str):  # SQLite hands back min() of a datetime column as text
-        oldest = datetime.fromisoformat(oldest).replace(tzinfo=now.tzinfo)
-    return {status: count for status, count in counts}, due, oldest
 
 
 class Metrics:
@@ -89,5 +73,5 @@ class Metrics:
         self.attempt_seconds.labels(outcome).observe(seconds)
 
     async def render(self) -> bytes:
-        self._queue.figures = await self._database.read(_queue_figures, utc_now())
+        self._queue.figures = await self._database.read(queue_figures, utc_now())
         return generate_latest(self.registry)

@@ -248,3 +248,19 @@ def attempts_after(
     if webhook_sids:
         query = query.where(deliveries.c.webhook_sid.in_(webhook_sids))
     return [_LOGGED_ATTEMPTS.from_row(row) for row in conn.execute(query)]
+
+
+QueueFigures = tuple[dict[str, int], int, datetime | None]
+
+
+def queue_figures(conn: Connection, now: datetime) -> QueueFigures:
+    """Deliveries by status, how many are due now, and when the oldest due one came due."""
+    counts = conn.execute(select(deliveries.c.status, func.count()).group_by(deliveries.c.status))
+    pending = deliveries.c.status == DeliveryStatus.PENDING
+    due_filter = (pending, deliveries.c.next_attempt_at <= now)
+    due, oldest = conn.execute(
+        select(func.count(), func.min(deliveries.c.next_attempt_at)).where(*due_filter)
+    ).one()
+    if isinstance(oldest, str):  # SQLite hands back min() of a datetime column as text
+        oldest = datetime.fromisoformat(oldest).replace(tzinfo=now.tzinfo)
+    return {status: count for status, count in counts}, due, oldest
