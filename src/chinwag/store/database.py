@@ -5,8 +5,8 @@ Store functions are plain synchronous SQLAlchemy Core code that takes a
 a transaction and are awaited by the caller.
 
 - SQLite (the embedded default): queries run inline on the event loop. A WAL-mode
-  write with synchronous=NORMAL takes tens of microseconds, far less than a thread
-  hop, and running each unit of work to completion without an `await` makes it
+  write with synchronous=NORMAL takes far less time than a thread hop
+  (docs/benchmarks.md), and running each unit of work to completion without an `await` makes it
   atomic with respect to every other request in this process. Write transactions
   start with BEGIN IMMEDIATE, so check-then-write rules (five webhooks per
   conversation, unique names) also hold against other processes on the same file.
