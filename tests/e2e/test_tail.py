@@ -10,24 +10,25 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from chinwag.testing import LiveServer, WebhookReceiver
-from tests.conftest import Api, server_and_receiver
+from chinwag.testing import WebhookReceiver
+from tests.conftest import Api, app_and_receiver
 from tests.e2e.test_deliveries_api import rename, settled, watched_conversation
+from tests.inprocess import AppServer
 
-Setup = tuple[LiveServer, WebhookReceiver, Api]
+Setup = tuple[AppServer, WebhookReceiver, Api]
 
 
 @pytest.fixture
 def setup(database_url: str) -> Iterator[Setup]:
     """A server that retries once after 0.2 s, and a receiver for it."""
-    with server_and_receiver(database_url, "--retry-schedule", "0.2") as pair:
+    with app_and_receiver(database_url, retry_schedule=(0.2,)) as pair:
         yield *pair, Api(pair[0])
 
 
 class Tail:
     """`chinwag deliveries tail` in a subprocess; its output read line by line."""
 
-    def __init__(self, server: LiveServer, *args: str, env: dict[str, str] | None = None) -> None:
+    def __init__(self, server: AppServer, *args: str, env: dict[str, str] | None = None) -> None:
         command = [sys.executable, "-m", "chinwag", "deliveries", "tail", *args]
         self.process = subprocess.Popen(
             [*command, "--database", server.database_url],
