@@ -129,7 +129,7 @@ def app_and_receiver(
     """
     server = AppServer(database_url)
     receiver = WebhookReceiver(server.auth_token).start()
-    given = {
+    given: dict[str, Any] = {
         name: value.replace("{receiver}", receiver.url) if isinstance(value, str) else value
         for name, value in settings.items()
     }

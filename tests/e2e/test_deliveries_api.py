@@ -192,9 +192,9 @@ def test_failed_deliveries_of_a_webhook_are_redelivered_together(setup: Setup) -
     settled(api, 2, "failed")
 
     assert_twilio_error(api.post(f"{DELIVERIES}/Redeliver"), 400, 20001)
-    assert other_account(server).post(f"{DELIVERIES}/Redeliver", {"WebhookSid": webhook}).json() == {
-        "redelivered": 0
-    }
+    assert other_account(server).post(
+        f"{DELIVERIES}/Redeliver", {"WebhookSid": webhook}
+    ).json() == {"redelivered": 0}
     assert api.post(f"{DELIVERIES}/Redeliver", {"WebhookSid": quiet_webhook}).json() == {
         "redelivered": 0
     }

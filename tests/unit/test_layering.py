@@ -97,4 +97,3 @@ def test_each_part_imports_only_what_its_rule_allows(part: str) -> None:
             continue
         imports = imported_parts(path) - {part}
         assert imports <= allowed, f"{path.relative_to(PACKAGE)} imports {imports - allowed}"
-

@@ -127,7 +127,10 @@ def test_an_invalid_configuration_is_refused_with_twilios_code(
     ("target", "config"),
     [
         (Target.WEBHOOK, WebhookConfiguration(url=URL, filters=["onMessageSent"])),
-        (Target.WEBHOOK, WebhookConfiguration(url="HTTP://EXAMPLE.COM", filters=["onMessageAdded"])),
+        (
+            Target.WEBHOOK,
+            WebhookConfiguration(url="HTTP://EXAMPLE.COM", filters=["onMessageAdded"]),
+        ),
         (
             Target.WEBHOOK,
             WebhookConfiguration(url=TOO_LONG_URL[:-1], filters=["onMessageAdded"]),
