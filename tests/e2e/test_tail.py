@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from chinwag.testing import WebhookReceiver
+from chinwag.testing import STARTUP_TIMEOUT, WebhookReceiver
 from tests.conftest import Api, app_and_receiver
 from tests.e2e.test_deliveries_api import rename, settled, watched_conversation
 from tests.inprocess import AppServer
@@ -40,7 +40,10 @@ class Tail:
         self.lines: list[str] = []
         self._arrived: queue.Queue[str] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
-        self.header = self.next_line(lambda line: "Following delivery attempts" in line)
+        # A process of its own: on a loaded machine its start alone can take seconds.
+        self.header = self.next_line(
+            lambda line: "Following delivery attempts" in line, timeout=STARTUP_TIMEOUT
+        )
 
     def _read(self) -> None:
         assert self.process.stdout is not None
