@@ -1,7 +1,16 @@
-"""Shared fixtures: raw HTTP access to the live server, next to the twilio-python client."""
+"""Shared fixtures: chinwag served in-process or as `chinwag serve`, raw HTTP, twilio-python.
 
+Most tests drive the real application in this process (`AppServer`: the same
+`build_app`, worker and timers, over real HTTP) and start in milliseconds; the
+`chinwag serve` subprocess (`LiveServer`) is kept for what only a process shows:
+the wire as `serve` answers it, start-up, signals, crashes, the CLI, log output,
+and several processes on one database.
+"""
+
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -9,17 +18,19 @@ import pytest
 import requests
 from twilio.rest import Client
 
-from chinwag.testing import LiveServer, WebhookReceiver, twilio_client
-from tests.databases import ENGINES, Databases, PostgresServer
+from chinwag.domain.accounts import create_account
+from chinwag.testing import LiveServer, Server, WebhookReceiver, twilio_client
+from tests.databases import ENGINES, Databases, PostgresServer, on_database
+from tests.inprocess import AppServer
 
 
 class Api:
-    """Raw HTTP against the live server, for what twilio-python cannot send or hides."""
+    """Raw HTTP against a server, for what twilio-python cannot send or hides."""
 
-    def __init__(self, server: LiveServer, auth: tuple[str, str] | None = None) -> None:
+    def __init__(self, server: Server, auth: tuple[str, str] | None = None) -> None:
         self.base = server.url
         self.session = requests.Session()
-        self.session.auth = auth or server.auth
+        self.session.auth = auth or (server.account_sid, server.auth_token)
 
     def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         url = path if path.startswith("http") else self.base + path
@@ -33,16 +44,6 @@ class Api:
 
     def delete(self, path: str, **kwargs: Any) -> requests.Response:
         return self.request("DELETE", path, **kwargs)
-
-
-@pytest.fixture
-def api(chinwag_server: LiveServer) -> Api:
-    return Api(chinwag_server)
-
-
-@pytest.fixture
-def client(chinwag_client: Client) -> Client:
-    return chinwag_client
 
 
 @pytest.fixture(scope="session", params=ENGINES)
@@ -74,11 +75,92 @@ def empty_database_url(databases: Databases) -> str:
     return databases.new(migrated=False)
 
 
+# The shared in-process server and what talks to it: most tests use these.
+
+
+@pytest.fixture(scope="session")
+def app_server(databases: Databases) -> Iterator[AppServer]:
+    """The shared in-process server of the session, on the engine under test."""
+    server = AppServer(databases.new()).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def api(app_server: AppServer) -> Api:
+    return Api(app_server)
+
+
+@pytest.fixture
+def client(app_server: AppServer) -> Client:
+    return twilio_client(app_server)
+
+
+@pytest.fixture
+def webhook_receiver(app_server: AppServer) -> Iterator[WebhookReceiver]:
+    """A receiver that checks signatures with `app_server`'s auth token (overrides the plugin's)."""
+    receiver = WebhookReceiver(app_server.auth_token).start()
+    try:
+        yield receiver
+    finally:
+        receiver.stop()
+
+
+@pytest.fixture
+def fresh_app(database_url: str) -> Iterator[AppServer]:
+    """An in-process server of the test's own, for tests that change or fill it."""
+    server = AppServer(database_url).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@contextmanager
+def app_and_receiver(
+    database_url: str, **settings: Any
+) -> Iterator[tuple[AppServer, WebhookReceiver]]:
+    """An in-process server of its own with `settings` (Settings fields, as `serve`'s options
+    would set them), and a receiver that checks its signatures.
+
+    "{receiver}" in a text setting stands for the receiver's base URL.
+    """
+    server = AppServer(database_url)
+    receiver = WebhookReceiver(server.auth_token).start()
+    given: dict[str, Any] = {
+        name: value.replace("{receiver}", receiver.url) if isinstance(value, str) else value
+        for name, value in settings.items()
+    }
+    server.settings = replace(server.settings, **given)
+    try:
+        server.start()
+        yield server, receiver
+    finally:
+        server.stop()
+        receiver.stop()
+
+
+@contextmanager
+def receiver_for(server: Server) -> Iterator[WebhookReceiver]:
+    """A receiver that checks signatures with `server`'s auth token."""
+    receiver = WebhookReceiver(server.auth_token).start()
+    try:
+        yield receiver
+    finally:
+        receiver.stop()
+
+
+# `chinwag serve` subprocesses, for what only a process shows.
+
+
 @pytest.fixture(scope="session")
 def chinwag_server(
     databases: Databases, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
-    """The shared server of the session, on the engine under test (overrides the plugin's)."""
+    """The shared `chinwag serve` of the session, on the engine under test (overrides the
+    plugin's)."""
     log = tmp_path_factory.mktemp("session") / "chinwag.log"
     server = LiveServer(databases.new(), log_path=log)
     server.start()
@@ -89,8 +171,14 @@ def chinwag_server(
 
 
 @pytest.fixture
+def live_api(chinwag_server: LiveServer) -> Api:
+    """Raw HTTP against the shared `chinwag serve`."""
+    return Api(chinwag_server)
+
+
+@pytest.fixture
 def fresh_server(database_url: str, tmp_path: Path) -> Iterator[LiveServer]:
-    """A server of the test's own, for tests that stop, restart or fill it."""
+    """A `chinwag serve` of the test's own, for tests that stop, restart or signal it."""
     server = LiveServer(database_url, log_path=tmp_path / "chinwag.log")
     server.start()
     try:
@@ -103,7 +191,7 @@ def fresh_server(database_url: str, tmp_path: Path) -> Iterator[LiveServer]:
 def server_and_receiver(
     database_url: str, *extra_args: str
 ) -> Iterator[tuple[LiveServer, WebhookReceiver]]:
-    """A server of its own with `extra_args`, and a receiver that checks its signatures.
+    """A `chinwag serve` of its own with `extra_args`, and a receiver that checks its signatures.
 
     "{receiver}" in an argument stands for the receiver's base URL.
     """
@@ -116,6 +204,22 @@ def server_and_receiver(
     finally:
         server.stop()
         receiver.stop()
+
+
+def other_account(server: LiveServer | AppServer) -> Api:
+    """An Api for a second account, made in the server's database as `chinwag accounts create`
+    does (test_auth.py runs that command itself)."""
+    account = on_database(server.database_url, lambda conn: create_account(conn, "intruder"))
+    return Api(server, (account.sid, account.auth_token))
+
+
+def cli_account(server: LiveServer | AppServer, *args: str) -> tuple[str, str]:
+    """The (SID, auth token) `chinwag accounts create` prints."""
+    output = server.cli("accounts", "create", *args)
+    sid = re.search(r"TWILIO_ACCOUNT_SID=(AC[0-9a-f]{32})", output)
+    token = re.search(r"TWILIO_AUTH_TOKEN=(\S+)", output)
+    assert sid and token, output
+    return sid.group(1), token.group(1)
 
 
 def assert_twilio_error(response: requests.Response, status: int, code: int) -> dict[str, Any]:
@@ -131,4 +235,12 @@ def assert_twilio_error(response: requests.Response, status: int, code: int) -> 
     return body
 
 
-__all__ = ["Api", "assert_twilio_error", "server_and_receiver", "twilio_client"]
+__all__ = [
+    "Api",
+    "app_and_receiver",
+    "assert_twilio_error",
+    "other_account",
+    "receiver_for",
+    "server_and_receiver",
+    "twilio_client",
+]

@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -37,6 +37,19 @@ if TYPE_CHECKING:  # twilio is a test dependency, imported when a client is aske
     from twilio.rest import Client
 
 STARTUP_TIMEOUT = 20.0
+
+
+class Server(Protocol):
+    """What a client needs of a running chinwag: where it listens, and the account's credentials.
+
+    `LiveServer` is one; so is anything else that serves chinwag's API.
+    """
+
+    account_sid: str
+    auth_token: str
+
+    @property
+    def url(self) -> str: ...
 
 
 def free_port() -> int:
@@ -148,7 +161,7 @@ def chinwag_client(chinwag_server: LiveServer) -> "Client":
 
 
 def twilio_client(
-    server: LiveServer, username: str | None = None, password: str | None = None
+    server: Server, username: str | None = None, password: str | None = None
 ) -> "Client":
     """A twilio-python client whose Conversations requests go to `server`."""
     from twilio.rest import Client

@@ -1,4 +1,9 @@
-"""Both path families, so every test of a resource runs on each."""
+"""The two path families: `/v1/...` (the default service) and `/v1/Services/{sid}/...`.
+
+`family` runs a test on each: for what the family changes (resource URLs,
+`chat_service_sid`, lookups by UniqueName under the family's root). A test of a
+rule the family cannot change is marked `@one_family` and runs on the default one.
+"""
 
 from dataclasses import dataclass
 from typing import Any
@@ -15,10 +20,11 @@ class Family:
     service_sid: str | None
 
 
-@pytest.fixture(params=["default", "service"])
-def family(request: pytest.FixtureRequest, client: Client) -> Family:
-    if request.param == "default":
-        return Family("default", "/v1", client.conversations.v1, None)
+def default(client: Client) -> Family:
+    return Family("default", "/v1", client.conversations.v1, None)
+
+
+def in_new_service(client: Client) -> Family:
     service = client.conversations.v1.services.create(friendly_name="family test")
     return Family(
         "service",
@@ -26,3 +32,11 @@ def family(request: pytest.FixtureRequest, client: Client) -> Family:
         client.conversations.v1.services(service.sid),
         service.sid,
     )
+
+
+@pytest.fixture(params=["default", "service"])
+def family(request: pytest.FixtureRequest, client: Client) -> Family:
+    return default(client) if request.param == "default" else in_new_service(client)
+
+
+one_family = pytest.mark.parametrize("family", ["default"], indirect=True)

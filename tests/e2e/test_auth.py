@@ -7,7 +7,7 @@ import requests
 from twilio.base.exceptions import TwilioRestException
 
 from chinwag.testing import LiveServer, twilio_client
-from tests.conftest import Api, assert_twilio_error
+from tests.conftest import Api, assert_twilio_error, cli_account
 
 
 @pytest.mark.parametrize(
@@ -46,16 +46,15 @@ def test_api_key_authenticates_as_its_account(chinwag_server: LiveServer) -> Non
     assert_twilio_error(wrong, 401, 20003)
 
 
-def test_another_accounts_resources_are_invisible(chinwag_server: LiveServer, api: Api) -> None:
-    output = chinwag_server.cli("accounts", "create", "--friendly-name", "intruder")
-    sid = re.search(r"TWILIO_ACCOUNT_SID=(AC[0-9a-f]{32})", output)
-    token = re.search(r"TWILIO_AUTH_TOKEN=(\S+)", output)
-    assert sid and token, output
-    intruder = Api(chinwag_server, (sid.group(1), token.group(1)))
+def test_another_accounts_resources_are_invisible(
+    chinwag_server: LiveServer, live_api: Api
+) -> None:
+    """The second account comes from `chinwag accounts create`, as a user would make it."""
+    intruder = Api(chinwag_server, cli_account(chinwag_server, "--friendly-name", "intruder"))
 
-    service = api.post("/v1/Services", {"FriendlyName": "private"}).json()["sid"]
-    conversation = api.post("/v1/Conversations", {"UniqueName": "private-chat"}).json()["sid"]
-    webhook = api.post(
+    service = live_api.post("/v1/Services", {"FriendlyName": "private"}).json()["sid"]
+    conversation = live_api.post("/v1/Conversations", {"UniqueName": "private-chat"}).json()["sid"]
+    webhook = live_api.post(
         f"/v1/Conversations/{conversation}/Webhooks",
         {"Target": "studio", "Configuration.FlowSid": "FW" + "2" * 32},
     ).json()["sid"]
@@ -72,7 +71,7 @@ def test_another_accounts_resources_are_invisible(chinwag_server: LiveServer, ap
     assert intruder.get("/v1/Conversations").json()["conversations"] == []
     # The intruder's own default service works, and its unique names are its own.
     assert intruder.post("/v1/Conversations", {"UniqueName": "private-chat"}).status_code == 201
-    assert api.get(f"/v1/Conversations/{conversation}/Webhooks/{webhook}").status_code == 200
+    assert live_api.get(f"/v1/Conversations/{conversation}/Webhooks/{webhook}").status_code == 200
 
 
 def test_accounts_list_shows_sids_but_not_tokens(chinwag_server: LiveServer) -> None:

@@ -7,9 +7,10 @@ from typing import Any
 import pytest
 from twilio.rest import Client
 
-from chinwag.testing import LiveServer, WebhookReceiver
+from chinwag.testing import WebhookReceiver
 from tests.conftest import Api, assert_twilio_error
 from tests.databases import run_sql
+from tests.inprocess import AppServer
 
 ENABLED = {"X-Twilio-Webhook-Enabled": "true"}
 CONVERSATION_SID = re.compile(r"^CH[0-9a-f]{32}$")
@@ -26,7 +27,7 @@ def participants_of(api: Api, root: str, conversation: str) -> list[dict[str, An
     return found
 
 
-def row_counts(server: LiveServer) -> dict[str, int]:
+def row_counts(server: AppServer) -> dict[str, int]:
     return {
         table: run_sql(server.database_url, f"SELECT count(*) FROM {table}")[0][0]
         for table in ("conversations", "participants", "deliveries")
@@ -142,29 +143,30 @@ def test_the_answer_is_the_conversation_with_the_specs_links(api: Api) -> None:
     ],
 )
 def test_a_refused_request_writes_nothing(
-    fresh_server: LiveServer,
+    app_server: AppServer,
+    api: Api,
     webhook_receiver: WebhookReceiver,
     body: dict[str, Any],
     status: int,
     code: int,
 ) -> None:
-    api = Api(fresh_server)
+    root = f"/v1/Services/{api.post('/v1/Services', {'FriendlyName': 'refusing'}).json()['sid']}"
     hooks = {
         "PostWebhookUrl": webhook_receiver.url + "/post",
         "Filters": ["onConversationAdded", "onParticipantAdded"],
     }
-    assert api.post("/v1/Configuration/Webhooks", hooks).status_code == 200
-    before = row_counts(fresh_server)
+    assert api.post(f"{root}/Configuration/Webhooks", hooks).status_code == 200
+    before = row_counts(app_server)
 
     response = api.post(
-        "/v1/ConversationWithParticipants",
+        f"{root}/ConversationWithParticipants",
         {"UniqueName": "refused", **body},
         headers=ENABLED,
     )
 
     assert_twilio_error(response, status, code)
-    assert row_counts(fresh_server) == before  # no conversation, participant or event
-    assert api.get("/v1/Conversations/refused").status_code == 404
+    assert row_counts(app_server) == before  # no conversation, participant or event
+    assert api.get(f"{root}/Conversations/refused").status_code == 404
 
 
 def test_a_refused_participant_is_named_by_its_position(api: Api) -> None:

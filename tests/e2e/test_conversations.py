@@ -7,7 +7,7 @@ import pytest
 from twilio.base.exceptions import TwilioRestException
 
 from tests.conftest import Api, assert_twilio_error
-from tests.e2e.families import Family
+from tests.e2e.families import Family, one_family
 
 SID = re.compile(r"^CH[0-9a-f]{32}$")
 
@@ -45,6 +45,7 @@ def test_create_fetch_update_delete(api: Api, family: Family) -> None:
     assert (missing.value.status, missing.value.code) == (404, 20404)
 
 
+@one_family
 def test_defaults_of_a_bare_create(family: Family) -> None:
     created = family.scope.conversations.create()
     assert created.attributes == "{}"
@@ -53,6 +54,7 @@ def test_defaults_of_a_bare_create(family: Family) -> None:
     assert created.date_created == created.date_updated
 
 
+@one_family
 def test_timers_are_scheduled_from_iso8601_durations(family: Family) -> None:
     before = datetime.now(UTC).replace(microsecond=0)
     created = family.scope.conversations.create(timers_inactive="PT5M", timers_closed="P1D")
@@ -68,6 +70,7 @@ def test_timers_are_scheduled_from_iso8601_durations(family: Family) -> None:
     assert before + timedelta(days=1) <= date_closed <= before + timedelta(days=1, seconds=5)
 
 
+@one_family
 def test_unique_name_is_unique_per_service(api: Api, family: Family) -> None:
     family.scope.conversations.create(unique_name=f"dup-{family.name}")
     response = api.post(f"{family.root}/Conversations", {"UniqueName": f"dup-{family.name}"})
@@ -105,6 +108,7 @@ def test_the_same_unique_name_may_live_in_two_services(client: object, api: Api)
         ({"DateCreated": "yesterday"}, 20001),
     ],
 )
+@one_family
 def test_invalid_create_is_rejected_and_nothing_is_written(
     api: Api, family: Family, body: dict[str, str], code: int
 ) -> None:
@@ -118,6 +122,7 @@ def test_invalid_create_is_rejected_and_nothing_is_written(
     assert after == before
 
 
+@one_family
 def test_a_closed_conversation_cannot_be_changed(api: Api, family: Family) -> None:
     created = family.scope.conversations.create()
     assert family.scope.conversations(created.sid).update(state="closed").state == "closed"
@@ -125,6 +130,7 @@ def test_a_closed_conversation_cannot_be_changed(api: Api, family: Family) -> No
     assert_twilio_error(response, 400, 50377)
 
 
+@one_family
 def test_list_filters_by_state_and_creation_date(api: Api, family: Family) -> None:
     root = f"{family.root}/Conversations"
     old = api.post(root, {"DateCreated": "2020-01-01T10:00:00Z", "State": "inactive"}).json()
@@ -168,12 +174,14 @@ def test_pagination_walks_every_conversation_once_in_both_directions(
     assert [c["sid"] for c in by_page["conversations"]] == created[6:]
 
 
+@one_family
 def test_twilio_python_list_with_a_large_limit_is_capped_not_refused(family: Family) -> None:
     for _ in range(3):
         family.scope.conversations.create()
     assert len(family.scope.conversations.list(limit=500)) >= 3
 
 
+@one_family
 def test_an_empty_unique_name_on_update_clears_it(api: Api, family: Family) -> None:
     created = family.scope.conversations.create(unique_name=f"clear-me-{family.name}")
     cleared = api.post(f"{family.root}/Conversations/{created.sid}", {"UniqueName": ""}).json()

@@ -7,12 +7,14 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
 import requests
 
 from chinwag.testing import LiveServer, WebhookReceiver
 from tests.conftest import Api, server_and_receiver
+from tests.inprocess import AppServer
 
 ENABLED = {"X-Twilio-Webhook-Enabled": "true"}
 BURST = 2000
@@ -90,12 +92,21 @@ def test_sigkill_mid_burst_loses_nothing_and_duplicates_keep_their_token(
     assert all(len(seen) == 1 for seen in tokens.values())  # a resend is the same delivery
 
 
+def queued(api: Api) -> list[dict[str, Any]]:
+    """Every delivery in the outbox (up to 100), as the delivery API shows it."""
+    page = api.get("/chinwag/v1/Deliveries", params={"PageSize": 100})
+    assert page.status_code == 200, page.text
+    found: list[dict[str, Any]] = page.json()["deliveries"]
+    return found
+
+
 def test_serve_without_worker_and_separate_workers_deliver(database_url: str) -> None:
     server = LiveServer(database_url)
     receiver = WebhookReceiver(server.auth_token).start()
     server.extra_args = ["--no-worker"]
     server.start()
     workers: list[subprocess.Popen[bytes]] = []
+    codes: list[int] = []
     try:
         api = Api(server)
         conversation = api.post("/v1/Conversations", {}).json()["sid"]
@@ -104,14 +115,16 @@ def test_serve_without_worker_and_separate_workers_deliver(database_url: str) ->
             api.post(
                 f"/v1/Conversations/{conversation}/Messages", {"Body": f"{number}"}, headers=ENABLED
             )
-        time.sleep(0.5)
+        # A worker in `serve` would have sent the first events while the later ones were posted.
+        assert [(d["status"], d["attempts"]) for d in queued(api)] == [("pending", 0)] * 50
         assert receiver.requests == []  # nobody delivers yet
         command = [sys.executable, "-m", "chinwag", "worker", "--database", server.database_url]
         workers = [subprocess.Popen(command, env=os.environ.copy()) for _ in range(2)]
         received = receiver.wait_for(50, timeout=30)
         assert sorted(int(r.form["Index"]) for r in received) == list(range(50))
-        time.sleep(0.5)
-        assert len(receiver.requests) == 50  # two workers, no double sends
+        wait_until(
+            lambda: all(d["status"] == "delivered" for d in queued(api)), 30, "every delivery"
+        )
     finally:
         for process in workers:
             process.send_signal(signal.SIGTERM)
@@ -119,12 +132,15 @@ def test_serve_without_worker_and_separate_workers_deliver(database_url: str) ->
         server.stop()
         receiver.stop()
     assert codes == [0, 0]
+    # The workers have exited, so every send there will ever be has been made: one each.
+    assert len(receiver.requests) == 50
+    assert len({r.headers["I-Twilio-Idempotency-Token"] for r in receiver.requests}) == 50
 
 
-def test_a_hanging_receiver_does_not_hold_up_a_healthy_one(chinwag_server: LiveServer) -> None:
-    api = Api(chinwag_server)
-    hanging = WebhookReceiver(chinwag_server.auth_token).start()
-    healthy = WebhookReceiver(chinwag_server.auth_token).start()
+def test_a_hanging_receiver_does_not_hold_up_a_healthy_one(app_server: AppServer) -> None:
+    api = Api(app_server)
+    hanging = WebhookReceiver(app_server.auth_token).start()
+    healthy = WebhookReceiver(app_server.auth_token).start()
     hanging.delay = 6.0  # past the 5-second timeout
     try:
         slow, fast = (api.post("/v1/Conversations", {}).json()["sid"] for _ in range(2))

@@ -9,18 +9,19 @@ from typing import Any
 import pytest
 import requests
 
-from chinwag.testing import LiveServer, WebhookReceiver
-from tests.conftest import Api, assert_twilio_error, server_and_receiver
+from chinwag.testing import WebhookReceiver
+from tests.conftest import Api, app_and_receiver, assert_twilio_error, other_account
+from tests.inprocess import AppServer
 
 ENABLED = {"X-Twilio-Webhook-Enabled": "true"}
 DELIVERIES = "/chinwag/v1/Deliveries"
-Setup = tuple[LiveServer, WebhookReceiver, Api]
+Setup = tuple[AppServer, WebhookReceiver, Api]
 
 
 @pytest.fixture
 def setup(database_url: str) -> Iterator[Setup]:
     """A server that retries once after 0.2 s, and a receiver for it."""
-    with server_and_receiver(database_url, "--retry-schedule", "0.2") as pair:
+    with app_and_receiver(database_url, retry_schedule=(0.2,)) as pair:
         yield *pair, Api(pair[0])
 
 
@@ -77,14 +78,6 @@ def settled(api: Api, count: int, status: str = "delivered") -> list[dict[str, A
 
     result: list[dict[str, Any]] = eventually(check)
     return result
-
-
-def intruder(server: LiveServer) -> Api:
-    output = server.cli("accounts", "create", "--friendly-name", "intruder")
-    sid = re.search(r"TWILIO_ACCOUNT_SID=(AC[0-9a-f]{32})", output)
-    token = re.search(r"TWILIO_AUTH_TOKEN=(\S+)", output)
-    assert sid and token, output
-    return Api(server, (sid.group(1), token.group(1)))
 
 
 def test_the_list_is_newest_first_filtered_and_paged(setup: Setup) -> None:
@@ -159,7 +152,7 @@ def test_a_delivery_shows_its_attempts_and_is_invisible_to_other_accounts(setup:
     assert fetched["status"] == "delivered"
     assert fetched["params"]["FriendlyName"] == "x"
 
-    other = intruder(server)
+    other = other_account(server)
     assert_twilio_error(other.get(f"{DELIVERIES}/{delivery['sid']}"), 404, 20404)
     assert_twilio_error(other.post(f"{DELIVERIES}/{delivery['sid']}/Redeliver"), 404, 20404)
     assert_twilio_error(api.get(f"{DELIVERIES}/00000000-0000-0000-0000-000000000000"), 404, 20404)
@@ -199,9 +192,9 @@ def test_failed_deliveries_of_a_webhook_are_redelivered_together(setup: Setup) -
     settled(api, 2, "failed")
 
     assert_twilio_error(api.post(f"{DELIVERIES}/Redeliver"), 400, 20001)
-    assert intruder(server).post(f"{DELIVERIES}/Redeliver", {"WebhookSid": webhook}).json() == {
-        "redelivered": 0
-    }
+    assert other_account(server).post(
+        f"{DELIVERIES}/Redeliver", {"WebhookSid": webhook}
+    ).json() == {"redelivered": 0}
     assert api.post(f"{DELIVERIES}/Redeliver", {"WebhookSid": quiet_webhook}).json() == {
         "redelivered": 0
     }

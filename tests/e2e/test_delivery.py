@@ -6,9 +6,11 @@ from collections.abc import Iterator
 import pytest
 from twilio.rest import Client
 
-from chinwag.testing import LiveServer, WebhookReceiver, free_port, twilio_client
-from tests.conftest import Api, server_and_receiver
+from chinwag.config import Settings
+from chinwag.testing import WebhookReceiver, free_port, twilio_client
+from tests.conftest import Api, app_and_receiver
 from tests.databases import run_sql
+from tests.inprocess import AppServer
 
 ENABLED = {"X-Twilio-Webhook-Enabled": "true"}
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -30,7 +32,7 @@ def scoped_webhook(
 
 
 def test_a_rest_change_with_the_header_is_delivered_signed(
-    api: Api, client: Client, webhook_receiver: WebhookReceiver, chinwag_server: LiveServer
+    api: Api, client: Client, webhook_receiver: WebhookReceiver, app_server: AppServer
 ) -> None:
     conversation = api.post("/v1/Conversations", {"FriendlyName": "before"}).json()["sid"]
     scoped_webhook(
@@ -50,7 +52,7 @@ def test_a_rest_change_with_the_header_is_delivered_signed(
     assert UUID.match(request.headers["I-Twilio-Idempotency-Token"])
     form = request.form
     assert form["EventType"] == "onConversationUpdated"
-    assert form["AccountSid"] == chinwag_server.account_sid
+    assert form["AccountSid"] == app_server.account_sid
     assert form["ConversationSid"] == conversation
     assert form["FriendlyName"] == "after"
     assert form["Source"] == "API"
@@ -110,13 +112,13 @@ def test_get_webhooks_carry_the_parameters_in_the_query_string(
 
 
 @pytest.fixture
-def studio_server(database_url: str) -> Iterator[tuple[LiveServer, WebhookReceiver]]:
-    with server_and_receiver(database_url, "--studio-url", "{receiver}/flows/{flow_sid}") as pair:
+def studio_server(database_url: str) -> Iterator[tuple[AppServer, WebhookReceiver]]:
+    with app_and_receiver(database_url, studio_url="{receiver}/flows/{flow_sid}") as pair:
         yield pair
 
 
 def test_studio_webhooks_go_to_the_configured_studio_url(
-    studio_server: tuple[LiveServer, WebhookReceiver],
+    studio_server: tuple[AppServer, WebhookReceiver],
 ) -> None:
     server, receiver = studio_server
     api = Api(server)
@@ -135,9 +137,9 @@ def test_studio_webhooks_go_to_the_configured_studio_url(
 
 
 def test_studio_without_a_studio_url_is_recorded_undeliverable_not_dropped(
-    fresh_server: LiveServer,
+    fresh_app: AppServer,
 ) -> None:
-    api = Api(fresh_server)
+    api = Api(fresh_app)
     conversation = api.post("/v1/Conversations", {}).json()["sid"]
     body = {
         "Target": "studio",
@@ -146,26 +148,23 @@ def test_studio_without_a_studio_url_is_recorded_undeliverable_not_dropped(
     }
     api.post(f"/v1/Conversations/{conversation}/Webhooks", body)
     api.post(f"/v1/Conversations/{conversation}", {"FriendlyName": "x"}, headers=ENABLED)
-    client = twilio_client(fresh_server)
+    client = twilio_client(fresh_app)
     assert client.conversations.v1.conversations(conversation).fetch().friendly_name == "x"
-    fresh_server.stop()  # the worker finishes its batch on shutdown
-    rows = read_outbox(fresh_server, "SELECT status, error, event_type FROM deliveries")
+    fresh_app.stop()  # the worker finishes its batch on shutdown
+    rows = read_outbox(fresh_app, "SELECT status, error, event_type FROM deliveries")
     assert len(rows) == 1
     status, error, event_type = rows[0]
     assert (status, event_type) == ("undeliverable", "onConversationUpdated")
     assert "studio" in str(error)
-    fresh_server.start()
 
 
-def read_outbox(server: LiveServer, query: str) -> list[tuple[object, ...]]:
+def read_outbox(server: AppServer, query: str) -> list[tuple[object, ...]]:
     """The outbox itself, as stored."""
     return run_sql(server.database_url, query)
 
 
 def test_an_unreachable_receiver_fails_at_once_in_twilio_strict_mode(database_url: str) -> None:
-    server = LiveServer(database_url)
-    server.extra_args = ["--twilio-strict"]
-    server.start()
+    server = AppServer(database_url, Settings(twilio_strict=True)).start()
     try:
         api = Api(server)
         conversation = api.post("/v1/Conversations", {}).json()["sid"]
@@ -182,14 +181,14 @@ def test_an_unreachable_receiver_fails_at_once_in_twilio_strict_mode(database_ur
 
 
 @pytest.fixture
-def retrying(database_url: str) -> Iterator[tuple[LiveServer, WebhookReceiver, Api]]:
+def retrying(database_url: str) -> Iterator[tuple[AppServer, WebhookReceiver, Api]]:
     """A server that retries after 0.2 s and 0.4 s, and a receiver for it."""
-    with server_and_receiver(database_url, "--retry-schedule", "0.2,0.4") as pair:
+    with app_and_receiver(database_url, retry_schedule=(0.2, 0.4)) as pair:
         yield *pair, Api(pair[0])
 
 
 def test_a_5xx_is_retried_with_the_same_token_and_a_new_retry_count(
-    retrying: tuple[LiveServer, WebhookReceiver, Api],
+    retrying: tuple[AppServer, WebhookReceiver, Api],
 ) -> None:
     server, receiver, api = retrying
     receiver.answers = [500, 503]
@@ -206,11 +205,10 @@ def test_a_5xx_is_retried_with_the_same_token_and_a_new_retry_count(
         server, "SELECT attempt, response_status FROM delivery_attempts ORDER BY attempt"
     )
     assert log == [(1, 500), (2, 503), (3, 200)]
-    server.start()
 
 
 def test_a_4xx_is_permanent_and_the_schedule_ends_in_failed(
-    retrying: tuple[LiveServer, WebhookReceiver, Api],
+    retrying: tuple[AppServer, WebhookReceiver, Api],
 ) -> None:
     server, receiver, api = retrying
     receiver.answers = [404, 500, 500, 500]
@@ -225,4 +223,3 @@ def test_a_4xx_is_permanent_and_the_schedule_ends_in_failed(
     )
     assert rows == [("failed", 1, 404), ("failed", 3, 500)]
     assert [r.form["FriendlyName"] for r in received] == ["a", "b", "b", "b"]
-    server.start()

@@ -9,8 +9,8 @@ import aiohttp
 import pytest
 
 from chinwag.delivery.sender import HttpSender, OutboundRequest, SendResult
-from chinwag.testing import HANG, RESET, Answer, LiveServer, WebhookReceiver
-from tests.conftest import Api, server_and_receiver
+from chinwag.testing import HANG, RESET, Answer, WebhookReceiver
+from tests.conftest import Api, app_and_receiver
 from tests.e2e.test_deliveries_api import (
     DELIVERIES,
     eventually,
@@ -18,6 +18,7 @@ from tests.e2e.test_deliveries_api import (
     rename,
     watched_conversation,
 )
+from tests.inprocess import AppServer
 
 RETRY_AFTER = Answer(429, {"Retry-After": "1"})
 
@@ -55,9 +56,9 @@ def test_the_sender_names_each_failure() -> None:
 
 
 @pytest.fixture
-def retrying(database_url: str) -> Iterator[tuple[LiveServer, WebhookReceiver, Api]]:
+def retrying(database_url: str) -> Iterator[tuple[AppServer, WebhookReceiver, Api]]:
     """Three retries, 0.2 s apart: four attempts at most."""
-    with server_and_receiver(database_url, "--retry-schedule", "0.2,0.2,0.2") as pair:
+    with app_and_receiver(database_url, retry_schedule=(0.2, 0.2, 0.2)) as pair:
         yield *pair, Api(pair[0])
 
 
@@ -72,7 +73,7 @@ def attempts_of(api: Api, webhook: str) -> tuple[str, list[tuple[int | None, str
 
 
 def test_every_event_ends_delivered_or_failed_with_its_attempt_history(
-    retrying: tuple[LiveServer, WebhookReceiver, Api],
+    retrying: tuple[AppServer, WebhookReceiver, Api],
 ) -> None:
     server, receiver, api = retrying
     receiver.scripts = {

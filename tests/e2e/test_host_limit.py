@@ -2,7 +2,7 @@
 flight there, and a healthy host keeps receiving meanwhile."""
 
 from chinwag.testing import WebhookReceiver
-from tests.conftest import Api, server_and_receiver
+from tests.conftest import Api, app_and_receiver
 from tests.e2e.test_deliveries_api import add_webhook, rename, settled, watched_conversation
 
 LIMIT = 3
@@ -12,7 +12,7 @@ CONVERSATIONS, WEBHOOKS_EACH = 4, 5  # five is Twilio's limit per conversation
 def test_a_slow_host_gets_at_most_the_limit_while_a_healthy_one_keeps_receiving(
     database_url: str,
 ) -> None:
-    with server_and_receiver(database_url, "--host-concurrency", str(LIMIT)) as pair:
+    with app_and_receiver(database_url, host_concurrency=LIMIT) as pair:
         server, slow = pair
         api = Api(server)
         healthy = WebhookReceiver(server.auth_token).start()

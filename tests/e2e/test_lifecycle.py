@@ -135,3 +135,12 @@ def test_an_unsupported_database_url_is_refused_with_a_message(tmp_path: Path) -
     )
     assert done.returncode == 2
     assert "SQLite" in done.stdout and "PostgreSQL" in done.stdout
+
+
+def test_a_malformed_account_sid_in_the_environment_is_refused_at_start(tmp_path: Path) -> None:
+    env = {**os.environ, "TWILIO_ACCOUNT_SID": "AC123", "TWILIO_AUTH_TOKEN": "token"}
+    command = [sys.executable, "-m", "chinwag", "serve", "--port", str(free_port())]
+    command += ["--database", f"sqlite:///{tmp_path / 'refused.db'}"]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "TWILIO_ACCOUNT_SID 'AC123' is not an account SID" in done.stdout

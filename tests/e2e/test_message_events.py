@@ -6,8 +6,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from chinwag.testing import LiveServer, WebhookReceiver
+from chinwag.testing import WebhookReceiver
 from tests.conftest import Api
+from tests.inprocess import AppServer
 
 ENABLED = {"X-Twilio-Webhook-Enabled": "true"}
 
@@ -18,7 +19,7 @@ def new_conversation(api: Api) -> str:
 
 
 def test_on_message_added_carries_twilios_parameters(
-    api: Api, webhook_receiver: WebhookReceiver, chinwag_server: LiveServer
+    api: Api, webhook_receiver: WebhookReceiver, app_server: AppServer
 ) -> None:
     conversation = new_conversation(api)
     hook = {
@@ -37,7 +38,7 @@ def test_on_message_added_carries_twilios_parameters(
     assert added.signature_valid and removed.signature_valid
     form = added.form
     assert form["EventType"] == "onMessageAdded"
-    assert form["AccountSid"] == chinwag_server.account_sid
+    assert form["AccountSid"] == app_server.account_sid
     assert form["ConversationSid"] == conversation
     assert form["MessageSid"] == message["sid"]
     assert (form["Index"], form["Author"], form["Body"]) == ("0", "alice", "hello")

@@ -194,12 +194,12 @@ def test_every_implemented_route_is_in_the_spec(spec: OpenAPI) -> None:
 ERROR_ENVELOPE = {"code", "message", "more_info", "status"}
 
 
-def test_error_responses_use_twilios_envelope(api: Api) -> None:
+def test_error_responses_use_twilios_envelope(live_api: Api) -> None:
     # The spec declares no error bodies; Twilio's documented envelope is the contract.
     for response in (
-        api.get("/v1/Conversations/CH" + "0" * 32),
-        api.post("/v1/Services", {}),
-        requests.get(api.base + "/v1/Services", timeout=5),
+        live_api.get("/v1/Conversations/CH" + "0" * 32),
+        live_api.post("/v1/Services", {}),
+        requests.get(live_api.base + "/v1/Services", timeout=5),
     ):
         body = response.json()
         assert set(body) == ERROR_ENVELOPE

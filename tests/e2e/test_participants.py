@@ -6,9 +6,10 @@ from typing import Any
 import pytest
 from twilio.base.exceptions import TwilioRestException
 
-from chinwag.testing import LiveServer, WebhookReceiver
-from tests.conftest import Api, assert_twilio_error
-from tests.e2e.families import Family
+from chinwag.testing import WebhookReceiver
+from tests.conftest import Api, assert_twilio_error, other_account
+from tests.e2e.families import Family, one_family
+from tests.inprocess import AppServer
 
 SID = re.compile(r"^MB[0-9a-f]{32}$")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
@@ -87,6 +88,7 @@ def test_chat_participant_through_twilio_python(family: Family) -> None:
     assert (missing.value.status, missing.value.code) == (404, 20404)
 
 
+@one_family
 def test_group_mms_participant_and_whatsapp_binding(family: Family) -> None:
     participants = family.scope.conversations(new_conversation(family)).participants
     gmms = participants.create(identity="carol", messaging_binding_projected_address="+15017122661")
@@ -105,6 +107,7 @@ def test_group_mms_participant_and_whatsapp_binding(family: Family) -> None:
     assert bare.attributes == "{}"
 
 
+@one_family
 def test_dates_may_be_given(api: Api, family: Family) -> None:
     path = f"{family.root}/Conversations/{new_conversation(family)}/Participants"
     body = api.post(
@@ -150,6 +153,7 @@ def test_dates_may_be_given(api: Api, family: Family) -> None:
         ),
     ],
 )
+@one_family
 def test_invalid_create_is_rejected_and_nothing_is_written(
     api: Api, family: Family, body: dict[str, str], code: int
 ) -> None:
@@ -158,6 +162,7 @@ def test_invalid_create_is_rejected_and_nothing_is_written(
     assert listed(api, path) == []
 
 
+@one_family
 def test_values_at_the_limits_are_accepted(api: Api, family: Family) -> None:
     path = f"{family.root}/Conversations/{new_conversation(family)}/Participants"
     created = api.post(path, {"Identity": "x" * 256, "RoleSid": "RL" + "A" * 32})
@@ -165,6 +170,7 @@ def test_values_at_the_limits_are_accepted(api: Api, family: Family) -> None:
     assert created.json()["identity"] == "x" * 256
 
 
+@one_family
 def test_duplicates_conflict_with_409_and_nothing_is_written(api: Api, family: Family) -> None:
     path = f"{family.root}/Conversations/{new_conversation(family)}/Participants"
     first = api.post(path, {"Identity": "erin"}).json()
@@ -180,6 +186,7 @@ def test_duplicates_conflict_with_409_and_nothing_is_written(api: Api, family: F
     assert api.post(elsewhere, SMS).status_code == 201
 
 
+@one_family
 def test_update_rules_and_nothing_half_written(api: Api, family: Family) -> None:
     path = f"{family.root}/Conversations/{new_conversation(family)}/Participants"
     chat = api.post(path, {"Identity": "frank", "Attributes": '{"v": 1}'}).json()
@@ -202,6 +209,7 @@ def test_update_rules_and_nothing_half_written(api: Api, family: Family) -> None
     assert api.get(sms_path).json() == sms
 
 
+@one_family
 def test_update_sets_and_clears_nullable_values(api: Api, family: Family) -> None:
     path = f"{family.root}/Conversations/{new_conversation(family)}/Participants"
     sms = api.post(path, SMS).json()
@@ -253,6 +261,7 @@ def test_a_conversation_unique_name_works_in_the_participant_path(family: Family
     assert created.url.endswith(f"/Conversations/{conversation.sid}/Participants/{created.sid}")
 
 
+@one_family
 def test_deleting_a_conversation_deletes_its_participants(api: Api, family: Family) -> None:
     conversation = family.scope.conversations.create(unique_name=f"gone-{family.name}")
     path = f"{family.root}/Conversations/{conversation.sid}/Participants"
@@ -267,6 +276,7 @@ def test_deleting_a_conversation_deletes_its_participants(api: Api, family: Fami
     assert api.post(again_path, {"Identity": "ivan"}).status_code == 201
 
 
+@one_family
 def test_pagination_walks_every_participant_once(api: Api, family: Family) -> None:
     path = f"{family.root}/Conversations/{new_conversation(family)}/Participants"
     created = [api.post(path, {"Identity": f"p{i}"}).json()["sid"] for i in range(7)]
@@ -286,12 +296,8 @@ def test_pagination_walks_every_participant_once(api: Api, family: Family) -> No
     assert_twilio_error(api.get(path, params={"PageToken": "bogus"}), 400, 21481)
 
 
-def test_another_accounts_participants_are_invisible(chinwag_server: LiveServer, api: Api) -> None:
-    output = chinwag_server.cli("accounts", "create", "--friendly-name", "participant intruder")
-    sid = re.search(r"TWILIO_ACCOUNT_SID=(AC[0-9a-f]{32})", output)
-    token = re.search(r"TWILIO_AUTH_TOKEN=(\S+)", output)
-    assert sid and token, output
-    intruder = Api(chinwag_server, (sid.group(1), token.group(1)))
+def test_another_accounts_participants_are_invisible(app_server: AppServer, api: Api) -> None:
+    intruder = other_account(app_server)
     conversation = api.post("/v1/Conversations", {}).json()["sid"]
     path = f"/v1/Conversations/{conversation}/Participants"
     participant = api.post(path, {"Identity": "secret"}).json()["sid"]
@@ -319,7 +325,7 @@ def scoped_webhook(api: Api, conversation: str, url: str) -> None:
 
 
 def test_changes_fire_participant_events_with_their_parameters(
-    api: Api, webhook_receiver: WebhookReceiver, chinwag_server: LiveServer
+    api: Api, webhook_receiver: WebhookReceiver, app_server: AppServer
 ) -> None:
     conversation = api.post("/v1/Conversations", {}).json()["sid"]
     scoped_webhook(api, conversation, webhook_receiver.url + "/participants")
@@ -337,7 +343,7 @@ def test_changes_fire_participant_events_with_their_parameters(
     assert all(r.signature_valid for r in webhook_receiver.requests)
     assert added == {
         "EventType": "onParticipantAdded",
-        "AccountSid": chinwag_server.account_sid,
+        "AccountSid": app_server.account_sid,
         "ConversationSid": conversation,
         "ParticipantSid": sms["sid"],
         "MessagingBinding.Type": "SMS",

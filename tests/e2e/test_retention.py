@@ -4,8 +4,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from chinwag.testing import LiveServer, WebhookReceiver
-from tests.conftest import Api, assert_twilio_error, server_and_receiver
+from chinwag.testing import WebhookReceiver
+from tests.conftest import Api, app_and_receiver, assert_twilio_error
 from tests.e2e.test_deliveries_api import (
     DELIVERIES,
     eventually,
@@ -14,14 +14,15 @@ from tests.e2e.test_deliveries_api import (
     settled,
     watched_conversation,
 )
+from tests.inprocess import AppServer
 
-Setup = tuple[LiveServer, WebhookReceiver, Api]
+Setup = tuple[AppServer, WebhookReceiver, Api]
 
 
 @pytest.fixture
 def setup(database_url: str) -> Iterator[Setup]:
     """A server whose one retry is an hour away, so a 500 leaves a delivery pending."""
-    with server_and_receiver(database_url, "--retry-schedule", "3600") as pair:
+    with app_and_receiver(database_url, retry_schedule=(3600,)) as pair:
         yield *pair, Api(pair[0])
 
 
@@ -63,10 +64,8 @@ def test_the_worker_prunes_with_its_retention_from_its_start(setup: Setup) -> No
     rename(api, conversation, "soon old")
     settled(api, 1)
 
-    server.extra_args += ["--retention-days", "0"]  # 0: kept for ever
-    server.restart()
+    server.restart(retention_days=0)  # 0: kept for ever
     assert len(listed(api)) == 1
 
-    server.extra_args[-1] = "0.000001"  # 86 ms
-    server.restart()
+    server.restart(retention_days=0.000001)  # 86 ms
     eventually(lambda: listed(api) == [])

@@ -9,7 +9,7 @@ import requests
 from twilio.base.exceptions import TwilioRestException
 
 from tests.conftest import Api, assert_twilio_error
-from tests.e2e.families import Family
+from tests.e2e.families import Family, one_family
 
 SEED_BODY = (
     "Target=webhook&Configuration.Url=https%3A%2F%2Fexample.com&Configuration.Method=get"
@@ -118,6 +118,7 @@ def test_conversation_unique_name_works_in_the_webhook_path(family: Family) -> N
     assert webhooks(created.sid).fetch().sid == created.sid
 
 
+@one_family
 def test_replay_after_is_stored_and_the_configuration_survives_a_fetch(
     api: Api, family: Family
 ) -> None:
@@ -232,6 +233,7 @@ def test_replay_after_is_stored_and_the_configuration_survives_a_fetch(
         ),
     ],
 )
+@one_family
 def test_invalid_configuration_is_rejected_with_twilios_code(
     api: Api, family: Family, body: dict[str, object], code: int
 ) -> None:
@@ -241,6 +243,7 @@ def test_invalid_configuration_is_rejected_with_twilios_code(
     assert api.get(path).json()["webhooks"] == []  # nothing half-written
 
 
+@one_family
 def test_values_at_the_limits_are_accepted(api: Api, family: Family) -> None:
     conversation = new_conversation(family)
     path = f"{family.root}/Conversations/{conversation}/Webhooks"
@@ -254,6 +257,7 @@ def test_values_at_the_limits_are_accepted(api: Api, family: Family) -> None:
     assert created.json()["configuration"] == {"url": url, "method": "post", "filters": triggers}
 
 
+@one_family
 def test_update_is_validated_against_the_target_and_leaves_the_webhook_unchanged(
     family: Family, api: Api
 ) -> None:
@@ -270,6 +274,7 @@ def test_update_is_validated_against_the_target_and_leaves_the_webhook_unchanged
     assert webhooks(created.sid).fetch().configuration == created.configuration
 
 
+@one_family
 def test_sixth_webhook_is_refused(api: Api, family: Family) -> None:
     conversation = new_conversation(family)
     path = f"{family.root}/Conversations/{conversation}/Webhooks"
@@ -284,6 +289,7 @@ def test_sixth_webhook_is_refused(api: Api, family: Family) -> None:
     assert len(api.get(path).json()["webhooks"]) == 5
 
 
+@one_family
 def test_scoped_webhook_limit_is_five_even_under_concurrency(api: Api, family: Family) -> None:
     conversation = new_conversation(family)
     path = f"{family.root}/Conversations/{conversation}/Webhooks"
@@ -304,6 +310,7 @@ def test_scoped_webhook_limit_is_five_even_under_concurrency(api: Api, family: F
     assert len(listed["webhooks"]) == 5 and listed["meta"]["next_page_url"] is None
 
 
+@one_family
 def test_unknown_conversation_and_webhook(api: Api, family: Family) -> None:
     missing_conversation = f"{family.root}/Conversations/CH{'0' * 32}/Webhooks"
     assert_twilio_error(api.get(missing_conversation), 404, 50350)
@@ -318,6 +325,7 @@ def test_unknown_conversation_and_webhook(api: Api, family: Family) -> None:
     assert_twilio_error(api.get(f"{base}/not-a-sid"), 404, 50363)
 
 
+@one_family
 def test_deleting_a_conversation_deletes_its_webhooks(api: Api, family: Family) -> None:
     conversation = family.scope.conversations.create(unique_name="short-lived")
     path = f"{family.root}/Conversations/{conversation.sid}/Webhooks"
@@ -329,6 +337,7 @@ def test_deleting_a_conversation_deletes_its_webhooks(api: Api, family: Family) 
     assert api.get(f"{family.root}/Conversations/{again.sid}/Webhooks").json()["webhooks"] == []
 
 
+@one_family
 def test_list_pages_at_most_five_and_caps_larger_page_sizes(api: Api, family: Family) -> None:
     conversation = new_conversation(family)
     path = f"{family.root}/Conversations/{conversation}/Webhooks"

@@ -4,7 +4,7 @@ from twilio.rest import Client
 
 from chinwag.testing import WebhookReceiver
 from tests.conftest import Api, assert_twilio_error
-from tests.e2e.families import Family
+from tests.e2e.families import Family, one_family
 
 ENABLED = {"X-Twilio-Webhook-Enabled": "true"}
 
@@ -33,6 +33,7 @@ def test_configuration_through_twilio_python_on_both_families(client: Client, ap
     assert hooks.update(post_webhook_url="").post_webhook_url is None  # an empty value clears it
 
 
+@one_family
 def test_invalid_configuration_is_refused_and_nothing_changes(api: Api, family: Family) -> None:
     path = f"{family.root}/Configuration/Webhooks"
     before = api.get(path).json()

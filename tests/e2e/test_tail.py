@@ -10,24 +10,25 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from chinwag.testing import LiveServer, WebhookReceiver
-from tests.conftest import Api, server_and_receiver
+from chinwag.testing import STARTUP_TIMEOUT, WebhookReceiver
+from tests.conftest import Api, app_and_receiver
 from tests.e2e.test_deliveries_api import rename, settled, watched_conversation
+from tests.inprocess import AppServer
 
-Setup = tuple[LiveServer, WebhookReceiver, Api]
+Setup = tuple[AppServer, WebhookReceiver, Api]
 
 
 @pytest.fixture
 def setup(database_url: str) -> Iterator[Setup]:
     """A server that retries once after 0.2 s, and a receiver for it."""
-    with server_and_receiver(database_url, "--retry-schedule", "0.2") as pair:
+    with app_and_receiver(database_url, retry_schedule=(0.2,)) as pair:
         yield *pair, Api(pair[0])
 
 
 class Tail:
     """`chinwag deliveries tail` in a subprocess; its output read line by line."""
 
-    def __init__(self, server: LiveServer, *args: str, env: dict[str, str] | None = None) -> None:
+    def __init__(self, server: AppServer, *args: str, env: dict[str, str] | None = None) -> None:
         command = [sys.executable, "-m", "chinwag", "deliveries", "tail", *args]
         self.process = subprocess.Popen(
             [*command, "--database", server.database_url],
@@ -39,7 +40,10 @@ class Tail:
         self.lines: list[str] = []
         self._arrived: queue.Queue[str] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
-        self.header = self.next_line(lambda line: "Following delivery attempts" in line)
+        # A process of its own: on a loaded machine its start alone can take seconds.
+        self.header = self.next_line(
+            lambda line: "Following delivery attempts" in line, timeout=STARTUP_TIMEOUT
+        )
 
     def _read(self) -> None:
         assert self.process.stdout is not None

@@ -6,22 +6,23 @@ from collections.abc import Iterator
 import pytest
 
 from chinwag.delivery.target_guard import DENIED_ERROR
-from chinwag.testing import LiveServer, WebhookReceiver
-from tests.conftest import Api, assert_twilio_error, server_and_receiver
+from chinwag.testing import WebhookReceiver
+from tests.conftest import Api, app_and_receiver, assert_twilio_error
 from tests.e2e.test_deliveries_api import DELIVERIES, add_webhook, listed, settled
+from tests.inprocess import AppServer
 
 ENABLED = {"X-Twilio-Webhook-Enabled": "true"}
 PUBLIC_LITERAL = "http://93.184.216.34/hook"  # allowed; no event is ever sent to it here
 
 
 @pytest.fixture
-def guarded(database_url: str) -> Iterator[tuple[LiveServer, WebhookReceiver, Api]]:
-    with server_and_receiver(database_url, "--deny-private-targets") as pair:
+def guarded(database_url: str) -> Iterator[tuple[AppServer, WebhookReceiver, Api]]:
+    with app_and_receiver(database_url, deny_private_targets=True) as pair:
         yield *pair, Api(pair[0])
 
 
 def test_private_webhook_urls_are_refused_when_configured(
-    guarded: tuple[LiveServer, WebhookReceiver, Api],
+    guarded: tuple[AppServer, WebhookReceiver, Api],
 ) -> None:
     _, receiver, api = guarded
     port = receiver.url.rsplit(":", 1)[1]
@@ -60,12 +61,9 @@ def test_private_webhook_urls_are_refused_when_configured(
 
 def test_webhooks_configured_before_the_guard_are_refused_when_sent(database_url: str) -> None:
     """The send-time check: URLs stored without the flag are not sent once it is on."""
-    server = LiveServer(database_url)
-    receiver = WebhookReceiver(server.auth_token).start()
-    port = receiver.url.rsplit(":", 1)[1]
-    server.extra_args = ["--retry-schedule", "0.1,0.1"]  # a refusal must not be retried
-    try:
-        server.start()
+    # A refusal must not be retried: two quick retries would show if it were.
+    with app_and_receiver(database_url, retry_schedule=(0.1, 0.1)) as (server, receiver):
+        port = receiver.url.rsplit(":", 1)[1]
         api = Api(server)
         conversation = api.post("/v1/Conversations", {}).json()["sid"]
         for url in (f"http://127.0.0.1:{port}/literal", f"http://localhost:{port}/name"):
@@ -74,10 +72,7 @@ def test_webhooks_configured_before_the_guard_are_refused_when_sent(database_url
             "/v1/Configuration/Webhooks",
             {"PreWebhookUrl": f"http://localhost:{port}/pre", "Filters": "onConversationUpdate"},
         )
-        server.stop()
-
-        server.extra_args.append("--deny-private-targets")
-        server.start()
+        server.restart(deny_private_targets=True)
         response = api.post(
             f"/v1/Conversations/{conversation}", {"FriendlyName": "guarded"}, headers=ENABLED
         )
@@ -96,6 +91,3 @@ def test_webhooks_configured_before_the_guard_are_refused_when_sent(database_url
         }
         assert listed(api, Status="pending") == []
         assert receiver.requests == []
-    finally:
-        server.stop()
-        receiver.stop()

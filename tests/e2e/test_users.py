@@ -6,7 +6,7 @@ from twilio.rest import Client
 
 from chinwag.testing import WebhookReceiver
 from tests.conftest import Api, assert_twilio_error
-from tests.e2e.families import Family
+from tests.e2e.families import Family, one_family
 
 SID = re.compile(r"^US[0-9a-f]{32}$")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
@@ -102,6 +102,7 @@ def test_identity_is_unique_per_service(api: Api, client: Client) -> None:
     assert [user["identity"] for user in listed] == ["dup"]
 
 
+@one_family
 def test_invalid_values_are_refused_and_nothing_is_written(api: Api, family: Family) -> None:
     path = f"{family.root}/Users"
     before = identities(api, family)
@@ -120,6 +121,7 @@ def test_invalid_values_are_refused_and_nothing_is_written(api: Api, family: Fam
     api.delete(user["url"])
 
 
+@one_family
 def test_missing_users_and_services_are_404(api: Api, family: Family) -> None:
     missing = "US" + "0" * 32
     for response in (

@@ -1,4 +1,7 @@
-"""Wire fidelity: CORS, unknown paths, malformed values, form encoding, dates, never a 500."""
+"""Wire fidelity: CORS, unknown paths, malformed values, form encoding, dates, never a 500.
+
+Checked against `chinwag serve` itself (`live_api`): the wire as the shipped server answers it.
+"""
 
 import re
 from urllib.parse import quote
@@ -6,8 +9,10 @@ from urllib.parse import quote
 import pytest
 import requests
 
+from chinwag.config import Settings
 from chinwag.testing import LiveServer
 from tests.conftest import Api, assert_twilio_error
+from tests.inprocess import AppServer
 
 CORS = {
     "Access-Control-Allow-Origin",
@@ -18,15 +23,15 @@ CORS = {
 }
 
 
-def test_every_response_carries_cors_headers(api: Api) -> None:
-    created = api.post("/v1/Conversations", {})
+def test_every_response_carries_cors_headers(live_api: Api) -> None:
+    created = live_api.post("/v1/Conversations", {})
     responses = [
         created,
-        api.get("/v1/Conversations"),
-        api.get("/v1/Conversations/CH" + "0" * 32),
-        api.post("/v1/Conversations", {"State": "bad"}),
-        api.delete(f"/v1/Conversations/{created.json()['sid']}"),
-        requests.get(f"{api.base}/v1/Services", timeout=5),
+        live_api.get("/v1/Conversations"),
+        live_api.get("/v1/Conversations/CH" + "0" * 32),
+        live_api.post("/v1/Conversations", {"State": "bad"}),
+        live_api.delete(f"/v1/Conversations/{created.json()['sid']}"),
+        requests.get(f"{live_api.base}/v1/Services", timeout=5),
     ]
     for response in responses:
         assert set(response.headers) >= CORS, (response.status_code, response.headers)
@@ -54,13 +59,13 @@ def test_preflight_needs_no_credentials(chinwag_server: LiveServer) -> None:
         "/v1/Services/IS/x/y",
     ],
 )
-def test_unknown_paths_are_20404(api: Api, path: str) -> None:
-    body = assert_twilio_error(api.get(path), 404, 20404)
+def test_unknown_paths_are_20404(live_api: Api, path: str) -> None:
+    body = assert_twilio_error(live_api.get(path), 404, 20404)
     assert "was not found" in body["message"]
 
 
-def test_unsupported_method_is_a_twilio_error(api: Api) -> None:
-    response = api.request("PUT", "/v1/Conversations")
+def test_unsupported_method_is_a_twilio_error(live_api: Api) -> None:
+    response = live_api.request("PUT", "/v1/Conversations")
     assert_twilio_error(response, 405, 20004)
 
 
@@ -74,14 +79,14 @@ def test_unsupported_method_is_a_twilio_error(api: Api) -> None:
     ],
 )
 def test_malformed_paging_values_are_400_naming_the_parameter(
-    api: Api, params: dict[str, str], code: int, named: str
+    live_api: Api, params: dict[str, str], code: int, named: str
 ) -> None:
-    body = assert_twilio_error(api.get("/v1/Conversations", params=params), 400, code)
+    body = assert_twilio_error(live_api.get("/v1/Conversations", params=params), 400, code)
     assert named in body["message"]
 
 
-def test_dates_and_sids_have_twilios_exact_format(api: Api) -> None:
-    body = api.post("/v1/Conversations", {"DateCreated": "2021-08-10T18:00:58.111Z"}).json()
+def test_dates_and_sids_have_twilios_exact_format(live_api: Api) -> None:
+    body = live_api.post("/v1/Conversations", {"DateCreated": "2021-08-10T18:00:58.111Z"}).json()
     assert body["date_created"] == "2021-08-10T18:00:58Z"
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", body["date_updated"])
     assert re.fullmatch(r"CH[0-9a-f]{32}", body["sid"])
@@ -90,10 +95,7 @@ def test_dates_and_sids_have_twilios_exact_format(api: Api) -> None:
 
 
 def test_public_url_is_used_in_links(database_url: str) -> None:
-
-    server = LiveServer(database_url)
-    server.extra_args = ["--public-url", "https://chat.example.test/"]
-    server.start()
+    server = AppServer(database_url, Settings(public_url="https://chat.example.test/")).start()
     try:
         api = Api(server)
         body = api.post("/v1/Conversations", {}).json()
@@ -108,21 +110,21 @@ GARBAGE = ["", "%", "\x00", "💬" * 300, "' OR 1=1 --", "9" * 40, "-1", "[]", "
 
 
 @pytest.mark.parametrize("value", GARBAGE, ids=range(len(GARBAGE)))
-def test_garbage_never_causes_a_500(api: Api, value: str) -> None:
-    conversation = api.post("/v1/Conversations", {}).json()["sid"]
+def test_garbage_never_causes_a_500(live_api: Api, value: str) -> None:
+    conversation = live_api.post("/v1/Conversations", {}).json()["sid"]
     webhooks = f"/v1/Conversations/{conversation}/Webhooks"
     attempts = [
-        api.post(
+        live_api.post(
             "/v1/Conversations",
             {name: value for name in ("FriendlyName", "UniqueName", "Attributes")},
         ),
-        api.post("/v1/Conversations", {"Timers.Inactive": value, "State": value}),
-        api.post(
+        live_api.post("/v1/Conversations", {"Timers.Inactive": value, "State": value}),
+        live_api.post(
             f"/v1/Conversations/{conversation}",
             {"DateUpdated": value, "MessagingServiceSid": value},
         ),
-        api.post(webhooks, {"Target": value, "Configuration.Url": value}),
-        api.post(
+        live_api.post(webhooks, {"Target": value, "Configuration.Url": value}),
+        live_api.post(
             webhooks,
             {
                 "Target": "webhook",
@@ -130,7 +132,7 @@ def test_garbage_never_causes_a_500(api: Api, value: str) -> None:
                 "Configuration.Filters": value,
             },
         ),
-        api.post(
+        live_api.post(
             webhooks,
             {
                 "Target": "trigger",
@@ -138,7 +140,7 @@ def test_garbage_never_causes_a_500(api: Api, value: str) -> None:
                 "Configuration.Triggers": value,
             },
         ),
-        api.post(
+        live_api.post(
             webhooks,
             {
                 "Target": "studio",
@@ -146,25 +148,25 @@ def test_garbage_never_causes_a_500(api: Api, value: str) -> None:
                 "Configuration.ReplayAfter": value,
             },
         ),
-        api.get(
+        live_api.get(
             "/v1/Conversations", params={"PageSize": value, "PageToken": value, "StartDate": value}
         ),
-        api.get(f"/v1/Conversations/{quote(value, safe='')}/Webhooks"),
-        api.post("/v1/Services", {"FriendlyName": value}),
-        api.post(
+        live_api.get(f"/v1/Conversations/{quote(value, safe='')}/Webhooks"),
+        live_api.post("/v1/Services", {"FriendlyName": value}),
+        live_api.post(
             f"/v1/Conversations/{conversation}/Messages",
             {"Body": value, "Author": value, "Attributes": value, "DateCreated": value},
         ),
-        api.post(
+        live_api.post(
             f"/v1/Conversations/{conversation}/Participants",
             {"Identity": value, "MessagingBinding.Address": value, "RoleSid": value},
         ),
-        api.post(
+        live_api.post(
             f"/v1/Conversations/{conversation}/Participants",
             {"Identity": "ok-" + str(len(value)), "LastReadMessageIndex": value},
         ),
-        api.post("/v1/ConversationWithParticipants", {"Participant": value}),
-        api.post("/v1/Configuration/Webhooks", {"Filters": value, "Method": value}),
+        live_api.post("/v1/ConversationWithParticipants", {"Participant": value}),
+        live_api.post("/v1/Configuration/Webhooks", {"Filters": value, "Method": value}),
     ]
     for response in attempts:
         assert response.status_code < 500, response.text
@@ -172,14 +174,14 @@ def test_garbage_never_causes_a_500(api: Api, value: str) -> None:
             assert_twilio_error(response, response.status_code, response.json()["code"])
 
 
-def test_non_form_bodies_are_handled(api: Api) -> None:
-    conversation = api.post("/v1/Conversations", {}).json()["sid"]
+def test_non_form_bodies_are_handled(live_api: Api) -> None:
+    conversation = live_api.post("/v1/Conversations", {}).json()["sid"]
     path = f"/v1/Conversations/{conversation}/Webhooks"
-    as_json = api.post(
+    as_json = live_api.post(
         path, data='{"Target": "studio"}', headers={"Content-Type": "application/json"}
     )
     assert_twilio_error(as_json, 400, 50368)
-    broken = api.post(
+    broken = live_api.post(
         path, data=b"\xff\xfe=\xff", headers={"Content-Type": "application/x-www-form-urlencoded"}
     )
     assert broken.status_code == 400

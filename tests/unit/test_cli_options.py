@@ -1,0 +1,41 @@
+"""`chinwag` refuses bad options before it opens anything, naming the option.
+
+Run in-process through typer's CliRunner: each refusal happens while the options
+are read, so no server, worker or database is started.
+"""
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from chinwag.cli import app
+
+WIDE = {"COLUMNS": "200"}  # one line per message in typer's error box
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["serve", "--retry-schedule", "5,soon"], "--retry-schedule '5,soon' is not a list of"),
+        (["worker", "--retry-schedule", "5,-1"], "--retry-schedule '5,-1' has a negative wait"),
+        (["serve", "--studio-url", "http://studio.test/flows"], "must contain {flow_sid}"),
+        (["worker", "--studio-url", "http://studio.test/flows"], "must contain {flow_sid}"),
+        (["serve", "--host-concurrency", "0"], "--host-concurrency"),
+        (["serve", "--database-pool-size", "0"], "--database-pool-size"),
+    ],
+)
+def test_a_bad_option_is_refused_with_exit_code_2(args: list[str], message: str) -> None:
+    result = CliRunner().invoke(app, args, env=WIDE)
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+
+
+def test_a_key_for_an_unknown_account_is_refused(tmp_path: Path) -> None:
+    unknown = "AC" + "0" * 32
+    database = f"sqlite:///{tmp_path / 'keys.db'}"
+    result = CliRunner().invoke(
+        app, ["keys", "create", "--account", unknown, "--database", database]
+    )
+    assert result.exit_code == 2
+    assert f"Account '{unknown}' does not exist." in result.output
