@@ -41,7 +41,8 @@ ALLOWED: dict[str, set[str]] = {
     # Pre-event webhooks are asked synchronously, from the request path.
     "resources": {"twilio", "store", "domain", "delivery"},
     "metrics": {"twilio", "store"},
-    "timers": {"twilio", "store", "domain"},
+    # Timers run on the periodic runner the delivery retention also uses.
+    "timers": {"twilio", "store", "domain", "delivery"},
     # Settings take each part's defaults (retry schedule, lease, retention, pool size, logs).
     "config": {"delivery", "store", "logs"},
     # The pytest plugin runs `chinwag serve` as a process: it needs only SIDs.
