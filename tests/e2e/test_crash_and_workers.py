@@ -48,6 +48,7 @@ def crashable(database_url: str) -> Iterator[tuple[LiveServer, WebhookReceiver]]
         yield server, receiver
 
 
+@pytest.mark.slow(2)
 def test_sigkill_mid_burst_loses_nothing_and_duplicates_keep_their_token(
     crashable: tuple[LiveServer, WebhookReceiver],
 ) -> None:
