@@ -24,6 +24,39 @@ from tests.databases import ENGINES, Databases, PostgresServer, on_database
 from tests.inprocess import AppServer
 
 
+@pytest.hookimpl(trylast=True)  # after pytest has grouped the tests by engine
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Each engine's `slow` tests first, heaviest first, each followed by a short one.
+
+    pytest-xdist feeds its workers one test at a time (`--maxschedchunk 1`, each holding
+    two), so every worker starts on a slow test of its own and the short ones fill in
+    around them, instead of one worker waiting out several slow tests at the end.
+    """
+
+    def engine_index(item: pytest.Item) -> int:
+        callspec = getattr(item, "callspec", None)
+        engine = callspec.params.get("engine") if callspec is not None else None
+        return ENGINES.index(engine) if engine in ENGINES else -1
+
+    def weight(item: pytest.Item) -> int:
+        marker = item.get_closest_marker("slow")
+        return int(marker.args[0]) if marker is not None and marker.args else 1
+
+    ordered: list[pytest.Item] = []
+    for index in sorted({engine_index(item) for item in items}):
+        group = [item for item in items if engine_index(item) == index]
+        slow = sorted(
+            (item for item in group if item.get_closest_marker("slow")),
+            key=lambda item: -weight(item),
+        )
+        short = [item for item in group if not item.get_closest_marker("slow")]
+        for first in slow:
+            ordered += [first, *short[:1]]
+            short = short[1:]
+        ordered += short
+    items[:] = ordered
+
+
 class Api:
     """Raw HTTP against a server, for what twilio-python cannot send or hides."""
 

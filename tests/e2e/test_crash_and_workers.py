@@ -48,6 +48,8 @@ def crashable(database_url: str) -> Iterator[tuple[LiveServer, WebhookReceiver]]
         yield server, receiver
 
 
+@pytest.mark.slow(2)
+@pytest.mark.timeout(300)  # 2,000 events posted, then drained through two crashes
 def test_sigkill_mid_burst_loses_nothing_and_duplicates_keep_their_token(
     crashable: tuple[LiveServer, WebhookReceiver],
 ) -> None:

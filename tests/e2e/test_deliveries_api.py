@@ -209,6 +209,7 @@ def test_failed_deliveries_of_a_webhook_are_redelivered_together(setup: Setup) -
     assert by_conversation.json() == {"redelivered": 0}  # none failed any more
 
 
+@pytest.mark.slow  # eight `chinwag` processes, one after the other
 def test_the_cli_lists_shows_and_redelivers(setup: Setup) -> None:
     server, receiver, api = setup
     conversation, _ = watched_conversation(api, receiver.url + "/cli")

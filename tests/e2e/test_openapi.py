@@ -23,7 +23,7 @@ TWILIO = "https://conversations.twilio.com"
 FLOW_SID = "FW" + "a" * 32
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # seconds to build: once, for both engines' walks
 def spec() -> OpenAPI:
     document = json.loads(
         files("chinwag").joinpath("spec/twilio_conversations_v1.json").read_text()

@@ -89,6 +89,7 @@ def bodies(receiver: WebhookReceiver) -> Counter[str]:
     return Counter(request.form["Body"] for request in receiver.requests)
 
 
+@pytest.mark.slow(3)  # the heaviest of the suite: 7,000 events
 @pytest.mark.timeout(600)
 def test_two_servers_and_three_workers_deliver_every_event_once_and_survive_a_kill(
     cluster: Cluster,
