@@ -134,11 +134,8 @@ def client(app_server: AppServer) -> Client:
 @pytest.fixture
 def webhook_receiver(app_server: AppServer) -> Iterator[WebhookReceiver]:
     """A receiver that checks signatures with `app_server`'s auth token (overrides the plugin's)."""
-    receiver = WebhookReceiver(app_server.auth_token).start()
-    try:
+    with receiver_for(app_server) as receiver:
         yield receiver
-    finally:
-        receiver.stop()
 
 
 @pytest.fixture
