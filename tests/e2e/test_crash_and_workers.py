@@ -7,6 +7,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 import pytest
@@ -102,6 +103,19 @@ def queued(api: Api) -> list[dict[str, Any]]:
     return found
 
 
+def catches_sigterm(process: subprocess.Popen[bytes]) -> bool:
+    """Whether `process` has its SIGTERM handler yet (Linux: SigCgt in /proc), or has ended.
+
+    One worker may deliver everything while the other is still starting; signalled
+    before its handler is in place, that one would die of SIGTERM instead of stopping.
+    """
+    if process.poll() is not None:
+        return True
+    with open(f"/proc/{process.pid}/status") as status:
+        caught = next(line for line in status if line.startswith("SigCgt:"))
+    return bool(int(caught.split()[1], 16) & (1 << (signal.SIGTERM - 1)))
+
+
 def test_serve_without_worker_and_separate_workers_deliver(database_url: str) -> None:
     server = LiveServer(database_url)
     receiver = WebhookReceiver(server.auth_token).start()
@@ -129,6 +143,7 @@ def test_serve_without_worker_and_separate_workers_deliver(database_url: str) ->
         )
     finally:
         for process in workers:
+            wait_until(partial(catches_sigterm, process), 30, "the worker's SIGTERM handler")
             process.send_signal(signal.SIGTERM)
         codes = [process.wait(timeout=15) for process in workers]
         server.stop()

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 import pytest
 
 from chinwag.testing import WebhookReceiver
-from tests.conftest import Api, app_and_receiver, assert_twilio_error
+from tests.conftest import Api, app_and_receiver, assert_twilio_error, server_and_receiver
 from tests.e2e.test_deliveries_api import (
     DELIVERIES,
     eventually,
@@ -58,14 +58,19 @@ def test_prune_removes_finished_deliveries_and_their_attempts_and_keeps_pending(
         assert_twilio_error(api.get(f"{DELIVERIES}/{gone}"), 404, 20404)
 
 
-def test_the_worker_prunes_with_its_retention_from_its_start(setup: Setup) -> None:
-    server, receiver, api = setup
-    conversation, _ = watched_conversation(api, receiver.url + "/kept")
-    rename(api, conversation, "soon old")
-    settled(api, 1)
+def test_the_worker_prunes_with_its_retention_from_its_start(database_url: str) -> None:
+    # A `chinwag serve` process: in-process restarts missed the prune at start under load
+    # (not understood yet; see the closing note of issue 10).
+    with server_and_receiver(database_url, "--retry-schedule", "3600") as (server, receiver):
+        api = Api(server)
+        conversation, _ = watched_conversation(api, receiver.url + "/kept")
+        rename(api, conversation, "soon old")
+        settled(api, 1)
 
-    server.restart(retention_days=0)  # 0: kept for ever
-    assert len(listed(api)) == 1
+        server.extra_args += ["--retention-days", "0"]  # 0: kept for ever
+        server.restart()
+        assert len(listed(api)) == 1
 
-    server.restart(retention_days=0.000001)  # 86 ms
-    eventually(lambda: listed(api) == [])
+        server.extra_args[-1] = "0.000001"  # 86 ms
+        server.restart()
+        eventually(lambda: listed(api) == [])
