@@ -63,6 +63,12 @@ IN_SERVICE_ROUTES: list[tuple[str, str, Handler]] = [
 
 FAMILY_ROOTS = ("/v1", "/v1/Services/{ChatServiceSid}")
 
+# Resources Twilio has only under a named service (no default-service family).
+SERVICE_ONLY_ROUTES: list[tuple[str, str, Handler]] = []
+
+# Account-wide resources, outside any service.
+ACCOUNT_ROUTES: list[tuple[str, str, Handler]] = []
+
 # chinwag's own API, outside Twilio's namespace (so not in Twilio's spec): authenticated
 # and scoped to the caller's account like the Twilio routes.
 CHINWAG_ROUTES: list[tuple[str, str, Handler]] = [
@@ -75,7 +81,10 @@ CHINWAG_ROUTES: list[tuple[str, str, Handler]] = [
 
 def twilio_routes() -> list[tuple[str, str, Handler]]:
     """Every (method, path template, handler), with both families spelled out."""
-    routes = list(SERVICE_ROUTES)
+    routes = list(SERVICE_ROUTES) + ACCOUNT_ROUTES
+    routes += [
+        (method, FAMILY_ROOTS[1] + path, handler) for method, path, handler in SERVICE_ONLY_ROUTES
+    ]
     for root in FAMILY_ROOTS:
         routes += [(method, root + path, handler) for method, path, handler in IN_SERVICE_ROUTES]
     return routes
