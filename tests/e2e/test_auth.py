@@ -65,7 +65,7 @@ def test_another_accounts_resources_are_invisible(
     assert_twilio_error(intruder.get(f"/v1/Conversations/{conversation}"), 404, 20404)
     assert_twilio_error(intruder.get("/v1/Conversations/private-chat"), 404, 20404)
     assert_twilio_error(
-        intruder.get(f"/v1/Conversations/{conversation}/Webhooks/{webhook}"), 404, 50350
+        intruder.get(f"/v1/Conversations/{conversation}/Webhooks/{webhook}"), 404, 20404
     )
     assert service not in [s["sid"] for s in intruder.get("/v1/Services").json()["services"]]
     assert intruder.get("/v1/Conversations").json()["conversations"] == []

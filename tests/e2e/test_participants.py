@@ -233,10 +233,10 @@ def test_update_sets_and_clears_nullable_values(api: Api, family: Family) -> Non
 
 def test_unknown_conversation_and_participant(api: Api, family: Family) -> None:
     missing = f"{family.root}/Conversations/CH{'0' * 32}/Participants"
-    assert_twilio_error(api.get(missing), 404, 50350)
-    assert_twilio_error(api.post(missing, {"Identity": "x"}), 404, 50350)
-    assert_twilio_error(api.get(f"{missing}/MB{'0' * 32}"), 404, 50350)
-    assert_twilio_error(api.delete(f"{missing}/MB{'0' * 32}"), 404, 50350)
+    assert_twilio_error(api.get(missing), 404, 20404)
+    assert_twilio_error(api.post(missing, {"Identity": "x"}), 404, 20404)
+    assert_twilio_error(api.get(f"{missing}/MB{'0' * 32}"), 404, 20404)
+    assert_twilio_error(api.delete(f"{missing}/MB{'0' * 32}"), 404, 20404)
     path = f"{family.root}/Conversations/{new_conversation(family)}/Participants"
     api.post(path, {"Identity": "gina"})
     for unknown in (f"MB{'0' * 32}", "not-a-sid", "nobody"):
@@ -268,7 +268,7 @@ def test_deleting_a_conversation_deletes_its_participants(api: Api, family: Fami
     participant = api.post(path, {"Identity": "ivan"}).json()
     assert family.scope.conversations(conversation.sid).delete() is True
     again = family.scope.conversations.create(unique_name=f"gone-{family.name}")
-    assert_twilio_error(api.get(f"{path}/{participant['sid']}"), 404, 50350)
+    assert_twilio_error(api.get(f"{path}/{participant['sid']}"), 404, 20404)
     again_path = f"{family.root}/Conversations/{again.sid}/Participants"
     assert listed(api, again_path) == []
     assert_twilio_error(api.get(f"{again_path}/{participant['sid']}"), 404, 20404)
@@ -302,11 +302,11 @@ def test_another_accounts_participants_are_invisible(app_server: AppServer, api:
     path = f"/v1/Conversations/{conversation}/Participants"
     participant = api.post(path, {"Identity": "secret"}).json()["sid"]
 
-    assert_twilio_error(intruder.get(path), 404, 50350)
-    assert_twilio_error(intruder.post(path, {"Identity": "mallory"}), 404, 50350)
-    assert_twilio_error(intruder.get(f"{path}/{participant}"), 404, 50350)
-    assert_twilio_error(intruder.post(f"{path}/{participant}", {"Attributes": "{}"}), 404, 50350)
-    assert_twilio_error(intruder.delete(f"{path}/{participant}"), 404, 50350)
+    assert_twilio_error(intruder.get(path), 404, 20404)
+    assert_twilio_error(intruder.post(path, {"Identity": "mallory"}), 404, 20404)
+    assert_twilio_error(intruder.get(f"{path}/{participant}"), 404, 20404)
+    assert_twilio_error(intruder.post(f"{path}/{participant}", {"Attributes": "{}"}), 404, 20404)
+    assert_twilio_error(intruder.delete(f"{path}/{participant}"), 404, 20404)
     assert [p["identity"] for p in listed(api, path)] == ["secret"]
 
 

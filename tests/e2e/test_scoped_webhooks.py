@@ -313,8 +313,8 @@ def test_scoped_webhook_limit_is_five_even_under_concurrency(api: Api, family: F
 @one_family
 def test_unknown_conversation_and_webhook(api: Api, family: Family) -> None:
     missing_conversation = f"{family.root}/Conversations/CH{'0' * 32}/Webhooks"
-    assert_twilio_error(api.get(missing_conversation), 404, 50350)
-    assert_twilio_error(api.post(missing_conversation, SEED_BODY, headers=FORM), 404, 50350)
+    assert_twilio_error(api.get(missing_conversation), 404, 20404)
+    assert_twilio_error(api.post(missing_conversation, SEED_BODY, headers=FORM), 404, 20404)
     conversation = new_conversation(family)
     base = f"{family.root}/Conversations/{conversation}/Webhooks"
     assert_twilio_error(api.get(f"{base}/WH{'0' * 32}"), 404, 50360)
@@ -333,7 +333,7 @@ def test_deleting_a_conversation_deletes_its_webhooks(api: Api, family: Family) 
     assert family.scope.conversations(conversation.sid).delete() is True
     # A new conversation may reuse the unique name; the old webhooks are not visible anywhere.
     again = family.scope.conversations.create(unique_name="short-lived")
-    assert_twilio_error(api.get(f"{path}/{webhook['sid']}"), 404, 50350)
+    assert_twilio_error(api.get(f"{path}/{webhook['sid']}"), 404, 20404)
     assert api.get(f"{family.root}/Conversations/{again.sid}/Webhooks").json()["webhooks"] == []
 
 

@@ -150,11 +150,7 @@ def find_conversation(
     missing: TwilioError,
     for_update: bool = False,
 ) -> Conversation:
-    """The conversation by SID or UniqueName, else `missing` is raised.
-
-    Twilio answers a missing conversation with 20404 on the conversation's own
-    path and 50350 ("Conversation not found") on the resources under it.
-    """
+    """The conversation by SID or UniqueName, else `missing` is raised."""
     conversation = store.find_conversation(conn, service_sid, sid_or_unique_name, for_update)
     if conversation is None:
         raise missing

@@ -20,7 +20,7 @@ from chinwag.resources.common import account, base_url, database, list_response
 from chinwag.store.accounts import Account
 from chinwag.store.conversations import Conversation
 from chinwag.store.services import Service
-from chinwag.twilio.errors import ConversationNotFound, TwilioError
+from chinwag.twilio.errors import ResourceNotFound, TwilioError
 from chinwag.twilio.pagination import Page, PageRequest
 
 T = TypeVar("T")
@@ -61,8 +61,7 @@ class ServiceRef:
 class ConversationRef:
     """The conversation a path names (SID or UniqueName) under a service, not yet looked up.
 
-    `missing` is raised when there is none: Twilio answers 20404 on the conversation's
-    own path and 50350 ("Conversation not found") on the resources under it.
+    `missing` is raised when there is none: Twilio's 20404 naming the requested path.
     """
 
     service: ServiceRef
@@ -91,9 +90,8 @@ def service_ref(request: web.Request) -> ServiceRef:
 
 def conversation_ref(request: web.Request) -> ConversationRef:
     """The conversation a sub-resource path (`.../Conversations/{ConversationSid}/...`) names."""
-    ref = request.match_info["ConversationSid"]
-    missing = ConversationNotFound(f"Conversation '{ref}' was not found.")
-    return ConversationRef(service_ref(request), ref, missing)
+    missing = ResourceNotFound.for_path(request.path)
+    return ConversationRef(service_ref(request), request.match_info["ConversationSid"], missing)
 
 
 async def in_service(
@@ -122,7 +120,7 @@ async def in_conversation(
     write: bool = False,
 ) -> tuple[T, ServiceRoot]:
     """`work(conn, conversation, *args)` on the conversation a sub-resource path names
-    (else 404 50350); its result, and the root for the response's URLs.
+    (else 404 20404); its result, and the root for the response's URLs.
 
     A write locks the conversation's row first, in a `Database.write_locking`
     transaction, so writers under one conversation take turns instead of conflicting.

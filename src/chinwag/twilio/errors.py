@@ -79,11 +79,6 @@ class MethodNotAllowed(TwilioError):
     status = 405
 
 
-class ConversationNotFound(TwilioError):
-    code = 50350
-    status = 404
-
-
 class ConversationUniqueNameTaken(TwilioError):
     code = 50353
     status = 409
