@@ -225,10 +225,8 @@ def _claim_identity(
     """Unique per conversation; checked in the write transaction, backed by a unique index."""
     holder = store.identity_holder(conn, conversation_sid, identity)
     if holder is not None and holder != sid:
-        raise ParticipantExists(
-            f"Participant with Identity '{identity}' already exists in conversation "
-            f"{conversation_sid}."
-        )
+        # Twilio's title, word for word: apps match on it (issue 12).
+        raise ParticipantExists("Participant already exists")
 
 
 def _identity(conn: Connection, participant: Participant, identity: str | None) -> str | None:
