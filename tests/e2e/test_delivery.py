@@ -50,6 +50,17 @@ def test_a_rest_change_with_the_header_is_delivered_signed(
     assert request.headers["User-Agent"] == "TwilioProxy/1.1"
     assert request.headers["Content-Type"] == "application/x-www-form-urlencoded; charset=utf-8"
     assert UUID.match(request.headers["I-Twilio-Idempotency-Token"])
+    # Exactly Twilio's header set (a captured request, docs/events.md C1): no Accept-Encoding.
+    assert {name.lower() for name in request.headers} == {
+        "host",
+        "user-agent",
+        "content-type",
+        "content-length",
+        "accept",
+        "i-twilio-idempotency-token",
+        "x-twilio-signature",
+    }
+    assert request.headers["Accept"] == "*/*"
     form = request.form
     assert form["EventType"] == "onConversationUpdated"
     assert form["AccountSid"] == app_server.account_sid

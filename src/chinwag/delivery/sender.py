@@ -131,6 +131,8 @@ class HttpSender:
                 data=body,
                 timeout=self._timeout,
                 allow_redirects=False,
+                # Twilio's captured request has Accept: */* and no Accept-Encoding (events.md C1)
+                skip_auto_headers=("Accept-Encoding",),
             ) as response:
                 excerpt = (await _read_up_to(response, request.read_limit)).decode(
                     "utf-8", "replace"
