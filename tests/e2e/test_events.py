@@ -88,10 +88,11 @@ def test_every_event_reaches_the_matching_webhooks_with_twilios_parameters(
     api.delete(f"{root}/Participants/{participant.sid}", headers=enabled)
     api.delete(root, headers=enabled)
 
-    # onConversationUpdated fires twice (rename, then the state change), and each event
-    # after onConversationAdded goes to both webhooks.
+    # onConversationUpdated fires twice (rename, then the state change),
+    # onConversationStateUpdated twice (to inactive, then woken by the message), and each
+    # event after onConversationAdded goes to both webhooks.
     events = list(EXPECTED)
-    expected_count = 1 + 2 * (len(events) - 1 + 1)
+    expected_count = 1 + 2 * (len(events) - 1 + 2)
     received = webhook_receiver.wait_for(expected_count)
     assert len(received) == expected_count
     assert all(r.signature_valid for r in received)
@@ -105,7 +106,12 @@ def test_every_event_reaches_the_matching_webhooks_with_twilios_parameters(
             assert form["Source"] == "API" and form["RetryCount"] == "0"
             assert form["ConversationSid"] == conversation.sid
     by_event = {r.form["EventType"]: r.form for r in received if r.url.endswith("/scoped")}
-    assert by_event["onConversationStateUpdated"]["Reason"] == "API"
+    state_changes = [
+        (r.form["StateTo"], r.form["Reason"])
+        for r in received
+        if r.url.endswith("/scoped") and r.form["EventType"] == "onConversationStateUpdated"
+    ]
+    assert state_changes == [("inactive", "API"), ("active", "EVENT")]
     assert by_event["onMessageAdded"]["ParticipantSid"] == participant.sid
     assert by_event["onMessageAdded"]["MessagingServiceSid"] == MG
     assert by_event["onParticipantAdded"]["MessagingBinding.Type"] == "CHAT"

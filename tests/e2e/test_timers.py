@@ -1,5 +1,10 @@
 """Timers are stored, so one that came due while the server was down fires after a restart."""
 
+import time
+
+from twilio.rest import Client
+
+from chinwag.testing import WebhookReceiver
 from tests.conftest import Api, receiver_for
 from tests.databases import run_sql
 from tests.inprocess import AppServer
@@ -30,3 +35,46 @@ def test_a_timer_due_during_downtime_fires_after_restart(fresh_app: AppServer) -
         assert (request.form["StateFrom"], request.form["StateTo"]) == ("active", "inactive")
         fetched = api.get(f"/v1/Conversations/{conversation['sid']}").json()
         assert fetched["state"] == "inactive" and "date_inactive" not in fetched["timers"]
+
+
+def test_a_message_or_participant_restarts_the_timers(client: Client) -> None:
+    conversation = client.conversations.v1.conversations.create(
+        timers_inactive="PT1M", timers_closed="PT10M"
+    )
+    first = conversation.timers  # ISO 8601 UTC strings: they compare in time order
+    time.sleep(1.1)  # the timers count in whole seconds on the wire
+    conversation.messages.create(author="alice", body="still here")
+    after_message = conversation.fetch().timers
+    assert after_message["date_inactive"] > first["date_inactive"]
+    assert after_message["date_closed"] > first["date_closed"]
+    time.sleep(1.1)
+    conversation.participants.create(identity="bob")
+    after_participant = conversation.fetch().timers
+    assert after_participant["date_inactive"] > after_message["date_inactive"]
+
+
+def test_a_message_wakes_an_inactive_conversation(
+    client: Client, api: Api, webhook_receiver: WebhookReceiver
+) -> None:
+    conversation = client.conversations.v1.conversations.create(
+        state="inactive", timers_inactive="PT1M"
+    )
+    assert conversation.state == "inactive" and "date_inactive" not in conversation.timers
+    body = {
+        "Target": "webhook",
+        "Configuration.Url": webhook_receiver.url + "/wake",
+        "Configuration.Filters": ["onConversationStateUpdated", "onMessageAdded"],
+    }
+    api.post(f"/v1/Conversations/{conversation.sid}/Webhooks", body)
+
+    conversation.messages.create(author="alice", body="hello?", x_twilio_webhook_enabled="true")
+
+    woken = conversation.fetch()
+    assert woken.state == "active"
+    assert woken.timers["date_inactive"]  # counting again from the message
+    state_change, added = webhook_receiver.wait_for(2)
+    assert state_change.signature_valid
+    assert state_change.form["EventType"] == "onConversationStateUpdated"
+    assert (state_change.form["StateFrom"], state_change.form["StateTo"]) == ("inactive", "active")
+    assert state_change.form["Reason"] == "EVENT"
+    assert added.form["EventType"] == "onMessageAdded"

@@ -143,6 +143,29 @@ def update_conversation(
     return changed
 
 
+def record_activity(
+    conn: Connection, conversation: Conversation, origin: Origin, *, wakes: bool
+) -> Conversation:
+    """A message or participant was added: the timers count again from now, and a
+    message (`wakes`) moves an inactive conversation to active (Reason EVENT).
+
+    "The Conversation will automatically move from an inactive to active state when
+    a new text or media message arrives" (conversations/states-timers).
+    """
+    now = utc_now()
+    changed = conversation
+    if wakes and conversation.state == State.INACTIVE:
+        changed = replace(changed, state=State.ACTIVE, date_updated=now)
+    elif not (conversation.timer_inactive or conversation.timer_closed):
+        return conversation  # nothing to move: no write
+    changed = _schedule_timers(changed, now)
+    store.save_conversation(conn, changed)
+    if changed.state != conversation.state:
+        state_change = state_params(changed, conversation.state, "EVENT", now)
+        publish(conn, changed, "onConversationStateUpdated", state_change, origin)
+    return changed
+
+
 def find_conversation(
     conn: Connection,
     service_sid: str,

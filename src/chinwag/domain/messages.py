@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from chinwag.domain.attributes import MESSAGE_LIMIT, check_attributes
-from chinwag.domain.conversations import State
+from chinwag.domain.conversations import State, record_activity
 from chinwag.domain.events import Origin
 from chinwag.domain.publishing import publish
 from chinwag.store import messages as store
@@ -60,6 +60,7 @@ def create_message(
         raise ConversationClosed(
             f"Conversation {conversation.sid} is closed and can't take new messages."
         )
+    conversation = record_activity(conn, conversation, origin, wakes=True)
     author = fields.author if fields.author is not None else DEFAULT_AUTHOR
     created = fields.date_created or utc_now()
     message = Message(

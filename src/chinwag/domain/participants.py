@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from chinwag.domain.attributes import PARTICIPANT_LIMIT, check_attributes
+from chinwag.domain.conversations import record_activity
 from chinwag.domain.events import Origin
 from chinwag.domain.publishing import publish
 from chinwag.store import participants as store
@@ -111,6 +112,7 @@ def create_participant(
     store.insert_participant(conn, participant)
     params = participant_params(participant)
     publish(conn, conversation, "onParticipantAdded", params, origin)
+    record_activity(conn, conversation, origin, wakes=False)
     return participant
 
 
