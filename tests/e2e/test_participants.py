@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 from twilio.base.exceptions import TwilioRestException
+from twilio.rest import Client
 
 from chinwag.testing import WebhookReceiver
 from tests.conftest import Api, assert_twilio_error, other_account
@@ -365,3 +366,22 @@ def test_changes_fire_participant_events_with_their_parameters(
     assert removed["ParticipantSid"] == sms["sid"]
     assert "Identity" not in added
     assert WEBHOOK_DATE.match(removed["DateUpdated"]) and WEBHOOK_DATE.match(removed["DateRemoved"])
+
+
+def test_a_closed_conversation_takes_no_participant_changes_but_removals(
+    client: Client,
+) -> None:
+    conversation = client.conversations.v1.conversations.create()
+    kept = conversation.participants.create(identity="kept")
+    leaving = conversation.participants.create(identity="leaving")
+    conversation.update(state="closed")
+
+    with pytest.raises(TwilioRestException) as added:
+        conversation.participants.create(identity="late")
+    with pytest.raises(TwilioRestException) as updated:
+        conversation.participants(kept.sid).update(attributes='{"a": 1}')
+    for failure in (added, updated):
+        assert (failure.value.status, failure.value.code) == (400, 50377)
+    assert conversation.participants(leaving.sid).delete()
+    assert [p.identity for p in conversation.participants.list()] == ["kept"]
+    assert conversation.participants(kept.sid).fetch().attributes == "{}"

@@ -109,9 +109,7 @@ def update_conversation(
     conn: Connection, conversation: Conversation, fields: ConversationFields, origin: Origin
 ) -> Conversation:
     _check(fields)
-    if conversation.state == State.CLOSED:
-        # "closed: ... you can't reactivate it" (conversations/states-timers)
-        raise ConversationClosed(f"Conversation {conversation.sid} is closed and can't be updated.")
+    refuse_if_closed(conversation, "be updated")
     now = utc_now()
     changed = conversation
     if fields.unique_name is not None:
@@ -141,6 +139,13 @@ def update_conversation(
         state_change = state_params(changed, conversation.state, "API", now)
         publish(conn, changed, "onConversationStateUpdated", state_change, origin)
     return changed
+
+
+def refuse_if_closed(conversation: Conversation, action: str) -> None:
+    """A closed conversation is read-only: 400 50377 ("Conversation state is 'closed' so it
+    can't be used for chatting anymore"; states-timers: "you can't reactivate it")."""
+    if conversation.state == State.CLOSED:
+        raise ConversationClosed(f"Conversation {conversation.sid} is closed and can't {action}.")
 
 
 def record_activity(

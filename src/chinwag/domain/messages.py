@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from chinwag.domain.attributes import MESSAGE_LIMIT, check_attributes
-from chinwag.domain.conversations import State, record_activity
+from chinwag.domain.conversations import record_activity, refuse_if_closed
 from chinwag.domain.events import Origin
 from chinwag.domain.publishing import publish
 from chinwag.store import messages as store
@@ -21,7 +21,6 @@ from chinwag.store.participants import identity_holder
 from chinwag.twilio import sids
 from chinwag.twilio.dates import to_webhook, utc_now
 from chinwag.twilio.errors import (
-    ConversationClosed,
     InvalidParameter,
     MessageBodyMissing,
     MessageBodyTooLong,
@@ -55,11 +54,7 @@ def create_message(
     _check(fields)
     if not fields.body:
         raise MessageBodyMissing("Message body not provided: a message needs a Body.")
-    if conversation.state == State.CLOSED:
-        # errors/50377: "Conversation state is 'closed' so it can't be used for chatting anymore."
-        raise ConversationClosed(
-            f"Conversation {conversation.sid} is closed and can't take new messages."
-        )
+    refuse_if_closed(conversation, "take new messages")
     conversation = record_activity(conn, conversation, origin, wakes=True)
     author = fields.author if fields.author is not None else DEFAULT_AUTHOR
     created = fields.date_created or utc_now()

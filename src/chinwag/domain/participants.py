@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from chinwag.domain.attributes import PARTICIPANT_LIMIT, check_attributes
-from chinwag.domain.conversations import record_activity
+from chinwag.domain.conversations import record_activity, refuse_if_closed
 from chinwag.domain.events import Origin
 from chinwag.domain.publishing import publish
 from chinwag.store import participants as store
@@ -62,6 +62,7 @@ def create_participant(
     conn: Connection, conversation: Conversation, fields: ParticipantFields, origin: Origin
 ) -> Participant:
     _check(fields)
+    refuse_if_closed(conversation, "take new participants")
     identity = fields.identity or None
     address = fields.address
     if address == "":
@@ -125,6 +126,7 @@ def update_participant(
 ) -> Participant:
     """Given parameters replace the stored ones; nothing is written if any is refused."""
     _check(fields)
+    refuse_if_closed(conversation, "have its participants updated")
     changed = replace(
         participant,
         identity=_identity(conn, participant, fields.identity),
