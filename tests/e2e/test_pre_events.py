@@ -1,5 +1,6 @@
 """Service-level pre-event webhooks are asked before a change and can stop or modify it."""
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -128,3 +129,75 @@ def test_message_pre_events_can_reject_or_rewrite(
     # the rejected message took no index
     receiver.status = 200
     assert api.post(messages, {"Body": "fine"}, headers=ENABLED).json()["index"] == 1
+
+
+PRE_EVENTS_OF_EVERY_KIND = [
+    *ALL_PRE_EVENTS,
+    *("onMessageAdd", "onMessageUpdate", "onMessageRemove"),
+    *("onParticipantAdd", "onParticipantUpdate", "onParticipantRemove"),
+]
+DATE = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"
+
+
+def test_pre_events_carry_the_whole_resource_as_twilio_lists_it(
+    api: Api, webhook_receiver: WebhookReceiver
+) -> None:
+    """Twilio's parameter tables (docs/events.md): Update and Remove describe the stored
+    resource, with the request's new values in place."""
+    service = api.post("/v1/Services", {"FriendlyName": "described"}).json()["sid"]
+    root = f"/v1/Services/{service}"
+    hooks = {"PreWebhookUrl": webhook_receiver.url + "/pre", "Filters": PRE_EVENTS_OF_EVERY_KIND}
+    api.post(f"{root}/Configuration/Webhooks", hooks)
+    conversation = api.post(
+        f"{root}/Conversations", {"UniqueName": "case-7", "Attributes": '{"a": 1}'}
+    ).json()["sid"]
+    at = f"{root}/Conversations/{conversation}"
+    alice = api.post(f"{at}/Participants", {"Identity": "alice"}).json()["sid"]
+    message = api.post(f"{at}/Messages", {"Author": "alice", "Body": "one"}).json()["sid"]
+
+    def asked(method: str, path: str, data: dict[str, str] | None = None) -> dict[str, str]:
+        before = len(webhook_receiver.requests)
+        api.request(method, path, data=data, headers=ENABLED)
+        request = webhook_receiver.wait_for(before + 1)[-1]
+        assert request.signature_valid
+        return request.form
+
+    added = asked("POST", f"{at}/Messages", {"Author": "alice", "Body": "two"})
+    assert (added["Author"], added["Body"], added["ParticipantSid"]) == ("alice", "two", alice)
+    assert added["Attributes"] == "{}"
+
+    updated = asked("POST", f"{at}/Messages/{message}", {"Body": "one, edited"})
+    assert updated["EventType"] == "onMessageUpdate"
+    assert (updated["MessageSid"], updated["Index"], updated["Author"]) == (message, "0", "alice")
+    assert (updated["Body"], updated["ParticipantSid"]) == ("one, edited", alice)
+    assert re.fullmatch(DATE, updated["DateCreated"]) and re.fullmatch(DATE, updated["DateUpdated"])
+
+    removed = asked("DELETE", f"{at}/Messages/{message}")
+    assert (removed["EventType"], removed["Body"], removed["Index"]) == (
+        "onMessageRemove",
+        "one, edited",
+        "0",
+    )
+
+    sms = {
+        "MessagingBinding.Address": "+15558675310",
+        "MessagingBinding.ProxyAddress": "+15017122661",
+    }
+    joining = asked("POST", f"{at}/Participants", sms)
+    assert (joining["EventType"], joining["MessagingBinding.Type"]) == ("onParticipantAdd", "SMS")
+    leaving = asked("DELETE", f"{at}/Participants/{alice}")
+    assert (leaving["EventType"], leaving["ParticipantSid"]) == ("onParticipantRemove", alice)
+    assert (leaving["Identity"], leaving["MessagingBinding.Type"]) == ("alice", "CHAT")
+    assert re.fullmatch(DATE, leaving["DateCreated"])
+
+    renamed = asked("POST", at, {"FriendlyName": "renamed"})
+    assert renamed["EventType"] == "onConversationUpdate"
+    assert (renamed["FriendlyName"], renamed["UniqueName"]) == ("renamed", "case-7")
+    assert (renamed["State"], renamed["Attributes"]) == ("active", '{"a": 1}')
+    assert re.fullmatch(DATE, renamed["DateCreated"])
+    gone = asked("DELETE", at)
+    assert (gone["EventType"], gone["UniqueName"], gone["State"]) == (
+        "onConversationRemove",
+        "case-7",
+        "active",
+    )

@@ -17,7 +17,7 @@ from chinwag.resources.addressing import (
     service_ref,
 )
 from chinwag.resources.common import database, json_response, origin, read_form, read_query
-from chinwag.resources.prehooks import pre_event
+from chinwag.resources.prehooks import Describe, Params, overlay, pre_event
 from chinwag.store import conversations as store
 from chinwag.store.conversations import Conversation, ConversationFilter
 from chinwag.store.services import Service
@@ -84,7 +84,7 @@ def conversation_fields(form: Form) -> ConversationFields:
 PRE_EVENT_FIELDS = frozenset({"friendly_name"})
 
 
-def _pre_params(fields: ConversationFields) -> list[tuple[str, str]]:
+def _given(fields: ConversationFields) -> Params:
     given = [
         ("FriendlyName", fields.friendly_name),
         ("UniqueName", fields.unique_name),
@@ -93,6 +93,15 @@ def _pre_params(fields: ConversationFields) -> list[tuple[str, str]]:
         ("State", fields.state),
     ]
     return [(name, value) for name, value in given if value is not None]
+
+
+def _describe_stored(fields: ConversationFields) -> Describe:
+    """onConversationUpdate/Remove: the stored conversation with the request's new values."""
+
+    def describe(conn: Connection, conversation: Conversation) -> Params:
+        return overlay(domain.conversation_params(conversation), _given(fields))
+
+    return describe
 
 
 def _with_changes(fields: ConversationFields, changes: dict[str, str]) -> ConversationFields:
@@ -117,8 +126,9 @@ def _create(
 
 async def ask_pre_add(request: web.Request, fields: ConversationFields) -> ConversationFields:
     """Ask the onConversationAdd pre-event webhook; the fields with its changes."""
+    as_added = overlay([("Attributes", "{}"), ("State", State.ACTIVE)], _given(fields))
     changes = await pre_event(
-        request, service_ref(request), "onConversationAdd", _pre_params(fields), PRE_EVENT_FIELDS
+        request, service_ref(request), "onConversationAdd", as_added, PRE_EVENT_FIELDS
     )
     return _with_changes(fields, changes)
 
@@ -140,7 +150,7 @@ async def update(request: web.Request) -> web.Response:
     fields = conversation_fields(await read_form(request))
     addressed, changed_by = _conversation(request), origin(request)
     changes = await pre_event(
-        request, addressed, "onConversationUpdate", _pre_params(fields), PRE_EVENT_FIELDS
+        request, addressed, "onConversationUpdate", _describe_stored(fields), PRE_EVENT_FIELDS
     )
     fields = _with_changes(fields, changes)
 
@@ -154,7 +164,8 @@ async def update(request: web.Request) -> web.Response:
 
 async def delete(request: web.Request) -> web.Response:
     addressed, changed_by = _conversation(request), origin(request)
-    await pre_event(request, addressed, "onConversationRemove", [], frozenset())
+    described = _describe_stored(ConversationFields())
+    await pre_event(request, addressed, "onConversationRemove", described, frozenset())
 
     def work(conn: Connection) -> None:
         conversation, _ = addressed.resolve(conn)

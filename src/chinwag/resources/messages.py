@@ -17,10 +17,11 @@ from chinwag.resources.addressing import (
     list_in_conversation,
 )
 from chinwag.resources.common import json_response, origin, read_form, read_query
-from chinwag.resources.prehooks import pre_event
+from chinwag.resources.prehooks import Describe, Params, overlay, pre_event
 from chinwag.store import messages as store
 from chinwag.store.conversations import Conversation
 from chinwag.store.messages import Message
+from chinwag.store.participants import identity_holder
 from chinwag.twilio.dates import to_json
 from chinwag.twilio.forms import Form
 from chinwag.twilio.pagination import parse_page_request
@@ -80,14 +81,34 @@ def _fields(form: Form, *, on_create: bool) -> MessageFields:
 PRE_EVENT_FIELDS = frozenset({"body", "author", "attributes"})
 
 
-def _pre_params(fields: MessageFields, message_sid: str | None = None) -> list[tuple[str, str]]:
-    given = [
-        ("MessageSid", message_sid),
-        ("Author", fields.author),
-        ("Body", fields.body),
-        ("Attributes", fields.attributes),
-    ]
+def _given(fields: MessageFields) -> Params:
+    given = [("Author", fields.author), ("Body", fields.body), ("Attributes", fields.attributes)]
     return [(name, value) for name, value in given if value is not None]
+
+
+def _describe_new(fields: MessageFields) -> Describe:
+    """onMessageAdd: the message as it would be added, with its author's participant."""
+
+    def describe(conn: Connection, conversation: Conversation) -> Params:
+        author = fields.author if fields.author is not None else domain.DEFAULT_AUTHOR
+        stored = [("Author", author), ("Body", fields.body), ("Attributes", "{}")]
+        stored.append(("ParticipantSid", identity_holder(conn, conversation.sid, author)))
+        return overlay(
+            [(name, value) for name, value in stored if value is not None], _given(fields)
+        )
+
+    return describe
+
+
+def _describe_stored(request: web.Request, sid: str, fields: MessageFields) -> Describe:
+    """onMessageUpdate/Remove: the stored message with the request's new values."""
+
+    def describe(conn: Connection, conversation: Conversation) -> Params:
+        message = domain.find_message(conn, conversation, sid, request.path)
+        stored = domain.message_params(message, with_date_updated=True)
+        return overlay(stored, _given(fields))
+
+    return describe
 
 
 def _with_changes(fields: MessageFields, changes: dict[str, str]) -> MessageFields:
@@ -100,12 +121,11 @@ def _with_changes(fields: MessageFields, changes: dict[str, str]) -> MessageFiel
     )
 
 
-async def _ask(
-    request: web.Request, event_type: str, fields: MessageFields, message_sid: str | None = None
-) -> MessageFields:
-    params = _pre_params(fields, message_sid)
+async def _ask(request: web.Request, event_type: str, fields: MessageFields) -> MessageFields:
+    sid = request.match_info.get("Sid")
+    described = _describe_new(fields) if sid is None else _describe_stored(request, sid, fields)
     changes = await pre_event(
-        request, conversation_ref(request), event_type, params, PRE_EVENT_FIELDS
+        request, conversation_ref(request), event_type, described, PRE_EVENT_FIELDS
     )
     return _with_changes(fields, changes)
 
@@ -128,7 +148,7 @@ async def fetch(request: web.Request) -> web.Response:
 async def update(request: web.Request) -> web.Response:
     fields = _fields(await read_form(request), on_create=False)
     sid, changed_by = request.match_info["Sid"], origin(request)
-    fields = await _ask(request, "onMessageUpdate", fields, sid)
+    fields = await _ask(request, "onMessageUpdate", fields)
 
     def work(conn: Connection, conversation: Conversation) -> Message:
         message = domain.find_message(conn, conversation, sid, request.path)
@@ -140,7 +160,7 @@ async def update(request: web.Request) -> web.Response:
 
 async def delete(request: web.Request) -> web.Response:
     sid, changed_by = request.match_info["Sid"], origin(request)
-    await _ask(request, "onMessageRemove", MessageFields(), sid)
+    await _ask(request, "onMessageRemove", MessageFields())
 
     def work(conn: Connection, conversation: Conversation) -> None:
         message = domain.find_message(conn, conversation, sid, request.path)

@@ -14,11 +14,11 @@ from chinwag.resources.addressing import (
     list_in_conversation,
 )
 from chinwag.resources.common import json_response, origin, read_form, read_query
-from chinwag.resources.prehooks import pre_event
+from chinwag.resources.prehooks import Params, overlay, pre_event
 from chinwag.store import participants as store
 from chinwag.store.conversations import Conversation
 from chinwag.store.participants import Participant
-from chinwag.twilio.dates import to_json
+from chinwag.twilio.dates import to_json, to_webhook
 from chinwag.twilio.errors import ResourceNotFound
 from chinwag.twilio.forms import Form
 from chinwag.twilio.pagination import parse_page_request
@@ -86,23 +86,37 @@ def _participant(
     return domain.find_participant(conn, conversation, ref, missing, by_identity=by_identity)
 
 
-async def _ask(
-    request: web.Request,
-    event_type: str,
-    fields: ParticipantFields,
-    participant_sid: str | None = None,
-) -> None:
-    """Participant pre-events may only reject; Twilio documents no fields they can change."""
+def _given(fields: ParticipantFields) -> Params:
     given = [
-        ("ParticipantSid", participant_sid),
         ("Identity", fields.identity),
         ("MessagingBinding.Address", fields.address),
         ("MessagingBinding.ProxyAddress", fields.proxy_address),
+        ("MessagingBinding.ProjectedAddress", fields.projected_address),
         ("RoleSid", fields.role_sid),
         ("Attributes", fields.attributes),
     ]
-    params = [(name, value) for name, value in given if value is not None]
-    await pre_event(request, conversation_ref(request), event_type, params, frozenset())
+    return [(name, value) for name, value in given if value is not None]
+
+
+async def _ask(request: web.Request, event_type: str, fields: ParticipantFields) -> None:
+    """Participant pre-events may only reject; Twilio documents no fields they can change.
+
+    onParticipantAdd describes the participant as it would be added; Update and Remove
+    the stored participant with the request's new values.
+    """
+    sid = request.match_info.get("Sid")
+
+    def describe(conn: Connection, conversation: Conversation) -> Params:
+        if sid is None:
+            binding = domain.binding_type(fields.address).upper() if fields.address else "CHAT"
+            new = [("MessagingBinding.Type", binding), ("Attributes", "{}")]
+            return overlay(new, _given(fields))
+        participant = _participant(conn, conversation, sid, request.path)
+        stored = domain.participant_params(participant)
+        stored.append(("DateUpdated", to_webhook(participant.date_updated)))
+        return overlay(stored, _given(fields))
+
+    await pre_event(request, conversation_ref(request), event_type, describe, frozenset())
 
 
 async def create(request: web.Request) -> web.Response:
@@ -127,7 +141,7 @@ async def fetch(request: web.Request) -> web.Response:
 async def update(request: web.Request) -> web.Response:
     fields = _fields(await read_form(request), on_create=False)
     sid, changed_by = request.match_info["Sid"], origin(request)
-    await _ask(request, "onParticipantUpdate", fields, sid)
+    await _ask(request, "onParticipantUpdate", fields)
 
     def work(conn: Connection, conversation: Conversation) -> Participant:
         participant = _participant(conn, conversation, sid, request.path)
@@ -139,7 +153,7 @@ async def update(request: web.Request) -> web.Response:
 
 async def delete(request: web.Request) -> web.Response:
     sid, changed_by = request.match_info["Sid"], origin(request)
-    await _ask(request, "onParticipantRemove", ParticipantFields(), sid)
+    await _ask(request, "onParticipantRemove", ParticipantFields())
 
     def work(conn: Connection, conversation: Conversation) -> None:
         participant = _participant(conn, conversation, sid, request.path)

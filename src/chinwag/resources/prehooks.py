@@ -1,6 +1,7 @@
 """Asking the service's pre-event webhook before a change (see delivery/prehook.py)."""
 
 import uuid
+from collections.abc import Callable
 
 from aiohttp import web
 from sqlalchemy import Connection
@@ -11,38 +12,56 @@ from chinwag.domain.events import envelope
 from chinwag.domain.service_webhooks import current_config
 from chinwag.resources.addressing import ConversationRef, ServiceRef
 from chinwag.resources.common import SENDER, account, database, origin
+from chinwag.store.conversations import Conversation
 from chinwag.store.service_webhooks import ServiceWebhookConfig
 from chinwag.store.services import Service
 from chinwag.twilio.errors import Forbidden
+
+Params = list[tuple[str, str]]
+# The payload from what is stored (the resource a change is about), read in the look-up.
+Describe = Callable[[Connection, Conversation], Params]
+
+
+def overlay(stored: Params, given: Params) -> Params:
+    """The stored resource's parameters with the request's new values in their place."""
+    new = dict(given)
+    names = {name for name, _ in stored}
+    return [(name, new.get(name, value)) for name, value in stored] + [
+        (name, value) for name, value in given if name not in names
+    ]
 
 
 async def pre_event(
     request: web.Request,
     addressed: ServiceRef | ConversationRef,
     event_type: str,
-    params: list[tuple[str, str]],
+    params: Params | Describe,
     allowed: frozenset[str],
 ) -> dict[str, str]:
     """Ask the service's pre-event webhook, if it wants `event_type`; returns its changes.
 
     With a `ConversationRef` the payload names the conversation, and the ref's `missing`
-    error is raised if there is none. Raises Forbidden when the webhook rejects the
-    change, so nothing is written.
+    error is raised if there is none; `params` may then be a `Describe`, so the payload
+    carries the whole stored resource as Twilio's does. Raises Forbidden when the
+    webhook rejects the change, so nothing is written.
     """
     asked_by = origin(request)
     if not asked_by.webhooks_enabled or SENDER not in request.app:
         return {}
 
-    def look_up(conn: Connection) -> tuple[Service, ServiceWebhookConfig, str | None]:
-        conversation_sid = None
+    def look_up(conn: Connection) -> tuple[Service, ServiceWebhookConfig, str | None, Params]:
+        conversation_sid, described = None, params
         if isinstance(addressed, ConversationRef):
             conversation, root = addressed.resolve(conn)
             conversation_sid = conversation.sid
+            if callable(params):
+                described = params(conn, conversation)
         else:
             root = addressed.resolve(conn)
-        return root.service, current_config(conn, root.service), conversation_sid
+        assert not callable(described), "a Describe needs a ConversationRef"
+        return root.service, current_config(conn, root.service), conversation_sid, described
 
-    service, config, conversation_sid = await database(request).read(look_up)
+    service, config, conversation_sid, payload_params = await database(request).read(look_up)
     if not config.pre_webhook_url or event_type not in config.filters:
         return {}
     payload = envelope(
@@ -50,7 +69,7 @@ async def pre_event(
         service.account_sid,
         service.sid,
         conversation_sid,
-        params,
+        payload_params,
         asked_by,
         pre_event=True,
     )
