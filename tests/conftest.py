@@ -7,6 +7,7 @@ the wire as `serve` answers it, start-up, signals, crashes, the CLI, log output,
 and several processes on one database.
 """
 
+import itertools
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -274,3 +275,12 @@ __all__ = [
     "server_and_receiver",
     "twilio_client",
 ]
+
+
+_customers = itertools.count(1)
+
+
+def customer_number() -> str:
+    """A fresh E.164 number: an (address, proxy address) pair may be held by only one open
+    conversation of an account, and the tests of a session share one account."""
+    return f"+1555{next(_customers):07d}"

@@ -8,13 +8,22 @@ import pytest
 from twilio.rest import Client
 
 from chinwag.testing import WebhookReceiver
-from tests.conftest import Api, assert_twilio_error
+from tests.conftest import Api, assert_twilio_error, customer_number
 from tests.databases import run_sql
 from tests.inprocess import AppServer
 
 ENABLED = {"X-Twilio-Webhook-Enabled": "true"}
 CONVERSATION_SID = re.compile(r"^CH[0-9a-f]{32}$")
-SMS = {"messaging_binding": {"address": "+15558675310", "proxy_address": "+15017122661"}}
+PROXY = "+15017122661"
+
+
+def sms() -> dict[str, Any]:
+    """An SMS participant with a customer number no open conversation holds."""
+    return {"messaging_binding": {"address": customer_number(), "proxy_address": PROXY}}
+
+
+# Refused requests write nothing, so this pair is never held.
+REFUSED_SMS = {"messaging_binding": {"address": "+15550999999", "proxy_address": PROXY}}
 
 
 def participant(**values: Any) -> str:
@@ -37,13 +46,14 @@ def row_counts(server: AppServer) -> dict[str, int]:
 def test_twilio_python_creates_the_conversation_with_its_participants(
     client: Client, api: Api
 ) -> None:
+    texting = sms()
     created = client.conversations.v1.conversation_with_participants.create(
         friendly_name="Group",
         unique_name="group-with-participants",
         attributes='{"topic": "delivery"}',
         participant=[
             participant(identity="alice", attributes='{"role": "agent"}'),
-            participant(**SMS),
+            participant(**texting),
             participant(identity="bob", messaging_binding={"projected_address": "+15017122662"}),
         ],
     )
@@ -57,11 +67,7 @@ def test_twilio_python_creates_the_conversation_with_its_participants(
     assert conversation.sid == created.sid
     members = {p["identity"]: p for p in participants_of(api, "/v1", created.sid)}
     assert members["alice"]["attributes"] == '{"role": "agent"}'
-    assert members[None]["messaging_binding"] == {
-        "type": "sms",
-        "address": "+15558675310",
-        "proxy_address": "+15017122661",
-    }
+    assert members[None]["messaging_binding"] == {"type": "sms", **texting["messaging_binding"]}
     assert members["bob"]["messaging_binding"] == {
         "type": "sms",
         "projected_address": "+15017122662",
@@ -126,7 +132,7 @@ def test_the_answer_is_the_conversation_with_the_specs_links(api: Api) -> None:
         ({"Participant": participant(messaging_binding="+15558675310")}, 400, 20001),
         ({"Participant": participant(identity="a", date_created="yesterday")}, 400, 20001),
         ({"Participant": [participant(identity="a"), participant(identity="a")]}, 409, 50433),
-        ({"Participant": [participant(**SMS), participant(**SMS)]}, 409, 50416),
+        ({"Participant": [participant(**REFUSED_SMS), participant(**REFUSED_SMS)]}, 409, 50416),
         ({"Participant": [participant(identity="a"), participant()]}, 400, 20001),
         (
             {"Participant": participant(identity="a", messaging_binding={"address": "+1555"})},
@@ -195,21 +201,22 @@ def test_events_reach_the_service_level_webhook(
     )
     assert refused.status_code == 409
 
+    texting = sms()
     created = family.create(
         friendly_name="loud",
-        participant=[participant(identity="frank"), participant(**SMS)],
+        participant=[participant(identity="frank"), participant(**texting)],
         x_twilio_webhook_enabled="true",
     )
 
-    added, frank, sms = webhook_receiver.wait_for(3)
-    assert all(r.signature_valid for r in (added, frank, sms))
+    added, frank, texter = webhook_receiver.wait_for(3)
+    assert all(r.signature_valid for r in (added, frank, texter))
     assert added.form["EventType"] == "onConversationAdded"
     assert added.form["FriendlyName"] == "loud"
     assert added.form["State"] == "active"
-    assert [frank.form["EventType"], sms.form["EventType"]] == ["onParticipantAdded"] * 2
+    assert [frank.form["EventType"], texter.form["EventType"]] == ["onParticipantAdded"] * 2
     assert frank.form["Identity"] == "frank"
-    assert sms.form["MessagingBinding.Address"] == "+15558675310"
-    for request in (added, frank, sms):
+    assert texter.form["MessagingBinding.Address"] == texting["messaging_binding"]["address"]
+    for request in (added, frank, texter):
         assert request.form["ConversationSid"] == created.sid
         assert request.form["Source"] == "API"
     assert added.form["ChatServiceSid"] == service.sid  # conversation events only (events.md)

@@ -1,9 +1,9 @@
 """Rules hold across processes: two servers on one database, hit at the same moment.
 
-The five-webhook limit, gap-free message indexes, unique names and identities,
-and timers firing once are each checked with concurrent requests spread over
-both servers (on PostgreSQL these are separate connections and transactions;
-on SQLite, separate processes on one file).
+The five-webhook limit, gap-free message indexes, unique names and identities, one
+open conversation per SMS address pair, and timers firing once are each checked with
+concurrent requests spread over both servers (on PostgreSQL these are separate
+connections and transactions; on SQLite, separate processes on one file).
 """
 
 import threading
@@ -94,6 +94,21 @@ def test_rules_hold_when_two_servers_write_at_once(
 
     responses = all_at_once(two_servers, 12, user)
     assert Counter(r.status_code for r in responses) == {201: 1, 409: 11}
+
+    # One open conversation per SMS (address, proxy address) pair in the account.
+    rooms = [api.post("/v1/Conversations", {}).json()["sid"] for _ in range(12)]
+
+    def texting(base: str, number: int) -> requests.Response:
+        path = f"{base}/v1/Conversations/{rooms[number]}/Participants"
+        pair = {
+            "MessagingBinding.Address": "+15550001111",
+            "MessagingBinding.ProxyAddress": "+15017122661",
+        }
+        return requests.post(path, pair, auth=auth, timeout=30)
+
+    responses = all_at_once(two_servers, 12, texting)
+    assert Counter(r.status_code for r in responses) == {201: 1, 409: 11}, responses[0].text
+    assert {r.json()["code"] for r in responses if r.status_code == 409} == {50416}
 
 
 def test_a_due_timer_fires_once_with_two_servers_running(

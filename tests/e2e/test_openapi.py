@@ -17,7 +17,7 @@ from openapi_core.contrib.requests import RequestsOpenAPIRequest, RequestsOpenAP
 
 from chinwag.resources.routes import twilio_routes
 from chinwag.testing import LiveServer
-from tests.conftest import Api
+from tests.conftest import Api, customer_number
 
 TWILIO = "https://conversations.twilio.com"
 FLOW_SID = "FW" + "a" * 32
@@ -69,7 +69,7 @@ def walk_messages(walk: Walk, messages: str, mt: str) -> None:
 
 def walk_participants(walk: Walk, participants: str, pt: str) -> None:
     sms = {
-        "MessagingBinding.Address": "+15558675310",
+        "MessagingBinding.Address": customer_number(),
         "MessagingBinding.ProxyAddress": "+15017122661",
         "Attributes": '{"role": "driver"}',
         "RoleSid": "RL" + "a" * 32,
@@ -96,7 +96,9 @@ def walk_conversation_with_participants(walk: Walk, root: str, template_root: st
     walk.call("POST", template, path, data={"FriendlyName": "walk", "Timers.Inactive": "PT1M"})
     members = [
         '{"identity": "walker"}',
-        '{"messaging_binding": {"address": "+15558675310", "proxy_address": "+15017122661"}}',
+        json.dumps(
+            {"messaging_binding": {"address": customer_number(), "proxy_address": "+15017122661"}}
+        ),
     ]
     walk.call("POST", template, path, data={"FriendlyName": "walk", "Participant": members})
 

@@ -1,5 +1,6 @@
 """Conversation participants through twilio-python and raw HTTP, on both path families."""
 
+import json
 import re
 from typing import Any
 
@@ -8,7 +9,7 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
 from chinwag.testing import WebhookReceiver
-from tests.conftest import Api, assert_twilio_error, other_account
+from tests.conftest import Api, assert_twilio_error, customer_number, other_account
 from tests.e2e.families import Family, one_family
 from tests.inprocess import AppServer
 
@@ -17,7 +18,12 @@ DATE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 WEBHOOK_DATE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 ROLE = "RL" + "a" * 32
 ENABLED = {"X-Twilio-Webhook-Enabled": "true"}
-SMS = {"MessagingBinding.Address": "+15558675310", "MessagingBinding.ProxyAddress": "+15017122661"}
+PROXY = "+15017122661"
+
+
+def sms() -> dict[str, str]:
+    """An SMS participant's binding with a customer number no open conversation holds."""
+    return {"MessagingBinding.Address": customer_number(), "MessagingBinding.ProxyAddress": PROXY}
 
 
 def new_conversation(family: Family) -> str:
@@ -33,7 +39,8 @@ def listed(api: Api, path: str) -> list[dict[str, Any]]:
 def test_sms_participant_has_the_documented_shape(api: Api, family: Family) -> None:
     conversation = new_conversation(family)
     path = f"{family.root}/Conversations/{conversation}/Participants"
-    response = api.post(path, {**SMS, "Attributes": '{ "role": "driver" }', "RoleSid": ROLE})
+    binding = sms()
+    response = api.post(path, {**binding, "Attributes": '{ "role": "driver" }', "RoleSid": ROLE})
     assert response.status_code == 201, response.text
     body = response.json()
     expected_keys = {"account_sid", "conversation_sid", "sid", "identity", "attributes"}
@@ -49,8 +56,8 @@ def test_sms_participant_has_the_documented_shape(api: Api, family: Family) -> N
     assert body["attributes"] == '{ "role": "driver" }'
     assert body["messaging_binding"] == {
         "type": "sms",
-        "address": "+15558675310",
-        "proxy_address": "+15017122661",
+        "address": binding["MessagingBinding.Address"],
+        "proxy_address": PROXY,
     }
     assert body["role_sid"] == ROLE
     assert DATE.match(body["date_created"]) and body["date_created"] == body["date_updated"]
@@ -175,25 +182,26 @@ def test_values_at_the_limits_are_accepted(api: Api, family: Family) -> None:
 def test_duplicates_conflict_with_409_and_nothing_is_written(api: Api, family: Family) -> None:
     path = f"{family.root}/Conversations/{new_conversation(family)}/Participants"
     first = api.post(path, {"Identity": "erin"}).json()
-    sms = api.post(path, SMS).json()
+    pair = sms()
+    texting = api.post(path, pair).json()
     again = assert_twilio_error(api.post(path, {"Identity": "erin"}), 409, 50433)
     assert again["message"] == "Participant already exists"  # Twilio's title: apps match on it
-    assert_twilio_error(api.post(path, SMS), 409, 50416)
-    other_proxy = {**SMS, "MessagingBinding.ProxyAddress": "+15017120000"}
+    assert_twilio_error(api.post(path, pair), 409, 50416)
+    other_proxy = {**pair, "MessagingBinding.ProxyAddress": "+15017120000"}
     assert_twilio_error(api.post(path, other_proxy), 409, 50416)
-    assert [p["sid"] for p in listed(api, path)] == [first["sid"], sms["sid"]]
-    # Uniqueness is per conversation.
+    assert [p["sid"] for p in listed(api, path)] == [first["sid"], texting["sid"]]
+    # An identity is unique per conversation; an address pair per account (next test).
     elsewhere = f"{family.root}/Conversations/{new_conversation(family)}/Participants"
     assert api.post(elsewhere, {"Identity": "erin"}).status_code == 201
-    assert api.post(elsewhere, SMS).status_code == 201
+    assert api.post(elsewhere, other_proxy).status_code == 201
 
 
 @one_family
 def test_update_rules_and_nothing_half_written(api: Api, family: Family) -> None:
     path = f"{family.root}/Conversations/{new_conversation(family)}/Participants"
     chat = api.post(path, {"Identity": "frank", "Attributes": '{"v": 1}'}).json()
-    sms = api.post(path, SMS).json()
-    chat_path, sms_path = f"{path}/{chat['sid']}", f"{path}/{sms['sid']}"
+    texting = api.post(path, sms()).json()
+    chat_path, sms_path = f"{path}/{chat['sid']}", f"{path}/{texting['sid']}"
     refused = [
         (chat_path, {"Attributes": "nope", "RoleSid": ROLE}, 400, 50304),
         (chat_path, {"RoleSid": "RL1", "Attributes": '{"v": 2}'}, 400, 20001),
@@ -202,20 +210,25 @@ def test_update_rules_and_nothing_half_written(api: Api, family: Family) -> None
         (chat_path, {"Identity": "someone-else", "Attributes": '{"v": 2}'}, 400, 50444),
         (chat_path, {"MessagingBinding.ProxyAddress": "+15017122661"}, 400, 50441),
         (sms_path, {"Identity": "frank"}, 400, 50444),
-        (sms_path, {"MessagingBinding.ProxyAddress": "+15558675310"}, 400, 50409),
+        (
+            sms_path,
+            {"MessagingBinding.ProxyAddress": texting["messaging_binding"]["address"]},
+            400,
+            50409,
+        ),
         (sms_path, {"DateUpdated": "soon", "Attributes": '{"v": 2}'}, 400, 20001),
     ]
     for url, body, status, code in refused:
         assert_twilio_error(api.post(url, body), status, code)
     assert api.get(chat_path).json() == chat
-    assert api.get(sms_path).json() == sms
+    assert api.get(sms_path).json() == texting
 
 
 @one_family
 def test_update_sets_and_clears_nullable_values(api: Api, family: Family) -> None:
     path = f"{family.root}/Conversations/{new_conversation(family)}/Participants"
-    sms = api.post(path, SMS).json()
-    url = f"{path}/{sms['sid']}"
+    binding = sms()
+    url = f"{path}/{api.post(path, binding).json()['sid']}"
     read = api.post(
         url, {"LastReadMessageIndex": "0", "LastReadTimestamp": "2024-01-01T00:00:00Z"}
     ).json()
@@ -228,7 +241,8 @@ def test_update_sets_and_clears_nullable_values(api: Api, family: Family) -> Non
     assert moved["messaging_binding"]["proxy_address"] == "+15017120000"
     # "'null' value will remove it." (spec)
     removed = api.post(url, {"MessagingBinding.ProxyAddress": "null"}).json()
-    assert removed["messaging_binding"] == {"type": "sms", "address": "+15558675310"}
+    address = binding["MessagingBinding.Address"]
+    assert removed["messaging_binding"] == {"type": "sms", "address": address}
     reset = api.post(url, {"Attributes": ""}).json()
     assert reset["attributes"] == "{}"
 
@@ -333,13 +347,14 @@ def test_changes_fire_participant_events_with_their_parameters(
     scoped_webhook(api, conversation, webhook_receiver.url + "/participants")
     path = f"/v1/Conversations/{conversation}/Participants"
     api.post(path, {"Identity": "silent"})  # no header: no event
-    sms = api.post(path, {**SMS, "RoleSid": ROLE}, headers=ENABLED).json()
+    binding = sms()
+    texting = api.post(path, {**binding, "RoleSid": ROLE}, headers=ENABLED).json()
     api.post(
-        f"{path}/{sms['sid']}",
+        f"{path}/{texting['sid']}",
         {"Attributes": '{"seen": true}', "LastReadMessageIndex": "3"},
         headers=ENABLED,
     )
-    api.delete(f"{path}/{sms['sid']}", headers=ENABLED)
+    api.delete(f"{path}/{texting['sid']}", headers=ENABLED)
 
     added, updated, removed = (r.form for r in webhook_receiver.wait_for(3))
     assert all(r.signature_valid for r in webhook_receiver.requests)
@@ -347,10 +362,10 @@ def test_changes_fire_participant_events_with_their_parameters(
         "EventType": "onParticipantAdded",
         "AccountSid": app_server.account_sid,
         "ConversationSid": conversation,
-        "ParticipantSid": sms["sid"],
+        "ParticipantSid": texting["sid"],
         "MessagingBinding.Type": "SMS",
-        "MessagingBinding.Address": "+15558675310",
-        "MessagingBinding.ProxyAddress": "+15017122661",
+        "MessagingBinding.Address": binding["MessagingBinding.Address"],
+        "MessagingBinding.ProxyAddress": PROXY,
         "RoleSid": ROLE,
         "Attributes": "{}",
         "DateCreated": added["DateCreated"],
@@ -363,7 +378,7 @@ def test_changes_fire_participant_events_with_their_parameters(
     assert updated["LastReadMessageIndex"] == "3"
     assert WEBHOOK_DATE.match(updated["DateUpdated"])
     assert removed["EventType"] == "onParticipantRemoved"
-    assert removed["ParticipantSid"] == sms["sid"]
+    assert removed["ParticipantSid"] == texting["sid"]
     assert "Identity" not in added
     assert WEBHOOK_DATE.match(removed["DateUpdated"]) and WEBHOOK_DATE.match(removed["DateRemoved"])
 
@@ -385,3 +400,50 @@ def test_a_closed_conversation_takes_no_participant_changes_but_removals(
     assert conversation.participants(leaving.sid).delete()
     assert [p.identity for p in conversation.participants.list()] == ["kept"]
     assert conversation.participants(kept.sid).fetch().attributes == "{}"
+
+
+def test_an_address_pair_is_held_by_one_open_conversation_of_the_account(
+    client: Client, api: Api
+) -> None:
+    conversations = client.conversations.v1.conversations
+    customer = customer_number()
+    first = conversations.create()
+    first.participants.create(
+        messaging_binding_address=customer, messaging_binding_proxy_address=PROXY
+    )
+    second = conversations.create()
+    with pytest.raises(TwilioRestException) as taken:
+        second.participants.create(
+            messaging_binding_address=customer, messaging_binding_proxy_address=PROXY
+        )
+    assert (taken.value.status, taken.value.code) == (409, 50416)
+    assert "Participant and proxy address pair is already in use" in taken.value.msg
+    # Another proxy number is another pair; so is the same pair in another account.
+    second.participants.create(
+        messaging_binding_address=customer, messaging_binding_proxy_address="+15017120000"
+    )
+    with pytest.raises(TwilioRestException) as at_creation:
+        client.conversations.v1.conversation_with_participants.create(
+            participant=[
+                json.dumps({"identity": "agent"}),
+                json.dumps({"messaging_binding": {"address": customer, "proxy_address": PROXY}}),
+            ]
+        )
+    assert (at_creation.value.status, at_creation.value.code) == (409, 50425)
+    pairs_in_use = "Participant and proxy address pairs for one or more participants already in use"
+    assert pairs_in_use in at_creation.value.msg
+
+    first.update(state="inactive")  # inactive still holds it
+    with pytest.raises(TwilioRestException):
+        second.participants.create(
+            messaging_binding_address=customer, messaging_binding_proxy_address=PROXY
+        )
+    first.update(state="closed")  # closed releases it
+    third = conversations.create()
+    third.participants.create(
+        messaging_binding_address=customer, messaging_binding_proxy_address=PROXY
+    )
+    third.delete()  # so does deleting the conversation
+    conversations.create().participants.create(
+        messaging_binding_address=customer, messaging_binding_proxy_address=PROXY
+    )

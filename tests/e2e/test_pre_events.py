@@ -6,7 +6,7 @@ from collections.abc import Iterator
 import pytest
 
 from chinwag.testing import WebhookReceiver
-from tests.conftest import Api, assert_twilio_error
+from tests.conftest import Api, assert_twilio_error, customer_number
 
 ENABLED = {"X-Twilio-Webhook-Enabled": "true"}
 ALL_PRE_EVENTS = ["onConversationAdd", "onConversationUpdate", "onConversationRemove"]
@@ -180,7 +180,7 @@ def test_pre_events_carry_the_whole_resource_as_twilio_lists_it(
     )
 
     sms = {
-        "MessagingBinding.Address": "+15558675310",
+        "MessagingBinding.Address": customer_number(),
         "MessagingBinding.ProxyAddress": "+15017122661",
     }
     joining = asked("POST", f"{at}/Participants", sms)

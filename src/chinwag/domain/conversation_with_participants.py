@@ -12,7 +12,12 @@ from chinwag.domain.conversations import ConversationFields, create_conversation
 from chinwag.domain.events import Origin
 from chinwag.domain.participants import ParticipantFields, create_participant
 from chinwag.store.conversations import Conversation
-from chinwag.twilio.errors import TooManyParticipants, TwilioError
+from chinwag.twilio.errors import (
+    AddressPairInUse,
+    AddressPairsInUse,
+    TooManyParticipants,
+    TwilioError,
+)
 
 # "The maximum number of participants that can be added in a single request is 10." (spec)
 MAX_PARTICIPANTS = 10
@@ -40,6 +45,11 @@ def create_conversation_with_participants(
     for number, participant in enumerate(participants, start=1):
         try:
             create_participant(conn, conversation, participant, origin)
+        except AddressPairInUse:
+            raise AddressPairsInUse(  # Twilio's title first: apps match on it
+                "Participant and proxy address pairs for one or more participants already "
+                f"in use. (Participant {number})"
+            ) from None
         except TwilioError as error:
             # Same code and status; the message says which of the list was refused.
             raise type(error)(f"Participant {number}: {error.message}") from None

@@ -11,6 +11,7 @@ from sqlalchemy import Connection
 from chinwag.domain.attributes import CONVERSATION_LIMIT, check_attributes
 from chinwag.domain.events import Origin
 from chinwag.domain.publishing import publish
+from chinwag.store import address_pairs as pairs
 from chinwag.store import conversations as store
 from chinwag.store import webhooks as webhook_store
 from chinwag.store.conversations import Conversation
@@ -134,6 +135,8 @@ def update_conversation(
     if timers_given or fields.state is not None:
         changed = _schedule_timers(changed, now)
     store.save_conversation(conn, changed)
+    if changed.state == State.CLOSED:
+        pairs.release_pairs(conn, changed.sid)
     publish(conn, changed, "onConversationUpdated", conversation_params(changed), origin)
     if changed.state != conversation.state:
         state_change = state_params(changed, conversation.state, "API", now)
@@ -222,6 +225,8 @@ def fire_due_timers(conn: Connection, now: datetime, limit: int = 100) -> int:
             date_updated=now,
         )
         store.save_conversation(conn, changed)
+        if closing:
+            pairs.release_pairs(conn, changed.sid)
         state_change = state_params(changed, conversation.state, "TIMER", now)
         publish(conn, changed, "onConversationStateUpdated", state_change, TIMER_ORIGIN)
     return len(due)

@@ -13,12 +13,14 @@ from chinwag.domain.attributes import PARTICIPANT_LIMIT, check_attributes
 from chinwag.domain.conversations import record_activity, refuse_if_closed
 from chinwag.domain.events import Origin
 from chinwag.domain.publishing import publish
+from chinwag.store import address_pairs as pairs
 from chinwag.store import participants as store
 from chinwag.store.conversations import Conversation
 from chinwag.store.participants import Participant
 from chinwag.twilio import sids
 from chinwag.twilio.dates import to_webhook, utc_now
 from chinwag.twilio.errors import (
+    AddressPairInUse,
     InvalidParameter,
     ParticipantAddressEmpty,
     ParticipantAddressEqualsProxy,
@@ -92,6 +94,8 @@ def create_participant(
                 f"A participant with MessagingBinding.Address '{address}' already exists "
                 f"in conversation {conversation.sid}."
             )
+        if fields.proxy_address is not None:
+            _check_pair_free(conn, conversation.account_sid, address, fields.proxy_address)
     now = utc_now()
     created = fields.date_created or now
     participant = Participant(
@@ -111,6 +115,7 @@ def create_participant(
         date_updated=fields.date_updated or created,
     )
     store.insert_participant(conn, participant)
+    _hold_pair(conn, participant)
     params = participant_params(participant)
     publish(conn, conversation, "onParticipantAdded", params, origin)
     record_activity(conn, conversation, origin, wakes=False)
@@ -141,10 +146,39 @@ def update_participant(
         date_created=fields.date_created or participant.date_created,
         date_updated=fields.date_updated or utc_now(),
     )
+    if changed.proxy_address != participant.proxy_address:
+        pairs.release_pair(conn, participant.sid)
+        if changed.messaging_address and changed.proxy_address:
+            _check_pair_free(
+                conn, changed.account_sid, changed.messaging_address, changed.proxy_address
+            )
     store.save_participant(conn, changed)
+    if changed.proxy_address != participant.proxy_address:
+        _hold_pair(conn, changed)
     params = participant_params(changed, updated=True)
     publish(conn, conversation, "onParticipantUpdated", params, origin)
     return changed
+
+
+def _check_pair_free(conn: Connection, account_sid: str, address: str, proxy: str) -> None:
+    """One active or inactive conversation per (address, proxy address) pair in an account,
+    so an inbound message has one place to go (errors/50416). A closed one releases it."""
+    if pairs.pair_holder(conn, account_sid, address, proxy) is not None:
+        # Twilio's title, word for word: apps match on it.
+        raise AddressPairInUse("Participant and proxy address pair is already in use")
+
+
+def _hold_pair(conn: Connection, participant: Participant) -> None:
+    """Backed by a unique index, so two processes adding the same pair cannot both win."""
+    if participant.messaging_address and participant.proxy_address:
+        pairs.hold_pair(
+            conn,
+            participant.account_sid,
+            participant.conversation_sid,
+            participant.sid,
+            participant.messaging_address,
+            participant.proxy_address,
+        )
 
 
 def find_participant(

@@ -17,8 +17,10 @@ a transaction and are awaited by the caller.
   number of processes. Work that locks the rows its rules depend on (the outbox
   claim; writes under one conversation, which lock its row) runs at READ
   COMMITTED instead (`write_locking`): hot paths wait their turn rather than
-  fail and retry. A commit that queued deliveries sends NOTIFY, so workers wake
-  without polling.
+  fail and retry. Both retry a unique violation: a rule kept across conversations
+  by a unique index (one open conversation per address pair) then answers with its
+  own error once the winner has committed. A commit that queued deliveries sends
+  NOTIFY, so workers wake without polling.
 
 A unit of work that queues deliveries says so (`mark_deliveries_queued`); once it
 has committed, the database rings the `Doorbell` it was built with, which wakes
@@ -289,9 +291,20 @@ class PostgresDatabase(Database):
     async def write(
         self, work: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
     ) -> T:
+        return await self._retried("SERIALIZABLE", work, *args, **kwargs)
+
+    async def _retried(
+        self,
+        isolation: str,
+        work: Callable[Concatenate[Connection, P], T],
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> T:
+        """A write transaction run again after a conflict; a unique violation too, so a
+        check-then-insert rule answers with its own error once the winner has committed."""
         for tries in range(1, MAX_SERIALIZABLE_TRIES + 1):
             try:
-                return await self._transaction("SERIALIZABLE", work, *args, **kwargs)
+                return await self._transaction(isolation, work, *args, **kwargs)
             except DBAPIError as error:
                 if not _worth_retrying(error, tries):
                     raise
@@ -303,7 +316,7 @@ class PostgresDatabase(Database):
     async def write_locking(
         self, work: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
     ) -> T:
-        return await self._transaction("READ COMMITTED", work, *args, **kwargs)
+        return await self._retried("READ COMMITTED", work, *args, **kwargs)
 
     async def read(
         self, work: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs

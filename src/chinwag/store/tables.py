@@ -196,6 +196,33 @@ participants = Table(
     Index(None, "conversation_sid", "id"),
 )
 
+# The (address, proxy address) pair each SMS/WhatsApp participant of an active or inactive
+# conversation holds: one conversation per pair in an account (errors/50416), kept by the
+# unique constraint across processes. Closing the conversation deletes its rows.
+address_pairs = Table(
+    "address_pairs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("account_sid", String(34), nullable=False),
+    Column("address", Text, nullable=False),
+    Column("proxy_address", Text, nullable=False),
+    Column(
+        "participant_sid",
+        String(34),
+        ForeignKey("participants.sid", ondelete="CASCADE"),
+        nullable=False,
+        unique=True,
+    ),
+    Column(
+        "conversation_sid",
+        String(34),
+        ForeignKey("conversations.sid", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    UniqueConstraint("account_sid", "address", "proxy_address"),
+)
+
 users = Table(
     "users",
     metadata,

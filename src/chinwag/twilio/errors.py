@@ -211,6 +211,20 @@ class ParticipantAddressInUse(TwilioError):
     status = 409
 
 
+class AddressPairInUse(TwilioError):
+    """Another open conversation of the account holds the (address, proxy address) pair."""
+
+    code = 50416
+    status = 409
+
+
+class AddressPairsInUse(TwilioError):
+    """The same, met while creating a conversation with its participants."""
+
+    code = 50425
+    status = 409
+
+
 class ParticipantExists(TwilioError):
     code = 50433
     status = 409
