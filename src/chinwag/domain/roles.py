@@ -166,7 +166,13 @@ def update_role(conn: Connection, role: Role, permissions: list[str] | None) -> 
 
 def delete_role(conn: Connection, role: Role) -> None:
     """Refused while the service configuration names the role or a participant or user has
-    it: they would be left with a role that does not exist."""
+    it: they would be left with a role that does not exist.
+
+    On PostgreSQL the caller runs this at READ COMMITTED with the role's row locked for
+    update (`find_role(..., for_delete=True)`), and whoever gives the role shares that
+    row (`require_role`): a write giving the role either commits first, and is seen by
+    the holder queries below, or waits for the delete and then finds no role.
+    """
     config = configurations.get_configuration(conn, role.service_sid)
     if config is not None:
         for name, sid in (
@@ -183,8 +189,12 @@ def delete_role(conn: Connection, role: Role) -> None:
     store.delete_role(conn, role.sid)
 
 
-def find_role(conn: Connection, service: Service, sid: str, missing: TwilioError) -> Role:
-    role = store.get_role(conn, service.sid, sid) if sids.is_sid(sid, sids.ROLE) else None
+def find_role(
+    conn: Connection, service: Service, sid: str, missing: TwilioError, *, for_delete: bool = False
+) -> Role:
+    role = None
+    if sids.is_sid(sid, sids.ROLE):
+        role = store.get_role(conn, service.sid, sid, "update" if for_delete else None)
     if role is None:
         raise missing
     return role
@@ -192,8 +202,9 @@ def find_role(conn: Connection, service: Service, sid: str, missing: TwilioError
 
 def require_role(conn: Connection, service_sid: str, sid: str, kind: RoleType, name: str) -> Role:
     """The role `sid` of the service, of type `kind`, that the parameter `name` gives;
-    else 50109 for a conversation role, 50100 for a service role."""
-    role = store.get_role(conn, service_sid, sid)
+    else 50109 for a conversation role, 50100 for a service role. The role's row is
+    shared until the caller commits, so it cannot be deleted meanwhile (`delete_role`)."""
+    role = store.get_role(conn, service_sid, sid, "share")
     if role is not None and role.type == kind:
         return role
     found = "is not" if role is None else f"is a {role.type} role, not"

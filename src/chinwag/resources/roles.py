@@ -7,8 +7,8 @@ from sqlalchemy import Connection
 
 from chinwag.domain import roles as domain
 from chinwag.domain.roles import RoleFields
-from chinwag.resources.addressing import ServiceRoot, in_service, list_in_service
-from chinwag.resources.common import json_response, read_form, read_query
+from chinwag.resources.addressing import ServiceRoot, in_service, list_in_service, service_ref
+from chinwag.resources.common import database, json_response, read_form, read_query
 from chinwag.store import roles as store
 from chinwag.store.roles import Role
 from chinwag.store.services import Service
@@ -33,8 +33,11 @@ def role_json(role: Role, root: ServiceRoot) -> dict[str, Any]:
     }
 
 
-def _role(conn: Connection, service: Service, sid: str, path: str) -> Role:
-    return domain.find_role(conn, service, sid, ResourceNotFound.for_path(path))
+def _role(
+    conn: Connection, service: Service, sid: str, path: str, *, for_delete: bool = False
+) -> Role:
+    missing = ResourceNotFound.for_path(path)
+    return domain.find_role(conn, service, sid, missing, for_delete=for_delete)
 
 
 async def create(request: web.Request) -> web.Response:
@@ -65,12 +68,15 @@ async def update(request: web.Request) -> web.Response:
 
 
 async def delete(request: web.Request) -> web.Response:
-    sid = request.match_info["Sid"]
+    sid, addressed = request.match_info["Sid"], service_ref(request)
 
-    def work(conn: Connection, service: Service) -> None:
-        domain.delete_role(conn, _role(conn, service, sid, request.path))
+    def work(conn: Connection) -> None:
+        service = addressed.resolve(conn).service
+        domain.delete_role(conn, _role(conn, service, sid, request.path, for_delete=True))
 
-    await in_service(request, work, write=True)
+    # READ COMMITTED with the role's row locked first, so that the holders a concurrent
+    # write adds are seen once it commits (domain/roles.py, delete_role).
+    await database(request).write_locking(work)
     return web.Response(status=204)
 
 

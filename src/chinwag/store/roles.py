@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy import Connection, bindparam, delete, select
 
@@ -29,6 +30,13 @@ _ROLES = RecordMapper(
 _BY_SID = select(*_ROLES.columns).where(
     roles.c.service_sid == bindparam("service_sid"), roles.c.sid == bindparam("sid")
 )
+# Row locks (PostgreSQL; SQLite has one writer and renders none): whoever gives a role
+# shares its row, deleting it takes the row for update (domain/roles.py says why).
+_LOCKED = {
+    None: _BY_SID,
+    "share": _BY_SID.with_for_update(read=True),
+    "update": _BY_SID.with_for_update(),
+}
 _LIST = select(*_ROLES.columns).where(roles.c.service_sid == bindparam("service_sid"))
 _DELETE = delete(roles).where(roles.c.sid == bindparam("sid"))
 _PARTICIPANT_WITH_ROLE = (
@@ -45,8 +53,10 @@ def save_role(conn: Connection, role: Role) -> None:
     _ROLES.save(conn, role)
 
 
-def get_role(conn: Connection, service_sid: str, sid: str) -> Role | None:
-    row = conn.execute(_BY_SID, {"service_sid": service_sid, "sid": sid}).first()
+def get_role(
+    conn: Connection, service_sid: str, sid: str, lock: Literal["share", "update"] | None = None
+) -> Role | None:
+    row = conn.execute(_LOCKED[lock], {"service_sid": service_sid, "sid": sid}).first()
     return _ROLES.from_row(row) if row else None
 
 
