@@ -1,9 +1,10 @@
 """Roles: what a service's users (`service` roles) and participants (`conversation` roles) may do.
 
-Permission values and default roles: twilio.com/docs/conversations/api/role-resource
-("Permission values"); codes from twilio.com/docs/api/errors/<code>. chinwag stores
-and returns roles but enforces no permission: REST callers act as the account, which
-Twilio does not check against roles either. docs/compatibility.md lists each rule.
+Permission values: twilio.com/docs/conversations/api/role-resource ("Permission values");
+default roles: Chat's defaults (twilio.com/docs/chat/permissions) in Conversations' names;
+codes from twilio.com/docs/api/errors/<code>. chinwag stores and hands out roles but
+enforces no permission: REST calls act with the account's credentials, which roles do
+not restrict. docs/compatibility.md lists each rule and how sure it is.
 """
 
 from dataclasses import dataclass, replace

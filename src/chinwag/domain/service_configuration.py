@@ -40,9 +40,9 @@ class ConfigurationChanges:
 
 
 def set_up(conn: Connection, service: Service) -> ServiceConfiguration:
-    """A new service's default roles, and its configuration naming them (Twilio gives the
-    creator of a conversation `channel admin`, other participants `channel user` and users
-    `service user`)."""
+    """A new service's default roles, and its configuration naming them: `channel admin`
+    for a conversation's creator, `channel user` for other participants, `service user`
+    for users (docs/compatibility.md, "Roles")."""
     created = roles.create_default_roles(conn, service)
     config = ServiceConfiguration(
         service_sid=service.sid,
