@@ -27,6 +27,7 @@ PARTICIPANT = COMMON | {
     "ParticipantSid",
     "MessagingBinding.Type",
     "Identity",
+    "RoleSid",  # every participant has a role: the service's default one here
     "Attributes",
     "DateCreated",
 }

@@ -67,12 +67,58 @@ def walk_messages(walk: Walk, messages: str, mt: str) -> None:
     walk.call("DELETE", mt + "/{Sid}", f"{messages}/{message['sid']}")
 
 
-def walk_participants(walk: Walk, participants: str, pt: str) -> None:
+def walk_roles(walk: Walk, roles: str, rt: str) -> tuple[str, str]:
+    """Roles' five operations; a conversation role and a service role to give others."""
+    seed = {"FriendlyName": "walker", "Type": "conversation", "Permission": ["sendMessage"]}
+    conversation_role = walk.call("POST", rt, roles, data=seed)["sid"]
+    service_role = walk.call(
+        "POST", rt, roles, data={**seed, "Type": "service", "Permission": "joinConversation"}
+    )["sid"]
+    doomed = walk.call("POST", rt, roles, data=seed)["sid"]
+    walk.call("GET", rt, roles, params={"PageSize": 2})
+    walk.call("GET", rt + "/{Sid}", f"{roles}/{conversation_role}")
+    walk.call(
+        "POST",
+        rt + "/{Sid}",
+        f"{roles}/{conversation_role}",
+        data={"Permission": ["sendMessage", "leaveConversation"]},
+    )
+    walk.call("DELETE", rt + "/{Sid}", f"{roles}/{doomed}")
+    return conversation_role, service_role
+
+
+def walk_service_configuration(walk: Walk, service: str, role: str) -> None:
+    """The service-only Configuration and Configuration/Notifications."""
+    config = f"/v1/Services/{service}/Configuration"
+    template = "/v1/Services/{ChatServiceSid}/Configuration"
+    walk.call("GET", template, config)
+    walk.call(
+        "POST",
+        template,
+        config,
+        data={"DefaultConversationRoleSid": role, "ReachabilityEnabled": "false"},
+    )
+    walk.call("GET", template + "/Notifications", f"{config}/Notifications")
+    walk.call(
+        "POST",
+        template + "/Notifications",
+        f"{config}/Notifications",
+        data={
+            "LogEnabled": "true",
+            "NewMessage.Enabled": "true",
+            "NewMessage.Template": "${PARTICIPANT}: ${MESSAGE}",
+            "NewMessage.WithMedia.Enabled": "false",
+            "AddedToConversation.Sound": "ring",
+        },
+    )
+
+
+def walk_participants(walk: Walk, participants: str, pt: str, role: str) -> None:
     sms = {
         "MessagingBinding.Address": customer_number(),
         "MessagingBinding.ProxyAddress": "+15017122661",
         "Attributes": '{"role": "driver"}',
-        "RoleSid": "RL" + "a" * 32,
+        "RoleSid": role,
     }
     participant = walk.call("POST", pt, participants, data=sms)
     walk.call("POST", pt, participants, data={"Identity": "walker"})
@@ -103,9 +149,9 @@ def walk_conversation_with_participants(walk: Walk, root: str, template_root: st
     walk.call("POST", template, path, data={"FriendlyName": "walk", "Participant": members})
 
 
-def walk_users(walk: Walk, users: str, ut: str) -> None:
+def walk_users(walk: Walk, users: str, ut: str, role: str) -> None:
     seed = {"Identity": "walker", "FriendlyName": "Walker", "Attributes": '{"a": 1}'}
-    user = walk.call("POST", ut, users, data={**seed, "RoleSid": "RL" + "a" * 32})
+    user = walk.call("POST", ut, users, data={**seed, "RoleSid": role})
     walk.call("GET", ut, users, params={"PageSize": 1})
     walk.call("GET", ut + "/{Sid}", f"{users}/{user['sid']}")
     walk.call("GET", ut + "/{Sid}", f"{users}/walker")  # identity in place of the SID
@@ -113,7 +159,9 @@ def walk_users(walk: Walk, users: str, ut: str) -> None:
     walk.call("DELETE", ut + "/{Sid}", f"{users}/walker")
 
 
-def walk_family(walk: Walk, root: str, template_root: str) -> None:
+def walk_family(walk: Walk, root: str, template_root: str) -> str:
+    """Every operation of both families under `root`; the conversation role it made."""
+    conversation_role, service_role = walk_roles(walk, f"{root}/Roles", template_root + "/Roles")
     conversations = f"{root}/Conversations"
     t = template_root + "/Conversations"
     conversation = walk.call(
@@ -155,11 +203,14 @@ def walk_family(walk: Walk, root: str, template_root: str) -> None:
     walk.call("DELETE", wt + "/{Sid}", f"{webhooks}/{webhook['sid']}")
     walk_messages(walk, f"{conversations}/{sid}/Messages", t + "/{ConversationSid}/Messages")
     walk_participants(
-        walk, f"{conversations}/{sid}/Participants", t + "/{ConversationSid}/Participants"
+        walk,
+        f"{conversations}/{sid}/Participants",
+        t + "/{ConversationSid}/Participants",
+        conversation_role,
     )
     walk.call("DELETE", t + "/{Sid}", f"{conversations}/{sid}")
     walk_conversation_with_participants(walk, root, template_root)
-    walk_users(walk, f"{root}/Users", template_root + "/Users")
+    walk_users(walk, f"{root}/Users", template_root + "/Users", service_role)
     hooks, ht = f"{root}/Configuration/Webhooks", template_root + "/Configuration/Webhooks"
     walk.call(
         "POST",
@@ -168,6 +219,7 @@ def walk_family(walk: Walk, root: str, template_root: str) -> None:
         data={"PostWebhookUrl": "http://127.0.0.1:9/walk", "Filters": "onMessageAdded"},
     )
     walk.call("GET", ht, hooks)
+    return conversation_role
 
 
 def test_every_operation_validates_against_the_spec(
@@ -178,7 +230,8 @@ def test_every_operation_validates_against_the_spec(
     walk.call("GET", "/v1/Services", "/v1/Services", params={"PageSize": 1})
     walk.call("GET", "/v1/Services/{Sid}", f"/v1/Services/{service['sid']}")
     walk_family(walk, "/v1", "/v1")
-    walk_family(walk, f"/v1/Services/{service['sid']}", "/v1/Services/{ChatServiceSid}")
+    role = walk_family(walk, f"/v1/Services/{service['sid']}", "/v1/Services/{ChatServiceSid}")
+    walk_service_configuration(walk, service["sid"], role)
     walk.call("DELETE", "/v1/Services/{Sid}", f"/v1/Services/{service['sid']}")
 
     implemented = {(method, path) for method, path, _ in twilio_routes()}

@@ -11,12 +11,13 @@ from twilio.rest import Client
 from chinwag.testing import WebhookReceiver
 from tests.conftest import Api, assert_twilio_error, customer_number, other_account
 from tests.e2e.families import Family, one_family
+from tests.e2e.role_helpers import custom_role, default_roles
 from tests.inprocess import AppServer
 
 SID = re.compile(r"^MB[0-9a-f]{32}$")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 WEBHOOK_DATE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
-ROLE = "RL" + "a" * 32
+MISSING_ROLE = "RL" + "0" * 32
 ENABLED = {"X-Twilio-Webhook-Enabled": "true"}
 PROXY = "+15017122661"
 
@@ -39,8 +40,8 @@ def listed(api: Api, path: str) -> list[dict[str, Any]]:
 def test_sms_participant_has_the_documented_shape(api: Api, family: Family) -> None:
     conversation = new_conversation(family)
     path = f"{family.root}/Conversations/{conversation}/Participants"
-    binding = sms()
-    response = api.post(path, {**binding, "Attributes": '{ "role": "driver" }', "RoleSid": ROLE})
+    binding, role = sms(), custom_role(api, family.root)
+    response = api.post(path, {**binding, "Attributes": '{ "role": "driver" }', "RoleSid": role})
     assert response.status_code == 201, response.text
     body = response.json()
     expected_keys = {"account_sid", "conversation_sid", "sid", "identity", "attributes"}
@@ -59,21 +60,23 @@ def test_sms_participant_has_the_documented_shape(api: Api, family: Family) -> N
         "address": binding["MessagingBinding.Address"],
         "proxy_address": PROXY,
     }
-    assert body["role_sid"] == ROLE
+    assert body["role_sid"] == role
     assert DATE.match(body["date_created"]) and body["date_created"] == body["date_updated"]
     assert body["url"] == f"{api.base}{path}/{body['sid']}"
     assert body["last_read_message_index"] is None and body["last_read_timestamp"] is None
     assert api.get(body["url"]).json() == body
 
 
-def test_chat_participant_through_twilio_python(family: Family) -> None:
+def test_chat_participant_through_twilio_python(api: Api, family: Family) -> None:
     conversation = new_conversation(family)
+    role = custom_role(api, family.root)
     participants = family.scope.conversations(conversation).participants
     created = participants.create(identity="alice", attributes='{"a": 1}')
     assert SID.match(created.sid)
     assert created.identity == "alice"
     assert created.messaging_binding is None
-    assert created.role_sid is None
+    # the service's DefaultConversationRoleSid, "channel user" unless changed
+    assert created.role_sid == default_roles(api, family.root)["channel user"]
     assert created.date_created.tzinfo is not None  # twilio-python parsed the date
 
     assert participants(created.sid).fetch().identity == "alice"
@@ -81,9 +84,9 @@ def test_chat_participant_through_twilio_python(family: Family) -> None:
     assert participants("alice").fetch().sid == created.sid
 
     updated = participants(created.sid).update(
-        attributes='{"a": 2}', role_sid=ROLE, last_read_message_index=4
+        attributes='{"a": 2}', role_sid=role, last_read_message_index=4
     )
-    assert (updated.attributes, updated.role_sid) == ('{"a": 2}', ROLE)
+    assert (updated.attributes, updated.role_sid) == ('{"a": 2}', role)
     assert updated.last_read_message_index == 4
     assert updated.identity == "alice"
 
@@ -173,7 +176,8 @@ def test_invalid_create_is_rejected_and_nothing_is_written(
 @one_family
 def test_values_at_the_limits_are_accepted(api: Api, family: Family) -> None:
     path = f"{family.root}/Conversations/{new_conversation(family)}/Participants"
-    created = api.post(path, {"Identity": "x" * 256, "RoleSid": "RL" + "A" * 32})
+    role = custom_role(api, family.root)
+    created = api.post(path, {"Identity": "x" * 256, "RoleSid": role})
     assert created.status_code == 201, created.text
     assert created.json()["identity"] == "x" * 256
 
@@ -203,8 +207,9 @@ def test_update_rules_and_nothing_half_written(api: Api, family: Family) -> None
     texting = api.post(path, sms()).json()
     chat_path, sms_path = f"{path}/{chat['sid']}", f"{path}/{texting['sid']}"
     refused = [
-        (chat_path, {"Attributes": "nope", "RoleSid": ROLE}, 400, 50304),
+        (chat_path, {"Attributes": "nope", "RoleSid": custom_role(api, family.root)}, 400, 50304),
         (chat_path, {"RoleSid": "RL1", "Attributes": '{"v": 2}'}, 400, 20001),
+        (chat_path, {"RoleSid": MISSING_ROLE, "Attributes": '{"v": 2}'}, 400, 50109),
         (chat_path, {"LastReadMessageIndex": "-1", "Attributes": '{"v": 2}'}, 400, 20001),
         (chat_path, {"LastReadMessageIndex": "three"}, 400, 20001),
         (chat_path, {"Identity": "someone-else", "Attributes": '{"v": 2}'}, 400, 50444),
@@ -347,8 +352,8 @@ def test_changes_fire_participant_events_with_their_parameters(
     scoped_webhook(api, conversation, webhook_receiver.url + "/participants")
     path = f"/v1/Conversations/{conversation}/Participants"
     api.post(path, {"Identity": "silent"})  # no header: no event
-    binding = sms()
-    texting = api.post(path, {**binding, "RoleSid": ROLE}, headers=ENABLED).json()
+    binding, role = sms(), custom_role(api, "/v1")
+    texting = api.post(path, {**binding, "RoleSid": role}, headers=ENABLED).json()
     api.post(
         f"{path}/{texting['sid']}",
         {"Attributes": '{"seen": true}', "LastReadMessageIndex": "3"},
@@ -366,7 +371,7 @@ def test_changes_fire_participant_events_with_their_parameters(
         "MessagingBinding.Type": "SMS",
         "MessagingBinding.Address": binding["MessagingBinding.Address"],
         "MessagingBinding.ProxyAddress": PROXY,
-        "RoleSid": ROLE,
+        "RoleSid": role,
         "Attributes": "{}",
         "DateCreated": added["DateCreated"],
         "Source": "API",

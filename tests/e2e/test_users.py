@@ -7,11 +7,12 @@ from twilio.rest import Client
 from chinwag.testing import WebhookReceiver
 from tests.conftest import Api, assert_twilio_error
 from tests.e2e.families import Family, one_family
+from tests.e2e.role_helpers import custom_role, default_roles
 
 SID = re.compile(r"^US[0-9a-f]{32}$")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 WEBHOOK_DATE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
-ROLE = "RL" + "a" * 32
+MISSING_ROLE = "RL" + "0" * 32
 ENABLED = {"X-Twilio-Webhook-Enabled": "true"}
 KEYS = {"sid", "account_sid", "chat_service_sid", "role_sid", "identity", "friendly_name"}
 KEYS |= {"attributes", "is_online", "is_notifiable", "date_created", "date_updated"}
@@ -26,7 +27,8 @@ def identities(api: Api, family: Family) -> list[str]:
 def test_user_has_the_documented_shape(api: Api, family: Family) -> None:
     path = f"{family.root}/Users"
     body_in = {"Identity": "shape", "FriendlyName": "Shape", "Attributes": '{"a": 1}'}
-    response = api.post(path, {**body_in, "RoleSid": ROLE})
+    role = custom_role(api, family.root, "service")
+    response = api.post(path, {**body_in, "RoleSid": role})
     assert response.status_code == 201, response.text
     body = response.json()
     assert set(body) == KEYS
@@ -36,7 +38,7 @@ def test_user_has_the_documented_shape(api: Api, family: Family) -> None:
         "Shape",
         '{"a": 1}',
     )
-    assert body["role_sid"] == ROLE
+    assert body["role_sid"] == role
     assert body["chat_service_sid"].startswith("IS")
     if family.service_sid:
         assert body["chat_service_sid"] == family.service_sid
@@ -48,22 +50,25 @@ def test_user_has_the_documented_shape(api: Api, family: Family) -> None:
     api.delete(body["url"])
 
 
-def test_user_lifecycle_through_twilio_python(family: Family) -> None:
+def test_user_lifecycle_through_twilio_python(api: Api, family: Family) -> None:
     scope = family.scope.users
+    role = custom_role(api, family.root, "service")
     created = scope.create(identity="alice", friendly_name="Alice")
     assert SID.match(created.sid)
     assert (created.identity, created.friendly_name, created.attributes) == ("alice", "Alice", "{}")
-    assert created.role_sid is None and created.is_online is None
+    # the service's DefaultChatServiceRoleSid, "service user" unless changed
+    assert created.role_sid == default_roles(api, family.root)["service user"]
+    assert created.is_online is None
     assert created.date_created.tzinfo is not None
 
     assert scope(created.sid).fetch().identity == "alice"
     # "This value can be either the `sid` or the `identity`" (spec)
     assert scope("alice").fetch().sid == created.sid
 
-    updated = scope("alice").update(attributes='{"b": 2}', role_sid=ROLE)
+    updated = scope("alice").update(attributes='{"b": 2}', role_sid=role)
     assert (updated.attributes, updated.role_sid, updated.friendly_name) == (
         '{"b": 2}',
-        ROLE,
+        role,
         "Alice",
     )
     assert updated.identity == "alice"
@@ -109,6 +114,10 @@ def test_invalid_values_are_refused_and_nothing_is_written(api: Api, family: Fam
     assert_twilio_error(api.post(path, {"FriendlyName": "no identity"}), 400, 20001)
     assert_twilio_error(api.post(path, {"Identity": "x" * 257}), 400, 20001)
     assert_twilio_error(api.post(path, {"Identity": "bad", "RoleSid": "RL1"}), 400, 20001)
+    assert_twilio_error(api.post(path, {"Identity": "bad", "RoleSid": MISSING_ROLE}), 400, 50100)
+    conversation_role = custom_role(api, family.root, "conversation")
+    refused = api.post(path, {"Identity": "bad", "RoleSid": conversation_role})
+    assert "conversation role" in assert_twilio_error(refused, 400, 50100)["message"]
     assert_twilio_error(api.post(path, {"Identity": "bad", "Attributes": "{nope"}), 400, 50304)
     too_long = '{"a": "' + "x" * (16 * 1024) + '"}'
     assert_twilio_error(api.post(path, {"Identity": "bad", "Attributes": too_long}), 400, 50303)
@@ -117,6 +126,7 @@ def test_invalid_values_are_refused_and_nothing_is_written(api: Api, family: Fam
     user = api.post(path, {"Identity": "kept", "Attributes": '{"k": 1}'}).json()
     assert_twilio_error(api.post(user["url"], {"Attributes": "[oops"}), 400, 50304)
     assert_twilio_error(api.post(user["url"], {"RoleSid": "XX" + "a" * 32}), 400, 20001)
+    assert_twilio_error(api.post(user["url"], {"RoleSid": MISSING_ROLE}), 400, 50100)
     assert api.get(user["url"]).json() == user
     api.delete(user["url"])
 
@@ -152,9 +162,10 @@ def test_user_events_reach_the_service_webhook_only_with_the_header(
     api.post(quiet["url"], {"FriendlyName": "Quiet"})
     api.delete(quiet["url"], headers=ENABLED)  # no onUserRemoved exists
 
+    role = custom_role(api, root, "service")
     created = api.post(
         f"{root}/Users",
-        {"Identity": "dave", "FriendlyName": "Dave", "Attributes": '{"a": 1}', "RoleSid": ROLE},
+        {"Identity": "dave", "FriendlyName": "Dave", "Attributes": '{"a": 1}', "RoleSid": role},
         headers=ENABLED,
     ).json()
     api.post(created["url"], {"FriendlyName": "David"}, headers=ENABLED)
@@ -177,7 +188,7 @@ def test_user_events_reach_the_service_webhook_only_with_the_header(
     assert added.form["ChatServiceSid"] == service
     assert added.form["UserSid"] == created["sid"]
     assert (added.form["Identity"], added.form["FriendlyName"]) == ("dave", "Dave")
-    assert (added.form["RoleSid"], added.form["Attributes"]) == (ROLE, '{"a": 1}')
+    assert (added.form["RoleSid"], added.form["Attributes"]) == (role, '{"a": 1}')
     assert WEBHOOK_DATE.match(added.form["DateCreated"])
     assert added.form["Source"] == "API"
     assert updated.form["EventType"] == "onUserUpdated"

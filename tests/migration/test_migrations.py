@@ -54,3 +54,43 @@ def test_upgrading_a_0001_database_keeps_its_data(empty_database_url: str) -> No
     upgrade(url)
     assert run_sql(url, "SELECT sid, next_message_index FROM conversations") == [("CH1", 0)]
     assert run_sql(url, "SELECT sid FROM scoped_webhooks") == [("WH1",)]
+
+
+def test_upgrading_a_0007_database_gives_each_service_its_default_roles(
+    empty_database_url: str,
+) -> None:
+    url = empty_database_url
+    command.upgrade(alembic_config(url), "0007")
+    when = "'2026-01-01 00:00:00'"
+    for sql in (
+        f"INSERT INTO accounts (sid, auth_token, friendly_name, date_created) "
+        f"VALUES ('AC1', 't', 'a', {when})",
+        f"INSERT INTO services (sid, account_sid, friendly_name, is_default, date_created, "
+        f"date_updated) VALUES ('IS1', 'AC1', 's', 1, {when}, {when})",
+        f"INSERT INTO conversations (sid, account_sid, service_sid, attributes, state, "
+        f"date_created, date_updated) VALUES ('CH1', 'AC1', 'IS1', '{{}}', 'active', "
+        f"{when}, {when})",
+        f"INSERT INTO participants (sid, account_sid, service_sid, conversation_sid, identity, "
+        f"attributes, date_created, date_updated) VALUES ('MB1', 'AC1', 'IS1', 'CH1', 'a', "
+        f"'{{}}', {when}, {when})",
+        f"INSERT INTO participants (sid, account_sid, service_sid, conversation_sid, identity, "
+        f"attributes, role_sid, date_created, date_updated) VALUES ('MB2', 'AC1', 'IS1', "
+        f"'CH1', 'b', '{{}}', 'RLkept', {when}, {when})",
+        f"INSERT INTO users (sid, account_sid, service_sid, identity, attributes, "
+        f"date_created, date_updated) VALUES ('US1', 'AC1', 'IS1', 'a', '{{}}', {when}, {when})",
+    ):
+        run_sql(url, sql)
+    upgrade(url)
+
+    roles = dict(run_sql(url, "SELECT friendly_name, sid FROM roles WHERE service_sid = 'IS1'"))
+    assert set(roles) == {"channel admin", "channel user", "service admin", "service user"}
+    assert run_sql(
+        url,
+        "SELECT default_conversation_creator_role_sid, default_conversation_role_sid, "
+        "default_chat_service_role_sid, reachability_enabled FROM service_configurations",
+    ) == [(roles["channel admin"], roles["channel user"], roles["service user"], 0)]
+    assert run_sql(url, "SELECT sid, role_sid FROM participants ORDER BY sid") == [
+        ("MB1", roles["channel user"]),
+        ("MB2", "RLkept"),
+    ]
+    assert run_sql(url, "SELECT role_sid FROM users") == [(roles["service user"],)]

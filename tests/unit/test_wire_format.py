@@ -110,6 +110,22 @@ def test_an_unknown_choice_names_the_parameter_and_the_allowed_values(
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
+    [(None, None), ("true", True), ("false", False), ("TRUE", True), (" False ", False)],
+)
+def test_form_booleans(raw: str | None, expected: bool | None) -> None:
+    form = Form([] if raw is None else [("ReachabilityEnabled", raw)])
+    assert form.boolean("ReachabilityEnabled") is expected
+
+
+@pytest.mark.parametrize("raw", ["", "1", "yes", "on"])
+def test_a_form_boolean_that_is_not_true_or_false_names_the_parameter(raw: str) -> None:
+    with pytest.raises(InvalidParameter) as refused:
+        Form([("LogEnabled", raw)]).boolean("LogEnabled")
+    assert refused.value.message == f"LogEnabled '{raw}' is not true or false."
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
     [
         ("2021-08-10T18:00:58Z", datetime(2021, 8, 10, 18, 0, 58, tzinfo=UTC)),
         ("2021-08-10T18:00:58z", datetime(2021, 8, 10, 18, 0, 58, tzinfo=UTC)),

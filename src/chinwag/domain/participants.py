@@ -13,6 +13,7 @@ from chinwag.domain.attributes import PARTICIPANT_LIMIT, check_attributes
 from chinwag.domain.conversations import record_activity, refuse_if_closed
 from chinwag.domain.events import Origin
 from chinwag.domain.publishing import publish
+from chinwag.domain.service_configuration import conversation_role
 from chinwag.store import address_pairs as pairs
 from chinwag.store import participants as store
 from chinwag.store.conversations import Conversation
@@ -105,7 +106,9 @@ def create_participant(
         conversation_sid=conversation.sid,
         identity=identity,
         attributes=fields.attributes or "{}",
-        role_sid=fields.role_sid,
+        role_sid=conversation_role(
+            conn, conversation.service_sid, conversation.account_sid, fields.role_sid
+        ),
         messaging_address=address,
         proxy_address=fields.proxy_address,
         projected_address=fields.projected_address or None,
@@ -138,7 +141,7 @@ def update_participant(
         proxy_address=_proxy_address(participant, fields.proxy_address),
         projected_address=_removable(fields.projected_address, participant.projected_address),
         attributes=_attributes(fields.attributes, participant.attributes),
-        role_sid=fields.role_sid or participant.role_sid,
+        role_sid=_role(conn, participant, fields.role_sid),
         last_read_message_index=_last_read_index(
             fields.last_read_message_index, participant.last_read_message_index
         ),
@@ -292,6 +295,12 @@ def _proxy_address(participant: Participant, value: str | None) -> str | None:
             f"MessagingBinding.ProxyAddress '{value}' equals MessagingBinding.Address."
         )
     return value
+
+
+def _role(conn: Connection, participant: Participant, given: str | None) -> str | None:
+    if not given:
+        return participant.role_sid
+    return conversation_role(conn, participant.service_sid, participant.account_sid, given)
 
 
 def _attributes(value: str | None, current: str) -> str:

@@ -2,6 +2,7 @@
 
 from sqlalchemy import Connection
 
+from chinwag.domain.service_configuration import set_up
 from chinwag.store import services as store
 from chinwag.store.services import Service
 from chinwag.twilio import sids
@@ -29,6 +30,7 @@ def create_service(
         date_updated=now,
     )
     store.insert_service(conn, service)
+    set_up(conn, service)  # its default roles and configuration, in the same transaction
     return service
 
 
@@ -48,5 +50,6 @@ def default_service(conn: Connection, account_sid: str) -> Service:
 
 
 def delete_service(conn: Connection, service: Service) -> None:
-    """Deletes the service with its conversations and their webhooks (foreign-key cascade)."""
+    """Deletes the service with its conversations and their webhooks, its users, roles and
+    configuration (foreign-key cascade, in the caller's transaction)."""
     store.delete_service(conn, service.sid)

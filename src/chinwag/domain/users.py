@@ -11,6 +11,7 @@ from sqlalchemy import Connection
 from chinwag.domain.attributes import USER_LIMIT, check_attributes
 from chinwag.domain.events import Origin
 from chinwag.domain.publishing import publish_service_event
+from chinwag.domain.service_configuration import service_role
 from chinwag.store import users as store
 from chinwag.store.services import Service
 from chinwag.store.users import User
@@ -50,7 +51,7 @@ def create_user(conn: Connection, service: Service, fields: UserFields, origin: 
         identity=identity,
         friendly_name=fields.friendly_name or None,
         attributes=fields.attributes or "{}",
-        role_sid=fields.role_sid or None,
+        role_sid=service_role(conn, service.sid, service.account_sid, fields.role_sid),
         date_created=now,
         date_updated=now,
     )
@@ -70,7 +71,11 @@ def update_user(conn: Connection, user: User, fields: UserFields, origin: Origin
         user,
         friendly_name=_given(fields.friendly_name, user.friendly_name),
         attributes=user.attributes if fields.attributes is None else fields.attributes or "{}",
-        role_sid=fields.role_sid or user.role_sid,
+        role_sid=(
+            service_role(conn, user.service_sid, user.account_sid, fields.role_sid)
+            if fields.role_sid
+            else user.role_sid
+        ),
         date_updated=utc_now(),
     )
     store.save_user(conn, changed)

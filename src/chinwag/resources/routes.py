@@ -16,6 +16,9 @@ from chinwag.resources import (
     deliveries,
     messages,
     participants,
+    roles,
+    service_configuration,
+    service_notifications,
     services,
     users,
     webhooks,
@@ -57,6 +60,11 @@ IN_SERVICE_ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", "/Users/{Sid}", users.fetch),
     ("POST", "/Users/{Sid}", users.update),
     ("DELETE", "/Users/{Sid}", users.delete),
+    ("GET", "/Roles", roles.list_),
+    ("POST", "/Roles", roles.create),
+    ("GET", "/Roles/{Sid}", roles.fetch),
+    ("POST", "/Roles/{Sid}", roles.update),
+    ("DELETE", "/Roles/{Sid}", roles.delete),
     ("GET", "/Configuration/Webhooks", configuration.fetch),
     ("POST", "/Configuration/Webhooks", configuration.update),
 ]
@@ -64,7 +72,12 @@ IN_SERVICE_ROUTES: list[tuple[str, str, Handler]] = [
 FAMILY_ROOTS = ("/v1", "/v1/Services/{ChatServiceSid}")
 
 # Resources Twilio has only under a named service (no default-service family).
-SERVICE_ONLY_ROUTES: list[tuple[str, str, Handler]] = []
+SERVICE_ONLY_ROUTES: list[tuple[str, str, Handler]] = [
+    ("GET", "/Configuration", service_configuration.fetch),
+    ("POST", "/Configuration", service_configuration.update),
+    ("GET", "/Configuration/Notifications", service_notifications.fetch),
+    ("POST", "/Configuration/Notifications", service_notifications.update),
+]
 
 # Account-wide resources, outside any service.
 ACCOUNT_ROUTES: list[tuple[str, str, Handler]] = []

@@ -287,6 +287,72 @@ service_webhooks = Table(
     Column("target", String(16), nullable=False),
 )
 
+# A service's roles: the four defaults every service is created with, and custom ones.
+roles = Table(
+    "roles",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("sid", String(34), nullable=False, unique=True),
+    Column("account_sid", String(34), nullable=False),
+    Column(
+        "service_sid",
+        String(34),
+        ForeignKey("services.sid", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("friendly_name", Text, nullable=False),
+    Column("type", String(16), nullable=False),  # "conversation" or "service"
+    Column("permissions", JSON, nullable=False),  # in the order given
+    Column("date_created", UtcDateTime, nullable=False),
+    Column("date_updated", UtcDateTime, nullable=False),
+    Index(None, "service_sid", "id"),
+)
+
+# One row per service, written when the service is created. The role SIDs are not
+# foreign keys: domain/roles.py refuses to delete a role the configuration names,
+# and a service's deletion cascades to both tables.
+service_configurations = Table(
+    "service_configurations",
+    metadata,
+    Column(
+        "service_sid",
+        String(34),
+        ForeignKey("services.sid", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("account_sid", String(34), nullable=False),
+    Column("default_conversation_creator_role_sid", String(34)),
+    Column("default_conversation_role_sid", String(34)),
+    Column("default_chat_service_role_sid", String(34)),
+    Column("reachability_enabled", Flag, nullable=False, default=False),
+)
+
+# Push notification settings (Configuration/Notifications), absent until first set.
+service_notifications = Table(
+    "service_notifications",
+    metadata,
+    Column(
+        "service_sid",
+        String(34),
+        ForeignKey("services.sid", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("account_sid", String(34), nullable=False),
+    Column("log_enabled", Flag, nullable=False),
+    Column("new_message_enabled", Flag, nullable=False),
+    Column("new_message_template", Text),
+    Column("new_message_sound", Text),
+    Column("new_message_badge_count_enabled", Flag, nullable=False),
+    Column("new_message_with_media_enabled", Flag, nullable=False),
+    Column("new_message_with_media_template", Text),
+    Column("added_to_conversation_enabled", Flag, nullable=False),
+    Column("added_to_conversation_template", Text),
+    Column("added_to_conversation_sound", Text),
+    Column("removed_from_conversation_enabled", Flag, nullable=False),
+    Column("removed_from_conversation_template", Text),
+    Column("removed_from_conversation_sound", Text),
+)
+
 # The transactional outbox: one row per (event, webhook that wants it), written in
 # the same transaction as the change that caused the event.
 deliveries = Table(
