@@ -60,6 +60,16 @@ class Form:
             raise InvalidParameter(f"{name} must be at least {minimum}, got {value}.")
         return value
 
+    def boolean(self, name: str) -> bool | None:
+        """`true` or `false` in any case, as twilio-python sends booleans; None when absent."""
+        raw = self.text(name)
+        if raw is None:
+            return None
+        value = raw.strip().lower()
+        if value not in ("true", "false"):
+            raise InvalidParameter(f"{name} '{raw}' is not a boolean (true or false).")
+        return value == "true"
+
     def date(self, name: str) -> datetime | None:
         """An ISO 8601 date-time (naive values are UTC), or None when absent."""
         raw = self.text(name)
