@@ -33,8 +33,8 @@ _DELETE = delete(services).where(services.c.sid == bindparam("sid"))
 # One statement flags the chosen service and unflags the others: never two defaults.
 _SET_DEFAULT = (
     update(services)
-    .where(services.c.account_sid == bindparam("account_sid"))
-    .values(is_default=case((services.c.sid == bindparam("sid"), 1), else_=0))
+    .where(services.c.account_sid == bindparam("match_account_sid"))
+    .values(is_default=case((services.c.sid == bindparam("default_sid"), 1), else_=0))
 )
 
 
@@ -63,4 +63,4 @@ def delete_service(conn: Connection, sid: str) -> None:
 
 def set_default_service(conn: Connection, account_sid: str, sid: str) -> None:
     """Make `sid` the account's default service, and no other."""
-    conn.execute(_SET_DEFAULT, {"account_sid": account_sid, "sid": sid})
+    conn.execute(_SET_DEFAULT, {"match_account_sid": account_sid, "default_sid": sid})
