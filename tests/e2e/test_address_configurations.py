@@ -7,7 +7,7 @@ import pytest
 from twilio.base.exceptions import TwilioRestException
 
 from chinwag.store.address_configurations import get_by_address
-from tests.conftest import assert_twilio_error
+from tests.conftest import Api, app_and_receiver, assert_twilio_error
 from tests.databases import on_database
 from tests.e2e.tenants import Tenant, new_tenant
 from tests.inprocess import AppServer
@@ -246,3 +246,22 @@ def test_an_update_must_leave_it_whole(tenant: Tenant) -> None:
     # Type and Address are fixed at creation: the update request has neither
     same = tenant.api.post(url, {"Type": "whatsapp", "Address": "+1", "FriendlyName": "F"}).json()
     assert (same["type"], same["address"], same["friendly_name"]) == ("sms", "+15551230006", "F")
+
+
+def test_private_webhook_urls_are_refused_with_deny_private_targets(database_url: str) -> None:
+    with app_and_receiver(database_url, deny_private_targets=True) as (server, _):
+        api = Api(server)
+        data = {
+            "Type": "sms",
+            "Address": "+15551230007",
+            "AutoCreation.Type": "webhook",
+            "AutoCreation.WebhookFilters": "onMessageAdded",
+        }
+        refused = api.post(PATH, {**data, "AutoCreation.WebhookUrl": "http://10.0.0.1/hook"})
+        assert "--deny-private-targets" in assert_twilio_error(refused, 400, 50369)["message"]
+        assert api.get(PATH).json()["address_configurations"] == []
+        public = {**data, "AutoCreation.WebhookUrl": "http://93.184.216.34/hook"}
+        created = api.post(PATH, public)
+        assert created.status_code == 201, created.text
+        moved = api.post(created.json()["url"], {"AutoCreation.WebhookUrl": "http://10.0.0.2/"})
+        assert_twilio_error(moved, 400, 50369)

@@ -79,9 +79,10 @@ def _fields(form: Form, *, on_create: bool) -> AddressFields:
 
 
 async def _read_fields(request: web.Request, *, on_create: bool) -> AddressFields:
+    """The form's fields; with --deny-private-targets, a private webhook URL is refused
+    before the write, as a scoped webhook's is."""
     fields = _fields(await read_form(request), on_create=on_create)
-    url = fields.webhook_url
-    await check_target(request, "AutoCreation.WebhookUrl", url, WebhookUrlMissing)
+    await check_target(request, "AutoCreation.WebhookUrl", fields.webhook_url, WebhookUrlMissing)
     return fields
 
 
