@@ -1,5 +1,6 @@
 """Fixtures of the end-to-end tests."""
 
 from tests.e2e.families import family
+from tests.e2e.tenants import tenant
 
-__all__ = ["family"]
+__all__ = ["family", "tenant"]

@@ -222,6 +222,52 @@ def walk_family(walk: Walk, root: str, template_root: str) -> str:
     return conversation_role
 
 
+def walk_account(walk: Walk, service_sid: str) -> None:
+    """The account-wide resources; the account's configuration is left as it was found."""
+    config = "/v1/Configuration"
+    before = walk.call("GET", config, config)
+    timers = {"DefaultInactiveTimer": "PT1M", "DefaultClosedTimer": "PT10M"}
+    walk.call(
+        "POST",
+        config,
+        config,
+        data={**timers, "DefaultChatServiceSid": before["default_chat_service_sid"]},
+    )
+    walk.call("POST", config, config, data={"DefaultInactiveTimer": "", "DefaultClosedTimer": ""})
+    addresses, at = "/v1/Configuration/Addresses", "/v1/Configuration/Addresses"
+    seed = {
+        "Type": "sms",
+        "Address": "+37256123457",
+        "FriendlyName": "walk",
+        "AutoCreation.Enabled": "true",
+        "AutoCreation.Type": "webhook",
+        "AutoCreation.ConversationServiceSid": service_sid,
+        "AutoCreation.WebhookUrl": "https://example.com",
+        "AutoCreation.WebhookMethod": "post",
+        "AutoCreation.WebhookFilters": ["onParticipantAdded", "onMessageAdded"],
+        "AddressCountry": "CA",
+    }
+    address = walk.call("POST", at, addresses, data=seed)
+    walk.call("GET", at, addresses, params={"Type": "sms", "PageSize": 1})
+    walk.call("GET", at + "/{Sid}", f"{addresses}/{address['sid']}")
+    walk.call("GET", at + "/{Sid}", f"{addresses}/+37256123457")  # the address in place of the SID
+    studio = {
+        "AutoCreation.Type": "studio",
+        "AutoCreation.StudioFlowSid": FLOW_SID,
+        "AutoCreation.StudioRetryCount": "3",
+    }
+    walk.call("POST", at + "/{Sid}", f"{addresses}/{address['sid']}", data=studio)
+    walk.call("DELETE", at + "/{Sid}", f"{addresses}/{address['sid']}")
+    credentials, ct = "/v1/Credentials", "/v1/Credentials"
+    credential = walk.call(
+        "POST", ct, credentials, data={"Type": "apn", "FriendlyName": "walk", "Sandbox": "true"}
+    )
+    walk.call("GET", ct, credentials, params={"PageSize": 1})
+    walk.call("GET", ct + "/{Sid}", f"{credentials}/{credential['sid']}")
+    walk.call("POST", ct + "/{Sid}", f"{credentials}/{credential['sid']}", data={"Secret": "s"})
+    walk.call("DELETE", ct + "/{Sid}", f"{credentials}/{credential['sid']}")
+
+
 def test_every_operation_validates_against_the_spec(
     chinwag_server: LiveServer, spec: OpenAPI
 ) -> None:
@@ -232,6 +278,7 @@ def test_every_operation_validates_against_the_spec(
     walk_family(walk, "/v1", "/v1")
     role = walk_family(walk, f"/v1/Services/{service['sid']}", "/v1/Services/{ChatServiceSid}")
     walk_service_configuration(walk, service["sid"], role)
+    walk_account(walk, service["sid"])
     walk.call("DELETE", "/v1/Services/{Sid}", f"/v1/Services/{service['sid']}")
 
     implemented = {(method, path) for method, path, _ in twilio_routes()}

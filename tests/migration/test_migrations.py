@@ -1,5 +1,7 @@
 """The Alembic migrations build exactly the schema `store/tables.py` declares, on each engine."""
 
+import re
+
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -94,3 +96,26 @@ def test_upgrading_a_0007_database_gives_each_service_its_default_roles(
         ("MB2", "RLkept"),
     ]
     assert run_sql(url, "SELECT role_sid FROM users") == [(roles["service user"],)]
+
+
+def test_upgrading_gives_existing_accounts_a_default_messaging_service(
+    empty_database_url: str,
+) -> None:
+    url = empty_database_url
+    command.upgrade(alembic_config(url), "0007")
+    for sid in ("AC1", "AC2"):
+        run_sql(
+            url,
+            "INSERT INTO accounts (sid, auth_token, friendly_name, date_created) "
+            f"VALUES ('{sid}', 't', 'a', '2026-01-01 00:00:00')",
+        )
+    upgrade(url)
+    rows = run_sql(
+        url,
+        "SELECT account_sid, default_messaging_service_sid, default_inactive_timer, "
+        "default_closed_timer FROM account_configurations ORDER BY account_sid",
+    )
+    assert [(row[0], row[2], row[3]) for row in rows] == [("AC1", None, None), ("AC2", None, None)]
+    messaging = [row[1] for row in rows]
+    assert all(re.fullmatch(r"MG[0-9a-f]{32}", sid) for sid in messaging)
+    assert messaging[0] != messaging[1]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
+from chinwag.domain.account_configuration import create_configuration
 from chinwag.domain.services import create_service
 from chinwag.store import accounts as store
 from chinwag.store.accounts import Account, ApiKey
@@ -40,6 +41,7 @@ def create_account(
     )
     store.insert_account(conn, account)
     create_service(conn, account.sid, DEFAULT_SERVICE_NAME, is_default=True)
+    create_configuration(conn, account.sid)
     return account
 
 

@@ -11,9 +11,11 @@ from sqlalchemy import Connection
 from chinwag.domain.attributes import CONVERSATION_LIMIT, check_attributes
 from chinwag.domain.events import Origin
 from chinwag.domain.publishing import publish
+from chinwag.store import account_configurations as account_store
 from chinwag.store import address_pairs as pairs
 from chinwag.store import conversations as store
 from chinwag.store import webhooks as webhook_store
+from chinwag.store.account_configurations import AccountConfiguration
 from chinwag.store.conversations import Conversation
 from chinwag.twilio import sids
 from chinwag.twilio.dates import to_webhook, utc_now
@@ -73,6 +75,9 @@ def create_conversation(
     fields: ConversationFields,
     origin: Origin,
 ) -> Conversation:
+    defaults = account_store.get_configuration(conn, account_sid)
+    if defaults is not None:
+        fields = _with_account_defaults(fields, defaults)
     _check(fields)
     if fields.state == State.CLOSED:
         raise ClosedAtCreation("A conversation cannot be created in the closed state.")
@@ -269,6 +274,23 @@ def state_params(
     return [(name, value) for name, value in params if value is not None]
 
 
+def _with_account_defaults(
+    fields: ConversationFields, defaults: AccountConfiguration
+) -> ConversationFields:
+    """What the request leaves unset comes from the account's Configuration: "The SID of
+    the default Messaging Service used when creating a conversation", "Default ISO8601
+    duration when conversation will be switched to `inactive`/`closed` state" (spec,
+    conversations.v1.configuration). Each timer separately; an empty value given stays."""
+    return replace(
+        fields,
+        messaging_service_sid=_given(
+            fields.messaging_service_sid, defaults.default_messaging_service_sid
+        ),
+        timer_inactive=_given(fields.timer_inactive, defaults.default_inactive_timer),
+        timer_closed=_given(fields.timer_closed, defaults.default_closed_timer),
+    )
+
+
 def _given(value: T | None, current: T) -> T:
     return current if value is None else value
 
@@ -299,9 +321,9 @@ def _check(fields: ConversationFields) -> None:
             f"MessagingServiceSid '{fields.messaging_service_sid}' is not a Messaging Service SID."
         )
     if fields.timer_inactive:
-        _inactive_timer(fields.timer_inactive)
+        inactive_timer(fields.timer_inactive)
     if fields.timer_closed:
-        _closed_timer(fields.timer_closed)
+        closed_timer(fields.timer_closed)
 
 
 def _duration(value: str) -> timedelta | None:
@@ -316,21 +338,23 @@ def _duration(value: str) -> timedelta | None:
     return parsed
 
 
-def _inactive_timer(value: str) -> timedelta:
+def inactive_timer(value: str, name: str = "Timers.Inactive") -> timedelta:
+    """The inactive timer `value` (parameter `name`): an ISO 8601 duration of 1 minute or more."""
     duration = _duration(value)
     if duration is None:
-        raise InactiveTimerInvalid(f"Timers.Inactive '{value}' is not an ISO 8601 duration.")
+        raise InactiveTimerInvalid(f"{name} '{value}' is not an ISO 8601 duration.")
     if duration < MIN_INACTIVE_TIMER:
-        raise InactiveTimerTooShort(f"Timers.Inactive '{value}' is shorter than 1 minute.")
+        raise InactiveTimerTooShort(f"{name} '{value}' is shorter than 1 minute.")
     return duration
 
 
-def _closed_timer(value: str) -> timedelta:
+def closed_timer(value: str, name: str = "Timers.Closed") -> timedelta:
+    """The closed timer `value` (parameter `name`): an ISO 8601 duration of 10 minutes or more."""
     duration = _duration(value)
     if duration is None:
-        raise ClosedTimerInvalid(f"Timers.Closed '{value}' is not an ISO 8601 duration.")
+        raise ClosedTimerInvalid(f"{name} '{value}' is not an ISO 8601 duration.")
     if duration < MIN_CLOSED_TIMER:
-        raise ClosedTimerTooShort(f"Timers.Closed '{value}' is shorter than 10 minutes.")
+        raise ClosedTimerTooShort(f"{name} '{value}' is shorter than 10 minutes.")
     return duration
 
 
@@ -340,7 +364,7 @@ def _schedule_timers(conversation: Conversation, now: datetime) -> Conversation:
     date_closed = None
     if conversation.state != State.CLOSED:
         if conversation.timer_inactive and conversation.state == State.ACTIVE:
-            date_inactive = now + _inactive_timer(conversation.timer_inactive)
+            date_inactive = now + inactive_timer(conversation.timer_inactive)
         if conversation.timer_closed:
-            date_closed = now + _closed_timer(conversation.timer_closed)
+            date_closed = now + closed_timer(conversation.timer_closed)
     return replace(conversation, date_inactive=date_inactive, date_closed=date_closed)

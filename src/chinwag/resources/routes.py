@@ -10,9 +10,12 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from chinwag.resources import (
+    account_configuration,
+    address_configurations,
     configuration,
     conversation_with_participants,
     conversations,
+    credentials,
     deliveries,
     messages,
     participants,
@@ -80,7 +83,20 @@ SERVICE_ONLY_ROUTES: list[tuple[str, str, Handler]] = [
 ]
 
 # Account-wide resources, outside any service.
-ACCOUNT_ROUTES: list[tuple[str, str, Handler]] = []
+ACCOUNT_ROUTES: list[tuple[str, str, Handler]] = [
+    ("GET", "/v1/Configuration", account_configuration.fetch),
+    ("POST", "/v1/Configuration", account_configuration.update),
+    ("GET", "/v1/Configuration/Addresses", address_configurations.list_),
+    ("POST", "/v1/Configuration/Addresses", address_configurations.create),
+    ("GET", "/v1/Configuration/Addresses/{Sid}", address_configurations.fetch),
+    ("POST", "/v1/Configuration/Addresses/{Sid}", address_configurations.update),
+    ("DELETE", "/v1/Configuration/Addresses/{Sid}", address_configurations.delete),
+    ("GET", "/v1/Credentials", credentials.list_),
+    ("POST", "/v1/Credentials", credentials.create),
+    ("GET", "/v1/Credentials/{Sid}", credentials.fetch),
+    ("POST", "/v1/Credentials/{Sid}", credentials.update),
+    ("DELETE", "/v1/Credentials/{Sid}", credentials.delete),
+]
 
 # chinwag's own API, outside Twilio's namespace (so not in Twilio's spec): authenticated
 # and scoped to the caller's account like the Twilio routes.

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, delete, select
+from sqlalchemy import Connection, bindparam, case, delete, select, update
 
 from chinwag.store.paging import fetch_page
 from chinwag.store.records import RecordMapper
@@ -30,6 +30,12 @@ _DEFAULT = select(*_SERVICES.columns).where(
 )
 _LIST = select(*_SERVICES.columns).where(services.c.account_sid == bindparam("account_sid"))
 _DELETE = delete(services).where(services.c.sid == bindparam("sid"))
+# One statement flags the chosen service and unflags the others: never two defaults.
+_SET_DEFAULT = (
+    update(services)
+    .where(services.c.account_sid == bindparam("match_account_sid"))
+    .values(is_default=case((services.c.sid == bindparam("default_sid"), 1), else_=0))
+)
 
 
 def insert_service(conn: Connection, service: Service) -> None:
@@ -53,3 +59,8 @@ def list_services(conn: Connection, account_sid: str, request: PageRequest) -> P
 
 def delete_service(conn: Connection, sid: str) -> None:
     conn.execute(_DELETE, {"sid": sid})
+
+
+def set_default_service(conn: Connection, account_sid: str, sid: str) -> None:
+    """Make `sid` the account's default service, and no other."""
+    conn.execute(_SET_DEFAULT, {"match_account_sid": account_sid, "default_sid": sid})

@@ -112,6 +112,69 @@ services = Table(
     Index(None, "account_sid", "id"),
 )
 
+# Account-wide Conversations settings (the Configuration resource): one row per account,
+# written with the account and backfilled by migration 0009. The default Conversation
+# Service is not here: it is the `is_default` flag of the account's services.
+account_configurations = Table(
+    "account_configurations",
+    metadata,
+    Column("account_sid", String(34), ForeignKey("accounts.sid"), primary_key=True),
+    Column("default_messaging_service_sid", String(34), nullable=False),
+    Column("default_inactive_timer", String(64)),
+    Column("default_closed_timer", String(64)),
+)
+
+# Which addresses (phone numbers, WhatsApp senders) auto-create a conversation on an
+# inbound message, and how (Configuration/Addresses).
+address_configurations = Table(
+    "address_configurations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("sid", String(34), nullable=False, unique=True),
+    Column("account_sid", String(34), ForeignKey("accounts.sid"), nullable=False),
+    Column("type", String(16), nullable=False),
+    Column("address", Text, nullable=False),
+    Column("friendly_name", Text),
+    Column("address_country", String(2)),
+    Column("auto_creation_enabled", Flag, nullable=False),
+    Column("auto_creation_type", String(16), nullable=False),
+    # Deleting the service leaves the configuration, creating in the default service.
+    Column(
+        "conversation_service_sid",
+        String(34),
+        ForeignKey("services.sid", ondelete="SET NULL"),
+    ),
+    Column("webhook_url", Text),
+    Column("webhook_method", String(8)),
+    Column("webhook_filters", JSON, nullable=False),
+    Column("studio_flow_sid", String(34)),
+    Column("studio_retry_count", Integer),
+    Column("date_created", UtcDateTime, nullable=False),
+    Column("date_updated", UtcDateTime, nullable=False),
+    UniqueConstraint("account_sid", "address"),
+    Index(None, "account_sid", "id"),
+)
+
+# Push credentials (APN, FCM, GCM). The secrets are stored, never returned, never used:
+# chinwag sends no push notifications.
+credentials = Table(
+    "credentials",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("sid", String(34), nullable=False, unique=True),
+    Column("account_sid", String(34), ForeignKey("accounts.sid"), nullable=False),
+    Column("type", String(8), nullable=False),
+    Column("friendly_name", Text),
+    Column("sandbox", Flag, nullable=False),
+    Column("certificate", Text),
+    Column("private_key", Text),
+    Column("api_key", Text),
+    Column("secret", Text),
+    Column("date_created", UtcDateTime, nullable=False),
+    Column("date_updated", UtcDateTime, nullable=False),
+    Index(None, "account_sid", "id"),
+)
+
 conversations = Table(
     "conversations",
     metadata,

@@ -292,3 +292,25 @@ class RoleInUse(TwilioError):
     """
 
     code = 20001
+
+
+class ServiceInstanceNotFound(TwilioError):
+    """A parameter names a Conversation Service the account does not have (errors/50050,
+    "Service Instance not found"); 400, as it is a bad parameter, not a missing path."""
+
+    code = 50050
+
+
+class Conflict(TwilioError):
+    """The request conflicts with the current state of a resource (errors/20409), e.g. a
+    second Address Configuration for the same address."""
+
+    code = 20409
+    status = 409
+
+
+class InvalidCredentialType(TwilioError):
+    """A push credential `Type` that is not apn, gcm or fcm (errors/70105, "Invalid Type
+    Specified in the Request")."""
+
+    code = 70105

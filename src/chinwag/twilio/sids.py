@@ -14,6 +14,8 @@ PARTICIPANT = "MB"
 ROLE = "RL"
 MESSAGE = "IM"
 USER = "US"
+ADDRESS_CONFIGURATION = "IG"
+CREDENTIAL = "CR"
 
 
 def new_sid(prefix: str) -> str:
