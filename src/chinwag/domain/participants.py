@@ -12,6 +12,7 @@ from sqlalchemy import Connection
 from chinwag.domain.attributes import PARTICIPANT_LIMIT, check_attributes
 from chinwag.domain.events import Origin
 from chinwag.domain.publishing import publish
+from chinwag.domain.users import ensure_user
 from chinwag.store import participants as store
 from chinwag.store.conversations import Conversation
 from chinwag.store.participants import Participant
@@ -108,6 +109,8 @@ def create_participant(
         date_created=created,
         date_updated=fields.date_updated or created,
     )
+    if identity is not None:  # a chat participant is backed by a User (user-resource)
+        ensure_user(conn, conversation.account_sid, conversation.service_sid, identity, origin)
     store.insert_participant(conn, participant)
     params = participant_params(participant)
     publish(conn, conversation, "onParticipantAdded", params, origin)

@@ -15,8 +15,10 @@ from chinwag.resources import (
     conversations,
     deliveries,
     messages,
+    participant_conversations,
     participants,
     services,
+    user_conversations,
     users,
     webhooks,
 )
@@ -57,6 +59,11 @@ IN_SERVICE_ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", "/Users/{Sid}", users.fetch),
     ("POST", "/Users/{Sid}", users.update),
     ("DELETE", "/Users/{Sid}", users.delete),
+    ("GET", "/Users/{UserSid}/Conversations", user_conversations.list_),
+    ("GET", "/Users/{UserSid}/Conversations/{ConversationSid}", user_conversations.fetch),
+    ("POST", "/Users/{UserSid}/Conversations/{ConversationSid}", user_conversations.update),
+    ("DELETE", "/Users/{UserSid}/Conversations/{ConversationSid}", user_conversations.delete),
+    ("GET", "/ParticipantConversations", participant_conversations.list_),
     ("GET", "/Configuration/Webhooks", configuration.fetch),
     ("POST", "/Configuration/Webhooks", configuration.update),
 ]

@@ -246,3 +246,10 @@ class UserExists(TwilioError):
 
     code = 50201
     status = 409
+
+
+class LookupIdentifierConflict(TwilioError):
+    """ParticipantConversations takes exactly one of Identity and Address (errors/50451:
+    "Request should contain either Identity or Address parameter, not both")."""
+
+    code = 50451
