@@ -53,7 +53,11 @@ def test_user_lifecycle_through_twilio_python(family: Family) -> None:
     scope = family.scope.users
     created = scope.create(identity="ursula", friendly_name="Ursula")
     assert SID.match(created.sid)
-    assert (created.identity, created.friendly_name, created.attributes) == ("ursula", "Ursula", "{}")
+    assert (created.identity, created.friendly_name, created.attributes) == (
+        "ursula",
+        "Ursula",
+        "{}",
+    )
     assert created.role_sid is None and created.is_online is None
     assert created.date_created.tzinfo is not None
 
