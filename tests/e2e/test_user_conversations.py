@@ -279,3 +279,36 @@ def test_changes_fire_the_participants_events(
     assert removed["EventType"] == "onParticipantRemoved"
     assert removed["ParticipantSid"] == updated["ParticipantSid"]
     assert len(webhook_receiver.requests) == 3
+
+
+def test_a_rejecting_pre_event_stops_the_update_and_the_delete(
+    api: Api, client: Client, webhook_receiver: WebhookReceiver
+) -> None:
+    service = client.conversations.v1.services.create(friendly_name="guarded members").sid
+    root = f"/v1/Services/{service}"
+    api.post(
+        f"{root}/Configuration/Webhooks",
+        {
+            "PreWebhookUrl": webhook_receiver.url + "/pre",
+            "Filters": ["onParticipantUpdate", "onParticipantRemove"],
+        },
+    )
+    conversation = api.post(f"{root}/Conversations", {}).json()["sid"]
+    participant = api.post(
+        f"{root}/Conversations/{conversation}/Participants", {"Identity": "erin"}
+    ).json()
+    path = f"{root}/Users/erin/Conversations/{conversation}"
+    before = api.get(path).json()
+    webhook_receiver.status = 403
+    update = api.post(path, {"NotificationLevel": "muted"}, headers=ENABLED)
+    assert "onParticipantUpdate" in assert_twilio_error(update, 403, 20403)["message"]
+    assert_twilio_error(api.delete(path, headers=ENABLED), 403, 20403)
+    asked_update, asked_remove = (r.form for r in webhook_receiver.wait_for(2))
+    assert asked_update["EventType"] == "onParticipantUpdate"
+    assert asked_remove["EventType"] == "onParticipantRemove"
+    for asked in (asked_update, asked_remove):
+        assert asked["ConversationSid"] == conversation
+        assert (asked["ParticipantSid"], asked["Identity"]) == (participant["sid"], "erin")
+    assert api.get(path).json() == before  # nothing written
+    # without the header the pre-event is not asked (as for the participant's own update)
+    assert api.post(path, {"NotificationLevel": "muted"}).status_code == 200
