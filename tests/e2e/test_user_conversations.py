@@ -3,8 +3,10 @@ on both path families, and the User a chat participant's identity creates."""
 
 import re
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import requests
 from twilio.rest import Client
 
 from chinwag.testing import WebhookReceiver
@@ -60,6 +62,25 @@ def test_a_chat_participant_is_backed_by_a_user(api: Api, family: Family) -> Non
     api.post(f"{family.root}/Conversations/{conversation}/Participants", SMS)
     users = api.get(f"{family.root}/Users", params={"PageSize": 50}).json()["users"]
     assert len(users) == users_before
+
+
+def test_joining_many_conversations_at_once_makes_one_user(api: Api, family: Family) -> None:
+    """Each create locks only its own conversation: the user insert must not collide."""
+    identity = unique("crowd")
+    conversations = [api.post(f"{family.root}/Conversations", {}).json()["sid"] for _ in range(8)]
+
+    def add(conversation: str) -> int:
+        url = f"{api.base}{family.root}/Conversations/{conversation}/Participants"
+        # a request of its own per thread: a requests.Session is not thread-safe
+        response = requests.post(url, {"Identity": identity}, auth=api.session.auth, timeout=10)
+        return response.status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert list(pool.map(add, conversations)) == [201] * 8
+    listed = api.get(f"{family.root}/Users", params={"PageSize": 50}).json()["users"]
+    assert [u["identity"] for u in listed].count(identity) == 1
+    mine = api.get(f"{family.root}/Users/{identity}/Conversations").json()["conversations"]
+    assert sorted(c["conversation_sid"] for c in mine) == sorted(conversations)
 
 
 def test_an_existing_user_is_kept_as_it_is(api: Api, family: Family) -> None:
