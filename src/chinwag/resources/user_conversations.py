@@ -55,6 +55,15 @@ def _user(conn: Connection, service: Service, request: web.Request) -> User:
     return find_user(conn, service, request.match_info["UserSid"], _missing(request))
 
 
+def _membership(
+    conn: Connection, service: Service, request: web.Request
+) -> ParticipantConversation:
+    """The User Conversation the path names; 20404 if the user is not in that conversation."""
+    user = _user(conn, service, request)
+    ref = request.match_info["ConversationSid"]
+    return domain.find_user_conversation(conn, user, ref, _missing(request))
+
+
 def _missing(request: web.Request) -> ResourceNotFound:
     return ResourceNotFound.for_path(request.path)
 
@@ -72,14 +81,7 @@ async def _ask(request: web.Request, event_type: str) -> None:
     reject. It names the participant, so the membership is looked up first."""
     if not origin(request).webhooks_enabled:
         return
-    ref = request.match_info["ConversationSid"]
-
-    def look_up(conn: Connection, service: Service) -> ParticipantConversation:
-        return domain.find_user_conversation(
-            conn, _user(conn, service, request), ref, _missing(request)
-        )
-
-    view, _ = await in_service(request, look_up)
+    view, _ = await in_service(request, _membership, request)
     params = [("ParticipantSid", view.participant_sid)]
     params += [("Identity", view.identity)] if view.identity is not None else []
     conversation = ConversationRef(service_ref(request), view.conversation_sid, _missing(request))
@@ -87,13 +89,7 @@ async def _ask(request: web.Request, event_type: str) -> None:
 
 
 async def fetch(request: web.Request) -> web.Response:
-    ref = request.match_info["ConversationSid"]
-
-    def work(conn: Connection, service: Service) -> ParticipantConversation:
-        user = _user(conn, service, request)
-        return domain.find_user_conversation(conn, user, ref, _missing(request))
-
-    view, root = await in_service(request, work)
+    view, root = await in_service(request, _membership, request)
     return json_response(user_conversation_json(view, root))
 
 
