@@ -150,13 +150,32 @@ def walk_conversation_with_participants(walk: Walk, root: str, template_root: st
 
 
 def walk_users(walk: Walk, users: str, ut: str, role: str) -> None:
-    seed = {"Identity": "walker", "FriendlyName": "Walker", "Attributes": '{"a": 1}'}
+    # not "walker": the participants walked before have already created that user
+    seed = {"Identity": "strider", "FriendlyName": "Strider", "Attributes": '{"a": 1}'}
     user = walk.call("POST", ut, users, data={**seed, "RoleSid": role})
     walk.call("GET", ut, users, params={"PageSize": 1})
     walk.call("GET", ut + "/{Sid}", f"{users}/{user['sid']}")
-    walk.call("GET", ut + "/{Sid}", f"{users}/walker")  # identity in place of the SID
-    walk.call("POST", ut + "/{Sid}", f"{users}/{user['sid']}", data={"FriendlyName": "W"})
-    walk.call("DELETE", ut + "/{Sid}", f"{users}/walker")
+    walk.call("GET", ut + "/{Sid}", f"{users}/strider")  # identity in place of the SID
+    walk.call("POST", ut + "/{Sid}", f"{users}/{user['sid']}", data={"FriendlyName": "S"})
+    walk.call("DELETE", ut + "/{Sid}", f"{users}/strider")
+
+
+def walk_user_conversations(walk: Walk, root: str, template_root: str) -> None:
+    """After walk_conversation_with_participants: "walker" (its user made by the participant)
+    and "+15558675310" are in the conversation it created."""
+    mine, mt = (
+        f"{root}/Users/walker/Conversations",
+        template_root + "/Users/{UserSid}/Conversations",
+    )
+    listed = walk.call("GET", mt, mine, params={"PageSize": 1})
+    item = f"{mine}/{listed['conversations'][0]['conversation_sid']}"
+    it = mt + "/{ConversationSid}"
+    walk.call("GET", it, item)
+    horizon = {"LastReadMessageIndex": "0", "LastReadTimestamp": "2024-01-01T00:00:00Z"}
+    walk.call("POST", it, item, data={"NotificationLevel": "muted", **horizon})
+    walk.call("DELETE", it, item)
+    pt, theirs = template_root + "/ParticipantConversations", f"{root}/ParticipantConversations"
+    walk.call("GET", pt, theirs, params={"Address": "+15558675310", "PageSize": 1})
 
 
 def walk_family(walk: Walk, root: str, template_root: str) -> str:
@@ -210,6 +229,7 @@ def walk_family(walk: Walk, root: str, template_root: str) -> str:
     )
     walk.call("DELETE", t + "/{Sid}", f"{conversations}/{sid}")
     walk_conversation_with_participants(walk, root, template_root)
+    walk_user_conversations(walk, root, template_root)
     walk_users(walk, f"{root}/Users", template_root + "/Users", service_role)
     hooks, ht = f"{root}/Configuration/Webhooks", template_root + "/Configuration/Webhooks"
     walk.call(

@@ -5,7 +5,7 @@ import json
 from twilio.rest import Client
 
 from chinwag.testing import WebhookReceiver
-from tests.conftest import Api, assert_twilio_error, other_account
+from tests.conftest import Api, assert_twilio_error, customer_number, other_account
 from tests.e2e.role_helpers import custom_role, default_roles
 from tests.inprocess import AppServer
 
@@ -67,10 +67,12 @@ def test_new_members_get_the_configured_default_roles(
     conversation = api.post(f"{root}/Conversations", {}).json()["sid"]
     participants = f"{root}/Conversations/{conversation}/Participants"
     assert api.post(participants, {"Identity": "a"}).json()["role_sid"] == defaults["channel user"]
-    sms = {"MessagingBinding.Address": "+15558675310", "MessagingBinding.ProxyAddress": "+1501"}
+    sms = {"MessagingBinding.Address": customer_number(), "MessagingBinding.ProxyAddress": "+1501"}
     assert api.post(participants, sms).json()["role_sid"] == defaults["channel user"]
+    # the participant's identity got a user, with the service's default user role
+    assert api.get(f"{root}/Users/a").json()["role_sid"] == defaults["service user"]
     assert (
-        api.post(f"{root}/Users", {"Identity": "a"}).json()["role_sid"]
+        api.post(f"{root}/Users", {"Identity": "u"}).json()["role_sid"]
         == (defaults["service user"])
     )
 
@@ -80,7 +82,7 @@ def test_new_members_get_the_configured_default_roles(
         {"DefaultConversationRoleSid": member, "DefaultChatServiceRoleSid": user_role},
     )
     assert api.post(participants, {"Identity": "b"}).json()["role_sid"] == member
-    assert api.post(f"{root}/Users", {"Identity": "b"}).json()["role_sid"] == user_role
+    assert api.post(f"{root}/Users", {"Identity": "v"}).json()["role_sid"] == user_role
     together = api.post(
         f"{root}/ConversationWithParticipants",
         {"Participant": [json.dumps({"identity": "c"}), json.dumps({"identity": "d"})]},

@@ -51,27 +51,32 @@ def test_user_has_the_documented_shape(api: Api, family: Family) -> None:
 
 
 def test_user_lifecycle_through_twilio_python(api: Api, family: Family) -> None:
+    # Not an identity other tests give a participant: that would create the user (shared server).
     scope = family.scope.users
     role = custom_role(api, family.root, "service")
-    created = scope.create(identity="alice", friendly_name="Alice")
+    created = scope.create(identity="ursula", friendly_name="Ursula")
     assert SID.match(created.sid)
-    assert (created.identity, created.friendly_name, created.attributes) == ("alice", "Alice", "{}")
+    assert (created.identity, created.friendly_name, created.attributes) == (
+        "ursula",
+        "Ursula",
+        "{}",
+    )
     # the service's DefaultChatServiceRoleSid, "service user" unless changed
     assert created.role_sid == default_roles(api, family.root)["service user"]
     assert created.is_online is None
     assert created.date_created.tzinfo is not None
 
-    assert scope(created.sid).fetch().identity == "alice"
+    assert scope(created.sid).fetch().identity == "ursula"
     # "This value can be either the `sid` or the `identity`" (spec)
-    assert scope("alice").fetch().sid == created.sid
+    assert scope("ursula").fetch().sid == created.sid
 
-    updated = scope("alice").update(attributes='{"b": 2}', role_sid=role)
+    updated = scope("ursula").update(attributes='{"b": 2}', role_sid=role)
     assert (updated.attributes, updated.role_sid, updated.friendly_name) == (
         '{"b": 2}',
         role,
-        "Alice",
+        "Ursula",
     )
-    assert updated.identity == "alice"
+    assert updated.identity == "ursula"
     assert created.sid in [user.sid for user in scope.list()]
 
     assert scope(created.sid).delete() is True

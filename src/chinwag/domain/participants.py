@@ -14,6 +14,7 @@ from chinwag.domain.conversations import record_activity, refuse_if_closed
 from chinwag.domain.events import Origin
 from chinwag.domain.publishing import publish
 from chinwag.domain.service_configuration import conversation_role
+from chinwag.domain.users import ensure_user
 from chinwag.store import address_pairs as pairs
 from chinwag.store import participants as store
 from chinwag.store.conversations import Conversation
@@ -117,6 +118,8 @@ def create_participant(
         date_created=created,
         date_updated=fields.date_updated or created,
     )
+    if identity is not None:  # a chat participant is backed by a User (user-resource)
+        ensure_user(conn, conversation.account_sid, conversation.service_sid, identity, origin)
     store.insert_participant(conn, participant)
     _hold_pair(conn, participant)
     params = participant_params(participant)

@@ -60,6 +60,33 @@ def create_user(conn: Connection, service: Service, fields: UserFields, origin: 
     return user
 
 
+def ensure_user(
+    conn: Connection, account_sid: str, service_sid: str, identity: str, origin: Origin
+) -> None:
+    """The service's user for a chat participant's identity, created if there is none.
+
+    "Every Conversation Participant who connects with a Chat SDK ... is backed by a
+    User" (user-resource). A user created here is announced with onUserAdded, as one
+    created through /Users is; Twilio does not say whether it sends one.
+    """
+    if store.get_by_identity(conn, service_sid, identity) is not None:
+        return
+    now = utc_now()
+    user = User(
+        sid=sids.new_sid(sids.USER),
+        account_sid=account_sid,
+        service_sid=service_sid,
+        identity=identity,
+        friendly_name=None,
+        attributes="{}",
+        role_sid=service_role(conn, service_sid, account_sid, None),
+        date_created=now,
+        date_updated=now,
+    )
+    if store.insert_user_if_absent(conn, user):
+        _publish(conn, user, "onUserAdded", origin)
+
+
 def update_user(conn: Connection, user: User, fields: UserFields, origin: Origin) -> User:
     """Given parameters replace the stored ones.
 

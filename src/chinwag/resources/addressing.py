@@ -148,15 +148,18 @@ async def list_in_service(
     fetch_page: PageFetch,
     item_json: ItemJson,
     filters: dict[str, str] | None = None,
+    *,
+    path: str | None = None,
 ) -> web.Response:
-    """A page of the service's `key` (`<root>/<Key>`), shaped as a Twilio list with `meta`."""
+    """A page of the service's `key`, shaped as a Twilio list with `meta`; its URL is
+    `<root>/<path>`, `path` being `<Key>` unless given."""
 
     def fetch(conn: Connection, service: Service) -> Page:
         return fetch_page(conn, service.sid, page_request)
 
     page, root = await in_service(request, fetch)
     items = [item_json(row, root) for row in page.rows]
-    list_url = f"{root.url}/{key.capitalize()}"
+    list_url = f"{root.url}/{path or key.capitalize()}"
     return list_response(key, items, list_url, page_request, page, filters)
 
 

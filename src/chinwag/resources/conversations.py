@@ -1,6 +1,7 @@
 """Conversation resource: /v1/Conversations and /v1/Services/{ChatServiceSid}/Conversations."""
 
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from aiohttp import web
@@ -30,13 +31,21 @@ MAX_PAGE_SIZE = 100
 LIST_STATES = ("active", "inactive", "closed", "initializing")
 
 
+def timers_json(
+    date_inactive: datetime | None, date_closed: datetime | None
+) -> dict[str, str | None]:
+    """When the state timers fire; only the ones that are set."""
+    timers: dict[str, str | None] = {}
+    if date_inactive is not None:
+        timers["date_inactive"] = to_json(date_inactive)
+    if date_closed is not None:
+        timers["date_closed"] = to_json(date_closed)
+    return timers
+
+
 def conversation_json(conversation: Conversation, root: ServiceRoot) -> dict[str, Any]:
     url = f"{root.url}/Conversations/{conversation.sid}"
-    timers: dict[str, str | None] = {}
-    if conversation.date_inactive is not None:
-        timers["date_inactive"] = to_json(conversation.date_inactive)
-    if conversation.date_closed is not None:
-        timers["date_closed"] = to_json(conversation.date_closed)
+    timers = timers_json(conversation.date_inactive, conversation.date_closed)
     bindings: dict[str, Any] = {}
     if conversation.email_address is not None or conversation.email_name is not None:
         bindings["email"] = {

@@ -27,15 +27,22 @@ MAX_PAGE_SIZE = 100  # spec: "The default is 50, and the maximum is 100."
 
 
 def messaging_binding_json(participant: Participant) -> dict[str, Any] | None:
+    return binding_json(
+        participant.messaging_address, participant.proxy_address, participant.projected_address
+    )
+
+
+def binding_json(
+    address: str | None, proxy_address: str | None, projected_address: str | None
+) -> dict[str, Any] | None:
     """As in the spec's examples: only the addresses that are set, null for chat participants."""
-    address = participant.messaging_address
-    if address is None and participant.projected_address is None:
+    if address is None and projected_address is None:
         return None
     binding: dict[str, Any] = {"type": domain.binding_type(address or "")}
     for name, value in (
         ("address", address),
-        ("proxy_address", participant.proxy_address),
-        ("projected_address", participant.projected_address),
+        ("proxy_address", proxy_address),
+        ("projected_address", projected_address),
     ):
         if value is not None:
             binding[name] = value

@@ -27,6 +27,8 @@ class Participant:
     last_read_timestamp: str | None
     date_created: datetime
     date_updated: datetime
+    # Set only through User Conversations; last, so that creating a participant need not name it.
+    notification_level: str = "default"
 
 
 _PARTICIPANTS = RecordMapper(

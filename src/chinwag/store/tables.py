@@ -254,9 +254,15 @@ participants = Table(
     Column("last_read_timestamp", Text),
     Column("date_created", UtcDateTime, nullable=False),
     Column("date_updated", UtcDateTime, nullable=False),
+    # A User Conversation's push setting, `default` or `muted` (user-conversation-resource).
+    Column("notification_level", String(16), nullable=False, server_default="default"),
     UniqueConstraint("conversation_sid", "identity"),
     UniqueConstraint("conversation_sid", "messaging_address"),
     Index(None, "conversation_sid", "id"),
+    # A user's conversations, and ParticipantConversations by Identity or Address,
+    # page on id across the whole service.
+    Index(None, "service_sid", "identity", "id"),
+    Index(None, "service_sid", "messaging_address", "id"),
 )
 
 # The (address, proxy address) pair each SMS/WhatsApp participant of an active or inactive

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from chinwag.store.paging import fetch_page
 from chinwag.store.records import RecordMapper
@@ -33,10 +34,26 @@ _BY_IDENTITY = select(*_USERS.columns).where(
 )
 _LIST = select(*_USERS.columns).where(users.c.service_sid == bindparam("service_sid"))
 _DELETE = delete(users).where(users.c.sid == bindparam("sid"))
+# A participant's user may be created by two requests at once (two conversations,
+# each locking only its own row): the second insert does nothing instead of failing.
+_INSERT_IF_ABSENT = {
+    "postgresql": postgresql.insert(users)
+    .on_conflict_do_nothing(index_elements=["service_sid", "identity"])
+    .returning(users.c.id),
+    "sqlite": sqlite.insert(users)
+    .on_conflict_do_nothing(index_elements=["service_sid", "identity"])
+    .returning(users.c.id),
+}
 
 
 def insert_user(conn: Connection, user: User) -> None:
     _USERS.insert(conn, user)
+
+
+def insert_user_if_absent(conn: Connection, user: User) -> bool:
+    """Insert `user` unless the service has a user with its identity; whether it was."""
+    statement = _INSERT_IF_ABSENT[conn.dialect.name]
+    return conn.execute(statement, _USERS.insert_values(user)).first() is not None
 
 
 def save_user(conn: Connection, user: User) -> None:

@@ -314,3 +314,10 @@ class InvalidCredentialType(TwilioError):
     Specified in the Request")."""
 
     code = 70105
+
+
+class LookupIdentifierConflict(TwilioError):
+    """ParticipantConversations takes exactly one of Identity and Address (errors/50451:
+    "Request should contain either Identity or Address parameter, not both")."""
+
+    code = 50451
