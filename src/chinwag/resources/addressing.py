@@ -21,7 +21,7 @@ from chinwag.store.accounts import Account
 from chinwag.store.conversations import Conversation
 from chinwag.store.services import Service
 from chinwag.twilio.errors import ConversationNotFound, TwilioError
-from chinwag.twilio.pagination import Page, PageRequest
+from chinwag.twilio.pagination import Filters, Page, PageRequest
 
 T = TypeVar("T")
 Ts = TypeVarTuple("Ts")
@@ -149,7 +149,7 @@ async def list_in_service(
     page_request: PageRequest,
     fetch_page: PageFetch,
     item_json: ItemJson,
-    filters: dict[str, str] | None = None,
+    filters: Filters | None = None,
 ) -> web.Response:
     """A page of the service's `key` (`<root>/<Key>`), shaped as a Twilio list with `meta`."""
 
@@ -168,7 +168,7 @@ async def list_in_conversation(
     page_request: PageRequest,
     fetch_page: PageFetch,
     item_json: ItemJson,
-    filters: dict[str, str] | None = None,
+    filters: Filters | None = None,
 ) -> web.Response:
     """A page of a conversation's `key` (its webhooks, participants or messages), shaped as
     a Twilio list with `meta`; the list URL names the conversation by SID."""

@@ -10,18 +10,22 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from chinwag.resources import (
+    bindings,
     configuration,
     conversation_with_participants,
     conversations,
     deliveries,
     messages,
     participants,
+    receipts,
     services,
     users,
     webhooks,
 )
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+RECEIPTS = "/Conversations/{ConversationSid}/Messages/{MessageSid}/Receipts"
 
 SERVICE_ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", "/v1/Services", services.list_),
@@ -47,6 +51,8 @@ IN_SERVICE_ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", "/Conversations/{ConversationSid}/Messages/{Sid}", messages.fetch),
     ("POST", "/Conversations/{ConversationSid}/Messages/{Sid}", messages.update),
     ("DELETE", "/Conversations/{ConversationSid}/Messages/{Sid}", messages.delete),
+    ("GET", RECEIPTS, receipts.list_),
+    ("GET", RECEIPTS + "/{Sid}", receipts.fetch),
     ("GET", "/Conversations/{ConversationSid}/Participants", participants.list_),
     ("POST", "/Conversations/{ConversationSid}/Participants", participants.create),
     ("GET", "/Conversations/{ConversationSid}/Participants/{Sid}", participants.fetch),
@@ -64,7 +70,11 @@ IN_SERVICE_ROUTES: list[tuple[str, str, Handler]] = [
 FAMILY_ROOTS = ("/v1", "/v1/Services/{ChatServiceSid}")
 
 # Resources Twilio has only under a named service (no default-service family).
-SERVICE_ONLY_ROUTES: list[tuple[str, str, Handler]] = []
+SERVICE_ONLY_ROUTES: list[tuple[str, str, Handler]] = [
+    ("GET", "/Bindings", bindings.list_),
+    ("GET", "/Bindings/{Sid}", bindings.fetch),
+    ("DELETE", "/Bindings/{Sid}", bindings.delete),
+]
 
 # Account-wide resources, outside any service.
 ACCOUNT_ROUTES: list[tuple[str, str, Handler]] = []
@@ -76,6 +86,10 @@ CHINWAG_ROUTES: list[tuple[str, str, Handler]] = [
     ("POST", "/chinwag/v1/Deliveries/Redeliver", deliveries.redeliver_failed),
     ("GET", "/chinwag/v1/Deliveries/{Sid}", deliveries.fetch),
     ("POST", "/chinwag/v1/Deliveries/{Sid}/Redeliver", deliveries.redeliver),
+    # What a channel or an SDK client would do: report a delivery status, register for push.
+    ("POST", "/chinwag/v1" + RECEIPTS, receipts.record),
+    ("POST", "/chinwag/v1/Services/{ChatServiceSid}" + RECEIPTS, receipts.record),
+    ("POST", "/chinwag/v1/Services/{ChatServiceSid}/Bindings", bindings.register),
 ]
 
 

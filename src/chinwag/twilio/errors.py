@@ -246,3 +246,16 @@ class UserExists(TwilioError):
 
     code = 50201
     status = 409
+
+
+class ParticipantSidMissing(TwilioError):
+    """A delivery receipt was asked for without a ParticipantSid (errors/50431)."""
+
+    code = 50431
+
+
+class ParticipantNotFound(TwilioError):
+    """The ParticipantSid of a delivery receipt is not in the conversation (errors/50432)."""
+
+    code = 50432
+    status = 404

@@ -14,6 +14,9 @@ PARTICIPANT = "MB"
 ROLE = "RL"
 MESSAGE = "IM"
 USER = "US"
+RECEIPT = "DY"
+BINDING = "BS"
+CREDENTIAL = "CR"
 
 
 def new_sid(prefix: str) -> str:
