@@ -12,6 +12,7 @@ from twilio.rest import Client
 
 from chinwag.testing import WebhookReceiver
 from tests.conftest import Api, assert_twilio_error, other_account
+from tests.databases import run_sql
 from tests.e2e.families import Family, one_family
 from tests.inprocess import AppServer
 
@@ -223,7 +224,9 @@ def test_receipt_list_pages_at_most_fifty(api: Api, family: Family) -> None:
 
 
 @one_family
-def test_deleting_the_message_or_participant_removes_its_receipts(api: Api, family: Family) -> None:
+def test_deleting_a_participant_message_conversation_or_service_removes_receipts(
+    app_server: AppServer, api: Api, client: Client, family: Family
+) -> None:
     s = scene(api, family)
     kept, dropped = (record(api, s, sms, "sent").json() for sms in s.sms)
     assert api.delete(f"{s.conversation}/Participants/{s.sms[1]}").status_code == 204
@@ -231,11 +234,22 @@ def test_deleting_the_message_or_participant_removes_its_receipts(api: Api, fami
     assert_twilio_error(api.get(dropped["url"]), 404, 20404)
     assert api.get(s.message["url"]).json()["delivery"]["total"] == 1
 
+    def receipts_of(conversation: Scene) -> list[tuple[Any, ...]]:
+        rows = "SELECT sid FROM delivery_receipts WHERE message_sid = :message"
+        return run_sql(app_server.database_url, rows, message=conversation.message["sid"])
+
     assert api.delete(s.message["url"]).status_code == 204
+    assert receipts_of(s) == []
     again = scene(api, family)
     record(api, again, again.sms[0], "sent")
     assert api.delete(again.conversation).status_code == 204
-    assert_twilio_error(api.get(kept["url"]), 404, 20404)
+    assert receipts_of(again) == []
+    service = client.conversations.v1.services.create(friendly_name="goes").sid
+    last = scene(api, Family("service", f"/v1/Services/{service}", None, service))
+    record(api, last, last.sms[0], "sent")
+    assert len(receipts_of(last)) == 1
+    assert api.delete(f"/v1/Services/{service}").status_code == 204
+    assert receipts_of(last) == []
 
 
 def test_another_accounts_receipts_are_invisible(app_server: AppServer, api: Api) -> None:
