@@ -67,6 +67,9 @@ COUNTS_AS: dict[DeliveryStatus, frozenset[DeliveryStatus]] = {
 WITH_ERROR = frozenset({DeliveryStatus.FAILED, DeliveryStatus.UNDELIVERED})
 # The channel's own message SID: "e.g. `SMxx` for SMS, `WAxx` for Whatsapp" (spec).
 CHANNEL_PREFIX = {"whatsapp": "WA"}
+# A channel's report is not a REST change: it fires onDeliveryUpdated with or without
+# X-Twilio-Webhook-Enabled (that header only keeps REST writes from looping back).
+CHANNEL_REPORT = Origin(source="API", webhooks_enabled=True)
 CHANNEL_MESSAGE_SID = re.compile(r"[a-zA-Z]{2}[0-9a-fA-F]{32}")  # the spec's pattern
 
 

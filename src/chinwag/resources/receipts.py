@@ -10,7 +10,6 @@ from aiohttp import web
 from sqlalchemy import Connection
 
 from chinwag.domain import receipts as domain
-from chinwag.domain.events import Origin
 from chinwag.domain.messages import find_message
 from chinwag.domain.receipts import ReceiptFields
 from chinwag.resources.addressing import ServiceRoot, in_conversation
@@ -22,9 +21,6 @@ from chinwag.twilio.dates import to_json
 from chinwag.twilio.pagination import Page, parse_page_request
 
 MAX_PAGE_SIZE = 50  # spec: PageSize "maximum": 50
-# A channel's report is not a REST change: Twilio fires onDeliveryUpdated for every one,
-# with or without X-Twilio-Webhook-Enabled (that header guards against REST loops).
-CHANNEL = Origin(source="API", webhooks_enabled=True)
 
 
 def receipts_url(root: ServiceRoot, conversation_sid: str, message_sid: str) -> str:
@@ -90,7 +86,7 @@ async def record(request: web.Request) -> web.Response:
 
     def work(conn: Connection, conversation: Conversation) -> tuple[Receipt, bool]:
         message = find_message(conn, conversation, message_sid, request.path)
-        return domain.record_receipt(conn, conversation, message, fields, CHANNEL)
+        return domain.record_receipt(conn, conversation, message, fields, domain.CHANNEL_REPORT)
 
     (receipt, created), root = await in_conversation(request, work, write=True)
     return json_response(receipt_json(receipt, root), 201 if created else 200)
