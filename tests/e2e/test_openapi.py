@@ -44,6 +44,13 @@ class Walk:
         self.covered.add((method, template))
         return response.json() if response.content else {}
 
+    def call_quietly(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        """A call outside Twilio's spec (chinwag's own API, or setting up): not validated."""
+        response = self.api.request(method, path, **kwargs)
+        assert response.status_code < 400, (method, path, response.text)
+        body: dict[str, Any] = response.json()
+        return body
+
     def validate(self, response: requests.Response) -> None:
         """Validate as if the exchange had been with Twilio: same path, Twilio's host."""
         original = response.request
@@ -111,6 +118,30 @@ def walk_service_configuration(walk: Walk, service: str, role: str) -> None:
             "AddedToConversation.Sound": "ring",
         },
     )
+
+
+def walk_receipts(walk: Walk, conversation: str, ct: str) -> None:
+    """Receipts are recorded through chinwag's own API, then read through Twilio's."""
+    message = walk.call_quietly("POST", f"{conversation}/Messages", data={"Body": "hi"})
+    sms = {"MessagingBinding.Address": customer_number(), "MessagingBinding.ProxyAddress": "+1501"}
+    participant = walk.call_quietly("POST", f"{conversation}/Participants", data=sms)
+    receipts = f"{conversation}/Messages/{message['sid']}/Receipts"
+    rt = ct + "/Messages/{MessageSid}/Receipts"
+    record = {"ParticipantSid": participant["sid"], "Status": "failed", "ErrorCode": "30003"}
+    receipt = walk.call_quietly("POST", "/chinwag" + receipts, data=record)
+    walk.call("GET", rt, receipts, params={"PageSize": 1})
+    walk.call("GET", rt + "/{Sid}", f"{receipts}/{receipt['sid']}")
+    walk.call("GET", ct + "/Messages/{Sid}", f"{conversation}/Messages/{message['sid']}")
+
+
+def walk_bindings(walk: Walk, service: str) -> None:
+    registration = {"Identity": "walker", "BindingType": "fcm", "Address": "token-1"}
+    registration |= {"CredentialSid": "CR" + "a" * 32, "MessageTypes": "new_message"}
+    binding = walk.call_quietly("POST", f"/chinwag{service}/Bindings", data=registration)
+    bt = "/v1/Services/{ChatServiceSid}/Bindings"
+    walk.call("GET", bt, f"{service}/Bindings", params={"BindingType": "fcm", "Identity": "walker"})
+    walk.call("GET", bt + "/{Sid}", f"{service}/Bindings/{binding['sid']}")
+    walk.call("DELETE", bt + "/{Sid}", f"{service}/Bindings/{binding['sid']}")
 
 
 def walk_participants(walk: Walk, participants: str, pt: str, role: str) -> None:
@@ -221,6 +252,7 @@ def walk_family(walk: Walk, root: str, template_root: str) -> str:
     )
     walk.call("DELETE", wt + "/{Sid}", f"{webhooks}/{webhook['sid']}")
     walk_messages(walk, f"{conversations}/{sid}/Messages", t + "/{ConversationSid}/Messages")
+    walk_receipts(walk, f"{conversations}/{sid}", t + "/{ConversationSid}")
     walk_participants(
         walk,
         f"{conversations}/{sid}/Participants",
@@ -299,6 +331,7 @@ def test_every_operation_validates_against_the_spec(
     role = walk_family(walk, f"/v1/Services/{service['sid']}", "/v1/Services/{ChatServiceSid}")
     walk_service_configuration(walk, service["sid"], role)
     walk_account(walk, service["sid"])
+    walk_bindings(walk, f"/v1/Services/{service['sid']}")
     walk.call("DELETE", "/v1/Services/{Sid}", f"/v1/Services/{service['sid']}")
 
     implemented = {(method, path) for method, path, _ in twilio_routes()}

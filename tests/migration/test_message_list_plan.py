@@ -15,6 +15,7 @@ from sqlalchemy import Connection, event
 from chinwag.store.database import create_sqlite_engine
 from chinwag.store.messages import list_messages
 from chinwag.store.migrate import upgrade
+from chinwag.store.receipts import statuses_of
 from chinwag.twilio.pagination import PageRequest
 
 
@@ -51,3 +52,27 @@ def test_message_pages_read_the_conversation_id_index_without_a_sort(
         engine.dispose()
     assert "USING INDEX ix_messages_conversation_sid_id" in plan
     assert "TEMP B-TREE" not in plan
+
+
+def test_a_pages_delivery_summaries_are_one_indexed_query(tmp_path: Path) -> None:
+    """Every message of a page gets its `delivery` from one statement, read by message SID."""
+    url = f"sqlite:///{tmp_path / 'plan.db'}"
+    upgrade(url)
+    engine = create_sqlite_engine(url)
+    statements: list[tuple[str, Any]] = []
+
+    def capture(*args: Any) -> None:
+        statements.append((args[2], args[3]))
+
+    try:
+        with engine.connect() as conn:
+            event.listen(conn, "before_cursor_execute", capture)
+            statuses_of(conn, [f"IM{n:032x}" for n in range(100)])
+            event.remove(conn, "before_cursor_execute", capture)
+            [(statement, parameters)] = [s for s in statements if s[0].startswith("SELECT")]
+            rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
+            plan = " / ".join(str(row[-1]) for row in rows)
+    finally:
+        engine.dispose()
+    assert "USING INDEX" in plan and "message_sid" in plan, plan
+    assert "SCAN delivery_receipts" not in plan, plan

@@ -58,8 +58,9 @@ class Origin:
 
 
 def carries_service_sid(event_type: str) -> bool:
-    """Twilio lists ChatServiceSid for the conversation and user events only (docs/events.md)."""
-    return event_type.startswith(("onConversation", "onUser"))
+    """Twilio lists ChatServiceSid for the conversation, user and delivery events only
+    (docs/events.md)."""
+    return event_type.startswith(("onConversation", "onUser", "onDelivery"))
 
 
 def envelope(

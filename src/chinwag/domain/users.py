@@ -12,6 +12,7 @@ from chinwag.domain.attributes import USER_LIMIT, check_attributes
 from chinwag.domain.events import Origin
 from chinwag.domain.publishing import publish_service_event
 from chinwag.domain.service_configuration import service_role
+from chinwag.store import bindings as binding_store
 from chinwag.store import users as store
 from chinwag.store.services import Service
 from chinwag.store.users import User
@@ -111,7 +112,9 @@ def update_user(conn: Connection, user: User, fields: UserFields, origin: Origin
 
 
 def delete_user(conn: Connection, user: User) -> None:
-    """Twilio has no onUserRemoved event, so nothing is published."""
+    """The user goes with its push bindings. Twilio has no onUserRemoved event, so
+    nothing is published."""
+    binding_store.delete_for_identity(conn, user.service_sid, user.identity)
     store.delete_user(conn, user.sid)
 
 

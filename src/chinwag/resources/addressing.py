@@ -21,7 +21,7 @@ from chinwag.store.accounts import Account
 from chinwag.store.conversations import Conversation
 from chinwag.store.services import Service
 from chinwag.twilio.errors import ResourceNotFound, TwilioError
-from chinwag.twilio.pagination import Page, PageRequest
+from chinwag.twilio.pagination import Filters, Page, PageRequest
 
 T = TypeVar("T")
 Ts = TypeVarTuple("Ts")
@@ -147,7 +147,7 @@ async def list_in_service(
     page_request: PageRequest,
     fetch_page: PageFetch,
     item_json: ItemJson,
-    filters: dict[str, str] | None = None,
+    filters: Filters | None = None,
     *,
     path: str | None = None,
 ) -> web.Response:
@@ -169,7 +169,7 @@ async def list_in_conversation(
     page_request: PageRequest,
     fetch_page: PageFetch,
     item_json: ItemJson,
-    filters: dict[str, str] | None = None,
+    filters: Filters | None = None,
 ) -> web.Response:
     """A page of a conversation's `key` (its webhooks, participants or messages), shaped as
     a Twilio list with `meta`; the list URL names the conversation by SID."""

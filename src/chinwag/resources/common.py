@@ -16,7 +16,7 @@ from chinwag.store.accounts import Account
 from chinwag.store.database import Database
 from chinwag.twilio.errors import InvalidParameter, TwilioError
 from chinwag.twilio.forms import Form
-from chinwag.twilio.pagination import Page, PageRequest, build_meta
+from chinwag.twilio.pagination import Filters, Page, PageRequest, build_meta
 
 DATABASE = web.AppKey("database", Database)
 PUBLIC_URL = web.AppKey("public_url", str)
@@ -65,7 +65,7 @@ def list_response(
     list_url: str,
     request: PageRequest,
     page: Page,
-    filters: dict[str, str] | None = None,
+    filters: Filters | None = None,
 ) -> web.Response:
     """A Twilio list page: the items under `key`, and the `meta` object with its links."""
     meta = build_meta(key=key, list_url=list_url, request=request, page=page, filters=filters or {})

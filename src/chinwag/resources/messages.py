@@ -1,6 +1,6 @@
 """Conversation Message resource: .../Conversations/{ConversationSid}/Messages."""
 
-from dataclasses import replace
+from dataclasses import asdict, replace
 from enum import StrEnum
 from functools import partial
 from typing import Any
@@ -10,6 +10,7 @@ from sqlalchemy import Connection
 
 from chinwag.domain import messages as domain
 from chinwag.domain.messages import MessageFields
+from chinwag.domain.receipts import DeliverySummary, delivery_of
 from chinwag.resources.addressing import (
     ServiceRoot,
     conversation_ref,
@@ -24,9 +25,11 @@ from chinwag.store.messages import Message
 from chinwag.store.participants import identity_holder
 from chinwag.twilio.dates import to_json
 from chinwag.twilio.forms import Form
-from chinwag.twilio.pagination import parse_page_request
+from chinwag.twilio.pagination import Page, PageRequest, parse_page_request
 
 MAX_PAGE_SIZE = 100  # spec: "The default is 50, and the maximum is 100."
+# A message with its aggregated delivery receipts (None: it has none).
+WithDelivery = tuple[Message, DeliverySummary | None]
 
 
 class Order(StrEnum):
@@ -36,7 +39,9 @@ class Order(StrEnum):
     DESC = "desc"
 
 
-def message_json(message: Message, root: ServiceRoot) -> dict[str, Any]:
+def message_json(
+    message: Message, root: ServiceRoot, delivery: DeliverySummary | None = None
+) -> dict[str, Any]:
     url = f"{root.url}/Conversations/{message.conversation_sid}/Messages/{message.sid}"
     body: dict[str, Any] = {
         "account_sid": message.account_sid,
@@ -52,7 +57,8 @@ def message_json(message: Message, root: ServiceRoot) -> dict[str, Any]:
         "date_created": to_json(message.date_created),
         "date_updated": to_json(message.date_updated),
         "url": url,
-        "delivery": None,  # no non-chat channels, so no delivery summary
+        # The aggregated delivery receipts; null while the message has none.
+        "delivery": asdict(delivery) if delivery else None,
         "links": {
             "delivery_receipts": f"{url}/Receipts",
             "channel_metadata": f"{url}/ChannelMetadata",
@@ -139,10 +145,18 @@ async def create(request: web.Request) -> web.Response:
     return json_response(message_json(message, root), 201)
 
 
+def _with_delivery(conn: Connection, message: Message) -> WithDelivery:
+    return message, delivery_of(conn, [message.sid]).get(message.sid)
+
+
 async def fetch(request: web.Request) -> web.Response:
     sid = request.match_info["Sid"]
-    message, root = await in_conversation(request, domain.find_message, sid, request.path)
-    return json_response(message_json(message, root))
+
+    def work(conn: Connection, conversation: Conversation) -> WithDelivery:
+        return _with_delivery(conn, domain.find_message(conn, conversation, sid, request.path))
+
+    (message, delivery), root = await in_conversation(request, work)
+    return json_response(message_json(message, root, delivery))
 
 
 async def update(request: web.Request) -> web.Response:
@@ -150,12 +164,13 @@ async def update(request: web.Request) -> web.Response:
     sid, changed_by = request.match_info["Sid"], origin(request)
     fields = await _ask(request, "onMessageUpdate", fields)
 
-    def work(conn: Connection, conversation: Conversation) -> Message:
+    def work(conn: Connection, conversation: Conversation) -> WithDelivery:
         message = domain.find_message(conn, conversation, sid, request.path)
-        return domain.update_message(conn, conversation, message, fields, changed_by)
+        changed = domain.update_message(conn, conversation, message, fields, changed_by)
+        return _with_delivery(conn, changed)
 
-    message, root = await in_conversation(request, work, write=True)
-    return json_response(message_json(message, root))
+    (message, delivery), root = await in_conversation(request, work, write=True)
+    return json_response(message_json(message, root, delivery))
 
 
 async def delete(request: web.Request) -> web.Response:
@@ -170,12 +185,26 @@ async def delete(request: web.Request) -> web.Response:
     return web.Response(status=204)
 
 
+def _page_with_delivery(
+    conn: Connection, conversation_sid: str, request: PageRequest, *, descending: bool
+) -> Page:
+    """A page of (message, its delivery summary): one query for the whole page's receipts."""
+    page = store.list_messages(conn, conversation_sid, request, descending=descending)
+    summaries = delivery_of(conn, [message.sid for message in page.rows])
+    return replace(page, rows=[(message, summaries.get(message.sid)) for message in page.rows])
+
+
+def _listed_json(row: WithDelivery, root: ServiceRoot) -> dict[str, Any]:
+    message, delivery = row
+    return message_json(message, root, delivery)
+
+
 async def list_(request: web.Request) -> web.Response:
     query = read_query(request)
     page_request = parse_page_request(query, MAX_PAGE_SIZE)
     order = query.choice("Order", Order, ignore_case=True) or Order.ASC
     echoed = {"Order": order.value} if query.text("Order") is not None else {}
-    fetch_page = partial(store.list_messages, descending=order == Order.DESC)
+    fetch_page = partial(_page_with_delivery, descending=order == Order.DESC)
     return await list_in_conversation(
-        request, "messages", page_request, fetch_page, message_json, echoed
+        request, "messages", page_request, fetch_page, _listed_json, echoed
     )

@@ -12,6 +12,7 @@ from aiohttp import web
 from chinwag.resources import (
     account_configuration,
     address_configurations,
+    bindings,
     configuration,
     conversation_with_participants,
     conversations,
@@ -20,6 +21,7 @@ from chinwag.resources import (
     messages,
     participant_conversations,
     participants,
+    receipts,
     roles,
     service_configuration,
     service_notifications,
@@ -30,6 +32,8 @@ from chinwag.resources import (
 )
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+RECEIPTS = "/Conversations/{ConversationSid}/Messages/{MessageSid}/Receipts"
 
 SERVICE_ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", "/v1/Services", services.list_),
@@ -55,6 +59,8 @@ IN_SERVICE_ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", "/Conversations/{ConversationSid}/Messages/{Sid}", messages.fetch),
     ("POST", "/Conversations/{ConversationSid}/Messages/{Sid}", messages.update),
     ("DELETE", "/Conversations/{ConversationSid}/Messages/{Sid}", messages.delete),
+    ("GET", RECEIPTS, receipts.list_),
+    ("GET", RECEIPTS + "/{Sid}", receipts.fetch),
     ("GET", "/Conversations/{ConversationSid}/Participants", participants.list_),
     ("POST", "/Conversations/{ConversationSid}/Participants", participants.create),
     ("GET", "/Conversations/{ConversationSid}/Participants/{Sid}", participants.fetch),
@@ -87,6 +93,9 @@ SERVICE_ONLY_ROUTES: list[tuple[str, str, Handler]] = [
     ("POST", "/Configuration", service_configuration.update),
     ("GET", "/Configuration/Notifications", service_notifications.fetch),
     ("POST", "/Configuration/Notifications", service_notifications.update),
+    ("GET", "/Bindings", bindings.list_),
+    ("GET", "/Bindings/{Sid}", bindings.fetch),
+    ("DELETE", "/Bindings/{Sid}", bindings.delete),
 ]
 
 # Account-wide resources, outside any service.
@@ -112,6 +121,10 @@ CHINWAG_ROUTES: list[tuple[str, str, Handler]] = [
     ("POST", "/chinwag/v1/Deliveries/Redeliver", deliveries.redeliver_failed),
     ("GET", "/chinwag/v1/Deliveries/{Sid}", deliveries.fetch),
     ("POST", "/chinwag/v1/Deliveries/{Sid}/Redeliver", deliveries.redeliver),
+    # What a channel or an SDK client would do: report a delivery status, register for push.
+    ("POST", "/chinwag/v1" + RECEIPTS, receipts.record),
+    ("POST", "/chinwag/v1/Services/{ChatServiceSid}" + RECEIPTS, receipts.record),
+    ("POST", "/chinwag/v1/Services/{ChatServiceSid}/Bindings", bindings.register),
 ]
 
 

@@ -339,6 +339,65 @@ messages = Table(
     Index(None, "conversation_sid", "id"),
 )
 
+# Delivery receipts: one per (message, non-chat participant it went to), its latest status.
+delivery_receipts = Table(
+    "delivery_receipts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("sid", String(34), nullable=False, unique=True),
+    Column("account_sid", String(34), nullable=False),
+    Column("service_sid", String(34), nullable=False),
+    Column("conversation_sid", String(34), nullable=False),
+    Column(
+        "message_sid",
+        String(34),
+        ForeignKey("messages.sid", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column(
+        "participant_sid",
+        String(34),
+        ForeignKey("participants.sid", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("channel_message_sid", String(34)),
+    Column("status", String(16), nullable=False),
+    Column("error_code", Integer, nullable=False, server_default="0"),
+    Column("date_created", UtcDateTime, nullable=False),
+    Column("date_updated", UtcDateTime),  # null until the receipt is updated (spec)
+    UniqueConstraint("message_sid", "participant_sid"),
+    # A message's receipts page on id; a page of messages reads its receipts by message.
+    Index(None, "message_sid", "id"),
+    # Deleting a participant cascades here: without it PostgreSQL scans the table.
+    Index(None, "participant_sid"),
+)
+
+# Push registrations of a service's users (what an SDK client registers for its device).
+bindings = Table(
+    "bindings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("sid", String(34), nullable=False, unique=True),
+    Column("account_sid", String(34), nullable=False),
+    Column(
+        "service_sid",
+        String(34),
+        ForeignKey("services.sid", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("identity", Text, nullable=False),
+    Column("binding_type", String(16), nullable=False),
+    Column("endpoint", Text, nullable=False),
+    Column("credential_sid", String(34)),
+    Column("message_types", JSON, nullable=False),
+    Column("date_created", UtcDateTime, nullable=False),
+    Column("date_updated", UtcDateTime, nullable=False),
+    # One registration per device address and push technology: registering again replaces it.
+    UniqueConstraint("service_sid", "binding_type", "endpoint"),
+    Index(None, "service_sid", "id"),
+    Index(None, "service_sid", "identity"),  # a user's bindings go when the user does
+)
+
 service_webhooks = Table(
     "service_webhooks",
     metadata,

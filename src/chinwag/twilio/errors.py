@@ -321,3 +321,16 @@ class LookupIdentifierConflict(TwilioError):
     "Request should contain either Identity or Address parameter, not both")."""
 
     code = 50451
+
+
+class ParticipantSidMissing(TwilioError):
+    """A delivery receipt was asked for without a ParticipantSid (errors/50431)."""
+
+    code = 50431
+
+
+class ParticipantNotFound(TwilioError):
+    """The ParticipantSid of a delivery receipt is not in the conversation (errors/50432)."""
+
+    code = 50432
+    status = 404

@@ -5,6 +5,7 @@ so following next/previous links stays correct while rows are added or deleted.
 Without a token, `Page` is an offset of whole pages.
 """
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -13,6 +14,9 @@ from chinwag.twilio.errors import InvalidPageToken
 from chinwag.twilio.forms import Form
 
 DEFAULT_PAGE_SIZE = 50
+# A list's filters, echoed in its paging URLs; a repeated filter (Bindings' `Identity`)
+# is repeated there too.
+Filters = Mapping[str, str | Sequence[str]]
 
 
 @dataclass(frozen=True)
@@ -62,13 +66,17 @@ def build_meta(
     list_url: str,
     request: PageRequest,
     page: Page,
-    filters: dict[str, str],
+    filters: Filters,
 ) -> dict[str, Any]:
     def link(page_number: int, token: str | None) -> str:
-        params = {**filters, "PageSize": str(request.size), "Page": str(page_number)}
+        params: dict[str, str | Sequence[str]] = {
+            **filters,
+            "PageSize": str(request.size),
+            "Page": str(page_number),
+        }
         if token:
             params["PageToken"] = token
-        return f"{list_url}?{urlencode(params)}"
+        return f"{list_url}?{urlencode(params, doseq=True)}"
 
     current_token = None
     if request.after_id is not None:

@@ -1,7 +1,7 @@
 """address pairs held by open conversations
 
 Revision ID: 0014
-Revises: 0010
+Revises: 0011
 
 One active or inactive conversation per SMS/WhatsApp (address, proxy address) pair in
 an account (errors/50416). Existing open conversations' participants are entered; where
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0010"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

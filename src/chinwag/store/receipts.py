@@ -1,0 +1,91 @@
+"""Delivery receipts: one row per (message, participant), holding the latest status."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, bindparam, select
+
+from chinwag.store.paging import fetch_page
+from chinwag.store.records import RecordMapper
+from chinwag.store.tables import delivery_receipts
+from chinwag.twilio.pagination import Page, PageRequest
+
+
+@dataclass(frozen=True)
+class Receipt:
+    sid: str
+    account_sid: str
+    service_sid: str
+    conversation_sid: str
+    message_sid: str
+    participant_sid: str
+    channel_message_sid: str | None
+    status: str
+    error_code: int
+    date_created: datetime
+    date_updated: datetime | None
+
+
+_RECEIPTS = RecordMapper(
+    delivery_receipts,
+    Receipt,
+    fixed={
+        "sid",
+        "account_sid",
+        "service_sid",
+        "conversation_sid",
+        "message_sid",
+        "participant_sid",
+        "date_created",
+    },
+)
+_BY_SID = select(*_RECEIPTS.columns).where(
+    delivery_receipts.c.message_sid == bindparam("message_sid"),
+    delivery_receipts.c.sid == bindparam("sid"),
+)
+_BY_PARTICIPANT = select(*_RECEIPTS.columns).where(
+    delivery_receipts.c.message_sid == bindparam("message_sid"),
+    delivery_receipts.c.participant_sid == bindparam("participant_sid"),
+)
+_LIST = select(*_RECEIPTS.columns).where(
+    delivery_receipts.c.message_sid == bindparam("message_sid")
+)
+# Expanding: one statement for a whole page of messages, however many it holds.
+_STATUSES = select(delivery_receipts.c.message_sid, delivery_receipts.c.status).where(
+    delivery_receipts.c.message_sid.in_(bindparam("message_sids", expanding=True))
+)
+
+
+def insert_receipt(conn: Connection, receipt: Receipt) -> None:
+    _RECEIPTS.insert(conn, receipt)
+
+
+def save_receipt(conn: Connection, receipt: Receipt) -> None:
+    _RECEIPTS.save(conn, receipt)
+
+
+def get_receipt(conn: Connection, message_sid: str, sid: str) -> Receipt | None:
+    row = conn.execute(_BY_SID, {"message_sid": message_sid, "sid": sid}).first()
+    return _RECEIPTS.from_row(row) if row else None
+
+
+def get_for_participant(conn: Connection, message_sid: str, participant_sid: str) -> Receipt | None:
+    params = {"message_sid": message_sid, "participant_sid": participant_sid}
+    row = conn.execute(_BY_PARTICIPANT, params).first()
+    return _RECEIPTS.from_row(row) if row else None
+
+
+def list_receipts(conn: Connection, message_sid: str, request: PageRequest) -> Page:
+    query = _LIST.params(message_sid=message_sid)
+    return fetch_page(conn, query, delivery_receipts.c.id, request, _RECEIPTS.from_row)
+
+
+def statuses_of(conn: Connection, message_sids: Sequence[str]) -> dict[str, list[str]]:
+    """The receipt statuses of each of `message_sids` that has any, in one query."""
+    found: dict[str, list[str]] = {}
+    if not message_sids:
+        return found
+    for message_sid, status in conn.execute(_STATUSES, {"message_sids": list(message_sids)}):
+        found.setdefault(message_sid, []).append(status)
+    return found
