@@ -392,7 +392,7 @@ def test_a_closed_conversation_takes_no_participant_changes_but_removals(
     client: Client,
 ) -> None:
     conversation = client.conversations.v1.conversations.create()
-    kept = conversation.participants.create(identity="kept")
+    kept = conversation.participants.create(identity="stays-on")
     leaving = conversation.participants.create(identity="leaving")
     conversation.update(state="closed")
 
@@ -403,7 +403,7 @@ def test_a_closed_conversation_takes_no_participant_changes_but_removals(
     for failure in (added, updated):
         assert (failure.value.status, failure.value.code) == (400, 50377)
     assert conversation.participants(leaving.sid).delete()
-    assert [p.identity for p in conversation.participants.list()] == ["kept"]
+    assert [p.identity for p in conversation.participants.list()] == ["stays-on"]
     assert conversation.participants(kept.sid).fetch().attributes == "{}"
 
 
