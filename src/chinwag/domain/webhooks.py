@@ -186,8 +186,12 @@ def _check_url(url: str | None) -> None:
         raise WebhookUrlMissing("Missing required parameter Configuration.Url in the post body")
     if len(url) > MAX_URL_LENGTH:
         raise WebhookUrlTooLong(f"Configuration.Url is longer than {MAX_URL_LENGTH} characters.")
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        absolute = parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # e.g. "http://[::1": an unclosed IPv6 bracket
+        absolute = False
+    if not absolute:
         raise WebhookUrlMissing(f"Configuration.Url '{url}' is not an absolute http(s) URL.")
 
 
