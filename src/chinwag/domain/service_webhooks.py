@@ -5,7 +5,6 @@ twilio.com/docs/conversations/api/webhook-configuration-resource.
 """
 
 from dataclasses import dataclass, replace
-from urllib.parse import urlsplit
 
 from sqlalchemy import Connection
 
@@ -13,7 +12,7 @@ from chinwag.store import service_webhooks as store
 from chinwag.store.service_webhooks import ServiceWebhookConfig
 from chinwag.store.services import Service
 from chinwag.twilio.errors import InvalidParameter
-from chinwag.twilio.forms import check_length, shown
+from chinwag.twilio.forms import check_length, is_http_url, shown
 
 SERVICE_FILTERS = frozenset(
     {
@@ -101,11 +100,6 @@ def _url(name: str, value: str) -> str | None:
     if value == "":
         return None
     check_length(name, value, MAX_URL_LENGTH)
-    try:
-        parts = urlsplit(value)
-        absolute = parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
-    except ValueError:  # e.g. "http://[::1" : an unclosed IPv6 bracket
-        absolute = False
-    if not absolute:
+    if not is_http_url(value):
         raise InvalidParameter(f"{name} '{shown(value)}' is not an absolute http(s) URL.")
     return value
