@@ -21,19 +21,21 @@ def utc_now() -> datetime:
 def to_json(value: datetime | None) -> str | None:
     if value is None:
         return None
-    utc = value.astimezone(UTC)
-    # Formatted by hand: strftime's %Y gives "165", not "0165", for early years.
-    return (
-        f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}"
-        f"T{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}Z"
-    )
+    return _to_seconds(value.astimezone(UTC)) + "Z"
 
 
 def to_webhook(value: datetime) -> str:
     """Webhook payloads carry milliseconds, unlike REST JSON: `2021-08-10T18:00:58.111Z`."""
     utc = value.astimezone(UTC)
-    seconds = to_json(utc) or ""
-    return f"{seconds[:-1]}.{utc.microsecond // 1000:03d}Z"
+    return f"{_to_seconds(utc)}.{utc.microsecond // 1000:03d}Z"
+
+
+def _to_seconds(utc: datetime) -> str:
+    """`YYYY-MM-DDTHH:MM:SS`, by hand: strftime's %Y writes year 165 as "165", not "0165"."""
+    return (
+        f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}"
+        f"T{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}"
+    )
 
 
 def parse_iso8601(value: str) -> datetime | None:
