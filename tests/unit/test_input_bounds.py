@@ -27,7 +27,7 @@ from chinwag.twilio.forms import (
     shown,
 )
 from chinwag.twilio.json_text import MAX_DEPTH, NotJson, nesting_depth, parse_json
-from chinwag.twilio.pagination import MAX_PAGE, parse_page_request
+from chinwag.twilio.pagination import MAX_PAGE, Page, build_meta, parse_page_request
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -90,6 +90,13 @@ def test_the_largest_paging_values_still_fit_the_database() -> None:
     assert request.offset < 2**63
     token = parse_page_request(Form([("PageToken", f"PA{2**63 - 1}")]), 50)
     assert token.after_id == 2**63 - 1
+
+
+def test_a_next_page_link_is_always_a_request_chinwag_takes() -> None:
+    last = parse_page_request(Form([("Page", str(MAX_PAGE)), ("PageToken", "PA7")]), 50)
+    page = Page(rows=[object()], first_id=8, last_id=8, has_next=True, has_previous=True)
+    meta = build_meta(key="items", list_url="http://x/Items", request=last, page=page, filters={})
+    assert f"Page={MAX_PAGE}&PageToken=PA8" in meta["next_page_url"]
 
 
 def test_urlencoded_bodies_decode_as_clients_encode() -> None:

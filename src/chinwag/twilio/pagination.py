@@ -89,6 +89,9 @@ def build_meta(
             link(max(request.page - 1, 0), f"PB{page.first_id}") if page.has_previous else None
         ),
         "url": link(request.page, current_token),
-        "next_page_url": link(request.page + 1, f"PA{page.last_id}") if page.has_next else None,
+        # With a token, Page only labels the page: kept within what parse_page_request takes.
+        "next_page_url": (
+            link(min(request.page + 1, MAX_PAGE), f"PA{page.last_id}") if page.has_next else None
+        ),
         "key": key,
     }
