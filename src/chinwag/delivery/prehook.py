@@ -7,11 +7,11 @@ a 200 with JSON changes it (`body`, `author`, `attributes` for messages,
 unchanged (twilio.com/docs/conversations/conversations-webhooks).
 """
 
-import json
 import logging
 from dataclasses import dataclass, field
 
 from chinwag.delivery.sender import OutboundRequest, Sender
+from chinwag.twilio.json_text import NotJson, parse_json
 
 logger = logging.getLogger("chinwag.prehook")
 MAX_ANSWER = 64 * 1024
@@ -37,8 +37,8 @@ async def ask_pre_hook(
     if not result.ok:
         return Verdict(rejected_with=result.status)
     try:
-        answer = json.loads(result.body_excerpt) if result.body_excerpt.strip() else {}
-    except ValueError:
+        answer = parse_json(result.body_excerpt) if result.body_excerpt.strip() else {}
+    except NotJson:  # malformed, too deep or NaN: taken as no changes, like any non-JSON
         return Verdict()
     if not isinstance(answer, dict):
         return Verdict()

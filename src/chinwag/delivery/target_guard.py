@@ -109,7 +109,10 @@ async def check_host(host: str) -> None:
 
 async def check_url(url: str) -> None:
     """`check_host` for an http(s) URL's host; a URL without one is left to validation."""
-    host = urlsplit(url).hostname
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:  # not a URL at all: validation refuses it
+        return
     if host:
         await check_host(host)
 

@@ -2,12 +2,13 @@
 
 Limits from twilio.com/docs/conversations/conversations-limits: conversations 16 KB,
 messages and participants 4 KB; users 16 KB (twilio.com/docs/conversations/attributes).
-Codes: errors/50304 (not JSON), errors/50303 (too long).
+Codes: errors/50304 (not JSON), errors/50303 (too long). JSON here is RFC 8259's:
+no NaN or Infinity, and at most `json_text.MAX_DEPTH` levels deep (twilio/json_text.py).
 """
 
-import json
-
 from chinwag.twilio.errors import AttributesNotJson, AttributesTooLong
+from chinwag.twilio.forms import shown
+from chinwag.twilio.json_text import NotJson, parse_json
 
 CONVERSATION_LIMIT = 16 * 1024
 MESSAGE_LIMIT = 4 * 1024
@@ -21,6 +22,8 @@ def check_attributes(value: str | None, limit: int) -> None:
     if len(value.encode("utf-8")) > limit:
         raise AttributesTooLong(f"Attributes is longer than {limit} bytes.")
     try:
-        json.loads(value)
-    except ValueError:
-        raise AttributesNotJson(f"Attributes '{value}' is not valid JSON.") from None
+        parse_json(value)
+    except NotJson as refused:
+        raise AttributesNotJson(
+            f"Attributes '{shown(value)}' is not valid JSON: {refused}."
+        ) from None

@@ -5,7 +5,6 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TypeVar
 
-import isodate
 from sqlalchemy import Connection
 
 from chinwag.domain.attributes import CONVERSATION_LIMIT, check_attributes
@@ -18,7 +17,7 @@ from chinwag.store import webhooks as webhook_store
 from chinwag.store.account_configurations import AccountConfiguration
 from chinwag.store.conversations import Conversation
 from chinwag.twilio import sids
-from chinwag.twilio.dates import to_webhook, utc_now
+from chinwag.twilio.dates import parse_duration, to_webhook, utc_now
 from chinwag.twilio.errors import (
     ClosedAtCreation,
     ClosedTimerInvalid,
@@ -29,18 +28,25 @@ from chinwag.twilio.errors import (
     InactiveTimerInvalid,
     InactiveTimerTooShort,
     InvalidMessagingServiceSid,
-    InvalidParameter,
     ResourceNotFound,
     TwilioError,
 )
+from chinwag.twilio.forms import check_length, shown
 
 T = TypeVar("T")
 
 # "limited to 256 characters" (spec, FriendlyName)
 MAX_FRIENDLY_NAME = 256
+# Twilio documents no limit for UniqueName, nor for the email binding; chinwag takes
+# FriendlyName's 256 characters (docs/compatibility.md).
+MAX_UNIQUE_NAME = 256
+MAX_EMAIL_FIELD = 256
 # "Minimum value for this timer is 1 minute" / "... is 10 minutes" (spec, Timers.*)
 MIN_INACTIVE_TIMER = timedelta(minutes=1)
 MIN_CLOSED_TIMER = timedelta(minutes=10)
+# Twilio documents no maximum; chinwag caps both timers at 10 years (3,650 days), so a
+# timer's date is always a date both databases and every client can hold.
+MAX_TIMER = timedelta(days=3650)
 
 
 class State(StrEnum):
@@ -307,8 +313,10 @@ def _claim_unique_name(
 
 
 def _check(fields: ConversationFields) -> None:
-    if fields.friendly_name is not None and len(fields.friendly_name) > MAX_FRIENDLY_NAME:
-        raise InvalidParameter(f"FriendlyName is longer than {MAX_FRIENDLY_NAME} characters.")
+    check_length("FriendlyName", fields.friendly_name, MAX_FRIENDLY_NAME)
+    check_length("UniqueName", fields.unique_name, MAX_UNIQUE_NAME)
+    check_length("Bindings.Email.Address", fields.email_address, MAX_EMAIL_FIELD)
+    check_length("Bindings.Email.Name", fields.email_name, MAX_EMAIL_FIELD)
     if fields.unique_name and sids.is_sid(fields.unique_name, sids.CONVERSATION):
         raise ConversationUniqueNameLooksLikeSid(
             f"UniqueName '{fields.unique_name}' matches the conversation SID pattern."
@@ -326,35 +334,33 @@ def _check(fields: ConversationFields) -> None:
         closed_timer(fields.timer_closed)
 
 
-def _duration(value: str) -> timedelta | None:
-    try:
-        parsed: timedelta | isodate.Duration = isodate.parse_duration(value)
-    except (isodate.ISO8601Error, ValueError):
-        return None
-    if isinstance(parsed, isodate.Duration):  # years or months: anchor on now
-        now = utc_now()
-        anchored: timedelta = (now + parsed) - now
-        return anchored
-    return parsed
-
-
 def inactive_timer(value: str, name: str = "Timers.Inactive") -> timedelta:
     """The inactive timer `value` (parameter `name`): an ISO 8601 duration of 1 minute or more."""
-    duration = _duration(value)
+    duration = parse_duration(value, utc_now())
     if duration is None:
-        raise InactiveTimerInvalid(f"{name} '{value}' is not an ISO 8601 duration.")
+        raise InactiveTimerInvalid(f"{name} '{shown(value)}' is not an ISO 8601 duration.")
     if duration < MIN_INACTIVE_TIMER:
-        raise InactiveTimerTooShort(f"{name} '{value}' is shorter than 1 minute.")
+        raise InactiveTimerTooShort(f"{name} '{shown(value)}' is shorter than 1 minute.")
+    if duration > MAX_TIMER:
+        # errors/50379 is Twilio's code for a value it does not take as this timer.
+        raise InactiveTimerInvalid(
+            f"{name} '{shown(value)}' is longer than chinwag's maximum of {MAX_TIMER.days} days."
+        )
     return duration
 
 
 def closed_timer(value: str, name: str = "Timers.Closed") -> timedelta:
     """The closed timer `value` (parameter `name`): an ISO 8601 duration of 10 minutes or more."""
-    duration = _duration(value)
+    duration = parse_duration(value, utc_now())
     if duration is None:
-        raise ClosedTimerInvalid(f"{name} '{value}' is not an ISO 8601 duration.")
+        raise ClosedTimerInvalid(f"{name} '{shown(value)}' is not an ISO 8601 duration.")
     if duration < MIN_CLOSED_TIMER:
-        raise ClosedTimerTooShort(f"{name} '{value}' is shorter than 10 minutes.")
+        raise ClosedTimerTooShort(f"{name} '{shown(value)}' is shorter than 10 minutes.")
+    if duration > MAX_TIMER:
+        # errors/50380 is Twilio's code for a value it does not take as this timer.
+        raise ClosedTimerInvalid(
+            f"{name} '{shown(value)}' is longer than chinwag's maximum of {MAX_TIMER.days} days."
+        )
     return duration
 
 

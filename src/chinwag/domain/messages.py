@@ -26,11 +26,15 @@ from chinwag.twilio.errors import (
     MessageBodyTooLong,
     ResourceNotFound,
 )
+from chinwag.twilio.forms import check_length
 
 # "Body: Inbound 32KB ... Chat: 32KB" (conversations-limits)
 MAX_BODY_BYTES = 32 * 1024
 # "Defaults to `system`" (spec, Author)
 DEFAULT_AUTHOR = "system"
+# Twilio documents no Author limit; an author is a participant's identity, which is
+# "limited to 256 characters" (spec, Participant Identity).
+MAX_AUTHOR = 256
 
 
 @dataclass(frozen=True)
@@ -193,6 +197,7 @@ def _check_unsupported(fields: MessageFields) -> None:
 
 
 def _check(fields: MessageFields) -> None:
+    check_length("Author", fields.author, MAX_AUTHOR)
     if fields.body is not None and len(fields.body.encode("utf-8")) > MAX_BODY_BYTES:
         raise MessageBodyTooLong(f"Body is longer than {MAX_BODY_BYTES} bytes.")
     check_attributes(fields.attributes, MESSAGE_LIMIT)

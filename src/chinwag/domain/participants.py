@@ -34,9 +34,14 @@ from chinwag.twilio.errors import (
     ParticipantProxyAddressNotAllowed,
     TwilioError,
 )
+from chinwag.twilio.forms import MAX_INTEGER, check_length, parse_integer, shown
 
-# "Limited to 256 characters." (spec, Identity)
+# "Limited to 256 characters." (spec, Identity); the same for MessagingBinding.Address
+# and .ProxyAddress (conversations-limits). Twilio documents none for ProjectedAddress
+# or LastReadTimestamp: chinwag takes the same 256.
 MAX_IDENTITY = 256
+MAX_ADDRESS = 256
+MAX_LAST_READ_TIMESTAMP = 256
 # "'null' value will remove it." (spec, update MessagingBinding.ProxyAddress/ProjectedAddress)
 REMOVE = ("null", "")
 
@@ -331,18 +336,22 @@ def _last_read_index(value: str | None, current: int | None) -> int | None:
         return current
     if value.strip() in REMOVE:
         return None
-    try:
-        index = int(value.strip())
-    except ValueError:
-        raise InvalidParameter(f"LastReadMessageIndex '{value}' is not an integer.") from None
-    if index < 0:
-        raise InvalidParameter(f"LastReadMessageIndex must be 0 or more, got {index}.")
+    index = parse_integer(value)
+    if index is None:
+        raise InvalidParameter(f"LastReadMessageIndex '{shown(value)}' is not an integer.")
+    if not 0 <= index <= MAX_INTEGER:
+        raise InvalidParameter(
+            f"LastReadMessageIndex must be from 0 to {MAX_INTEGER}, got {index}."
+        )
     return index
 
 
 def _check(fields: ParticipantFields) -> None:
-    if fields.identity is not None and len(fields.identity) > MAX_IDENTITY:
-        raise InvalidParameter(f"Identity is longer than {MAX_IDENTITY} characters.")
+    check_length("Identity", fields.identity, MAX_IDENTITY)
+    check_length("MessagingBinding.Address", fields.address, MAX_ADDRESS)
+    check_length("MessagingBinding.ProxyAddress", fields.proxy_address, MAX_ADDRESS)
+    check_length("MessagingBinding.ProjectedAddress", fields.projected_address, MAX_ADDRESS)
+    check_length("LastReadTimestamp", fields.last_read_timestamp, MAX_LAST_READ_TIMESTAMP)
     if fields.role_sid is not None and not sids.is_sid(fields.role_sid, sids.ROLE):
         raise InvalidParameter(
             f"RoleSid '{fields.role_sid}' is not a Role SID (RL + 32 hex digits)."

@@ -5,7 +5,6 @@ twilio.com/docs/conversations/api/webhook-configuration-resource.
 """
 
 from dataclasses import dataclass, replace
-from urllib.parse import urlsplit
 
 from sqlalchemy import Connection
 
@@ -13,6 +12,7 @@ from chinwag.store import service_webhooks as store
 from chinwag.store.service_webhooks import ServiceWebhookConfig
 from chinwag.store.services import Service
 from chinwag.twilio.errors import InvalidParameter
+from chinwag.twilio.forms import check_length, is_http_url, shown
 
 SERVICE_FILTERS = frozenset(
     {
@@ -42,6 +42,8 @@ SERVICE_FILTERS = frozenset(
     }
 )
 METHODS = ("GET", "POST")
+# Twilio documents no limit for these URLs; a scoped webhook's is 512 (errors/50372).
+MAX_URL_LENGTH = 512
 TARGETS = ("webhook", "flex")
 
 
@@ -97,7 +99,7 @@ def update_config(
 def _url(name: str, value: str) -> str | None:
     if value == "":
         return None
-    parts = urlsplit(value)
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        raise InvalidParameter(f"{name} '{value}' is not an absolute http(s) URL.")
+    check_length(name, value, MAX_URL_LENGTH)
+    if not is_http_url(value):
+        raise InvalidParameter(f"{name} '{shown(value)}' is not an absolute http(s) URL.")
     return value

@@ -8,6 +8,7 @@ from chinwag.store.services import Service
 from chinwag.twilio import sids
 from chinwag.twilio.dates import utc_now
 from chinwag.twilio.errors import InvalidParameter, ResourceNotFound
+from chinwag.twilio.forms import check_length
 
 # "The human-readable name of this service, limited to 256 characters." (spec)
 MAX_FRIENDLY_NAME = 256
@@ -18,8 +19,7 @@ def create_service(
 ) -> Service:
     if friendly_name is None or not friendly_name.strip():
         raise InvalidParameter("Missing required parameter FriendlyName in the post body")
-    if len(friendly_name) > MAX_FRIENDLY_NAME:
-        raise InvalidParameter(f"FriendlyName is longer than {MAX_FRIENDLY_NAME} characters.")
+    check_length("FriendlyName", friendly_name, MAX_FRIENDLY_NAME)
     now = utc_now()
     service = Service(
         sid=sids.new_sid(sids.SERVICE),

@@ -19,10 +19,13 @@ from chinwag.store.users import User
 from chinwag.twilio import sids
 from chinwag.twilio.dates import to_webhook, utc_now
 from chinwag.twilio.errors import InvalidParameter, TwilioError, UserExists
+from chinwag.twilio.forms import check_length
 
 # Twilio documents no Identity limit for users; participants' is 256 characters
 # (conversations-limits), and a user's identity is what a participant joins with.
 MAX_IDENTITY = 256
+# Undocumented for users too: a conversation's FriendlyName limit (spec).
+MAX_FRIENDLY_NAME = 256
 
 
 @dataclass(frozen=True)
@@ -165,8 +168,8 @@ def _given(value: str | None, current: str | None) -> str | None:
 
 
 def _check(fields: UserFields) -> None:
-    if fields.identity is not None and len(fields.identity) > MAX_IDENTITY:
-        raise InvalidParameter(f"Identity is longer than {MAX_IDENTITY} characters.")
+    check_length("Identity", fields.identity, MAX_IDENTITY)
+    check_length("FriendlyName", fields.friendly_name, MAX_FRIENDLY_NAME)
     if fields.role_sid and not sids.is_sid(fields.role_sid, sids.ROLE):
         raise InvalidParameter(
             f"RoleSid '{fields.role_sid}' is not a Role SID (RL + 32 hex digits)."

@@ -6,7 +6,6 @@ and twilio.com/docs/api/errors/<code>; docs/compatibility.md lists each with its
 
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from urllib.parse import urlsplit
 
 from sqlalchemy import Connection
 
@@ -35,6 +34,7 @@ from chinwag.twilio.errors import (
     WebhookUrlMissing,
     WebhookUrlTooLong,
 )
+from chinwag.twilio.forms import is_http_url
 
 MAX_WEBHOOKS_PER_CONVERSATION = 5
 MAX_TRIGGER_LENGTH = 248  # twilio.com/docs/api/errors/50366
@@ -186,8 +186,7 @@ def _check_url(url: str | None) -> None:
         raise WebhookUrlMissing("Missing required parameter Configuration.Url in the post body")
     if len(url) > MAX_URL_LENGTH:
         raise WebhookUrlTooLong(f"Configuration.Url is longer than {MAX_URL_LENGTH} characters.")
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+    if not is_http_url(url):
         raise WebhookUrlMissing(f"Configuration.Url '{url}' is not an absolute http(s) URL.")
 
 

@@ -7,15 +7,17 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.web_protocol import RequestPayloadError
 
 from chinwag.delivery.sender import Sender
 from chinwag.delivery.target_guard import DeniedTarget, check_url
 from chinwag.domain.events import Origin
 from chinwag.store.accounts import Account
 from chinwag.store.database import Database
-from chinwag.twilio.errors import InvalidParameter, TwilioError
-from chinwag.twilio.forms import Form
+from chinwag.twilio.errors import InvalidParameter, TooManyParameters, TwilioError
+from chinwag.twilio.forms import MAX_PARAMETERS, Form, parse_urlencoded
 from chinwag.twilio.pagination import Filters, Page, PageRequest, build_meta
 
 DATABASE = web.AppKey("database", Database)
@@ -45,18 +47,73 @@ def origin(request: web.Request) -> Origin:
     return Origin(source="API", webhooks_enabled=enabled)
 
 
+FORM = "application/x-www-form-urlencoded"
+MULTIPART = "multipart/form-data"
+# What aiohttp raises on a body it cannot read: a broken chunked or compressed body, a
+# malformed multipart part, a charset Python does not know. Each is the client's fault.
+UNREADABLE = (HttpProcessingError, RequestPayloadError, ValueError, LookupError, AssertionError)
+
+
 async def read_form(request: web.Request) -> Form:
+    """The body's parameters: URL-encoded as Twilio's SDKs send them, or multipart form data.
+
+    Values must be UTF-8; other content types carry no parameters (aiohttp's rule too).
+    """
+    charset = (request.charset or "utf-8").lower().replace("_", "-")
+    if charset not in ("utf-8", "utf8"):
+        raise InvalidParameter(f"The request body's charset '{charset}' is not UTF-8.")
     try:
-        body = await request.post()
-    except (UnicodeDecodeError, ValueError):
+        if request.content_type == MULTIPART:
+            return Form(await _multipart_items(request))
+        if request.content_type not in ("", FORM):
+            return Form([])
+        return Form(parse_urlencoded((await request.read()).rstrip()))
+    except TwilioError:
+        raise
+    except UnicodeDecodeError:
+        raise InvalidParameter("A multipart/form-data value is not UTF-8.") from None
+    except UNREADABLE:  # aiohttp's own messages name its internals, not the request's fault
         raise InvalidParameter(
-            "The request body is not UTF-8 form data (application/x-www-form-urlencoded)."
+            f"The request body is not well-formed {request.content_type or FORM}."
         ) from None
-    return Form([(name, value) for name, value in body.items() if isinstance(value, str)])
 
 
 def read_query(request: web.Request) -> Form:
-    return Form(list(request.query.items()))
+    """The query string's parameters, decoded as strictly as a body's."""
+    try:
+        raw = request.rel_url.raw_query_string.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        raise InvalidParameter("The query string is not UTF-8.") from None
+    return Form(parse_urlencoded(raw))
+
+
+async def _multipart_items(request: web.Request) -> list[tuple[str, str]]:
+    """Text parts as parameters (UTF-8 unless the part names another charset); file parts
+    are not parameters and are skipped. Bounded like a URL-encoded body."""
+    items: list[tuple[str, str]] = []
+    reader = await request.multipart()
+    while (part := await reader.next()) is not None:
+        if not isinstance(part, BodyPartReader):
+            raise InvalidParameter("A multipart/form-data body may not nest multipart parts.")
+        if len(items) >= MAX_PARAMETERS:
+            raise TooManyParameters(
+                f"The request has more than {MAX_PARAMETERS} parameters, "
+                "more than chinwag accepts in one request."
+            )
+        raw = bytearray()
+        while chunk := await part.read_chunk():
+            if request.content.total_bytes > request.client_max_size:
+                raise web.HTTPRequestEntityTooLarge(
+                    max_size=request.client_max_size, actual_size=request.content.total_bytes
+                )
+            raw.extend(chunk)
+        if part.filename is not None:
+            continue
+        if part.name is None:
+            raise InvalidParameter("A multipart/form-data part has no name.")
+        value = bytes(part.decode(bytes(raw)))
+        items.append((part.name, value.decode(part.get_charset(default="utf-8"))))
+    return items
 
 
 def list_response(

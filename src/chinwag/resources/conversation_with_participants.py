@@ -6,7 +6,6 @@ or `{"messaging_binding": {"address": "+1555…", "proxy_address": "+1555…"}}`
 (spec: "The JSON object attributes are as parameters in Participant Resource").
 """
 
-import json
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +21,8 @@ from chinwag.store.conversations import Conversation
 from chinwag.store.services import Service
 from chinwag.twilio.dates import parse_iso8601
 from chinwag.twilio.errors import InvalidParameter, ParticipantJsonInvalid
+from chinwag.twilio.forms import NUL, NUL_MESSAGE, shown
+from chinwag.twilio.json_text import NotJson, parse_json
 
 PARTICIPANT_KEYS = frozenset(
     {"identity", "messaging_binding", "attributes", "role_sid", "date_created", "date_updated"}
@@ -38,11 +39,13 @@ def conversation_with_participants_json(
     return body
 
 
-def _text(raw: str, values: dict[str, Any], key: str, shown: str) -> str | None:
+def _text(raw: str, values: dict[str, Any], key: str, label: str) -> str | None:
     value = values.get(key)
+    if isinstance(value, str) and NUL in value:  # "\u0000" in JSON: as refused as in a form
+        raise InvalidParameter(f"Participant '{shown(raw)}': {label} {NUL_MESSAGE}")
     if value is None or isinstance(value, str):
         return value
-    raise InvalidParameter(f"Participant '{raw}': {shown} is not a string.")
+    raise InvalidParameter(f"Participant '{shown(raw)}': {label} is not a string.")
 
 
 def _date(raw: str, values: dict[str, Any], key: str) -> datetime | None:
@@ -51,17 +54,19 @@ def _date(raw: str, values: dict[str, Any], key: str) -> datetime | None:
         return None
     parsed = parse_iso8601(text)
     if parsed is None:
-        raise InvalidParameter(f"Participant '{raw}': {key} '{text}' is not an ISO 8601 date-time.")
+        raise InvalidParameter(
+            f"Participant '{shown(raw)}': {key} '{shown(text)}' is not an ISO 8601 date-time."
+        )
     return parsed
 
 
-def _object(raw: str, value: Any, allowed: frozenset[str], shown: str) -> dict[str, Any]:
+def _object(raw: str, value: Any, allowed: frozenset[str], label: str) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise InvalidParameter(f"Participant '{raw}': {shown} is not a JSON object.")
+        raise InvalidParameter(f"Participant '{shown(raw)}': {label} is not a JSON object.")
     unknown = sorted(set(value) - allowed)
     if unknown:
         raise InvalidParameter(
-            f"Participant '{raw}': unknown key(s) {', '.join(unknown)} in {shown}; "
+            f"Participant '{shown(raw)}': unknown key(s) {', '.join(unknown)} in {label}; "
             f"expected {', '.join(sorted(allowed))}."
         )
     return value
@@ -70,11 +75,13 @@ def _object(raw: str, value: Any, allowed: frozenset[str], shown: str) -> dict[s
 def participant_fields(raw: str) -> ParticipantFields:
     """One `Participant` value: not a JSON object 50424 (errors/50424), other faults 20001."""
     try:
-        parsed = json.loads(raw)
-    except ValueError:
-        raise ParticipantJsonInvalid(f"Participant '{raw}' is not valid JSON.") from None
+        parsed = parse_json(raw)
+    except NotJson as refused:
+        raise ParticipantJsonInvalid(
+            f"Participant '{shown(raw)}' is not valid JSON: {refused}."
+        ) from None
     if not isinstance(parsed, dict):
-        raise ParticipantJsonInvalid(f"Participant '{raw}' is not a JSON object.")
+        raise ParticipantJsonInvalid(f"Participant '{shown(raw)}' is not a JSON object.")
     values = _object(raw, parsed, PARTICIPANT_KEYS, "the participant")
     binding = values.get("messaging_binding")
     binding = {} if binding is None else _object(raw, binding, BINDING_KEYS, "messaging_binding")

@@ -36,6 +36,13 @@ class InvalidParameter(TwilioError):
     code = 20001
 
 
+class TooManyParameters(InvalidParameter):
+    """More form or query parameters than one request may carry (forms.MAX_PARAMETERS).
+
+    Twilio documents no code for it; 20001 with a message that says so.
+    """
+
+
 class InvalidPageToken(TwilioError):
     code = 21481
 

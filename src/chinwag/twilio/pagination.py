@@ -11,12 +11,16 @@ from typing import Any
 from urllib.parse import urlencode
 
 from chinwag.twilio.errors import InvalidPageToken
-from chinwag.twilio.forms import Form
+from chinwag.twilio.forms import MAX_INTEGER, Form, parse_integer, shown
 
 DEFAULT_PAGE_SIZE = 50
 # A list's filters, echoed in its paging URLs; a repeated filter (Bindings' `Identity`)
 # is repeated there too.
 Filters = Mapping[str, str | Sequence[str]]
+
+# Page is an offset in whole pages; bounded so that Page x PageSize stays far inside
+# the 64-bit OFFSET both databases take (a larger Page answered 500 before).
+MAX_PAGE = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -45,19 +49,22 @@ class Page:
 
 
 def parse_page_request(query: Form, max_size: int) -> PageRequest:
-    size = query.integer("PageSize", minimum=1)
+    size = query.integer("PageSize", minimum=1, maximum=None)
     # twilio-python's list(limit=N) sends PageSize=N, so a large value is capped, not refused.
     size = min(size if size is not None else min(DEFAULT_PAGE_SIZE, max_size), max_size)
-    page = query.integer("Page", minimum=0) or 0
+    page = query.integer("Page", minimum=0, maximum=MAX_PAGE) or 0
     token = query.text("PageToken")
     if not token:
         return PageRequest(size, page)
     kind, digits = token[:2], token[2:]
-    if kind not in ("PA", "PB") or not digits.isdigit():
-        raise InvalidPageToken(f"PageToken '{token}' is not a page token this server issued.")
+    row_id = parse_integer(digits) if digits.isdigit() else None  # no sign, no spaces
+    if kind not in ("PA", "PB") or row_id is None or row_id > MAX_INTEGER:
+        raise InvalidPageToken(
+            f"PageToken '{shown(token)}' is not a page token this server issued."
+        )
     if kind == "PA":
-        return PageRequest(size, page, after_id=int(digits))
-    return PageRequest(size, page, before_id=int(digits))
+        return PageRequest(size, page, after_id=row_id)
+    return PageRequest(size, page, before_id=row_id)
 
 
 def build_meta(
@@ -91,6 +98,9 @@ def build_meta(
             link(max(request.page - 1, 0), f"PB{page.first_id}") if page.has_previous else None
         ),
         "url": link(request.page, current_token),
-        "next_page_url": link(request.page + 1, f"PA{page.last_id}") if page.has_next else None,
+        # With a token, Page only labels the page: kept within what parse_page_request takes.
+        "next_page_url": (
+            link(min(request.page + 1, MAX_PAGE), f"PA{page.last_id}") if page.has_next else None
+        ),
         "key": key,
     }
