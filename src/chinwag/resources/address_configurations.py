@@ -7,13 +7,13 @@ from sqlalchemy import Connection
 
 from chinwag.domain import address_configurations as domain
 from chinwag.domain.address_configurations import AddressFields
+from chinwag.resources.addressing import list_in_account
 from chinwag.resources.common import (
     account,
     base_url,
     check_target,
     database,
     json_response,
-    list_response,
     read_form,
     read_query,
 )
@@ -130,18 +130,16 @@ async def list_(request: web.Request) -> web.Response:
     page_request = parse_page_request(query, MAX_PAGE_SIZE)
     raw_type = query.text("Type")
     type_ = domain.check_address_type(raw_type) if raw_type else None
-    owner = account(request).sid
 
-    def fetch_page(conn: Connection, wanted: PageRequest) -> Page:
+    def fetch_page(conn: Connection, owner: str, wanted: PageRequest) -> Page:
         return store.list_configurations(conn, owner, type_, wanted)
 
-    page = await database(request).read(fetch_page, page_request)
-    base = base_url(request)
-    return list_response(
+    return await list_in_account(
+        request,
         "address_configurations",
-        [address_configuration_json(configuration, base) for configuration in page.rows],
-        f"{base}/v1/Configuration/Addresses",
+        "Configuration/Addresses",
         page_request,
-        page,
+        fetch_page,
+        address_configuration_json,
         {"Type": raw_type} if raw_type else None,
     )

@@ -141,6 +141,23 @@ PageFetch = Callable[[Connection, str, PageRequest], Page]
 ItemJson = Callable[[Any, ServiceRoot], dict[str, Any]]
 
 
+async def list_in_account(
+    request: web.Request,
+    key: str,
+    path: str,
+    page_request: PageRequest,
+    fetch_page: PageFetch,
+    item_json: Callable[[Any, str], dict[str, Any]],
+    filters: Filters | None = None,
+) -> web.Response:
+    """A page of the account's `key` (services, credentials, address configurations),
+    shaped as a Twilio list with `meta` at `<base>/v1/<path>`; `item_json` gets the base URL."""
+    page = await database(request).read(fetch_page, account(request).sid, page_request)
+    base = base_url(request)
+    items = [item_json(row, base) for row in page.rows]
+    return list_response(key, items, f"{base}/v1/{path}", page_request, page, filters)
+
+
 async def list_in_service(
     request: web.Request,
     key: str,

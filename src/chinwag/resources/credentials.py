@@ -11,12 +11,12 @@ from sqlalchemy import Connection
 
 from chinwag.domain import credentials as domain
 from chinwag.domain.credentials import CredentialFields
+from chinwag.resources.addressing import list_in_account
 from chinwag.resources.common import (
     account,
     base_url,
     database,
     json_response,
-    list_response,
     read_form,
     read_query,
 )
@@ -96,12 +96,6 @@ async def delete(request: web.Request) -> web.Response:
 
 async def list_(request: web.Request) -> web.Response:
     page_request = parse_page_request(read_query(request), MAX_PAGE_SIZE)
-    page = await database(request).read(store.list_credentials, account(request).sid, page_request)
-    base = base_url(request)
-    return list_response(
-        "credentials",
-        [credential_json(credential, base) for credential in page.rows],
-        f"{base}/v1/Credentials",
-        page_request,
-        page,
+    return await list_in_account(
+        request, "credentials", "Credentials", page_request, store.list_credentials, credential_json
     )

@@ -6,12 +6,12 @@ from aiohttp import web
 from sqlalchemy import Connection
 
 from chinwag.domain import services as domain
+from chinwag.resources.addressing import list_in_account
 from chinwag.resources.common import (
     account,
     base_url,
     database,
     json_response,
-    list_response,
     read_form,
     read_query,
 )
@@ -72,12 +72,6 @@ async def delete(request: web.Request) -> web.Response:
 
 async def list_(request: web.Request) -> web.Response:
     page_request = parse_page_request(read_query(request), MAX_PAGE_SIZE)
-    page = await database(request).read(store.list_services, account(request).sid, page_request)
-    base = base_url(request)
-    return list_response(
-        "services",
-        [service_json(service, base) for service in page.rows],
-        f"{base}/v1/Services",
-        page_request,
-        page,
+    return await list_in_account(
+        request, "services", "Services", page_request, store.list_services, service_json
     )
