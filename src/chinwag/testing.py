@@ -62,7 +62,7 @@ Params = Mapping[str, str] | Sequence[tuple[str, str]]
 @dataclass(frozen=True)
 class ApiResponse:
     status: int
-    body: Any  # the decoded JSON, or None for an empty answer (204)
+    body: Any  # the decoded JSON; the text of an answer that is not JSON; None if empty (204)
 
 
 def chinwag_request(
@@ -86,7 +86,12 @@ def chinwag_request(
             status, raw = response.status, response.read()
     except urllib.error.HTTPError as error:
         status, raw = error.code, error.read()
-    return ApiResponse(status, json.loads(raw) if raw else None)
+    if not raw:
+        return ApiResponse(status, None)
+    try:
+        return ApiResponse(status, json.loads(raw))
+    except ValueError:  # e.g. aiohttp's own 404 for a path chinwag does not serve
+        return ApiResponse(status, raw.decode("utf-8", "replace"))
 
 
 def reset(server: Server) -> None:

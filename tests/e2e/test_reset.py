@@ -218,6 +218,8 @@ def test_the_plugin_helper_resets_and_reports_failure(app_server: AppServer) -> 
     assert twilio_client(server).conversations.v1.conversations.list() == []
     denied = chinwag_request(_Account(app_server.url, tenant.sid, "wrong"), "POST", RESET)
     assert (denied.status, denied.body["code"]) == (401, 20003)
+    listed = chinwag_request(server, "GET", "/chinwag/v1/Deliveries", {"PageSize": "7"})
+    assert (listed.status, listed.body["meta"]["page_size"]) == (200, 7)
 
 
 class _Account:

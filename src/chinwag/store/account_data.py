@@ -41,7 +41,7 @@ def owned_rows(table: Table, account_sid: BindParameter[str]) -> ColumnElement[b
         return table.c.account_sid == account_sid
     # A nullable key may point nowhere, and such a row would be missed: only non-null keys.
     for key in sorted(table.foreign_keys, key=lambda key: key.parent.name):
-        if key.parent.nullable:
+        if key.parent.nullable or key.column.table is table:  # a tree's root has no owner
             continue
         parent_rows = owned_rows(key.column.table, account_sid)
         if parent_rows is not None:
