@@ -7,9 +7,13 @@ gets the fixtures:
         conversation = chinwag_client.conversations.v1.conversations.create()
 
 `chinwag_server` is one server per test session on a free port with a fresh
-SQLite file; `LiveServer` can also be used directly to start more.
+SQLite file; `LiveServer` can also be used directly to start more. `chinwag_client`
+empties the server's account first (`POST /chinwag/v1/Reset`), so no test sees
+another's conversations, users, webhooks or deliveries.
 """
 
+import base64
+import json
 import os
 import secrets
 import signal
@@ -22,12 +26,12 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
-from urllib.parse import parse_qsl, urlsplit
+from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
 
@@ -50,6 +54,51 @@ class Server(Protocol):
 
     @property
     def url(self) -> str: ...
+
+
+Params = Mapping[str, str] | Sequence[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class ApiResponse:
+    status: int
+    body: Any  # the decoded JSON; the text of an answer that is not JSON; None if empty (204)
+
+
+def chinwag_request(
+    server: Server, method: str, path: str, params: Params | None = None
+) -> ApiResponse:
+    """One request as the server's account, e.g. to chinwag's own API (`/chinwag/v1/...`).
+
+    `params` go in the form body of a POST and in the query string otherwise; repeat
+    a name by giving (name, value) pairs. An error answer is returned, not raised.
+    """
+    query = urlencode(params or {}, doseq=False)
+    url = f"{server.url}{path}"
+    data = query.encode() if method == "POST" else None
+    if method != "POST" and query:
+        url += ("&" if "?" in url else "?") + query
+    request = urllib.request.Request(url, data=data, method=method)
+    login = base64.b64encode(f"{server.account_sid}:{server.auth_token}".encode()).decode()
+    request.add_header("Authorization", f"Basic {login}")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            status, raw = response.status, response.read()
+    except urllib.error.HTTPError as error:
+        status, raw = error.code, error.read()
+    if not raw:
+        return ApiResponse(status, None)
+    try:
+        return ApiResponse(status, json.loads(raw))
+    except ValueError:  # e.g. aiohttp's own 404 for a path chinwag does not serve
+        return ApiResponse(status, raw.decode("utf-8", "replace"))
+
+
+def reset(server: Server) -> None:
+    """Empty the server's account (`POST /chinwag/v1/Reset`): a clean slate for a test."""
+    answer = chinwag_request(server, "POST", "/chinwag/v1/Reset")
+    if answer.status != 204:
+        raise RuntimeError(f"chinwag's Reset answered {answer.status}: {answer.body}")
 
 
 def free_port() -> int:
@@ -143,6 +192,15 @@ class LiveServer:
         done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=True)
         return done.stdout
 
+    def request(self, method: str, path: str, params: Params | None = None) -> ApiResponse:
+        """One request as this server's account (see `chinwag_request`)."""
+        return chinwag_request(self, method, path, params)
+
+    def reset(self) -> None:
+        """Empty this server's account: everything but the account, its keys and its
+        default service (emptied) goes, in one transaction."""
+        reset(self)
+
 
 @pytest.fixture(scope="session")
 def chinwag_server() -> Iterator[LiveServer]:
@@ -157,6 +215,9 @@ def chinwag_server() -> Iterator[LiveServer]:
 
 @pytest.fixture
 def chinwag_client(chinwag_server: LiveServer) -> "Client":
+    """A twilio-python client on `chinwag_server`'s account, emptied first: each test
+    starts from a clean slate, whatever the tests before it made."""
+    chinwag_server.reset()
     return twilio_client(chinwag_server)
 
 

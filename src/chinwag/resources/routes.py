@@ -22,6 +22,7 @@ from chinwag.resources import (
     participant_conversations,
     participants,
     receipts,
+    reset,
     roles,
     service_configuration,
     service_notifications,
@@ -125,6 +126,8 @@ CHINWAG_ROUTES: list[tuple[str, str, Handler]] = [
     ("POST", "/chinwag/v1" + RECEIPTS, receipts.record),
     ("POST", "/chinwag/v1/Services/{ChatServiceSid}" + RECEIPTS, receipts.record),
     ("POST", "/chinwag/v1/Services/{ChatServiceSid}/Bindings", bindings.register),
+    # A clean slate: everything of the caller's account but the account itself.
+    ("POST", "/chinwag/v1/Reset", reset.reset),
 ]
 
 

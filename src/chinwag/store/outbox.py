@@ -257,9 +257,29 @@ class Outcome:
 ATTEMPTS = RecordMapper(delivery_attempts, Attempt)  # the attempt log's rows, read in deliveries.py
 
 
+# Locks the rows about to be recorded, in one order for every worker; on PostgreSQL
+# (READ COMMITTED) a row deleted meanwhile is waited for and then left out.
+_STILL_QUEUED = (
+    select(deliveries.c.id)
+    .where(deliveries.c.id.in_(bindparam("ids", expanding=True)))
+    .order_by(deliveries.c.id)
+    .with_for_update()
+)
+
+
 def record_outcomes(conn: Connection, outcomes: list[Outcome], now: datetime) -> None:
     """One batch update and one batch insert for many attempts (a round trip per row
-    would cap throughput)."""
+    would cap throughput).
+
+    A delivery deleted while it was being sent (its account reset, chinwag's
+    /chinwag/v1/Reset) has nothing left to record: its outcome is dropped, where its
+    attempt's foreign key would fail the whole batch.
+    """
+    if not outcomes:
+        return
+    ids = [o.delivery_id for o in outcomes]
+    still_queued = set(conn.execute(_STILL_QUEUED, {"ids": ids}).scalars())
+    outcomes = [o for o in outcomes if o.delivery_id in still_queued]
     if not outcomes:
         return
     conn.execute(
