@@ -135,7 +135,11 @@ def test_the_answer_is_the_conversation_with_the_specs_links(api: Api) -> None:
         ({"Participant": [participant(**REFUSED_SMS), participant(**REFUSED_SMS)]}, 409, 50416),
         ({"Participant": [participant(identity="a"), participant()]}, 400, 20001),
         (
-            {"Participant": participant(identity="a", messaging_binding={"address": "+15558675310"})},
+            {
+                "Participant": participant(
+                    identity="a", messaging_binding={"address": "+15558675310"}
+                )
+            },
             400,
             50211,
         ),
