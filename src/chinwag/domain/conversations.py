@@ -309,9 +309,7 @@ def _claim_unique_name(
     """Unique per service; checked inside the write transaction, backed by a unique index."""
     holder = store.unique_name_holder(conn, service_sid, unique_name)
     if holder is not None and holder != sid:
-        raise ConversationUniqueNameTaken(
-            f"A conversation with UniqueName '{unique_name}' already exists."
-        )
+        raise ConversationUniqueNameTaken(f"UniqueName '{unique_name}' is taken in this service.")
 
 
 def _check(fields: ConversationFields) -> None:
