@@ -49,8 +49,8 @@ def check_proxy_address(proxy_address: str) -> None:
 
 
 def check_same_channel(address: str, proxy_address: str) -> None:
-    """ "Ensure that both MessagingBinding.Address and MessagingBinding.ProxyAddress are
-    both of the same type, e.g. both SMS or both WhatsApp" (errors/50414)."""
+    """Both of one channel: errors/50414, "Ensure that both MessagingBinding.Address and
+    MessagingBinding.ProxyAddress are both of the same type, e.g. both SMS or both WhatsApp"."""
     channel, proxy_channel = binding_type(address), binding_type(proxy_address)
     if channel != proxy_channel:
         raise AddressTypeMismatch(
