@@ -175,3 +175,20 @@ def test_invalid_values_are_refused_and_nothing_is_written(
         body = assert_twilio_error(api.post("/v1/Configuration", data), status, code)
         assert any(f"'{value}'" in body["message"] for value in data.values()), body
     assert api.get("/v1/Configuration").json() == before
+
+
+def test_pt0s_disables_a_default_timer(tenant: Tenant) -> None:
+    """ "To remove or disable the default inactive timer, set its value to PT0S"
+    (support.twilio.com 46619837838235); any zero duration does it, for either timer."""
+    configuration = tenant.client.conversations.v1.configuration()
+    configuration.update(default_inactive_timer="PT5M", default_closed_timer="PT1H")
+    timed = tenant.client.conversations.v1.conversations.create()
+    assert set(timed.timers) == {"date_inactive", "date_closed"}
+
+    disabled = configuration.update(default_inactive_timer="PT0S")
+    assert disabled.default_inactive_timer is None and disabled.default_closed_timer == "PT1H"
+    assert set(tenant.client.conversations.v1.conversations.create().timers) == {"date_closed"}
+    disabled = configuration.update(default_closed_timer="P0D")
+    assert disabled.default_closed_timer is None
+    assert configuration.fetch().default_closed_timer is None
+    assert tenant.client.conversations.v1.conversations.create().timers == {}

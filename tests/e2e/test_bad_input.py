@@ -275,7 +275,7 @@ URL_513 = "https://example.com/" + "x" * 493
 SCOPED = {"Target": "webhook", "Configuration.Filters": "onMessageAdded"}
 STUDIO = {"Target": "studio", "Configuration.FlowSid": "FW" + "a" * 32}
 TRIGGER = {"Target": "trigger", "Configuration.Url": "https://example.com"}
-ADDRESS = {"MessagingBinding.Address": "+15550001"}
+ADDRESS = {"MessagingBinding.Address": "+15550001000"}
 # (where, parameter, value, the other parameters the request needs, code)
 TOO_LONG: list[tuple[str, str, str, dict[str, str], int]] = [
     ("conversations", "UniqueName", LONG, {}, 20001),
@@ -291,8 +291,8 @@ TOO_LONG: list[tuple[str, str, str, dict[str, str], int]] = [
     ("messages", "Author", "a" * 100_000, {"Body": "hi"}, 20001),
     ("message", "Author", LONG, {}, 20001),
     ("participants", "Identity", LONG, {}, 20001),
-    ("participants", "MessagingBinding.Address", LONG, {}, 20001),
-    ("participants", "MessagingBinding.ProxyAddress", LONG, ADDRESS, 20001),
+    ("participants", "MessagingBinding.Address", LONG, {}, 50407),
+    ("participants", "MessagingBinding.ProxyAddress", LONG, ADDRESS, 50408),
     ("participant", "MessagingBinding.ProjectedAddress", LONG, {}, 20001),
     ("participant", "LastReadTimestamp", LONG, {}, 20001),
     ("participant", "LastReadMessageIndex", "9" * 20, {}, 20001),

@@ -10,7 +10,8 @@ import pytest
 from twilio.rest import Client
 
 from chinwag.testing import WebhookReceiver
-from tests.conftest import Api
+from tests.conftest import Api, customer_number
+from tests.e2e.role_helpers import default_roles
 
 COMMON = {"EventType", "AccountSid", "ConversationSid", "Source", "RetryCount"}
 CONVERSATION = COMMON | {
@@ -113,7 +114,57 @@ def test_every_event_reaches_the_matching_webhooks_with_twilios_parameters(
         if r.url.endswith("/scoped") and r.form["EventType"] == "onConversationStateUpdated"
     ]
     assert state_changes == [("inactive", "API"), ("active", "EVENT")]
+    channel_user = default_roles(api, f"/v1/Services/{service}")["channel user"]
+    for request in received:  # the values, not only the names (issue 12 item 14)
+        event = request.form["EventType"]
+        if event.startswith("onParticipant"):
+            assert request.form["RoleSid"] == channel_user, event
+        if "MessagingServiceSid" in EXPECTED[event]:
+            assert request.form["MessagingServiceSid"] == MG, event
     assert by_event["onMessageAdded"]["ParticipantSid"] == participant.sid
     assert by_event["onMessageAdded"]["MessagingServiceSid"] == MG
     assert by_event["onParticipantAdded"]["MessagingBinding.Type"] == "CHAT"
     assert by_event["onMessageUpdated"]["Body"] == "hello again"
+
+
+def test_default_role_and_messaging_service_fill_every_payload(
+    client: Client, api: Api, service: str, webhook_receiver: WebhookReceiver
+) -> None:
+    """A conversation created without a MessagingServiceSid carries the account's default
+    one in each of its events, and an SMS participant added without a RoleSid the
+    service's default conversation role (issue 12 item 14)."""
+    on = {"x_twilio_webhook_enabled": "true"}
+    default_mg = client.conversations.v1.configuration().fetch().default_messaging_service_sid
+    channel_user = default_roles(api, f"/v1/Services/{service}")["channel user"]
+    conv = client.conversations.v1.services(service).conversations
+    conversation = conv.create(friendly_name="defaults", **on)
+    assert conversation.messaging_service_sid == default_mg
+    texting = conv(conversation.sid).participants.create(
+        messaging_binding_address=customer_number(),
+        messaging_binding_proxy_address="+15017122661",
+        **on,
+    )
+    assert texting.role_sid == channel_user
+    conv(conversation.sid).participants(texting.sid).update(attributes='{"vip": true}', **on)
+    conv(conversation.sid).update(state="closed", **on)
+    root = f"/v1/Services/{service}/Conversations/{conversation.sid}"
+    enabled = {"X-Twilio-Webhook-Enabled": "true"}
+    api.delete(f"{root}/Participants/{texting.sid}", headers=enabled)
+    api.delete(root, headers=enabled)
+
+    received = [r.form for r in webhook_receiver.wait_for(7)]
+    assert [form["EventType"] for form in received] == [
+        "onConversationAdded",
+        "onParticipantAdded",
+        "onParticipantUpdated",
+        "onConversationUpdated",
+        "onConversationStateUpdated",
+        "onParticipantRemoved",
+        "onConversationRemoved",
+    ]
+    for form in received:
+        if form["EventType"].startswith("onParticipant"):
+            assert form["RoleSid"] == channel_user, form["EventType"]
+            assert form["MessagingBinding.Type"] == "SMS"
+        else:
+            assert form["MessagingServiceSid"] == default_mg, form["EventType"]

@@ -123,7 +123,10 @@ def walk_service_configuration(walk: Walk, service: str, role: str) -> None:
 def walk_receipts(walk: Walk, conversation: str, ct: str) -> None:
     """Receipts are recorded through chinwag's own API, then read through Twilio's."""
     message = walk.call_quietly("POST", f"{conversation}/Messages", data={"Body": "hi"})
-    sms = {"MessagingBinding.Address": customer_number(), "MessagingBinding.ProxyAddress": "+1501"}
+    sms = {
+        "MessagingBinding.Address": customer_number(),
+        "MessagingBinding.ProxyAddress": "+15017122661",
+    }
     participant = walk.call_quietly("POST", f"{conversation}/Participants", data=sms)
     receipts = f"{conversation}/Messages/{message['sid']}/Receipts"
     rt = ct + "/Messages/{MessageSid}/Receipts"

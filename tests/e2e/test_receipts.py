@@ -48,7 +48,10 @@ def scene(api: Api, family: Family, recipients: int = 2) -> Scene:
     sms = [
         api.post(
             f"{path}/Participants",
-            {"MessagingBinding.Address": customer_number(), "MessagingBinding.ProxyAddress": "+1"},
+            {
+                "MessagingBinding.Address": customer_number(),
+                "MessagingBinding.ProxyAddress": "+15017122661",
+            },
         ).json()["sid"]
         for _ in range(recipients)
     ]

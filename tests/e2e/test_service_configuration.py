@@ -67,7 +67,10 @@ def test_new_members_get_the_configured_default_roles(
     conversation = api.post(f"{root}/Conversations", {}).json()["sid"]
     participants = f"{root}/Conversations/{conversation}/Participants"
     assert api.post(participants, {"Identity": "a"}).json()["role_sid"] == defaults["channel user"]
-    sms = {"MessagingBinding.Address": customer_number(), "MessagingBinding.ProxyAddress": "+1501"}
+    sms = {
+        "MessagingBinding.Address": customer_number(),
+        "MessagingBinding.ProxyAddress": "+15017122661",
+    }
     assert api.post(participants, sms).json()["role_sid"] == defaults["channel user"]
     # the participant's identity got a user, with the service's default user role
     assert api.get(f"{root}/Users/a").json()["role_sid"] == defaults["service user"]

@@ -2,6 +2,7 @@
 
 import time
 
+import pytest
 from twilio.rest import Client
 
 from chinwag.testing import WebhookReceiver
@@ -78,3 +79,22 @@ def test_a_message_wakes_an_inactive_conversation(
     assert (state_change.form["StateFrom"], state_change.form["StateTo"]) == ("inactive", "active")
     assert state_change.form["Reason"] == "EVENT"
     assert added.form["EventType"] == "onMessageAdded"
+
+
+@pytest.mark.parametrize("zero", ["PT0S", "PT0M", "P0D", "PT0H0M0S"])
+def test_a_zero_timer_is_no_timer(client: Client, zero: str) -> None:
+    """PT0S disables a timer (support.twilio.com 46619837838235, "Default Inactive Timer in
+    Twilio Conversations Classic"; errors/50380 lists PT0S among valid values), though the
+    minimums are 1 and 10 minutes: on create and on update, for either timer."""
+    conversations = client.conversations.v1.conversations
+    untimed = conversations.create(timers_inactive=zero, timers_closed=zero)
+    assert untimed.timers == {}
+    half = conversations.create(timers_inactive="PT5M", timers_closed=zero)
+    assert set(half.timers) == {"date_inactive"}
+
+    timed = conversations.create(timers_inactive="PT5M", timers_closed="PT1H")
+    assert set(timed.timers) == {"date_inactive", "date_closed"}
+    assert set(timed.update(timers_inactive=zero).timers) == {"date_closed"}
+    assert timed.update(timers_closed=zero).timers == {}
+    timed.messages.create(author="alice", body="activity restarts no disabled timer")
+    assert timed.fetch().timers == {}

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy import Connection
 
-from chinwag.domain.conversations import closed_timer, inactive_timer
+from chinwag.domain.conversations import closed_timer, inactive_timer, timer_or_none
 from chinwag.store import account_configurations as store
 from chinwag.store import services as service_store
 from chinwag.store.account_configurations import AccountConfiguration
@@ -25,7 +25,8 @@ from chinwag.twilio.errors import (
 
 @dataclass(frozen=True)
 class ConfigurationChanges:
-    """Parameters of an update; None means "not given", an empty timer clears it."""
+    """Parameters of an update; None means "not given", an empty or zero timer (PT0S)
+    clears it."""
 
     default_chat_service_sid: str | None = None
     default_messaging_service_sid: str | None = None
@@ -83,12 +84,12 @@ def update_configuration(
         value = changes.default_inactive_timer
         if value:
             inactive_timer(value, "DefaultInactiveTimer")
-        settings = replace(settings, default_inactive_timer=value or None)
+        settings = replace(settings, default_inactive_timer=timer_or_none(value))
     if changes.default_closed_timer is not None:
         value = changes.default_closed_timer
         if value:
             closed_timer(value, "DefaultClosedTimer")
-        settings = replace(settings, default_closed_timer=value or None)
+        settings = replace(settings, default_closed_timer=timer_or_none(value))
     default_sid = current.default_chat_service_sid
     if changes.default_chat_service_sid is not None:
         default_sid = _check_service(conn, account_sid, changes.default_chat_service_sid)

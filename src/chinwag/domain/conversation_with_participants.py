@@ -45,12 +45,9 @@ def create_conversation_with_participants(
     for number, participant in enumerate(participants, start=1):
         try:
             create_participant(conn, conversation, participant, origin)
-        except AddressPairInUse:
-            raise AddressPairsInUse(  # Twilio's title first: apps match on it
-                "Participant and proxy address pairs for one or more participants already "
-                f"in use. (Participant {number})"
-            ) from None
+        except AddressPairInUse as error:
+            raise AddressPairsInUse(error.detail).in_participant(number) from None
         except TwilioError as error:
             # Same code and status; the message says which of the list was refused.
-            raise type(error)(f"Participant {number}: {error.message}") from None
+            raise error.in_participant(number) from None
     return conversation

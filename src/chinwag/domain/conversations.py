@@ -47,6 +47,8 @@ MIN_CLOSED_TIMER = timedelta(minutes=10)
 # Twilio documents no maximum; chinwag caps both timers at 10 years (3,650 days), so a
 # timer's date is always a date both databases and every client can hold.
 MAX_TIMER = timedelta(days=3650)
+# A zero duration (PT0S) disables a timer (timer_or_none).
+NO_TIMER = timedelta(0)
 
 
 class State(StrEnum):
@@ -102,8 +104,8 @@ def create_conversation(
         attributes=fields.attributes or "{}",
         messaging_service_sid=fields.messaging_service_sid,
         state=state,
-        timer_inactive=fields.timer_inactive or None,
-        timer_closed=fields.timer_closed or None,
+        timer_inactive=timer_or_none(fields.timer_inactive),
+        timer_closed=timer_or_none(fields.timer_closed),
         date_inactive=None,
         date_closed=None,
         email_address=fields.email_address,
@@ -135,8 +137,8 @@ def update_conversation(
         attributes=_given(fields.attributes, changed.attributes),
         messaging_service_sid=_given(fields.messaging_service_sid, changed.messaging_service_sid),
         state=_given(fields.state, changed.state),
-        timer_inactive=_given(fields.timer_inactive, changed.timer_inactive) or None,
-        timer_closed=_given(fields.timer_closed, changed.timer_closed) or None,
+        timer_inactive=timer_or_none(_given(fields.timer_inactive, changed.timer_inactive)),
+        timer_closed=timer_or_none(_given(fields.timer_closed, changed.timer_closed)),
         email_address=_given(fields.email_address, changed.email_address),
         email_name=_given(fields.email_name, changed.email_name),
         date_created=_given(fields.date_created, changed.date_created),
@@ -307,9 +309,7 @@ def _claim_unique_name(
     """Unique per service; checked inside the write transaction, backed by a unique index."""
     holder = store.unique_name_holder(conn, service_sid, unique_name)
     if holder is not None and holder != sid:
-        raise ConversationUniqueNameTaken(
-            f"A conversation with UniqueName '{unique_name}' already exists."
-        )
+        raise ConversationUniqueNameTaken(f"UniqueName '{unique_name}' is taken in this service.")
 
 
 def _check(fields: ConversationFields) -> None:
@@ -334,12 +334,26 @@ def _check(fields: ConversationFields) -> None:
         closed_timer(fields.timer_closed)
 
 
+def timer_or_none(value: str | None) -> str | None:
+    """The timer to store: None for no timer, which an empty value or a zero duration asks for.
+
+    "To remove or disable the default inactive timer, set its value to PT0S. This value
+    represents a duration of zero seconds, which effectively disables the timer"
+    (support.twilio.com 46619837838235); errors/50380 lists PT0S among valid values.
+    Any zero duration (PT0M, P0D) is taken the same way, for either timer.
+    """
+    if not value or parse_duration(value, utc_now()) == NO_TIMER:
+        return None
+    return value
+
+
 def inactive_timer(value: str, name: str = "Timers.Inactive") -> timedelta:
-    """The inactive timer `value` (parameter `name`): an ISO 8601 duration of 1 minute or more."""
+    """The inactive timer `value` (parameter `name`): an ISO 8601 duration of 1 minute or
+    more, or zero for no timer."""
     duration = parse_duration(value, utc_now())
     if duration is None:
         raise InactiveTimerInvalid(f"{name} '{shown(value)}' is not an ISO 8601 duration.")
-    if duration < MIN_INACTIVE_TIMER:
+    if duration < MIN_INACTIVE_TIMER and duration != NO_TIMER:
         raise InactiveTimerTooShort(f"{name} '{shown(value)}' is shorter than 1 minute.")
     if duration > MAX_TIMER:
         # errors/50379 is Twilio's code for a value it does not take as this timer.
@@ -350,11 +364,12 @@ def inactive_timer(value: str, name: str = "Timers.Inactive") -> timedelta:
 
 
 def closed_timer(value: str, name: str = "Timers.Closed") -> timedelta:
-    """The closed timer `value` (parameter `name`): an ISO 8601 duration of 10 minutes or more."""
+    """The closed timer `value` (parameter `name`): an ISO 8601 duration of 10 minutes or
+    more, or zero for no timer."""
     duration = parse_duration(value, utc_now())
     if duration is None:
         raise ClosedTimerInvalid(f"{name} '{shown(value)}' is not an ISO 8601 duration.")
-    if duration < MIN_CLOSED_TIMER:
+    if duration < MIN_CLOSED_TIMER and duration != NO_TIMER:
         raise ClosedTimerTooShort(f"{name} '{shown(value)}' is shorter than 10 minutes.")
     if duration > MAX_TIMER:
         # errors/50380 is Twilio's code for a value it does not take as this timer.

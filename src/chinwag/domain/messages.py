@@ -57,7 +57,7 @@ def create_message(
     _check_unsupported(fields)
     _check(fields)
     if not fields.body:
-        raise MessageBodyMissing("Message body not provided: a message needs a Body.")
+        raise MessageBodyMissing("A message needs a Body.")
     refuse_if_closed(conversation, "take new messages")
     conversation = record_activity(conn, conversation, origin, wakes=True)
     author = fields.author if fields.author is not None else DEFAULT_AUTHOR
@@ -100,7 +100,7 @@ def update_message(
 ) -> Message:
     _check(fields)
     if fields.body == "":
-        raise MessageBodyMissing("Message body not provided: Body can't be made empty.")
+        raise MessageBodyMissing("Body can't be made empty.")
     changed = message
     if fields.author is not None:
         changed = replace(

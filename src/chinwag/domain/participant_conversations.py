@@ -25,7 +25,4 @@ def list_participant_conversations(
         return views.list_by_identity(conn, service_sid, identity, request, newest_first=True)
     if address is not None and identity is None:
         return views.list_by_address(conn, service_sid, address, request)
-    raise LookupIdentifierConflict(
-        "Give either Identity (a chat participant) or Address (the MessagingBinding.Address "
-        "of an SMS or WhatsApp participant): one of them, not both."
-    )
+    raise LookupIdentifierConflict()  # Twilio's title says it all

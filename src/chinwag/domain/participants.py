@@ -9,6 +9,12 @@ from datetime import datetime
 
 from sqlalchemy import Connection
 
+from chinwag.domain.addresses import (
+    binding_type,
+    check_address,
+    check_proxy_address,
+    check_same_channel,
+)
 from chinwag.domain.attributes import PARTICIPANT_LIMIT, check_attributes
 from chinwag.domain.conversations import record_activity, refuse_if_closed
 from chinwag.domain.events import Origin
@@ -37,10 +43,10 @@ from chinwag.twilio.errors import (
 from chinwag.twilio.forms import MAX_INTEGER, check_length, parse_integer, shown
 
 # "Limited to 256 characters." (spec, Identity); the same for MessagingBinding.Address
-# and .ProxyAddress (conversations-limits). Twilio documents none for ProjectedAddress
+# and .ProxyAddress (domain/addresses.py). Twilio documents none for ProjectedAddress
 # or LastReadTimestamp: chinwag takes the same 256.
 MAX_IDENTITY = 256
-MAX_ADDRESS = 256
+MAX_PROJECTED_ADDRESS = 256
 MAX_LAST_READ_TIMESTAMP = 256
 # "'null' value will remove it." (spec, update MessagingBinding.ProxyAddress/ProjectedAddress)
 REMOVE = ("null", "")
@@ -74,24 +80,7 @@ def create_participant(
     refuse_if_closed(conversation, "take new participants")
     identity = fields.identity or None
     address = fields.address
-    if address == "":
-        raise ParticipantAddressEmpty("MessagingBinding.Address must not be empty.")
-    if fields.proxy_address == "":
-        raise ParticipantProxyAddressEmpty("MessagingBinding.ProxyAddress must not be empty.")
-    if identity is not None and (address is not None or fields.proxy_address is not None):
-        raise ParticipantIdentityWithAddress(
-            "A participant has either an Identity or a MessagingBinding.Address "
-            "(with MessagingBinding.ProxyAddress), not both."
-        )
-    if identity is None and address is None:
-        raise InvalidParameter(
-            "Either Identity (a chat participant) or MessagingBinding.Address "
-            "(an SMS or WhatsApp participant) is required."
-        )
-    if address is not None and address == fields.proxy_address:
-        raise ParticipantAddressEqualsProxy(
-            f"MessagingBinding.Address '{address}' equals MessagingBinding.ProxyAddress."
-        )
+    _check_kind(identity, address, fields.proxy_address)
     if identity is not None:
         _claim_identity(conn, conversation.sid, identity, None)
     if address is not None:
@@ -171,12 +160,43 @@ def update_participant(
     return changed
 
 
+def _check_kind(identity: str | None, address: str | None, proxy_address: str | None) -> None:
+    """A chat participant (Identity) or a messaging one (an address, maybe a proxy address
+    of the same channel), each address well formed (domain/addresses.py)."""
+    if address == "":
+        raise ParticipantAddressEmpty("MessagingBinding.Address must not be empty.")
+    if proxy_address == "":
+        raise ParticipantProxyAddressEmpty("MessagingBinding.ProxyAddress must not be empty.")
+    if identity is not None and (address is not None or proxy_address is not None):
+        raise ParticipantIdentityWithAddress(
+            "A participant has either an Identity or a MessagingBinding.Address "
+            "(with MessagingBinding.ProxyAddress), not both."
+        )
+    if identity is None and address is None:
+        raise InvalidParameter(
+            "Either Identity (a chat participant) or MessagingBinding.Address "
+            "(an SMS or WhatsApp participant) is required."
+        )
+    if address is None:
+        return
+    check_address(address)
+    if proxy_address is not None:
+        check_proxy_address(proxy_address)
+        check_same_channel(address, proxy_address)
+    if address == proxy_address:
+        raise ParticipantAddressEqualsProxy(
+            f"MessagingBinding.Address '{address}' equals MessagingBinding.ProxyAddress."
+        )
+
+
 def _check_pair_free(conn: Connection, account_sid: str, address: str, proxy: str) -> None:
     """One active or inactive conversation per (address, proxy address) pair in an account,
     so an inbound message has one place to go (errors/50416). A closed one releases it."""
     if pairs.pair_holder(conn, account_sid, address, proxy) is not None:
-        # Twilio's title, word for word: apps match on it.
-        raise AddressPairInUse("Participant and proxy address pair is already in use")
+        raise AddressPairInUse(  # the message starts with Twilio's title: apps match on it
+            f"MessagingBinding.Address '{address}' with MessagingBinding.ProxyAddress "
+            f"'{proxy}' is held by another open conversation."
+        )
 
 
 def _hold_pair(conn: Connection, participant: Participant) -> None:
@@ -260,22 +280,16 @@ def participant_params(
     return [(name, value) for name, value in params if value is not None]
 
 
-def binding_type(address: str) -> str:
-    """The channel an address belongs to, from its prefix as in the spec's examples."""
-    prefix, colon, _ = address.partition(":")
-    if colon and prefix.lower() in ("whatsapp", "rcs", "messenger"):
-        return prefix.lower()
-    return "sms"
-
-
 def _claim_identity(
     conn: Connection, conversation_sid: str, identity: str, sid: str | None
 ) -> None:
     """Unique per conversation; checked in the write transaction, backed by a unique index."""
     holder = store.identity_holder(conn, conversation_sid, identity)
     if holder is not None and holder != sid:
-        # Twilio's title, word for word: apps match on it (issue 12).
-        raise ParticipantExists("Participant already exists")
+        raise ParticipantExists(  # the message starts with Twilio's title: apps match on it
+            f"A participant with Identity '{identity}' is already in conversation "
+            f"{conversation_sid}."
+        )
 
 
 def _identity(conn: Connection, participant: Participant, identity: str | None) -> str | None:
@@ -298,6 +312,8 @@ def _proxy_address(participant: Participant, value: str | None) -> str | None:
             f"Participant {participant.sid} has no MessagingBinding.Address, so it cannot "
             "have a MessagingBinding.ProxyAddress."
         )
+    check_proxy_address(value)
+    check_same_channel(participant.messaging_address, value)
     if value == participant.messaging_address:
         raise ParticipantAddressEqualsProxy(
             f"MessagingBinding.ProxyAddress '{value}' equals MessagingBinding.Address."
@@ -348,9 +364,9 @@ def _last_read_index(value: str | None, current: int | None) -> int | None:
 
 def _check(fields: ParticipantFields) -> None:
     check_length("Identity", fields.identity, MAX_IDENTITY)
-    check_length("MessagingBinding.Address", fields.address, MAX_ADDRESS)
-    check_length("MessagingBinding.ProxyAddress", fields.proxy_address, MAX_ADDRESS)
-    check_length("MessagingBinding.ProjectedAddress", fields.projected_address, MAX_ADDRESS)
+    check_length(
+        "MessagingBinding.ProjectedAddress", fields.projected_address, MAX_PROJECTED_ADDRESS
+    )
     check_length("LastReadTimestamp", fields.last_read_timestamp, MAX_LAST_READ_TIMESTAMP)
     if fields.role_sid is not None and not sids.is_sid(fields.role_sid, sids.ROLE):
         raise InvalidParameter(

@@ -13,8 +13,8 @@ from enum import StrEnum
 
 from sqlalchemy import Connection
 
+from chinwag.domain.addresses import binding_type
 from chinwag.domain.events import Origin
-from chinwag.domain.participants import binding_type
 from chinwag.domain.publishing import publish
 from chinwag.store import participants as participant_store
 from chinwag.store import receipts as store

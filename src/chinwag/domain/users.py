@@ -44,9 +44,7 @@ def create_user(conn: Connection, service: Service, fields: UserFields, origin: 
     if not identity:
         raise InvalidParameter("Identity is required.")
     if store.get_by_identity(conn, service.sid, identity) is not None:
-        raise UserExists(
-            f"User with Identity '{identity}' already exists in service {service.sid}."
-        )
+        raise UserExists(f"Identity '{identity}' is already a user of service {service.sid}.")
     now = utc_now()
     user = User(
         sid=sids.new_sid(sids.USER),

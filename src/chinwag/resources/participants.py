@@ -6,6 +6,7 @@ from aiohttp import web
 from sqlalchemy import Connection
 
 from chinwag.domain import participants as domain
+from chinwag.domain.addresses import binding_type
 from chinwag.domain.participants import ParticipantFields
 from chinwag.resources.addressing import (
     ServiceRoot,
@@ -38,7 +39,7 @@ def binding_json(
     """As in the spec's examples: only the addresses that are set, null for chat participants."""
     if address is None and projected_address is None:
         return None
-    binding: dict[str, Any] = {"type": domain.binding_type(address or "")}
+    binding: dict[str, Any] = {"type": binding_type(address or "")}
     for name, value in (
         ("address", address),
         ("proxy_address", proxy_address),
@@ -115,7 +116,7 @@ async def _ask(request: web.Request, event_type: str, fields: ParticipantFields)
 
     def describe(conn: Connection, conversation: Conversation) -> Params:
         if sid is None:
-            binding = domain.binding_type(fields.address).upper() if fields.address else "CHAT"
+            binding = binding_type(fields.address).upper() if fields.address else "CHAT"
             new = [("MessagingBinding.Type", binding), ("Attributes", "{}")]
             return overlay(new, _given(fields))
         participant = _participant(conn, conversation, sid, request.path)

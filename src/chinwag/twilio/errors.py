@@ -2,6 +2,11 @@
 
 Codes and meanings come from twilio.com/docs/api/errors/<code>; those pages do not
 print an HTTP status, so validation errors are 400 and missing resources 404.
+
+A class with a `title` (its error page's title, without the "Programmable Chat:" or
+"Conversations:" product label) starts every message with it, word for word, and
+adds the raise's detail after it: apps match on Twilio's wording (`indexOf('Participant
+already exists')`), and the detail still names the parameter and quotes the value.
 """
 
 from typing import Any, ClassVar
@@ -12,10 +17,17 @@ MORE_INFO = "https://www.twilio.com/docs/errors/{code}"
 class TwilioError(Exception):
     code: ClassVar[int] = 20001
     status: ClassVar[int] = 400
+    title: ClassVar[str | None] = None
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, detail: str = "") -> None:
+        self.detail = detail
+        self.message = _message(self.title, detail)
+        super().__init__(self.message)
+
+    def in_participant(self, number: int) -> "TwilioError":
+        """The same error, said of the `number`th `Participant` of ConversationWithParticipants."""
+        where = f"Participant {number}"
+        return type(self)(f"{where}: {self.detail}" if self.detail else where)
 
     def envelope(self) -> dict[str, Any]:
         return {
@@ -24,6 +36,13 @@ class TwilioError(Exception):
             "more_info": MORE_INFO.format(code=self.code),
             "status": self.status,
         }
+
+
+def _message(title: str | None, detail: str) -> str:
+    if title is None or not detail:
+        return title or detail
+    # "Title: detail", or "Title. detail" where Twilio's title is itself a sentence.
+    return f"{title} {detail}" if title.endswith(".") else f"{title}: {detail}"
 
 
 class InvalidParameter(TwilioError):
@@ -45,6 +64,7 @@ class TooManyParameters(InvalidParameter):
 
 class InvalidPageToken(TwilioError):
     code = 21481
+    title = "Invalid PageToken"
 
 
 class Unauthenticated(TwilioError):
@@ -83,138 +103,193 @@ class Forbidden(TwilioError):
 
 class MethodNotAllowed(TwilioError):
     code = 20004
+    title = "Method not allowed"
     status = 405
 
 
 class ConversationUniqueNameTaken(TwilioError):
     code = 50353
+    title = "Conversation with provided unique name already exists"
     status = 409
 
 
 class ConversationUniqueNameLooksLikeSid(TwilioError):
     code = 50390
+    title = "Unique name should not match conversation sid pattern"
 
 
 class AttributesNotJson(TwilioError):
     code = 50304
+    title = "Attributes not valid JSON"
 
 
 class InvalidConversationState(TwilioError):
     code = 50378
+    title = "'State' parameter value is invalid"
 
 
 class InactiveTimerTooShort(TwilioError):
     code = 50375
+    title = "TimeToInactive should be greater or equal to 1 minute"
 
 
 class ClosedTimerTooShort(TwilioError):
     code = 50376
+    title = "TimeToClosed should be greater or equal to 10 minutes"
 
 
 class InactiveTimerInvalid(TwilioError):
     code = 50379
+    title = "TimeToInactive format is invalid"
 
 
 class ClosedTimerInvalid(TwilioError):
     code = 50380
+    title = "TimeToClosed format is invalid"
 
 
 class ConversationClosed(TwilioError):
     code = 50377
+    title = "Can't update conversation as it's in final closed state"
 
 
 class ClosedAtCreation(TwilioError):
     code = 50384
+    title = "Initial state can't be 'closed"
 
 
 class InvalidMessagingServiceSid(TwilioError):
     code = 50341
+    title = "Invalid messaging service SID"
 
 
 class WebhookNotFound(TwilioError):
     code = 50360
+    title = "Conversation webhook not found"
     status = 404
 
 
 class WebhookLimitExceeded(TwilioError):
     code = 50361
+    title = "Too many conversation webhooks"
 
 
 class TooManyWebhookTriggers(TwilioError):
     code = 50362
+    title = "Too many conversation webhook triggers"
 
 
 class InvalidWebhookSid(TwilioError):
     code = 50363
+    title = "Invalid conversation webhook SID"
     status = 404
 
 
 class InvalidWebhookTarget(TwilioError):
     code = 50364
+    title = "Invalid conversation webhook type"
 
 
 class InvalidWebhookFilter(TwilioError):
     code = 50365
+    title = "Invalid conversation webhook filter"
 
 
 class InvalidWebhookTrigger(TwilioError):
     code = 50366
+    title = "Invalid conversation webhook trigger"
 
 
 class InvalidWebhookFlowSid(TwilioError):
     code = 50367
+    title = "Invalid conversation webhook flow SID"
 
 
 class WebhookTargetMissing(TwilioError):
     code = 50368
+    title = "Conversation webhook type not provided"
 
 
 class WebhookUrlMissing(TwilioError):
     code = 50369
+    title = "Conversation webhook URL not provided"
 
 
 class WebhookUrlTooLong(TwilioError):
     code = 50372
+    title = "Conversation webhook URL is too long"
 
 
 class WebhookFiltersMissing(TwilioError):
     code = 50370
+    title = "Conversation webhook filter not provided"
 
 
 class WebhookTriggersMissing(TwilioError):
     code = 50371
+    title = "Conversation webhook trigger not provided"
 
 
 class AttributesTooLong(TwilioError):
     code = 50303
+    title = "Attributes too long"
 
 
 class MessageBodyMissing(TwilioError):
     code = 50503
+    title = "Message body not provided"
 
 
 class MessageBodyTooLong(TwilioError):
     code = 50504
+    title = "Message body parameter is too long"
 
 
 class ParticipantIdentityWithAddress(TwilioError):
     code = 50211
+    title = "Identity parameter not acceptable for this Participant"
+
+
+class InvalidMessagingBindingAddress(TwilioError):
+    """`MessagingBinding.Address` is not an address of its channel (errors/50407: "SMS
+    phone numbers must follow E.164 format"; "does not exceed 256 characters")."""
+
+    code = 50407
+    title = "Invalid messaging binding address"
+
+
+class InvalidProxyAddress(TwilioError):
+    """`MessagingBinding.ProxyAddress` is not an address of its channel (errors/50408)."""
+
+    code = 50408
+    title = "Invalid participant proxy address"
+
+
+class AddressTypeMismatch(TwilioError):
+    """Address and proxy address of different channels, e.g. WhatsApp and SMS (errors/50414)."""
+
+    code = 50414
+    title = "Participant address type does not match proxy address type"
 
 
 class ParticipantAddressEqualsProxy(TwilioError):
     code = 50409
+    title = "Participant address equals proxy address"
 
 
 class ParticipantAddressEmpty(TwilioError):
     code = 50411
+    title = "Participant address is empty"
 
 
 class ParticipantProxyAddressEmpty(TwilioError):
     code = 50412
+    title = "Participant proxy address is empty"
 
 
 class ParticipantAddressInUse(TwilioError):
     code = 50416
+    title = "Participant and proxy address pair is already in use"
     status = 409
 
 
@@ -222,6 +297,7 @@ class AddressPairInUse(TwilioError):
     """Another open conversation of the account holds the (address, proxy address) pair."""
 
     code = 50416
+    title = "Participant and proxy address pair is already in use"
     status = 409
 
 
@@ -229,38 +305,45 @@ class AddressPairsInUse(TwilioError):
     """The same, met while creating a conversation with its participants."""
 
     code = 50425
+    title = "Participant and proxy address pairs for one or more participants already in use."
     status = 409
 
 
 class ParticipantExists(TwilioError):
     code = 50433
+    title = "Participant already exists"
     status = 409
 
 
 class ParticipantProxyAddressNotAllowed(TwilioError):
     code = 50441
+    title = "Failed to add a proxy address to a participant."
 
 
 class ParticipantIdentityNotAllowed(TwilioError):
     code = 50444
+    title = "Failed to add an identity to a participant."
 
 
 class ParticipantJsonInvalid(TwilioError):
     """A `Participant` value of ConversationWithParticipants that is not a JSON object."""
 
     code = 50424
+    title = "One of the JSON requests for participant creation is invalid."
 
 
 class TooManyParticipants(TwilioError):
     """More participants in one ConversationWithParticipants request than allowed."""
 
     code = 50426
+    title = "Request contains too many participants."
 
 
 class UserExists(TwilioError):
     """A user with this Identity is already in the service (errors/50201)."""
 
     code = 50201
+    title = "User already exists"
     status = 409
 
 
@@ -269,18 +352,21 @@ class RoleNotFound(TwilioError):
     that is not a service role of the service (errors/50100 "Role not found")."""
 
     code = 50100
+    title = "Role not found"
 
 
 class PermissionNotFound(TwilioError):
     """A `Permission` that is not a permission of the role's type (errors/50104)."""
 
     code = 50104
+    title = "Permission not found"
 
 
 class InvalidRoleType(TwilioError):
     """A `Type` other than `conversation` or `service` (errors/50105 "Invalid role type")."""
 
     code = 50105
+    title = "Invalid role type"
 
 
 class ConversationRoleNotFound(TwilioError):
@@ -289,6 +375,7 @@ class ConversationRoleNotFound(TwilioError):
     (errors/50109 "Conversation role not found")."""
 
     code = 50109
+    title = "Conversation role not found"
 
 
 class RoleInUse(TwilioError):
@@ -306,6 +393,7 @@ class ServiceInstanceNotFound(TwilioError):
     "Service Instance not found"); 400, as it is a bad parameter, not a missing path."""
 
     code = 50050
+    title = "Service Instance not found"
 
 
 class Conflict(TwilioError):
@@ -313,6 +401,7 @@ class Conflict(TwilioError):
     second Address Configuration for the same address."""
 
     code = 20409
+    title = "Conflict"
     status = 409
 
 
@@ -321,6 +410,7 @@ class InvalidCredentialType(TwilioError):
     Specified in the Request")."""
 
     code = 70105
+    title = "Invalid Type Specified in the Request"
 
 
 class LookupIdentifierConflict(TwilioError):
@@ -328,16 +418,22 @@ class LookupIdentifierConflict(TwilioError):
     "Request should contain either Identity or Address parameter, not both")."""
 
     code = 50451
+    title = (
+        "One user identifier parameter for lookup at a time is allowed. "
+        "Please, use either Identity or Address."
+    )
 
 
 class ParticipantSidMissing(TwilioError):
     """A delivery receipt was asked for without a ParticipantSid (errors/50431)."""
 
     code = 50431
+    title = "Participant SID not provided"
 
 
 class ParticipantNotFound(TwilioError):
     """The ParticipantSid of a delivery receipt is not in the conversation (errors/50432)."""
 
     code = 50432
+    title = "Participant not found"
     status = 404
