@@ -71,7 +71,7 @@ def fill(tenant: Tenant) -> dict[str, str]:
         path = f"{root}/Conversations/{conversation}"
         assert api.post(f"{path}/Webhooks", SCOPED_HOOK).status_code == 201
         assert api.post(f"{path}/Participants", {"Identity": "agent"}).status_code == 201
-        sms = {"MessagingBinding.Address": customer_number(), "MessagingBinding.ProxyAddress": "+1"}
+        sms = {"MessagingBinding.Address": customer_number(), "MessagingBinding.ProxyAddress": "+15017122661"}
         customer = api.post(f"{path}/Participants", sms).json()["sid"]
         message = api.post(f"{path}/Messages", {"Author": "agent", "Body": "hi"}, headers=ENABLED)
         receipts = f"/chinwag{path}/Messages/{message.json()['sid']}/Receipts"
@@ -171,7 +171,7 @@ def test_the_default_service_gets_back_its_default_roles_and_configuration(
 
 def test_names_and_address_pairs_are_free_again(app_server: AppServer) -> None:
     tenant = new_tenant(app_server)
-    sms = {"MessagingBinding.Address": customer_number(), "MessagingBinding.ProxyAddress": "+1"}
+    sms = {"MessagingBinding.Address": customer_number(), "MessagingBinding.ProxyAddress": "+15017122661"}
 
     def open_conversation() -> Any:
         created = tenant.client.conversations.v1.conversations.create(unique_name="support")
