@@ -33,8 +33,10 @@ by `--drain`) and the run is checked through the API:
   receiver's conversation has its delivery (nothing lost, kill included);
 - every delivery ended `delivered` (ok) or dead-lettered as `failed` (the rest)
   after 1 + len(schedule) attempts, with every attempt in its log
-  (/chinwag/v1/Deliveries/{Sid}); every delivered one arrived at its receiver;
-- the throttled receiver's retries never came sooner than its Retry-After.
+  (/chinwag/v1/Deliveries/{Sid}); every logged attempt arrived at its receiver
+  (more arrivals than attempts: attempts the kill cut off, sent again);
+- the throttled receiver's retries never came sooner than its Retry-After;
+- no request of the traffic (all valid) was answered 4xx or 5xx.
 
 Results: bench/results/soak-<engine>.json (samples and summary), a summary on
 stdout and docs/img/soak-<engine>.png. The run exits 1 if a check fails.
