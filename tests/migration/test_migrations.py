@@ -151,8 +151,8 @@ def test_upgrading_makes_the_default_services_configuration_the_global_one(
         "SELECT account_sid, pre_webhook_url, post_webhook_url, method, target "
         "FROM global_webhooks",
     ) == [("AC1", "http://pre", "http://post", "GET", "flex")]
-    assert run_sql(
-        url, "SELECT service_sid, post_webhook_url, method FROM service_webhooks"
-    ) == [("IS2", "http://two", "POST")]
+    assert run_sql(url, "SELECT service_sid, post_webhook_url, method FROM service_webhooks") == [
+        ("IS2", "http://two", "POST")
+    ]
     [(filters,)] = run_sql(url, "SELECT filters FROM global_webhooks")
     assert filters in ('["onMessageAdded"]', ["onMessageAdded"])  # JSON text or decoded
