@@ -94,10 +94,25 @@ def walk_roles(walk: Walk, roles: str, rt: str) -> tuple[str, str]:
     return conversation_role, service_role
 
 
+# A configuration that was never set reads `method: null` and `filters: null`, as the
+# spec's own `fetchEmpty` example shows, though its schema's `method` is not nullable:
+# the walk reads configured ones, test_service_webhooks.py the empty ones.
+HOOKS = {
+    "PreWebhookUrl": "http://127.0.0.1:9/pre",
+    "PostWebhookUrl": "http://127.0.0.1:9/walk",
+    "Filters": ["onMessageAdded", "onMessageAdd"],
+    "Method": "POST",
+}
+NO_HOOKS = {"PreWebhookUrl": "", "PostWebhookUrl": ""}
+
+
 def walk_service_configuration(walk: Walk, service: str, role: str) -> None:
-    """The service-only Configuration and Configuration/Notifications."""
+    """The service-only Configuration, Configuration/Notifications and Configuration/Webhooks."""
     config = f"/v1/Services/{service}/Configuration"
     template = "/v1/Services/{ChatServiceSid}/Configuration"
+    walk.call("POST", template + "/Webhooks", f"{config}/Webhooks", data=HOOKS)
+    walk.call("GET", template + "/Webhooks", f"{config}/Webhooks")
+    walk.call("POST", template + "/Webhooks", f"{config}/Webhooks", data=NO_HOOKS)
     walk.call("GET", template, config)
     walk.call(
         "POST",
@@ -266,14 +281,6 @@ def walk_family(walk: Walk, root: str, template_root: str) -> str:
     walk_conversation_with_participants(walk, root, template_root)
     walk_user_conversations(walk, root, template_root)
     walk_users(walk, f"{root}/Users", template_root + "/Users", service_role)
-    hooks, ht = f"{root}/Configuration/Webhooks", template_root + "/Configuration/Webhooks"
-    walk.call(
-        "POST",
-        ht,
-        hooks,
-        data={"PostWebhookUrl": "http://127.0.0.1:9/walk", "Filters": "onMessageAdded"},
-    )
-    walk.call("GET", ht, hooks)
     return conversation_role
 
 
@@ -289,6 +296,10 @@ def walk_account(walk: Walk, service_sid: str) -> None:
         data={**timers, "DefaultChatServiceSid": before["default_chat_service_sid"]},
     )
     walk.call("POST", config, config, data={"DefaultInactiveTimer": "", "DefaultClosedTimer": ""})
+    hooks = "/v1/Configuration/Webhooks"  # global: for every service without its own
+    walk.call("POST", hooks, hooks, data={**HOOKS, "Target": "webhook"})
+    walk.call("GET", hooks, hooks)
+    walk.call("POST", hooks, hooks, data=NO_HOOKS)  # configures nothing again
     addresses, at = "/v1/Configuration/Addresses", "/v1/Configuration/Addresses"
     seed = {
         "Type": "sms",

@@ -22,7 +22,7 @@ def test_upgrade_from_empty_matches_the_tables_and_is_repeatable(empty_database_
         return found
 
     assert on_database(url, differences) == []
-    assert run_sql(url, "SELECT version_num FROM alembic_version") == [("0014",)]
+    assert run_sql(url, "SELECT version_num FROM alembic_version") == [("0015",)]
     tables = on_database(url, lambda conn: set(inspect(conn).get_table_names()))
     assert tables >= set(metadata.tables)
 
@@ -119,3 +119,40 @@ def test_upgrading_gives_existing_accounts_a_default_messaging_service(
     messaging = [row[1] for row in rows]
     assert all(re.fullmatch(r"MG[0-9a-f]{32}", sid) for sid in messaging)
     assert messaging[0] != messaging[1]
+
+
+def test_upgrading_makes_the_default_services_configuration_the_global_one(
+    empty_database_url: str,
+) -> None:
+    """Until 0015 `/v1/Configuration/Webhooks` was the default service's row: it becomes
+    the account's global configuration; other services keep theirs, without `target`."""
+    url = empty_database_url
+    command.upgrade(alembic_config(url), "0014")
+    when = "'2026-01-01 00:00:00'"
+    for sql in (
+        f"INSERT INTO accounts (sid, auth_token, friendly_name, date_created) "
+        f"VALUES ('AC1', 't', 'a', {when})",
+        f"INSERT INTO services (sid, account_sid, friendly_name, is_default, date_created, "
+        f"date_updated) VALUES ('IS1', 'AC1', 'default', 1, {when}, {when})",
+        f"INSERT INTO services (sid, account_sid, friendly_name, is_default, date_created, "
+        f"date_updated) VALUES ('IS2', 'AC1', 'other', 0, {when}, {when})",
+        "INSERT INTO service_webhooks (service_sid, account_sid, pre_webhook_url, "
+        "post_webhook_url, filters, method, target) VALUES ('IS1', 'AC1', 'http://pre', "
+        "'http://post', '[\"onMessageAdded\"]', 'GET', 'flex')",
+        "INSERT INTO service_webhooks (service_sid, account_sid, pre_webhook_url, "
+        "post_webhook_url, filters, method, target) VALUES ('IS2', 'AC1', NULL, "
+        "'http://two', '[]', 'POST', 'webhook')",
+    ):
+        run_sql(url, sql)
+    upgrade(url)
+
+    assert run_sql(
+        url,
+        "SELECT account_sid, pre_webhook_url, post_webhook_url, method, target "
+        "FROM global_webhooks",
+    ) == [("AC1", "http://pre", "http://post", "GET", "flex")]
+    assert run_sql(url, "SELECT service_sid, post_webhook_url, method FROM service_webhooks") == [
+        ("IS2", "http://two", "POST")
+    ]
+    [(filters,)] = run_sql(url, "SELECT filters FROM global_webhooks")
+    assert filters in ('["onMessageAdded"]', ["onMessageAdded"])  # JSON text or decoded

@@ -1,20 +1,19 @@
 """Publishing: a change's post-events become outbox rows, in the change's own transaction.
 
-`publish` for the events of a conversation (its scoped webhooks and the service's
-post-event webhook), `publish_service_event` for the user events, which belong to
-no conversation, and `replay` for a new webhook's `ReplayAfter`. Who hears what,
-and what a payload carries, is `domain/events.py`.
+`publish` for the events of a conversation (its scoped webhooks and the service-level
+post-event webhook: the service's own or the account's global one, see
+`service_webhooks.hooks_for`), `publish_service_event` for the user events, which
+belong to no conversation, and `replay` for a new webhook's `ReplayAfter`. Who hears
+what, and what a payload carries, is `domain/events.py`.
 """
-
-from typing import TypeGuard
 
 from sqlalchemy import Connection
 
 from chinwag.domain.events import Origin, envelope, webhook_wants
-from chinwag.store import outbox, service_webhooks
+from chinwag.domain.service_webhooks import hooks_for
+from chinwag.store import outbox
 from chinwag.store import webhooks as webhook_store
 from chinwag.store.conversations import Conversation
-from chinwag.store.service_webhooks import ServiceWebhookConfig
 from chinwag.store.webhooks import ScopedWebhook
 from chinwag.twilio.dates import utc_now
 
@@ -44,10 +43,20 @@ def publish(
         for webhook in webhook_store.list_for_conversation(conn, conversation.sid)
         if webhook_wants(webhook, event_type, message_body)
     ]
-    service_hook = service_webhooks.get_config(conn, conversation.service_sid)
-    if _service_hook_wants(service_hook, event_type):
+    hooks = hooks_for(conn, conversation.account_sid, conversation.service_sid)
+    url = hooks.post_url(event_type)
+    if url is not None:
         queued.append(
-            outbox.NewDelivery.for_service(service_hook, conversation.sid, event_type, payload, now)
+            outbox.NewDelivery.for_service(
+                account_sid=conversation.account_sid,
+                service_sid=conversation.service_sid,
+                conversation_sid=conversation.sid,
+                url=url,
+                method=hooks.method,
+                event_type=event_type,
+                params=payload,
+                now=now,
+            )
         )
     outbox.insert_deliveries(conn, queued)
     return len(queued)
@@ -63,16 +72,25 @@ def publish_service_event(
 ) -> int:
     """Queue a post-event that belongs to no conversation (the user events); returns how many.
 
-    Twilio sends these to the service-level (and global) webhook only: they carry no
+    Twilio sends these to the service-level (or global) webhook only: they carry no
     ConversationSid, so no conversation-scoped webhook can ask for them (docs/events.md).
     """
     if not origin.webhooks_enabled:
         return 0
-    config = service_webhooks.get_config(conn, service_sid)
-    if not _service_hook_wants(config, event_type):
+    hooks = hooks_for(conn, account_sid, service_sid)
+    url = hooks.post_url(event_type)
+    if url is None:
         return 0
-    payload = envelope(event_type, account_sid, service_sid, None, params, origin)
-    delivery = outbox.NewDelivery.for_service(config, None, event_type, payload, utc_now())
+    delivery = outbox.NewDelivery.for_service(
+        account_sid=account_sid,
+        service_sid=service_sid,
+        conversation_sid=None,
+        url=url,
+        method=hooks.method,
+        event_type=event_type,
+        params=envelope(event_type, account_sid, service_sid, None, params, origin),
+        now=utc_now(),
+    )
     outbox.insert_deliveries(conn, [delivery])
     return 1
 
@@ -115,16 +133,4 @@ def _conversation_payload(
         conversation.sid,
         params,
         origin,
-    )
-
-
-def _service_hook_wants(
-    config: ServiceWebhookConfig | None, event_type: str
-) -> TypeGuard[ServiceWebhookConfig]:
-    """Whether the service's post-event webhook is to hear `event_type`."""
-    return (
-        config is not None
-        and bool(config.post_webhook_url)
-        and config.target == "webhook"  # chinwag has no Flex to route to
-        and event_type in config.filters
     )

@@ -1,4 +1,8 @@
-"""Asking the service's pre-event webhook before a change (see delivery/prehook.py)."""
+"""Asking the service-level pre-event webhook before a change (see delivery/prehook.py).
+
+The service's own configuration's webhook, or else the account's global one
+(domain/service_webhooks.hooks_for).
+"""
 
 import uuid
 from collections.abc import Callable
@@ -9,11 +13,10 @@ from sqlalchemy import Connection
 from chinwag.delivery.prehook import MAX_ANSWER, ask_pre_hook
 from chinwag.delivery.sender import OutboundRequest
 from chinwag.domain.events import envelope
-from chinwag.domain.service_webhooks import current_config
+from chinwag.domain.service_webhooks import EventHooks, hooks_for
 from chinwag.resources.addressing import ConversationRef, ServiceRef
 from chinwag.resources.common import SENDER, account, database, origin
 from chinwag.store.conversations import Conversation
-from chinwag.store.service_webhooks import ServiceWebhookConfig
 from chinwag.store.services import Service
 from chinwag.twilio.errors import Forbidden
 
@@ -38,7 +41,7 @@ async def pre_event(
     params: Params | Describe,
     allowed: frozenset[str],
 ) -> dict[str, str]:
-    """Ask the service's pre-event webhook, if it wants `event_type`; returns its changes.
+    """Ask the service-level pre-event webhook, if it wants `event_type`; returns its changes.
 
     With a `ConversationRef` the payload names the conversation, and the ref's `missing`
     error is raised if there is none; `params` may then be a `Describe`, so the payload
@@ -49,7 +52,7 @@ async def pre_event(
     if not asked_by.webhooks_enabled or SENDER not in request.app:
         return {}
 
-    def look_up(conn: Connection) -> tuple[Service, ServiceWebhookConfig, str | None, Params]:
+    def look_up(conn: Connection) -> tuple[Service, EventHooks, str | None, Params]:
         conversation_sid, described = None, params
         if isinstance(addressed, ConversationRef):
             conversation, root = addressed.resolve(conn)
@@ -59,10 +62,12 @@ async def pre_event(
         else:
             root = addressed.resolve(conn)
         assert not callable(described), "a Describe needs a ConversationRef"
-        return root.service, current_config(conn, root.service), conversation_sid, described
+        hooks = hooks_for(conn, root.service.account_sid, root.service.sid)
+        return root.service, hooks, conversation_sid, described
 
-    service, config, conversation_sid, payload_params = await database(request).read(look_up)
-    if not config.pre_webhook_url or event_type not in config.filters:
+    service, hooks, conversation_sid, payload_params = await database(request).read(look_up)
+    url = hooks.pre_url(event_type)
+    if url is None:
         return {}
     payload = envelope(
         event_type,
@@ -74,8 +79,8 @@ async def pre_event(
         pre_event=True,
     )
     outbound = OutboundRequest(
-        url=config.pre_webhook_url,
-        method=config.method,
+        url=url,
+        method=hooks.method,
         params=payload,
         auth_token=account(request).auth_token,
         idempotency_token=str(uuid.uuid4()),

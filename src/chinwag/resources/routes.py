@@ -13,11 +13,11 @@ from chinwag.resources import (
     account_configuration,
     address_configurations,
     bindings,
-    configuration,
     conversation_with_participants,
     conversations,
     credentials,
     deliveries,
+    global_webhooks,
     messages,
     participant_conversations,
     participants,
@@ -26,6 +26,7 @@ from chinwag.resources import (
     roles,
     service_configuration,
     service_notifications,
+    service_webhooks,
     services,
     user_conversations,
     users,
@@ -82,8 +83,6 @@ IN_SERVICE_ROUTES: list[tuple[str, str, Handler]] = [
     ("POST", "/Users/{UserSid}/Conversations/{ConversationSid}", user_conversations.update),
     ("DELETE", "/Users/{UserSid}/Conversations/{ConversationSid}", user_conversations.delete),
     ("GET", "/ParticipantConversations", participant_conversations.list_),
-    ("GET", "/Configuration/Webhooks", configuration.fetch),
-    ("POST", "/Configuration/Webhooks", configuration.update),
 ]
 
 FAMILY_ROOTS = ("/v1", "/v1/Services/{ChatServiceSid}")
@@ -94,6 +93,10 @@ SERVICE_ONLY_ROUTES: list[tuple[str, str, Handler]] = [
     ("POST", "/Configuration", service_configuration.update),
     ("GET", "/Configuration/Notifications", service_notifications.fetch),
     ("POST", "/Configuration/Notifications", service_notifications.update),
+    # The default-service family's /v1/Configuration/Webhooks is the account's global
+    # configuration, a record of its own (ACCOUNT_ROUTES).
+    ("GET", "/Configuration/Webhooks", service_webhooks.fetch),
+    ("POST", "/Configuration/Webhooks", service_webhooks.update),
     ("GET", "/Bindings", bindings.list_),
     ("GET", "/Bindings/{Sid}", bindings.fetch),
     ("DELETE", "/Bindings/{Sid}", bindings.delete),
@@ -103,6 +106,8 @@ SERVICE_ONLY_ROUTES: list[tuple[str, str, Handler]] = [
 ACCOUNT_ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", "/v1/Configuration", account_configuration.fetch),
     ("POST", "/v1/Configuration", account_configuration.update),
+    ("GET", "/v1/Configuration/Webhooks", global_webhooks.fetch),
+    ("POST", "/v1/Configuration/Webhooks", global_webhooks.update),
     ("GET", "/v1/Configuration/Addresses", address_configurations.list_),
     ("POST", "/v1/Configuration/Addresses", address_configurations.create),
     ("GET", "/v1/Configuration/Addresses/{Sid}", address_configurations.fetch),

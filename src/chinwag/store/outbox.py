@@ -9,7 +9,6 @@ from sqlalchemy import Connection, bindparam, insert, or_, select, update
 
 from chinwag.store.database import mark_deliveries_queued
 from chinwag.store.records import RecordMapper
-from chinwag.store.service_webhooks import ServiceWebhookConfig
 from chinwag.store.tables import accounts, deliveries, delivery_attempts
 from chinwag.store.webhooks import ScopedWebhook
 
@@ -58,23 +57,28 @@ class NewDelivery:
     @classmethod
     def for_service(
         cls,
-        config: ServiceWebhookConfig,
+        *,
+        account_sid: str,
+        service_sid: str,
         conversation_sid: str | None,  # None for events outside a conversation (users)
+        url: str,
+        method: str,
         event_type: str,
         params: list[tuple[str, str]],
         now: datetime,
     ) -> "NewDelivery":
+        """A delivery to the service-level post-event webhook (the service's or the global)."""
         return cls(
             token=str(uuid.uuid4()),
-            account_sid=config.account_sid,
-            service_sid=config.service_sid,
+            account_sid=account_sid,
+            service_sid=service_sid,
             conversation_sid=conversation_sid,
             webhook_sid=None,
-            target=config.target,
+            target="webhook",
             event_type=event_type,
-            url=config.post_webhook_url,
+            url=url,
             flow_sid=None,
-            method=config.method,
+            method=method,
             params=params,
             date_created=now,
         )

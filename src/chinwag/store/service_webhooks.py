@@ -1,4 +1,9 @@
-"""Service-level webhook configuration: one row per Conversation Service, absent until set."""
+"""Per-service webhook configuration: one row per Conversation Service, absent until set.
+
+The account's global configuration, which a service without one of its own uses, is
+`store/global_webhooks.py`; which of the two a service's events go to is
+`domain/service_webhooks.hooks_for`.
+"""
 
 from dataclasses import dataclass
 
@@ -14,9 +19,8 @@ class ServiceWebhookConfig:
     account_sid: str
     pre_webhook_url: str | None
     post_webhook_url: str | None
-    filters: list[str]
-    method: str  # "GET" or "POST", upper case as the spec's enum
-    target: str  # "webhook" or "flex"
+    filters: list[str] | None  # None until given, as the spec's `fetchEmpty` example reads
+    method: str | None  # "GET" or "POST" (the spec's upper-case enum); None until given
 
 
 _CONFIGS = RecordMapper(service_webhooks, ServiceWebhookConfig)

@@ -398,6 +398,8 @@ bindings = Table(
     Index(None, "service_sid", "identity"),  # a user's bindings go when the user does
 )
 
+# A service's own pre- and post-event webhooks (Services/{sid}/Configuration/Webhooks).
+# `filters` and `method` are NULL until given, as Twilio's fetchEmpty example reads.
 service_webhooks = Table(
     "service_webhooks",
     metadata,
@@ -410,8 +412,20 @@ service_webhooks = Table(
     Column("account_sid", String(34), nullable=False),
     Column("pre_webhook_url", Text),
     Column("post_webhook_url", Text),
-    Column("filters", JSON, nullable=False),
-    Column("method", String(8), nullable=False),
+    Column("filters", JSON(none_as_null=True)),
+    Column("method", String(8)),
+)
+
+# The account's global webhooks (/v1/Configuration/Webhooks): every service of the
+# account without a configuration of its own sends its events here.
+global_webhooks = Table(
+    "global_webhooks",
+    metadata,
+    Column("account_sid", String(34), ForeignKey("accounts.sid"), primary_key=True),
+    Column("pre_webhook_url", Text),
+    Column("post_webhook_url", Text),
+    Column("filters", JSON(none_as_null=True)),
+    Column("method", String(8)),
     Column("target", String(16), nullable=False),
 )
 

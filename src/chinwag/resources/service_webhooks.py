@@ -1,5 +1,8 @@
-"""Service-level webhook configuration: /v1/Configuration/Webhooks and
-/v1/Services/{ChatServiceSid}/Configuration/Webhooks."""
+"""Per-service webhook configuration: /v1/Services/{ChatServiceSid}/Configuration/Webhooks.
+
+The account's global configuration, which a service without one of its own uses, is
+resources/global_webhooks.py.
+"""
 
 from typing import Any
 
@@ -14,36 +17,38 @@ from chinwag.twilio.errors import InvalidParameter
 
 
 def config_json(config: ServiceWebhookConfig, root: ServiceRoot) -> dict[str, Any]:
-    body: dict[str, Any] = {
+    return {
         "account_sid": config.account_sid,
         "chat_service_sid": config.service_sid,
         "pre_webhook_url": config.pre_webhook_url,
         "post_webhook_url": config.post_webhook_url,
-        "method": config.method,
         "filters": config.filters,
-        "target": config.target,
+        "method": config.method,
         "url": f"{root.url}/Configuration/Webhooks",
     }
-    # Each family's schema: the service one has chat_service_sid, the default one target.
-    del body["target" if root.explicit else "chat_service_sid"]
-    return body
 
 
-async def fetch(request: web.Request) -> web.Response:
-    config, root = await in_service(request, domain.current_config)
-    return json_response(config_json(config, root))
-
-
-async def update(request: web.Request) -> web.Response:
+async def read_changes(request: web.Request, *, with_target: bool) -> ConfigChanges:
+    """An update's parameters, its URLs vetted by --deny-private-targets before any write."""
     form = await read_form(request)
     changes = ConfigChanges(
         pre_webhook_url=form.text("PreWebhookUrl"),
         post_webhook_url=form.text("PostWebhookUrl"),
         filters=form.values("Filters"),
         method=form.text("Method"),
-        target=form.text("Target"),
+        target=form.text("Target") if with_target else None,
     )
     await check_target(request, "PreWebhookUrl", changes.pre_webhook_url, InvalidParameter)
     await check_target(request, "PostWebhookUrl", changes.post_webhook_url, InvalidParameter)
-    config, root = await in_service(request, domain.update_config, changes, write=True)
+    return changes
+
+
+async def fetch(request: web.Request) -> web.Response:
+    config, root = await in_service(request, domain.service_config)
+    return json_response(config_json(config, root))
+
+
+async def update(request: web.Request) -> web.Response:
+    changes = await read_changes(request, with_target=False)  # the spec's request has no Target
+    config, root = await in_service(request, domain.update_service_config, changes, write=True)
     return json_response(config_json(config, root))
