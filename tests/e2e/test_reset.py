@@ -71,7 +71,10 @@ def fill(tenant: Tenant) -> dict[str, str]:
         path = f"{root}/Conversations/{conversation}"
         assert api.post(f"{path}/Webhooks", SCOPED_HOOK).status_code == 201
         assert api.post(f"{path}/Participants", {"Identity": "agent"}).status_code == 201
-        sms = {"MessagingBinding.Address": customer_number(), "MessagingBinding.ProxyAddress": "+15017122661"}
+        sms = {
+            "MessagingBinding.Address": customer_number(),
+            "MessagingBinding.ProxyAddress": "+15017122661",
+        }
         customer = api.post(f"{path}/Participants", sms).json()["sid"]
         message = api.post(f"{path}/Messages", {"Author": "agent", "Body": "hi"}, headers=ENABLED)
         receipts = f"/chinwag{path}/Messages/{message.json()['sid']}/Receipts"
@@ -166,12 +169,18 @@ def test_the_default_service_gets_back_its_default_roles_and_configuration(
     assert config["default_conversation_creator_role_sid"] == by_name["channel admin"]
     assert config["default_conversation_role_sid"] == by_name["channel user"]
     assert config["default_chat_service_role_sid"] == by_name["service user"]
-    assert tenant.api.get(f"/v1/Services/{service}/Configuration/Webhooks").json()["filters"] == []
+    hooks = tenant.api.get(f"/v1/Services/{service}/Configuration/Webhooks").json()
+    assert (hooks["filters"], hooks["method"], hooks["post_webhook_url"]) == (None, None, None)
+    hooks = tenant.api.get("/v1/Configuration/Webhooks").json()  # the global one too
+    assert (hooks["filters"], hooks["method"], hooks["post_webhook_url"]) == (None, None, None)
 
 
 def test_names_and_address_pairs_are_free_again(app_server: AppServer) -> None:
     tenant = new_tenant(app_server)
-    sms = {"MessagingBinding.Address": customer_number(), "MessagingBinding.ProxyAddress": "+15017122661"}
+    sms = {
+        "MessagingBinding.Address": customer_number(),
+        "MessagingBinding.ProxyAddress": "+15017122661",
+    }
 
     def open_conversation() -> Any:
         created = tenant.client.conversations.v1.conversations.create(unique_name="support")
