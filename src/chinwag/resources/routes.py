@@ -18,6 +18,7 @@ from chinwag.resources import (
     conversations,
     credentials,
     deliveries,
+    media,
     messages,
     participant_conversations,
     participants,
@@ -34,6 +35,7 @@ from chinwag.resources import (
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 RECEIPTS = "/Conversations/{ConversationSid}/Messages/{MessageSid}/Receipts"
+MEDIA = "/chinwag/v1/Services/{ChatServiceSid}/Media"
 
 SERVICE_ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", "/v1/Services", services.list_),
@@ -125,6 +127,10 @@ CHINWAG_ROUTES: list[tuple[str, str, Handler]] = [
     ("POST", "/chinwag/v1" + RECEIPTS, receipts.record),
     ("POST", "/chinwag/v1/Services/{ChatServiceSid}" + RECEIPTS, receipts.record),
     ("POST", "/chinwag/v1/Services/{ChatServiceSid}/Bindings", bindings.register),
+    # What Twilio's Media Content Service does: hold uploads for messages' MediaSid.
+    ("POST", MEDIA, media.create),
+    ("GET", MEDIA + "/{Sid}", media.fetch),
+    ("GET", MEDIA + "/{Sid}/Content", media.content),
 ]
 
 
