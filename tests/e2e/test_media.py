@@ -35,12 +35,16 @@ def service_of(api: Api, family: Family) -> str:
 
 
 def upload(
-    api: Api, service: str, content: bytes = PNG, content_type: str = "image/png", **headers: str
+    api: Api,
+    service: str,
+    content: bytes = PNG,
+    content_type: str = "image/png",
+    headers: dict[str, str] | None = None,
 ) -> dict[str, object]:
     response = api.post(
         f"/chinwag/v1/Services/{service}/Media",
         data=content,
-        headers={"Content-Type": content_type, **headers},
+        headers={"Content-Type": content_type, **(headers or {})},
     )
     assert response.status_code == 201, response.text
     body: dict[str, object] = response.json()
@@ -49,7 +53,7 @@ def upload(
 
 def test_an_upload_is_stored_and_served_back(api: Api, family: Family) -> None:
     service = service_of(api, family)
-    medium = upload(api, service, **{"Content-Disposition": 'attachment; filename="car.png"'})
+    medium = upload(api, service, headers={"Content-Disposition": 'attachment; filename="car.png"'})
     assert set(medium) == MEDIA_KEYS
     assert ME.match(str(medium["sid"]))
     assert (medium["service_sid"], medium["size"]) == (service, len(PNG))
@@ -248,7 +252,7 @@ def test_on_message_added_carries_media_and_content_sid(
     api: Api, webhook_receiver: WebhookReceiver, family: Family
 ) -> None:
     service = service_of(api, family)
-    medium = upload(api, service, **{"Content-Disposition": 'inline; filename="car.png"'})
+    medium = upload(api, service, headers={"Content-Disposition": 'inline; filename="car.png"'})
     conversation = api.post(f"{family.root}/Conversations", {}).json()
     hook = {
         "Target": "webhook",

@@ -28,11 +28,12 @@ def check_content(content_sid: str | None, variables: str | None) -> str | None:
     if content_sid is None:
         if variables is not None:
             raise ContentSidMissing(
-                "ContentVariables are given without a ContentSid: variables fill a template."
+                "Content SID is missing: ContentVariables are given without a ContentSid."
             )
         return None
     if not sids.is_sid(content_sid, sids.CONTENT):
         raise InvalidContentSid(
+            "Invalid content SID: "
             f"ContentSid '{shown(content_sid)}' does not match the pattern HX[0-9a-f]{{32}}."
         )
     if variables is not None:
@@ -43,24 +44,29 @@ def check_content(content_sid: str | None, variables: str | None) -> str | None:
 def _check_variables(text: str) -> None:
     if len(text) > MAX_VARIABLES:
         raise ContentVariablesTooLong(
-            f"ContentVariables is longer than {MAX_VARIABLES:,} characters."
+            f"Content variables are too long: more than {MAX_VARIABLES:,} characters."
         )
     try:
         value = parse_json(text)
     except NotJson as refused:
         raise ContentVariablesNotJson(
+            "Invalid content variables format: "
             f"ContentVariables '{shown(text)}' is not a JSON object: {refused}."
         ) from None
     if not isinstance(value, dict):
-        raise ContentVariablesNotJson(f"ContentVariables '{shown(text)}' is not a JSON object.")
+        raise ContentVariablesNotJson(
+            "Invalid content variables format: "
+            f"ContentVariables '{shown(text)}' is not a JSON object."
+        )
     for key, item in value.items():
         if len(key) > MAX_KEY:
             raise ContentVariableKeyTooLong(
-                f"ContentVariables key '{shown(key)}' is longer than {MAX_KEY} characters."
+                "Content variable key is too long: "
+                f"'{shown(key)}' is longer than {MAX_KEY} characters."
             )
         # Twilio's values are strings; a number or a nested value is measured as its JSON.
         if len(item if isinstance(item, str) else str(item)) > MAX_VALUE:
             raise ContentVariableValueTooLong(
-                f"The ContentVariables value of '{shown(key)}' is longer than "
-                f"{MAX_VALUE} characters."
+                "Content variable value is too long: "
+                f"the value of '{shown(key)}' is longer than {MAX_VALUE} characters."
             )

@@ -47,15 +47,17 @@ def check_content_type(value: str | None) -> str:
     if not _MIME.fullmatch(media_type):
         shown_value = shown(value) if value else ""
         raise InvalidMediaContentType(
-            f"Content-Type '{shown_value}' is not a media type (type/subtype): "
-            "an upload must say what it is."
+            "Invalid message media content type: "
+            f"Content-Type '{shown_value}' is not a media type (type/subtype)."
         )
     return media_type.lower()
 
 
 def check_size(size: int) -> None:
     if size > MAX_MEDIA_BYTES:
-        raise MediaTooLarge(f"The media is larger than {MAX_MEDIA_BYTES} bytes (150 MB).")
+        raise MediaTooLarge(
+            f"Message media size is too large: more than {MAX_MEDIA_BYTES} bytes (150 MB)."
+        )
 
 
 def upload(
@@ -106,13 +108,16 @@ def check_media_sids(given: Sequence[str] | None) -> list[str]:
     for value in given:
         if not sids.is_sid(value, sids.MEDIA):
             raise InvalidMediaSid(
-                f"MediaSid '{shown(value)}' is not a Media SID (ME + 32 hex digits)."
+                f"Invalid message media SID: MediaSid '{shown(value)}' is not ME + 32 hex digits."
             )
     if len(set(given)) != len(given):
-        raise MediaAlreadySent("A MediaSid is given twice: a medium goes with one message.")
+        raise MediaAlreadySent(
+            "Media already sent with another message: a MediaSid is given twice."
+        )
     if len(given) > MAX_MEDIA_PER_MESSAGE:
         raise TooManyMedia(
-            f"{len(given)} MediaSid values: a message takes at most {MAX_MEDIA_PER_MESSAGE}."
+            "Number of media files exceeds allowed limit: "
+            f"{len(given)} MediaSid values, a message takes at most {MAX_MEDIA_PER_MESSAGE}."
         )
     return list(given)
 
@@ -123,10 +128,13 @@ def media_to_attach(conn: Connection, service_sid: str, media_sids: Sequence[str
     for sid in media_sids:
         medium = store.get_medium(conn, service_sid, sid)
         if medium is None:
-            raise MediaNotFound(f"Media '{sid}' was not found in this Conversation Service.")
+            raise MediaNotFound(
+                f"Media not found: MediaSid '{sid}' names no media of this Conversation Service."
+            )
         if medium.message_sid is not None:
             raise MediaAlreadySent(
-                f"Media '{sid}' is already sent with another message ({medium.message_sid})."
+                f"Media already sent with another message: MediaSid '{sid}' belongs to "
+                f"{medium.message_sid}."
             )
         found.append(medium)
     return found
@@ -138,7 +146,9 @@ def attach(
     """Give the media to the message; one another message took meanwhile is refused."""
     attached = store.attach(conn, [m.sid for m in media], message_sid, conversation_sid, utc_now())
     if attached != len(media):
-        raise MediaAlreadySent("A medium was sent with another message at the same time.")
+        raise MediaAlreadySent(
+            "Media already sent with another message: another message took it meanwhile."
+        )
 
 
 def media_json(media: Sequence[Medium]) -> list[dict[str, Any]] | None:
