@@ -3,6 +3,7 @@ Twilio's Media Content Service), MediaSid and ContentSid through twilio-python."
 
 import json
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from twilio.base.exceptions import TwilioRestException
@@ -272,3 +273,44 @@ def test_on_message_added_carries_media_and_content_sid(
     assert "ContentSid" not in with_media.form
     assert with_template.form["ContentSid"] == TEMPLATE
     assert "Media" not in with_template.form and "Body" not in with_template.form
+
+
+def test_the_pre_event_carries_the_media_and_a_403_attaches_nothing(
+    api: Api, webhook_receiver: WebhookReceiver
+) -> None:
+    service = api.post("/v1/Services", {"FriendlyName": "guarded media"}).json()["sid"]
+    root = f"/v1/Services/{service}"
+    pre = {"PreWebhookUrl": webhook_receiver.url + "/pre", "Filters": "onMessageAdd"}
+    api.post(f"{root}/Configuration/Webhooks", pre)
+    medium = upload(api, service, headers={"Content-Disposition": 'inline; filename="a.png"'})
+    messages = (
+        f"{root}/Conversations/{api.post(f'{root}/Conversations', {}).json()['sid']}/Messages"
+    )
+    webhook_receiver.status = 403
+    refused = api.post(messages, {"MediaSid": medium["sid"]}, headers=ENABLED)
+    assert_twilio_error(refused, 403, 20403)
+    [asked] = webhook_receiver.wait_for(1)
+    assert asked.form["EventType"] == "onMessageAdd" and "Body" not in asked.form
+    assert json.loads(asked.form["Media"]) == [
+        {"Sid": medium["sid"], "Filename": "a.png", "ContentType": "image/png", "Size": len(PNG)}
+    ]
+    assert api.get(str(medium["url"])).json()["message_sid"] is None  # still free
+    webhook_receiver.status = 200
+    sent = api.post(messages, {"MediaSid": medium["sid"]}, headers=ENABLED)
+    assert sent.status_code == 201, sent.text
+    api.delete(f"/v1/Services/{service}")
+
+
+def test_two_messages_racing_for_one_medium_one_wins(api: Api, family: Family) -> None:
+    service = service_of(api, family)
+    medium = upload(api, service)
+    paths = [
+        f"{api.post(f'{family.root}/Conversations', {}).json()['url']}/Messages" for _ in range(2)
+    ]
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(lambda path: api.post(path, {"MediaSid": medium["sid"]}), paths))
+    assert sorted(answer.status_code for answer in answers) == [201, 400]
+    loser = next(answer for answer in answers if answer.status_code == 400)
+    assert_twilio_error(loser, 400, 50508)
+    winner = next(answer.json() for answer in answers if answer.status_code == 201)
+    assert api.get(str(medium["url"])).json()["message_sid"] == winner["sid"]

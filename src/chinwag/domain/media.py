@@ -167,6 +167,19 @@ def media_json(media: Sequence[Medium]) -> list[dict[str, Any]] | None:
     ]
 
 
+def media_to_describe(
+    conn: Connection, service_sid: str, media_sids: Sequence[str] | None
+) -> list[dict[str, Any]] | None:
+    """The message JSON's `media` of the well-formed `media_sids` the service holds, for a
+    pre-event asked before the create is checked (the create refuses the others)."""
+    found = [
+        medium
+        for sid in media_sids or ()
+        if sids.is_sid(sid, sids.MEDIA) and (medium := store.get_medium(conn, service_sid, sid))
+    ]
+    return media_json(found)
+
+
 def media_param(media: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
     """`Media` of the message events: the same objects with Twilio's webhook keys."""
     if not media:

@@ -9,6 +9,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection
 
@@ -207,9 +208,13 @@ def message_params(
 
 
 def _media_text(message: Message) -> str | None:
+    return media_text(message.media)
+
+
+def media_text(media: list[dict[str, Any]] | None) -> str | None:
     """`Media`: a "stringified JSON array of attached media objects" (webhooks doc)."""
-    media = media_rules.media_param(message.media)
-    return json.dumps(media, separators=(",", ":")) if media else None
+    as_sent = media_rules.media_param(media)
+    return json.dumps(as_sent, separators=(",", ":")) if as_sent else None
 
 
 def _check(fields: MessageFields) -> None:

@@ -9,6 +9,7 @@ from aiohttp import web
 from sqlalchemy import Connection
 
 from chinwag.domain import messages as domain
+from chinwag.domain.media import media_to_describe
 from chinwag.domain.messages import MessageFields
 from chinwag.domain.receipts import DeliverySummary, delivery_of
 from chinwag.resources.addressing import (
@@ -101,6 +102,10 @@ def _describe_new(fields: MessageFields) -> Describe:
         author = fields.author if fields.author is not None else domain.DEFAULT_AUTHOR
         stored = [("Author", author), ("Body", fields.body), ("Attributes", "{}")]
         stored.append(("ParticipantSid", identity_holder(conn, conversation.sid, author)))
+        if fields.content_sid is None:  # a template's message ignores MediaSid (spec)
+            media = media_to_describe(conn, conversation.service_sid, fields.media_sids)
+            stored.append(("Media", domain.media_text(media)))
+        stored.append(("ContentSid", fields.content_sid))
         return overlay(
             [(name, value) for name, value in stored if value is not None], _given(fields)
         )
