@@ -62,6 +62,7 @@ PATHS = {
     "user": "{root}/Users/{user}",
     "services": "/v1/Services",
     "configuration": "{root}/Configuration/Webhooks",
+    "media": "/chinwag{root}/Media",  # chinwag's media store
 }
 
 
@@ -323,8 +324,94 @@ def length_cases() -> list[Case]:
     ]
 
 
+TEMPLATE = "HX" + "a" * 32
+# (id, message create parameters, code): MediaSid and the Content template parameters.
+MESSAGE_MEDIA: list[tuple[str, dict[str, str], int]] = [
+    ("media-sid-malformed", {"MediaSid": "ME1"}, 50510),
+    ("media-sid-empty", {"MediaSid": ""}, 50510),
+    ("media-sid-not-hex", {"MediaSid": "ME" + "g" * 32}, 50510),
+    ("media-sid-unknown", {"MediaSid": "ME" + "0" * 32}, 50507),
+    ("media-sid-unknown-with-body", {"Body": "hi", "MediaSid": "ME" + "0" * 32}, 50507),
+    ("content-sid-malformed", {"ContentSid": "HX1"}, 50526),
+    ("content-sid-empty", {"ContentSid": ""}, 50526),
+    ("content-variables-alone", {"Body": "hi", "ContentVariables": "{}"}, 50528),
+    ("content-variables-array", {"ContentSid": TEMPLATE, "ContentVariables": "[]"}, 50527),
+    ("content-variables-nan", {"ContentSid": TEMPLATE, "ContentVariables": '{"a": NaN}'}, 50527),
+    ("content-variables-deep", {"ContentSid": TEMPLATE, "ContentVariables": "[" * 1000}, 50527),
+    ("content-variables-huge", {"ContentSid": TEMPLATE, "ContentVariables": "{" * 30_000}, 50529),
+    (
+        "content-variables-key",
+        {"ContentSid": TEMPLATE, "ContentVariables": '{"' + "k" * 17 + '": "v"}'},
+        50540,
+    ),
+    (
+        "content-variables-value",
+        {"ContentSid": TEMPLATE, "ContentVariables": '{"1": "' + "v" * 257 + '"}'},
+        50541,
+    ),
+]
+PNG = {"Content-Type": "image/png"}
+FILE_PART = b'--xx\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\n'
+# (id, upload body, headers, code) for chinwag's media store.
+UPLOADS: list[tuple[str, bytes, dict[str, str], int]] = [
+    ("no-content-type", b"\x89PNG", {}, 50511),
+    ("content-type-no-subtype", b"\x89PNG", {"Content-Type": "png"}, 50511),
+    ("content-type-blank", b"\x89PNG", {"Content-Type": "; charset=x"}, 50511),
+    ("empty", b"", PNG, 20001),
+    (
+        "filename-too-long",
+        b"\x89PNG",
+        {**PNG, "Content-Disposition": 'attachment; filename="' + "f" * 257 + '"'},
+        20001,
+    ),
+    (
+        "gzip-not-gzip",
+        b"\x89PNG",
+        {**PNG, "Content-Encoding": "gzip", "Connection": "close"},
+        20001,
+    ),
+    (
+        "multipart-no-file-part",
+        b'--xx\r\nContent-Disposition: form-data; name="note"\r\n\r\nx\r\n--xx--\r\n',
+        MULTIPART,
+        20001,
+    ),
+    (
+        "multipart-file-bad-type",
+        FILE_PART + b"Content-Type: nonsense\r\n\r\nx\r\n--xx--\r\n",
+        MULTIPART,
+        50511,
+    ),
+    ("multipart-file-empty", FILE_PART + b"\r\n\r\n--xx--\r\n", MULTIPART, 20001),
+    ("multipart-wrong-boundary", b"--yy\r\n", MULTIPART, 20001),
+    ("multipart-empty", b"", MULTIPART, 20001),
+    ("multipart-no-boundary", b"--xx\r\n", {"Content-Type": "multipart/form-data"}, 20001),
+    (
+        "multipart-nested",
+        b'--xx\r\nContent-Disposition: form-data; name="a"\r\n'
+        b"Content-Type: multipart/mixed; boundary=yy\r\n\r\n--yy\r\n\r\nq\r\n--yy--\r\n--xx--\r\n",
+        MULTIPART,
+        20001,
+    ),
+]
+
+
+def media_cases() -> list[Case]:
+    """MediaSid and Content templates on a message create, and uploads the media store
+    refuses."""
+    cases = [
+        Case(f"messages-{case_id}", "POST", PATHS["messages"], body, code)
+        for case_id, body, code in MESSAGE_MEDIA
+    ]
+    cases += [
+        Case(f"media-{case_id}", "POST", PATHS["media"], body, code, headers=headers)
+        for case_id, body, headers, code in UPLOADS
+    ]
+    return cases
+
+
 CASES = paging_cases() + date_cases() + timer_cases() + attributes_cases() + body_cases()
-CASES += length_cases()
+CASES += length_cases() + media_cases()
 
 
 def test_the_corpus_is_large_and_its_names_unique() -> None:

@@ -72,6 +72,18 @@ def walk_messages(walk: Walk, messages: str, mt: str) -> None:
     walk.call("GET", mt + "/{Sid}", f"{messages}/{message['sid']}")
     walk.call("POST", mt + "/{Sid}", f"{messages}/{message['sid']}", data={"Body": "edited"})
     walk.call("DELETE", mt + "/{Sid}", f"{messages}/{message['sid']}")
+    # The spec's createWithMedia and createWithContentSid shapes (the walk covers the
+    # operation once; these are validated all the same).
+    conversation = walk.call_quietly("GET", messages.removesuffix("/Messages"))
+    media = f"/chinwag/v1/Services/{conversation['chat_service_sid']}/Media"
+    upload = walk.call_quietly(
+        "POST", media, data=b"\xff\xd8\xff", headers={"Content-Type": "image/jpeg"}
+    )
+    with_media = walk.call("POST", mt, messages, data={"MediaSid": upload["sid"]})
+    assert with_media["body"] is None and with_media["media"][0]["sid"] == upload["sid"]
+    walk.call("GET", mt + "/{Sid}", f"{messages}/{with_media['sid']}")
+    template = {"ContentSid": "HX" + "a" * 32, "ContentVariables": '{"1": "x"}'}
+    assert walk.call("POST", mt, messages, data=template)["content_sid"] == template["ContentSid"]
 
 
 def walk_roles(walk: Walk, roles: str, rt: str) -> tuple[str, str]:

@@ -5,12 +5,17 @@ Attributes 4KB). Error codes: twilio.com/docs/api/errors/<code>; docs/compatibil
 lists each rule with its source.
 """
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection
 
+from chinwag.domain import media as media_rules
 from chinwag.domain.attributes import MESSAGE_LIMIT, check_attributes
+from chinwag.domain.content_templates import check_content
 from chinwag.domain.conversations import record_activity, refuse_if_closed
 from chinwag.domain.events import Origin
 from chinwag.domain.publishing import publish
@@ -21,7 +26,6 @@ from chinwag.store.participants import identity_holder
 from chinwag.twilio import sids
 from chinwag.twilio.dates import to_webhook, utc_now
 from chinwag.twilio.errors import (
-    InvalidParameter,
     MessageBodyMissing,
     MessageBodyTooLong,
     ResourceNotFound,
@@ -46,19 +50,26 @@ class MessageFields:
     attributes: str | None = None
     date_created: datetime | None = None
     date_updated: datetime | None = None
-    media_sid: str | None = None  # create only; chinwag has no media store
-    content_sid: str | None = None  # create only; chinwag has no content templates
+    media_sids: Sequence[str] | None = None  # create only: MediaSid, repeated
+    content_sid: str | None = None  # create only
+    content_variables: str | None = None  # create only; checked, not stored
 
 
 def create_message(
     conn: Connection, conversation: Conversation, fields: MessageFields, origin: Origin
 ) -> Message:
-    """Checked first, then the index is taken: a rejected post consumes no index."""
-    _check_unsupported(fields)
+    """Checked first, then the index is taken: a rejected post consumes no index.
+
+    With a ContentSid, Body and MediaSid are ignored (spec); otherwise a message needs a
+    Body or media.
+    """
+    fields = _effective(fields)
     _check(fields)
-    if not fields.body:
-        raise MessageBodyMissing("A message needs a Body.")
+    media_sids = media_rules.check_media_sids(fields.media_sids)
+    if not fields.body and not media_sids and fields.content_sid is None:
+        raise MessageBodyMissing("A message needs a Body, media or a ContentSid.")
     refuse_if_closed(conversation, "take new messages")
+    media = media_rules.media_to_attach(conn, conversation.service_sid, media_sids)
     conversation = record_activity(conn, conversation, origin, wakes=True)
     author = fields.author if fields.author is not None else DEFAULT_AUTHOR
     created = fields.date_created or utc_now()
@@ -69,13 +80,16 @@ def create_message(
         conversation_sid=conversation.sid,
         index=store.next_index(conn, conversation.sid),
         author=author,
-        body=fields.body,
+        body=fields.body or None,
         attributes=fields.attributes or "{}",
         participant_sid=identity_holder(conn, conversation.sid, author),
         date_created=created,
         date_updated=fields.date_updated or created,
+        media=media_rules.media_json(media),
+        content_sid=fields.content_sid,
     )
     store.insert_message(conn, message)
+    media_rules.attach(conn, media, message.sid, conversation.sid)
     publish(
         conn,
         conversation,
@@ -91,6 +105,14 @@ def create_message(
     return message
 
 
+def _effective(fields: MessageFields) -> MessageFields:
+    """The fields a create acts on: a template's message drops Body and MediaSid."""
+    content_sid = check_content(fields.content_sid, fields.content_variables)
+    if content_sid is None:
+        return fields
+    return replace(fields, content_sid=content_sid, body=None, media_sids=None)
+
+
 def update_message(
     conn: Connection,
     conversation: Conversation,
@@ -99,7 +121,7 @@ def update_message(
     origin: Origin,
 ) -> Message:
     _check(fields)
-    if fields.body == "":
+    if fields.body == "" and not message.media and message.content_sid is None:
         raise MessageBodyMissing("Body can't be made empty.")
     changed = message
     if fields.author is not None:
@@ -110,7 +132,7 @@ def update_message(
         )
     changed = replace(
         changed,
-        body=message.body if fields.body is None else fields.body,
+        body=message.body if fields.body is None else fields.body or None,
         attributes=message.attributes if fields.attributes is None else fields.attributes or "{}",
         date_created=fields.date_created or message.date_created,
         date_updated=fields.date_updated or utc_now(),
@@ -175,6 +197,8 @@ def message_params(
         ("Attributes", message.attributes),
         ("ParticipantSid", message.participant_sid),
         ("DateCreated", to_webhook(message.date_created)),
+        ("Media", _media_text(message)),
+        ("ContentSid", message.content_sid),
     ]
     if with_date_updated:
         params.append(("DateUpdated", to_webhook(message.date_updated)))
@@ -183,17 +207,14 @@ def message_params(
     return [(name, value) for name, value in params if value is not None]
 
 
-def _check_unsupported(fields: MessageFields) -> None:
-    if fields.media_sid is not None:
-        raise InvalidParameter(
-            f"MediaSid '{fields.media_sid}' is not supported: chinwag has no media store, "
-            "so messages carry a Body only."
-        )
-    if fields.content_sid is not None:
-        raise InvalidParameter(
-            f"ContentSid '{fields.content_sid}' is not supported: chinwag has no Content "
-            "templates, so messages carry a Body only."
-        )
+def _media_text(message: Message) -> str | None:
+    return media_text(message.media)
+
+
+def media_text(media: list[dict[str, Any]] | None) -> str | None:
+    """`Media`: a "stringified JSON array of attached media objects" (webhooks doc)."""
+    as_sent = media_rules.media_param(media)
+    return json.dumps(as_sent, separators=(",", ":")) if as_sent else None
 
 
 def _check(fields: MessageFields) -> None:

@@ -9,6 +9,7 @@ from aiohttp import web
 from sqlalchemy import Connection
 
 from chinwag.domain import messages as domain
+from chinwag.domain.media import media_to_describe
 from chinwag.domain.messages import MessageFields
 from chinwag.domain.receipts import DeliverySummary, delivery_of
 from chinwag.resources.addressing import (
@@ -51,7 +52,7 @@ def message_json(
         "index": message.index,
         "author": message.author,
         "body": message.body,
-        "media": None,  # chinwag has no media store
+        "media": message.media,
         "attributes": message.attributes,
         "participant_sid": message.participant_sid,
         "date_created": to_json(message.date_created),
@@ -63,7 +64,7 @@ def message_json(
             "delivery_receipts": f"{url}/Receipts",
             "channel_metadata": f"{url}/ChannelMetadata",
         },
-        "content_sid": None,  # ContentSid is refused at creation
+        "content_sid": message.content_sid,
     }
     if not root.explicit:  # the default-service schema has no chat_service_sid
         del body["chat_service_sid"]
@@ -71,15 +72,17 @@ def message_json(
 
 
 def _fields(form: Form, *, on_create: bool) -> MessageFields:
-    """`Subject` and `ContentVariables` are accepted and not stored (docs/compatibility.md)."""
+    """`Subject` is accepted and not stored; `ContentVariables` are checked, not stored
+    (docs/compatibility.md)."""
     return MessageFields(
         author=form.text("Author"),
         body=form.text("Body"),
         attributes=form.text("Attributes"),
         date_created=form.date("DateCreated"),
         date_updated=form.date("DateUpdated"),
-        media_sid=form.text("MediaSid") if on_create else None,
+        media_sids=form.values("MediaSid") if on_create else None,
         content_sid=form.text("ContentSid") if on_create else None,
+        content_variables=form.text("ContentVariables") if on_create else None,
     )
 
 
@@ -99,6 +102,10 @@ def _describe_new(fields: MessageFields) -> Describe:
         author = fields.author if fields.author is not None else domain.DEFAULT_AUTHOR
         stored = [("Author", author), ("Body", fields.body), ("Attributes", "{}")]
         stored.append(("ParticipantSid", identity_holder(conn, conversation.sid, author)))
+        if fields.content_sid is None:  # a template's message ignores MediaSid (spec)
+            media = media_to_describe(conn, conversation.service_sid, fields.media_sids)
+            stored.append(("Media", domain.media_text(media)))
+        stored.append(("ContentSid", fields.content_sid))
         return overlay(
             [(name, value) for name, value in stored if value is not None], _given(fields)
         )

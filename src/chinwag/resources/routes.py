@@ -18,6 +18,7 @@ from chinwag.resources import (
     credentials,
     deliveries,
     global_webhooks,
+    media,
     messages,
     participant_conversations,
     participants,
@@ -36,6 +37,7 @@ from chinwag.resources import (
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 RECEIPTS = "/Conversations/{ConversationSid}/Messages/{MessageSid}/Receipts"
+MEDIA = "/chinwag/v1/Services/{ChatServiceSid}/Media"
 
 SERVICE_ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", "/v1/Services", services.list_),
@@ -133,6 +135,10 @@ CHINWAG_ROUTES: list[tuple[str, str, Handler]] = [
     ("POST", "/chinwag/v1/Services/{ChatServiceSid}/Bindings", bindings.register),
     # A clean slate: everything of the caller's account but the account itself.
     ("POST", "/chinwag/v1/Reset", reset.reset),
+    # What Twilio's Media Content Service does: hold uploads for messages' MediaSid.
+    ("POST", MEDIA, media.create),
+    ("GET", MEDIA + "/{Sid}", media.fetch),
+    ("GET", MEDIA + "/{Sid}/Content", media.content),
 ]
 
 

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, select, update
 
@@ -24,13 +25,24 @@ class Message:
     participant_sid: str | None
     date_created: datetime
     date_updated: datetime
+    # [{sid, content_type, filename, size}] as the message JSON shows them; None: no media.
+    media: list[dict[str, Any]] | None
+    content_sid: str | None
 
 
 _MESSAGES = RecordMapper(
     messages,
     Message,
     columns={"index": "message_index"},
-    fixed={"sid", "account_sid", "service_sid", "conversation_sid", "index"},
+    fixed={
+        "sid",
+        "account_sid",
+        "service_sid",
+        "conversation_sid",
+        "index",
+        "media",
+        "content_sid",
+    },
 )
 _GET = select(*_MESSAGES.columns).where(
     messages.c.conversation_sid == bindparam("conversation_sid"),

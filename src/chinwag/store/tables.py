@@ -10,6 +10,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -334,9 +335,44 @@ messages = Table(
     Column("participant_sid", String(34)),
     Column("date_created", UtcDateTime, nullable=False),
     Column("date_updated", UtcDateTime, nullable=False),
+    # The attached media as the message JSON shows them ({sid, content_type, filename,
+    # size}), copied from `media` at creation: media are immutable, lists read no join.
+    Column("media", JSON),
+    Column("content_sid", String(34)),  # a Content template (HX...), not stored here
     UniqueConstraint("conversation_sid", "message_index"),
     # Lists page on id within a conversation: no sort of the whole conversation.
     Index(None, "conversation_sid", "id"),
+)
+
+# chinwag's media store (standing in for Twilio's Media Content Service): the bytes in
+# the database, so they survive restarts and travel with it on both engines. A medium
+# goes with its service, and with the message it was attached to.
+media = Table(
+    "media",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("sid", String(34), nullable=False, unique=True),
+    Column("account_sid", String(34), nullable=False),
+    Column(
+        "service_sid",
+        String(34),
+        ForeignKey("services.sid", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("conversation_sid", String(34)),  # null until attached
+    Column(
+        "message_sid",
+        String(34),
+        ForeignKey("messages.sid", ondelete="CASCADE"),
+        index=True,  # deleting a message cascades here: without it PostgreSQL scans
+    ),
+    Column("content_type", Text, nullable=False),
+    Column("filename", Text),
+    Column("size", Integer, nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("date_created", UtcDateTime, nullable=False),
+    Column("date_updated", UtcDateTime, nullable=False),
+    Index(None, "service_sid", "id"),
 )
 
 # Delivery receipts: one per (message, non-chat participant it went to), its latest status.

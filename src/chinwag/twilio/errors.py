@@ -245,6 +245,85 @@ class MessageBodyTooLong(TwilioError):
     title = "Message body parameter is too long"
 
 
+class MediaNotFound(TwilioError):
+    """A MediaSid the service's media store does not hold (errors/50507 "Media not found");
+    400, as it is a bad parameter, not a missing path."""
+
+    code = 50507
+
+
+class MediaAlreadySent(TwilioError):
+    """A MediaSid already attached to another message (errors/50508, "Media already sent
+    with another message")."""
+
+    code = 50508
+
+
+class InvalidMediaSid(TwilioError):
+    """A MediaSid that is not `ME` + 32 hex digits (errors/50510, "Invalid message media
+    SID")."""
+
+    code = 50510
+
+
+class InvalidMediaContentType(TwilioError):
+    """An upload without a `type/subtype` Content-Type (errors/50511, "Invalid message
+    media content type")."""
+
+    code = 50511
+
+
+class MediaTooLarge(TwilioError):
+    """An upload over the media size limit (errors/50512, "Message media size is too
+    large")."""
+
+    code = 50512
+
+
+class TooManyMedia(TwilioError):
+    """More MediaSid values than a message takes (errors/21623, "Number of media files
+    exceeds allowed limit")."""
+
+    code = 21623
+
+
+class InvalidContentSid(TwilioError):
+    """A ContentSid that is not `HX` + 32 hex digits (errors/50526, "Invalid content SID")."""
+
+    code = 50526
+
+
+class ContentVariablesNotJson(TwilioError):
+    """ContentVariables that are not a JSON object (errors/50527, "Invalid content
+    variables format")."""
+
+    code = 50527
+
+
+class ContentSidMissing(TwilioError):
+    """ContentVariables without a ContentSid (errors/50528, "Content SID is missing")."""
+
+    code = 50528
+
+
+class ContentVariablesTooLong(TwilioError):
+    """ContentVariables over 27,801 characters (errors/50529)."""
+
+    code = 50529
+
+
+class ContentVariableKeyTooLong(TwilioError):
+    """A ContentVariables key over 16 characters (errors/50540)."""
+
+    code = 50540
+
+
+class ContentVariableValueTooLong(TwilioError):
+    """A ContentVariables value over 256 characters (errors/50541)."""
+
+    code = 50541
+
+
 class ParticipantIdentityWithAddress(TwilioError):
     code = 50211
     title = "Identity parameter not acceptable for this Participant"

@@ -18,6 +18,8 @@ ADDRESS_CONFIGURATION = "IG"
 RECEIPT = "DY"
 BINDING = "BS"
 CREDENTIAL = "CR"
+MEDIA = "ME"
+CONTENT = "HX"  # a Content template
 
 
 def new_sid(prefix: str) -> str:

@@ -1,0 +1,195 @@
+"""Media: what an upload must be, and which media a new message may carry.
+
+chinwag's media store stands in for Twilio's Media Content Service
+(twilio.com/docs/conversations/api/media-resource). Limits:
+twilio.com/docs/conversations/conversations-limits ("Any media file type of up to
+150MB is supported between chat-based participants"). Codes: errors/50507, 50508,
+50510, 50511, 50512, 21623; docs/compatibility.md lists each rule with its source.
+"""
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection
+
+from chinwag.store import media as store
+from chinwag.store.media import Medium
+from chinwag.store.services import Service
+from chinwag.twilio import sids
+from chinwag.twilio.dates import utc_now
+from chinwag.twilio.errors import (
+    InvalidMediaContentType,
+    InvalidMediaSid,
+    InvalidParameter,
+    MediaAlreadySent,
+    MediaNotFound,
+    MediaTooLarge,
+    ResourceNotFound,
+    TooManyMedia,
+)
+from chinwag.twilio.forms import check_length, shown
+
+# "up to 150MB" (conversations-limits), in the binary megabytes of Twilio's own tables
+# (Flex's attachment limits give the same 150 MB as 157,286,400 bytes).
+MAX_MEDIA_BYTES = 150 * 1024 * 1024
+# Twilio sends "up to 10 media files" with one message (messaging media-resource).
+MAX_MEDIA_PER_MESSAGE = 10
+# Twilio documents no filename limit; free text elsewhere stops at 256 characters.
+MAX_FILENAME = 256
+# RFC 6838 section 4.2: type "/" subtype, each a restricted name; parameters dropped.
+_MIME = re.compile(r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}")
+
+
+def check_content_type(value: str | None) -> str:
+    """The media type of an upload, lowercased, without parameters (`; charset=...`)."""
+    media_type = (value or "").split(";", 1)[0].strip()
+    if not _MIME.fullmatch(media_type):
+        shown_value = shown(value) if value else ""
+        raise InvalidMediaContentType(
+            "Invalid message media content type: "
+            f"Content-Type '{shown_value}' is not a media type (type/subtype)."
+        )
+    return media_type.lower()
+
+
+def check_size(size: int) -> None:
+    if size > MAX_MEDIA_BYTES:
+        raise MediaTooLarge(
+            f"Message media size is too large: more than {MAX_MEDIA_BYTES} bytes (150 MB)."
+        )
+
+
+def upload(
+    conn: Connection, service: Service, content_type: str, filename: str | None, content: bytes
+) -> Medium:
+    """Store an upload: its type checked, its size within the limit, and not empty."""
+    media_type = check_content_type(content_type)
+    check_size(len(content))
+    if not content:
+        raise InvalidParameter("The media is empty: an upload needs at least one byte.")
+    check_length("Filename", filename, MAX_FILENAME)
+    now = utc_now()
+    medium = Medium(
+        sid=sids.new_sid(sids.MEDIA),
+        account_sid=service.account_sid,
+        service_sid=service.sid,
+        conversation_sid=None,
+        message_sid=None,
+        content_type=media_type,
+        filename=filename or None,
+        size=len(content),
+        date_created=now,
+        date_updated=now,
+    )
+    store.insert_medium(conn, medium, content)
+    return medium
+
+
+def find_medium(conn: Connection, service: Service, sid: str, path: str) -> Medium:
+    """The service's medium by SID; a malformed, unknown or other service's one is 404 20404."""
+    found = store.get_medium(conn, service.sid, sid) if sids.is_sid(sid, sids.MEDIA) else None
+    if found is None:
+        raise ResourceNotFound.for_path(path)
+    return found
+
+
+def content_of(conn: Connection, medium: Medium) -> bytes:
+    content = store.get_content(conn, medium.service_sid, medium.sid)
+    if content is None:  # deleted between the two reads of one transaction: cannot happen
+        raise MediaNotFound(f"Media '{medium.sid}' was not found.")
+    return content
+
+
+def check_media_sids(given: Sequence[str] | None) -> list[str]:
+    """The MediaSid values of a new message, well-formed, each once, at most ten."""
+    if not given:
+        return []
+    for value in given:
+        if not sids.is_sid(value, sids.MEDIA):
+            raise InvalidMediaSid(
+                f"Invalid message media SID: MediaSid '{shown(value)}' is not ME + 32 hex digits."
+            )
+    if len(set(given)) != len(given):
+        raise MediaAlreadySent(
+            "Media already sent with another message: a MediaSid is given twice."
+        )
+    if len(given) > MAX_MEDIA_PER_MESSAGE:
+        raise TooManyMedia(
+            "Number of media files exceeds allowed limit: "
+            f"{len(given)} MediaSid values, a message takes at most {MAX_MEDIA_PER_MESSAGE}."
+        )
+    return list(given)
+
+
+def media_to_attach(conn: Connection, service_sid: str, media_sids: Sequence[str]) -> list[Medium]:
+    """The media of `media_sids`, each in the service and attached to no message yet."""
+    found: list[Medium] = []
+    for sid in media_sids:
+        medium = store.get_medium(conn, service_sid, sid)
+        if medium is None:
+            raise MediaNotFound(
+                f"Media not found: MediaSid '{sid}' names no media of this Conversation Service."
+            )
+        if medium.message_sid is not None:
+            raise MediaAlreadySent(
+                f"Media already sent with another message: MediaSid '{sid}' belongs to "
+                f"{medium.message_sid}."
+            )
+        found.append(medium)
+    return found
+
+
+def attach(
+    conn: Connection, media: Sequence[Medium], message_sid: str, conversation_sid: str
+) -> None:
+    """Give the media to the message; one another message took meanwhile is refused."""
+    attached = store.attach(conn, [m.sid for m in media], message_sid, conversation_sid, utc_now())
+    if attached != len(media):
+        raise MediaAlreadySent(
+            "Media already sent with another message: another message took it meanwhile."
+        )
+
+
+def media_json(media: Sequence[Medium]) -> list[dict[str, Any]] | None:
+    """A message's `media` as the spec describes it; None (JSON null) for none."""
+    if not media:
+        return None
+    return [
+        {
+            "sid": medium.sid,
+            "content_type": medium.content_type,
+            "filename": medium.filename,
+            "size": medium.size,
+            "category": "media",
+        }
+        for medium in media
+    ]
+
+
+def media_to_describe(
+    conn: Connection, service_sid: str, media_sids: Sequence[str] | None
+) -> list[dict[str, Any]] | None:
+    """The message JSON's `media` of the well-formed `media_sids` the service holds, for a
+    pre-event asked before the create is checked (the create refuses the others)."""
+    found = [
+        medium
+        for sid in media_sids or ()
+        if sids.is_sid(sid, sids.MEDIA) and (medium := store.get_medium(conn, service_sid, sid))
+    ]
+    return media_json(found)
+
+
+def media_param(media: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
+    """`Media` of the message events: the same objects with Twilio's webhook keys."""
+    if not media:
+        return None
+    return [
+        {
+            "Sid": item["sid"],
+            "Filename": item["filename"],
+            "ContentType": item["content_type"],
+            "Size": item["size"],
+        }
+        for item in media
+    ]
