@@ -1,4 +1,4 @@
-"""Fires conversation state timers while the server runs.
+"""Fires conversation state timers, and due carrier reports on receipts, while the server runs.
 
 The due times live in the database (`date_inactive`, `date_closed`), so timers
 set before a restart fire after it; each firing is one write transaction.
@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from chinwag.delivery.periodic import Periodic
+from chinwag.domain.carrier import advance_due_receipts
 from chinwag.domain.conversations import fire_due_timers
 from chinwag.store.database import Database
 from chinwag.twilio.dates import utc_now
@@ -26,5 +27,6 @@ def timer_runner(
 
     async def fire() -> None:
         await database.write(fire_due_timers, clock())
+        await database.write(advance_due_receipts, clock())
 
     return Periodic(fire, interval, "timer pass", logger)

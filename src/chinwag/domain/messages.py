@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from chinwag.domain.attributes import MESSAGE_LIMIT, check_attributes
+from chinwag.domain.carrier import DEFAULT_CARRIER, Carrier, send_to_channels
 from chinwag.domain.conversations import record_activity, refuse_if_closed
 from chinwag.domain.events import Origin
 from chinwag.domain.publishing import publish
@@ -51,9 +52,20 @@ class MessageFields:
 
 
 def create_message(
-    conn: Connection, conversation: Conversation, fields: MessageFields, origin: Origin
+    conn: Connection,
+    conversation: Conversation,
+    fields: MessageFields,
+    origin: Origin,
+    carrier: Carrier = DEFAULT_CARRIER,
+    *,
+    participant_sid: str | None = None,
 ) -> Message:
-    """Checked first, then the index is taken: a rejected post consumes no index."""
+    """Checked first, then the index is taken: a rejected post consumes no index.
+
+    The message goes to the conversation's SMS/WhatsApp participants in the same
+    transaction (domain/carrier.py). `participant_sid` names the author's participant
+    where the author is no identity (an inbound SMS: its author is the address).
+    """
     _check_unsupported(fields)
     _check(fields)
     if not fields.body:
@@ -71,7 +83,7 @@ def create_message(
         author=author,
         body=fields.body,
         attributes=fields.attributes or "{}",
-        participant_sid=identity_holder(conn, conversation.sid, author),
+        participant_sid=participant_sid or identity_holder(conn, conversation.sid, author),
         date_created=created,
         date_updated=fields.date_updated or created,
     )
@@ -88,6 +100,7 @@ def create_message(
         origin,
         message_body=message.body,
     )
+    send_to_channels(conn, conversation, message, carrier)
     return message
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import Connection
 
 from chinwag.delivery.prehook import MAX_ANSWER, ask_pre_hook
 from chinwag.delivery.sender import OutboundRequest
-from chinwag.domain.events import envelope
+from chinwag.domain.events import Origin, envelope
 from chinwag.domain.service_webhooks import current_config
 from chinwag.resources.addressing import ConversationRef, ServiceRef
 from chinwag.resources.common import SENDER, account, database, origin
@@ -37,6 +37,8 @@ async def pre_event(
     event_type: str,
     params: Params | Describe,
     allowed: frozenset[str],
+    *,
+    asked_by: Origin | None = None,
 ) -> dict[str, str]:
     """Ask the service's pre-event webhook, if it wants `event_type`; returns its changes.
 
@@ -45,7 +47,7 @@ async def pre_event(
     carries the whole stored resource as Twilio's does. Raises Forbidden when the
     webhook rejects the change, so nothing is written.
     """
-    asked_by = origin(request)
+    asked_by = asked_by or origin(request)  # given for changes that are no REST request
     if not asked_by.webhooks_enabled or SENDER not in request.app:
         return {}
 

@@ -18,7 +18,9 @@ from chinwag.resources import (
     conversations,
     credentials,
     deliveries,
+    inbound,
     messages,
+    outbound,
     participant_conversations,
     participants,
     receipts,
@@ -125,6 +127,10 @@ CHINWAG_ROUTES: list[tuple[str, str, Handler]] = [
     ("POST", "/chinwag/v1" + RECEIPTS, receipts.record),
     ("POST", "/chinwag/v1/Services/{ChatServiceSid}" + RECEIPTS, receipts.record),
     ("POST", "/chinwag/v1/Services/{ChatServiceSid}/Bindings", bindings.register),
+    # The simulated outside world: a customer writes, what customers received, a carrier report.
+    ("POST", "/chinwag/v1/Inbound", inbound.create),
+    ("GET", "/chinwag/v1/Outbound", outbound.list_),
+    ("POST", "/chinwag/v1/Receipts/{Sid}", receipts.move),
 ]
 
 
