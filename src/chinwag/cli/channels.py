@@ -55,7 +55,8 @@ def inbound(
     to: Annotated[str, typer.Option("--to", help="The business address, e.g. +15557650000.")],
     account: AccountOption = None,
     receipt_delay: Annotated[
-        float, typer.Option(min=0.0, help="Seconds until other SMS recipients' receipts are `delivered`.")
+        float,
+        typer.Option(min=0.0, help="Seconds until others' receipts are `delivered`."),
     ] = 1.0,
     database: DatabaseOption = DEFAULT_DATABASE,
 ) -> None:
