@@ -45,6 +45,7 @@ LISTS = {
     "users": "{root}/Users",
     "services": "/v1/Services",
     "deliveries": "/chinwag/v1/Deliveries",
+    "outbound": "/chinwag/v1/Outbound",
 }
 
 

@@ -8,6 +8,7 @@ and (address, proxy address) pairs belong to the account.
 
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -91,6 +92,7 @@ def wait_until(check: Callable[[], Any], timeout: float = 10.0) -> Any:
         time.sleep(0.05)
 
 
+@contextmanager
 def open_shop(server: AppServer) -> Iterator[Shop]:
     tenant = new_tenant(server, "shop")
     receiver = WebhookReceiver(tenant.auth_token).start()
@@ -106,7 +108,8 @@ def open_shop(server: AppServer) -> Iterator[Shop]:
 
 @pytest.fixture
 def shop(app_server: AppServer) -> Iterator[Shop]:
-    yield from open_shop(app_server)
+    with open_shop(app_server) as opened:
+        yield opened
 
 
 def test_a_customer_writing_to_a_webhook_address_auto_creates_a_conversation(shop: Shop) -> None:
@@ -146,15 +149,15 @@ def test_a_customer_writing_to_a_webhook_address_auto_creates_a_conversation(sho
 
 def test_studio_and_default_auto_creation(app_server: AppServer) -> None:
     for kind in ("studio", "default"):
-        shop = next(open_shop(app_server))
-        shop.configure(kind)
-        body = shop.inbound(customer_number(), "hello").json()
-        webhooks = shop.conversation(body["conversation_sid"]).webhooks.list()
-        if kind == "studio":
-            [webhook] = webhooks
-            assert (webhook.target, webhook.configuration["flow_sid"]) == ("studio", FLOW)
-        else:
-            assert webhooks == []
+        with open_shop(app_server) as shop:
+            shop.configure(kind)
+            body = shop.inbound(customer_number(), "hello").json()
+            webhooks = shop.conversation(body["conversation_sid"]).webhooks.list()
+            if kind == "studio":
+                [webhook] = webhooks
+                assert (webhook.target, webhook.configuration["flow_sid"]) == ("studio", FLOW)
+            else:
+                assert webhooks == []
 
 
 def test_auto_creation_uses_the_default_service_without_one_configured(shop: Shop) -> None:
@@ -400,8 +403,10 @@ def test_outbound_lists_newest_first_with_filters_and_pages(shop: Shop) -> None:
 
 
 def test_with_no_receipt_delay_receipts_are_delivered_at_once(database_url: str) -> None:
-    with app_and_receiver(database_url, receipt_delay=0.0) as (server, _):
-        shop = next(open_shop(server))
+    with (
+        app_and_receiver(database_url, receipt_delay=0.0) as (server, _),
+        open_shop(server) as shop,
+    ):
         customer = customer_number()
         conversation = shop.tenant.client.conversations.v1.services(shop.service)
         created = conversation.conversations.create()
@@ -410,3 +415,8 @@ def test_with_no_receipt_delay_receipts_are_delivered_at_once(database_url: str)
         )
         created.messages.create(author="agent", body="now")
         assert shop.outbound(To=customer)[0]["status"] == "delivered"
+        statuses = wait_until(lambda: len(shop.events("onDeliveryUpdated")) == 2)
+        assert statuses and [e.form["Status"] for e in shop.events("onDeliveryUpdated")] == [
+            "sent",
+            "delivered",
+        ]

@@ -12,7 +12,6 @@ from datetime import timedelta
 from typing import Annotated
 
 import typer
-from rich.table import Table
 from sqlalchemy import Connection
 
 from chinwag.cli.common import DatabaseOption, console, with_database
@@ -102,21 +101,14 @@ def outbound_list(
 
         return await db.read(work)
 
-    table = Table()
-    for name in ("SID", "To", "From", "Status", "Body", "Conversation", "Created"):
-        table.add_column(name, overflow="fold")
+    # One line per message, unwrapped: greppable in a terminal and a pipe alike.
     for row in with_database(database, read):
         sent = row.message
         status_text = row.status or "-"
         if row.error_code:
             status_text += f" ({row.error_code})"
-        table.add_row(
-            sent.sid,
-            sent.to_address,
-            sent.from_address,
-            status_text,
-            sent.body or "",
-            sent.conversation_sid,
-            to_json(sent.date_created),
+        line = (
+            f"{sent.sid} {to_json(sent.date_created)} {status_text} "
+            f"{sent.from_address} -> {sent.to_address} {sent.conversation_sid} {sent.body or ''!r}"
         )
-    console.print(table)
+        console.print(line, soft_wrap=True, markup=False, highlight=False)
