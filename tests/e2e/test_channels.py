@@ -6,110 +6,13 @@ Each test works in an account of its own (tests/e2e/tenants.py): address configu
 and (address, proxy address) pairs belong to the account.
 """
 
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any
-
 import pytest
 from twilio.base.exceptions import TwilioRestException
 
-from chinwag.testing import ReceivedRequest, WebhookReceiver
-from tests.conftest import Api, app_and_receiver, assert_twilio_error, customer_number
-from tests.e2e.tenants import Tenant, new_tenant
+from tests.conftest import assert_twilio_error, customer_number
+from tests.e2e.channels import FLOW, INBOUND, OUTBOUND, Shop, open_shop, wait_until
+from tests.e2e.tenants import new_tenant
 from tests.inprocess import AppServer
-
-INBOUND = "/chinwag/v1/Inbound"
-OUTBOUND = "/chinwag/v1/Outbound"
-FLOW = "FW" + "b" * 32
-SERVICE_EVENTS = ["onConversationAdded", "onParticipantAdded", "onMessageAdded"]
-SERVICE_EVENTS += ["onDeliveryUpdated", "onConversationStateUpdated"]
-
-
-@dataclass
-class Shop:
-    """An account with a service whose post-event webhook hears every channel event, and a
-    business number; `receiver` checks signatures with the account's auth token."""
-
-    tenant: Tenant
-    receiver: WebhookReceiver
-    service: str
-    number: str
-
-    @property
-    def api(self) -> Api:
-        return self.tenant.api
-
-    def configure(self, auto_creation_type: str = "webhook", **more: Any) -> Any:
-        """An address configuration for the business number, auto-creating in the service."""
-        params: dict[str, Any] = {
-            "type": "sms",
-            "address": self.number,
-            "auto_creation_enabled": True,
-            "auto_creation_type": auto_creation_type,
-            "auto_creation_conversation_service_sid": self.service,
-        }
-        if auto_creation_type == "webhook":
-            params["auto_creation_webhook_url"] = self.receiver.url + "/bot"
-            params["auto_creation_webhook_method"] = "POST"
-            params["auto_creation_webhook_filters"] = ["onMessageAdded"]
-        if auto_creation_type == "studio":
-            params["auto_creation_studio_flow_sid"] = FLOW
-        params.update(more)
-        return self.tenant.client.conversations.v1.address_configurations.create(**params)
-
-    def inbound(self, from_: str, body: str, to: str | None = None, **more: Any) -> Any:
-        return self.api.post(
-            INBOUND, {"From": from_, "To": to or self.number, "Body": body, **more}
-        )
-
-    def conversation(self, sid: str) -> Any:
-        return self.tenant.client.conversations.v1.services(self.service).conversations(sid)
-
-    def events(self, event_type: str, path: str = "/service") -> list[ReceivedRequest]:
-        return [
-            request
-            for request in self.receiver.requests
-            if request.form.get("EventType") == event_type and request.url.endswith(path)
-        ]
-
-    def outbound(self, **params: str) -> list[dict[str, Any]]:
-        response = self.api.get(OUTBOUND, params=params)
-        assert response.status_code == 200, response.text
-        listed: list[dict[str, Any]] = response.json()["messages"]
-        return listed
-
-
-def wait_until(check: Callable[[], Any], timeout: float = 10.0) -> Any:
-    """`check()`'s first true value, polled until `timeout` seconds have passed."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value or time.monotonic() > deadline:
-            assert value, "condition not met in time"
-            return value
-        time.sleep(0.05)
-
-
-@contextmanager
-def open_shop(server: AppServer) -> Iterator[Shop]:
-    tenant = new_tenant(server, "shop")
-    receiver = WebhookReceiver(tenant.auth_token).start()
-    try:
-        service = tenant.client.conversations.v1.services.create(friendly_name="shop").sid
-        tenant.client.conversations.v1.services(service).configuration.webhooks().update(
-            post_webhook_url=receiver.url + "/service", method="POST", filters=SERVICE_EVENTS
-        )
-        yield Shop(tenant, receiver, service, customer_number())
-    finally:
-        receiver.stop()
-
-
-@pytest.fixture
-def shop(app_server: AppServer) -> Iterator[Shop]:
-    with open_shop(app_server) as opened:
-        yield opened
 
 
 def test_a_customer_writing_to_a_webhook_address_auto_creates_a_conversation(shop: Shop) -> None:
@@ -254,105 +157,6 @@ def test_a_pre_event_webhook_can_reject_or_change_an_inbound_message(shop: Shop)
     assert [m.body for m in messages] == ["one", "[redacted]"]
 
 
-def test_an_agents_reply_reaches_each_customer_with_a_receipt(shop: Shop) -> None:
-    shop.configure("default")
-    customer = customer_number()
-    body = shop.inbound(customer, "help").json()
-    conversation = shop.conversation(body["conversation_sid"])
-    conversation.participants.create(identity="agent-" + customer)
-    reply = conversation.messages.create(author="agent-" + customer, body="On its way!")
-
-    [sent] = shop.outbound(To=customer)
-    assert (sent["from"], sent["to"], sent["body"]) == (shop.number, customer, "On its way!")
-    assert sent["message_sid"] == reply.sid and sent["participant_sid"] == body["participant_sid"]
-    assert sent["sid"].startswith("SM") and sent["status"] in ("sent", "delivered")
-    [receipt] = conversation.messages(reply.sid).delivery_receipts.list()
-    assert (receipt.sid, receipt.channel_message_sid) == (sent["delivery_receipt_sid"], sent["sid"])
-
-    # `sent`, then `delivered` after --receipt-delay (1 s by default), each fired.
-    delivered = wait_until(
-        lambda: [e for e in shop.events("onDeliveryUpdated") if e.form["Status"] == "delivered"]
-    )
-    statuses = [e.form["Status"] for e in shop.events("onDeliveryUpdated")]
-    assert statuses == ["sent", "delivered"]
-    form = delivered[0].form
-    assert delivered[0].signature_valid
-    assert (form["DeliveryReceiptSid"], form["ChannelMessageSid"]) == (receipt.sid, sent["sid"])
-    assert (form["MessageSid"], form["ParticipantSid"]) == (reply.sid, body["participant_sid"])
-    assert (form["ErrorCode"], form["ChatServiceSid"]) == ("0", shop.service)
-    assert shop.outbound(To=customer)[0]["status"] == "delivered"
-    assert conversation.messages(reply.sid).fetch().delivery == {
-        "total": 1,
-        "sent": "all",
-        "delivered": "all",
-        "read": "none",
-        "failed": "none",
-        "undelivered": "none",
-    }
-
-
-@pytest.mark.parametrize(("number", "code"), [("+15005550001", 21211), ("+15005550009", 21614)])
-def test_magic_numbers_fail_with_twilios_codes(shop: Shop, number: str, code: int) -> None:
-    conversation = shop.tenant.client.conversations.v1.services(shop.service).conversations.create()
-    conversation.participants.create(
-        messaging_binding_address=number, messaging_binding_proxy_address=shop.number
-    )
-    message = conversation.messages.create(author="agent", body="hello?")
-    [sent] = shop.outbound(To=number)
-    assert (sent["status"], sent["error_code"]) == ("failed", code)
-    [receipt] = conversation.messages(message.sid).delivery_receipts.list()
-    assert (receipt.status, receipt.error_code) == ("failed", code)
-    [report] = wait_until(lambda: shop.events("onDeliveryUpdated"))
-    assert (report.form["Status"], report.form["ErrorCode"]) == ("failed", str(code))
-    assert conversation.messages(message.sid).fetch().delivery["failed"] == "all"
-    time.sleep(1.2)  # past the receipt delay: a failed receipt is never delivered
-    assert shop.outbound(To=number)[0]["status"] == "failed"
-
-
-def test_whatsapp_recipients_get_wa_sids(shop: Shop) -> None:
-    conversation = shop.tenant.client.conversations.v1.services(shop.service).conversations.create()
-    customer = "whatsapp:" + customer_number()
-    conversation.participants.create(
-        messaging_binding_address=customer, messaging_binding_proxy_address="whatsapp:+15550000"
-    )
-    conversation.messages.create(author="agent", body="hola")
-    [sent] = shop.outbound(To=customer)
-    assert sent["sid"].startswith("WA") and sent["from"] == "whatsapp:+15550000"
-
-
-def test_a_carrier_report_moves_any_receipt(shop: Shop) -> None:
-    conversation = shop.tenant.client.conversations.v1.services(shop.service).conversations.create()
-    customer = customer_number()
-    conversation.participants.create(
-        messaging_binding_address=customer, messaging_binding_proxy_address=shop.number
-    )
-    message = conversation.messages.create(author="agent", body="read me")
-    [sent] = shop.outbound(To=customer)
-    path = f"/chinwag/v1/Receipts/{sent['delivery_receipt_sid']}"
-    read = shop.api.post(path, {"Status": "read"})
-    assert read.status_code == 200, read.text
-    assert (read.json()["status"], read.json()["sid"]) == ("read", sent["delivery_receipt_sid"])
-    assert conversation.messages(message.sid).fetch().delivery["read"] == "all"
-    time.sleep(1.2)  # the pending `delivered` was replaced by the report: it stays read
-    assert shop.outbound(To=customer)[0]["status"] == "read"
-    undelivered = shop.api.post(path, {"Status": "undelivered", "ErrorCode": "30003"})
-    assert (undelivered.json()["status"], undelivered.json()["error_code"]) == (
-        "undelivered",
-        30003,
-    )
-    reports = wait_until(lambda: len(shop.events("onDeliveryUpdated")) == 3)
-    assert reports and [e.form["Status"] for e in shop.events("onDeliveryUpdated")] == [
-        "sent",
-        "read",
-        "undelivered",
-    ]
-    assert_twilio_error(shop.api.post(path, {"Status": "lost"}), 400, 20001)
-    assert_twilio_error(shop.api.post(path, {"Status": "delivered", "ErrorCode": "1"}), 400, 20001)
-    assert_twilio_error(
-        shop.api.post("/chinwag/v1/Receipts/DYnope", {"Status": "read"}), 404, 20404
-    )
-
-
 def test_another_account_sees_and_moves_nothing(shop: Shop, app_server: AppServer) -> None:
     conversation = shop.tenant.client.conversations.v1.services(shop.service).conversations.create()
     customer = customer_number()
@@ -400,23 +204,3 @@ def test_outbound_lists_newest_first_with_filters_and_pages(shop: Shop) -> None:
     rest = shop.api.get(page["meta"]["next_page_url"]).json()["messages"]
     assert [m["sid"] for m in page["messages"] + rest] == [m["sid"] for m in listed]
     assert_twilio_error(shop.api.get(OUTBOUND, params={"Status": "lost"}), 400, 20001)
-
-
-def test_with_no_receipt_delay_receipts_are_delivered_at_once(database_url: str) -> None:
-    with (
-        app_and_receiver(database_url, receipt_delay=0.0) as (server, _),
-        open_shop(server) as shop,
-    ):
-        customer = customer_number()
-        conversation = shop.tenant.client.conversations.v1.services(shop.service)
-        created = conversation.conversations.create()
-        created.participants.create(
-            messaging_binding_address=customer, messaging_binding_proxy_address=shop.number
-        )
-        created.messages.create(author="agent", body="now")
-        assert shop.outbound(To=customer)[0]["status"] == "delivered"
-        statuses = wait_until(lambda: len(shop.events("onDeliveryUpdated")) == 2)
-        assert statuses and [e.form["Status"] for e in shop.events("onDeliveryUpdated")] == [
-            "sent",
-            "delivered",
-        ]
