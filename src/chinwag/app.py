@@ -5,6 +5,7 @@ import logging
 import signal
 import time
 from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
 
 from aiohttp import web
 
@@ -12,8 +13,10 @@ from chinwag.config import Settings
 from chinwag.delivery.sender import HttpSender, http_sender
 from chinwag.delivery.worker import Worker
 from chinwag.domain.accounts import Authenticator
+from chinwag.domain.carrier import Carrier
 from chinwag.metrics import CONTENT_TYPE, Metrics
 from chinwag.resources.common import (
+    CARRIER,
     DATABASE,
     DENY_PRIVATE_TARGETS,
     PUBLIC_URL,
@@ -163,6 +166,7 @@ def build_app(settings: Settings, database: Database) -> web.Application:
     app[METRICS] = Metrics(database)
     app[PUBLIC_URL] = (settings.public_url or "").rstrip("/")
     app[DENY_PRIVATE_TARGETS] = settings.deny_private_targets
+    app[CARRIER] = Carrier(receipt_delay=timedelta(seconds=max(settings.receipt_delay, 0.0)))
     add_routes(app)
     app.router.add_get("/chinwag/health", health)
     app.router.add_get("/chinwag/metrics", metrics)

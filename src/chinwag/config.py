@@ -36,6 +36,8 @@ class Settings:
     host_concurrency: int = DEFAULT_HOST_CONCURRENCY
     # Days finished deliveries (and their attempts) are kept; 0 or less: for ever.
     retention_days: float = DEFAULT_RETENTION_DAYS
+    # Seconds after `sent` that the simulated carrier reports `delivered`; 0: at once.
+    receipt_delay: float = 1.0
     log_format: LogFormat = LogFormat.TEXT  # json: one object per line
     log_level: LogLevel = LogLevel.INFO
 

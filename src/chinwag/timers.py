@@ -1,19 +1,28 @@
-"""Fires conversation state timers while the server runs.
+"""Fires conversation state timers, and due carrier reports on receipts, while the server runs.
 
-The due times live in the database (`date_inactive`, `date_closed`), so timers
-set before a restart fire after it; each firing is one write transaction.
+The due times live in the database (`date_inactive`, `date_closed`, a receipt's `date_due`), so
+what is due at a restart happens after it; each pass is one write transaction.
 """
 
 import logging
 from collections.abc import Callable
 from datetime import datetime
 
+from sqlalchemy import Connection
+
 from chinwag.delivery.periodic import Periodic
+from chinwag.domain.carrier import advance_due_receipts
 from chinwag.domain.conversations import fire_due_timers
 from chinwag.store.database import Database
 from chinwag.twilio.dates import utc_now
 
 logger = logging.getLogger("chinwag.timers")
+
+
+def _fire_due(conn: Connection, now: datetime) -> None:
+    """One pass, one transaction: conversation timers, then receipts' carrier reports."""
+    fire_due_timers(conn, now)
+    advance_due_receipts(conn, now)
 
 
 def timer_runner(
@@ -25,6 +34,6 @@ def timer_runner(
     """Fires the timers due by `clock` every `interval` seconds once run."""
 
     async def fire() -> None:
-        await database.write(fire_due_timers, clock())
+        await database.write(_fire_due, clock())
 
     return Periodic(fire, interval, "timer pass", logger)

@@ -1,6 +1,7 @@
 """Fixtures of the end-to-end tests."""
 
+from tests.e2e.channels import shop
 from tests.e2e.families import family
 from tests.e2e.tenants import tenant
 
-__all__ = ["family", "tenant"]
+__all__ = ["family", "shop", "tenant"]

@@ -1,7 +1,7 @@
 """The `chinwag` command: a thin shell over library calls, one function per sub-command.
 
 This module only assembles it: `server` (serve, worker, migrate), `accounts` (accounts, keys)
-and `deliveries`, with what they share in `common`.
+`deliveries`, and `inbound`/`outbound` (channels), with what they share in `common`.
 """
 
 import sys
@@ -9,6 +9,7 @@ import sys
 import typer
 
 from chinwag.cli.accounts import accounts_app, keys_app
+from chinwag.cli.channels import inbound_app, outbound_app
 from chinwag.cli.deliveries import deliveries_app
 from chinwag.cli.server import server_app
 
@@ -17,6 +18,8 @@ app.add_typer(server_app)  # no name: serve, worker and migrate are top-level co
 app.add_typer(accounts_app, name="accounts")
 app.add_typer(keys_app, name="keys")
 app.add_typer(deliveries_app, name="deliveries")
+app.add_typer(inbound_app)  # `chinwag inbound`: a customer writes
+app.add_typer(outbound_app, name="outbound")
 
 
 def main(argv: list[str] | None = None) -> None:

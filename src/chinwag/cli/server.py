@@ -178,6 +178,14 @@ def serve(
     log_format: LogFormatOption = LogFormat.TEXT,
     log_level: LogLevelOption = LogLevel.INFO,
     database_pool_size: PoolSizeOption = DEFAULT_POOL_SIZE,
+    receipt_delay: Annotated[
+        float,
+        typer.Option(
+            envvar="CHINWAG_RECEIPT_DELAY",
+            min=0.0,
+            help="Seconds after `sent` that SMS/WhatsApp receipts become `delivered`; 0: at once.",
+        ),
+    ] = 1.0,
 ) -> None:
     """Run the API server (migrates the database first)."""
     settings = Settings(
@@ -198,6 +206,7 @@ def serve(
         ),
         log_format=log_format,
         log_level=log_level,
+        receipt_delay=receipt_delay,
     )
     configure_logging(settings.log_format, settings.log_level)
     db = open_migrated(settings.database_url, settings.database_pool_size)

@@ -15,6 +15,7 @@ from sqlalchemy import Connection
 
 from chinwag.domain import media as media_rules
 from chinwag.domain.attributes import MESSAGE_LIMIT, check_attributes
+from chinwag.domain.carrier import DEFAULT_CARRIER, Carrier, send_to_channels
 from chinwag.domain.content_templates import check_content
 from chinwag.domain.conversations import record_activity, refuse_if_closed
 from chinwag.domain.events import Origin
@@ -56,12 +57,20 @@ class MessageFields:
 
 
 def create_message(
-    conn: Connection, conversation: Conversation, fields: MessageFields, origin: Origin
+    conn: Connection,
+    conversation: Conversation,
+    fields: MessageFields,
+    origin: Origin,
+    carrier: Carrier = DEFAULT_CARRIER,
+    *,
+    participant_sid: str | None = None,
 ) -> Message:
     """Checked first, then the index is taken: a rejected post consumes no index.
 
     With a ContentSid, Body and MediaSid are ignored (spec); otherwise a message needs a
-    Body or media.
+    Body or media. The message goes to the conversation's SMS/WhatsApp participants in the
+    same transaction (domain/carrier.py). `participant_sid` names the author's participant
+    where the author is no identity (an inbound SMS: its author is the address).
     """
     fields = _effective(fields)
     _check(fields)
@@ -82,7 +91,7 @@ def create_message(
         author=author,
         body=fields.body or None,
         attributes=fields.attributes or "{}",
-        participant_sid=identity_holder(conn, conversation.sid, author),
+        participant_sid=participant_sid or identity_holder(conn, conversation.sid, author),
         date_created=created,
         date_updated=fields.date_updated or created,
         media=media_rules.media_json(media),
@@ -102,6 +111,7 @@ def create_message(
         origin,
         message_body=message.body,
     )
+    send_to_channels(conn, conversation, message, carrier)
     return message
 
 

@@ -154,6 +154,7 @@ def record_receipt(
             error_code=error_code,
             channel_message_sid=channel_sid or existing.channel_message_sid,
             date_updated=now,
+            date_due=None,  # the latest report wins over a pending simulated `delivered`
         )
         store.save_receipt(conn, receipt)
     else:

@@ -13,6 +13,7 @@ from aiohttp.web_protocol import RequestPayloadError
 
 from chinwag.delivery.sender import Sender
 from chinwag.delivery.target_guard import DeniedTarget, check_url
+from chinwag.domain.carrier import Carrier
 from chinwag.domain.events import Origin
 from chinwag.store.accounts import Account
 from chinwag.store.database import Database
@@ -24,6 +25,7 @@ DATABASE = web.AppKey("database", Database)
 PUBLIC_URL = web.AppKey("public_url", str)
 SENDER = web.AppKey("sender", Sender)  # set while the app runs, shared with the worker
 DENY_PRIVATE_TARGETS = web.AppKey("deny_private_targets", bool)
+CARRIER = web.AppKey("carrier", Carrier)  # the simulated SMS/WhatsApp carrier (--receipt-delay)
 
 
 def database(request: web.Request) -> Database:
@@ -33,6 +35,10 @@ def database(request: web.Request) -> Database:
 def account(request: web.Request) -> Account:
     found: Account = request["account"]
     return found
+
+
+def carrier(request: web.Request) -> Carrier:
+    return request.app[CARRIER]
 
 
 def base_url(request: web.Request) -> str:

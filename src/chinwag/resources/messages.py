@@ -18,7 +18,7 @@ from chinwag.resources.addressing import (
     in_conversation,
     list_in_conversation,
 )
-from chinwag.resources.common import json_response, origin, read_form, read_query
+from chinwag.resources.common import carrier, json_response, origin, read_form, read_query
 from chinwag.resources.prehooks import Describe, Params, overlay, pre_event
 from chinwag.store import messages as store
 from chinwag.store.conversations import Conversation
@@ -147,7 +147,7 @@ async def create(request: web.Request) -> web.Response:
     fields = _fields(await read_form(request), on_create=True)
     fields = await _ask(request, "onMessageAdd", fields)
     message, root = await in_conversation(
-        request, domain.create_message, fields, origin(request), write=True
+        request, domain.create_message, fields, origin(request), carrier(request), write=True
     )
     return json_response(message_json(message, root), 201)
 

@@ -12,7 +12,7 @@ from sqlalchemy import Connection
 
 from chinwag.delivery.prehook import MAX_ANSWER, ask_pre_hook
 from chinwag.delivery.sender import OutboundRequest
-from chinwag.domain.events import envelope
+from chinwag.domain.events import Origin, envelope
 from chinwag.domain.service_webhooks import EventHooks, hooks_for
 from chinwag.resources.addressing import ConversationRef, ServiceRef
 from chinwag.resources.common import SENDER, account, database, origin
@@ -40,6 +40,8 @@ async def pre_event(
     event_type: str,
     params: Params | Describe,
     allowed: frozenset[str],
+    *,
+    asked_by: Origin | None = None,
 ) -> dict[str, str]:
     """Ask the service-level pre-event webhook, if it wants `event_type`; returns its changes.
 
@@ -48,7 +50,7 @@ async def pre_event(
     carries the whole stored resource as Twilio's does. Raises Forbidden when the
     webhook rejects the change, so nothing is written.
     """
-    asked_by = origin(request)
+    asked_by = asked_by or origin(request)  # given for changes that are no REST request
     if not asked_by.webhooks_enabled or SENDER not in request.app:
         return {}
 

@@ -10,10 +10,19 @@ from aiohttp import web
 from sqlalchemy import Connection
 
 from chinwag.domain import receipts as domain
+from chinwag.domain.carrier import move_receipt
 from chinwag.domain.messages import find_message
 from chinwag.domain.receipts import ReceiptFields
 from chinwag.resources.addressing import ServiceRoot, in_conversation
-from chinwag.resources.common import json_response, list_response, read_form, read_query
+from chinwag.resources.common import (
+    account,
+    base_url,
+    database,
+    json_response,
+    list_response,
+    read_form,
+    read_query,
+)
 from chinwag.store import receipts as store
 from chinwag.store.conversations import Conversation
 from chinwag.store.receipts import Receipt
@@ -71,6 +80,36 @@ async def list_(request: web.Request) -> web.Response:
     items = [receipt_json(receipt, root) for receipt in page.rows]
     list_url = receipts_url(root, conversation_sid, message_sid)
     return list_response("delivery_receipts", items, list_url, page_request, page)
+
+
+async def move(request: web.Request) -> web.Response:
+    """chinwag's own `POST /chinwag/v1/Receipts/{Sid}`: a carrier report (or a WhatsApp
+    read) for any receipt of the account: `Status`, optional `ErrorCode`."""
+    form = await read_form(request)
+    status, error_code = form.text("Status"), form.integer("ErrorCode", minimum=0)
+    receipt = await database(request).write(
+        move_receipt, account(request).sid, request.match_info["Sid"], status, error_code
+    )
+    root_url = f"{base_url(request)}/v1/Services/{receipt.service_sid}"
+    return json_response(_account_receipt_json(receipt, root_url))
+
+
+def _account_receipt_json(receipt: Receipt, root_url: str) -> dict[str, Any]:
+    url = f"{root_url}/Conversations/{receipt.conversation_sid}/Messages/{receipt.message_sid}"
+    return {
+        "account_sid": receipt.account_sid,
+        "chat_service_sid": receipt.service_sid,
+        "conversation_sid": receipt.conversation_sid,
+        "message_sid": receipt.message_sid,
+        "sid": receipt.sid,
+        "channel_message_sid": receipt.channel_message_sid,
+        "participant_sid": receipt.participant_sid,
+        "status": receipt.status,
+        "error_code": receipt.error_code,
+        "date_created": to_json(receipt.date_created),
+        "date_updated": to_json(receipt.date_updated) if receipt.date_updated else None,
+        "url": f"{url}/Receipts/{receipt.sid}",
+    }
 
 
 async def record(request: web.Request) -> web.Response:

@@ -18,8 +18,10 @@ from chinwag.resources import (
     credentials,
     deliveries,
     global_webhooks,
+    inbound,
     media,
     messages,
+    outbound,
     participant_conversations,
     participants,
     receipts,
@@ -139,6 +141,10 @@ CHINWAG_ROUTES: list[tuple[str, str, Handler]] = [
     ("POST", MEDIA, media.create),
     ("GET", MEDIA + "/{Sid}", media.fetch),
     ("GET", MEDIA + "/{Sid}/Content", media.content),
+    # The simulated outside world: a customer writes, what customers received, a carrier report.
+    ("POST", "/chinwag/v1/Inbound", inbound.create),
+    ("GET", "/chinwag/v1/Outbound", outbound.list_),
+    ("POST", "/chinwag/v1/Receipts/{Sid}", receipts.move),
 ]
 
 

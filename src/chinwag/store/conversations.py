@@ -141,3 +141,13 @@ def list_conversations(
 
 def delete_conversation(conn: Connection, sid: str) -> None:
     conn.execute(_DELETE, {"sid": sid})
+
+
+_ANY_BY_SID = select(*_CONVERSATIONS.columns).where(conversations.c.sid == bindparam("sid"))
+_LOCK_ANY_BY_SID = _ANY_BY_SID.with_for_update()
+
+
+def get_conversation(conn: Connection, sid: str, for_update: bool = False) -> Conversation | None:
+    """The conversation by SID whatever its service (what an inbound message routes to)."""
+    row = conn.execute(_LOCK_ANY_BY_SID if for_update else _ANY_BY_SID, {"sid": sid}).first()
+    return _CONVERSATIONS.from_row(row) if row else None

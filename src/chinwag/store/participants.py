@@ -99,3 +99,14 @@ def list_participants(conn: Connection, conversation_sid: str, request: PageRequ
 
 def delete_participant(conn: Connection, sid: str) -> None:
     conn.execute(_DELETE, {"sid": sid})
+
+
+_MESSAGING = _LIST.where(
+    participants.c.messaging_address.is_not(None), participants.c.proxy_address.is_not(None)
+).order_by(participants.c.id)
+
+
+def messaging_participants(conn: Connection, conversation_sid: str) -> list[Participant]:
+    """The conversation's SMS/WhatsApp participants that have a proxy address to send from."""
+    rows = conn.execute(_MESSAGING, {"conversation_sid": conversation_sid})
+    return [_PARTICIPANTS.from_row(row) for row in rows]

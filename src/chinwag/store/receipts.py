@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection, bindparam, select, update
 
 from chinwag.store.paging import fetch_page
 from chinwag.store.records import RecordMapper
@@ -25,6 +25,8 @@ class Receipt:
     error_code: int
     date_created: datetime
     date_updated: datetime | None
+    # When the simulated carrier reports `delivered`; None: no report is due.
+    date_due: datetime | None = None
 
 
 _RECEIPTS = RecordMapper(
@@ -50,6 +52,23 @@ _BY_PARTICIPANT = select(*_RECEIPTS.columns).where(
 )
 _LIST = select(*_RECEIPTS.columns).where(
     delivery_receipts.c.message_sid == bindparam("message_sid")
+)
+_DUE = (
+    select(*_RECEIPTS.columns)
+    .where(delivery_receipts.c.date_due <= bindparam("now"))
+    .order_by(delivery_receipts.c.date_due)
+    .limit(bindparam("limit"))
+)
+# Taken only while still due: of several servers passing at once, one makes the move.
+_TAKE_DUE = (
+    update(delivery_receipts)
+    .where(delivery_receipts.c.sid == bindparam("match_sid"))
+    .where(delivery_receipts.c.date_due.is_not(None))
+    .values(date_due=None)
+)
+_BY_ACCOUNT = select(*_RECEIPTS.columns).where(
+    delivery_receipts.c.account_sid == bindparam("account_sid"),
+    delivery_receipts.c.sid == bindparam("sid"),
 )
 # Expanding: one statement for a whole page of messages, however many it holds.
 _STATUSES = select(delivery_receipts.c.message_sid, delivery_receipts.c.status).where(
@@ -89,3 +108,18 @@ def statuses_of(conn: Connection, message_sids: Sequence[str]) -> dict[str, list
     for message_sid, status in conn.execute(_STATUSES, {"message_sids": list(message_sids)}):
         found.setdefault(message_sid, []).append(status)
     return found
+
+
+def receipts_due(conn: Connection, now: datetime, limit: int) -> list[Receipt]:
+    """Receipts whose carrier report has come, across all accounts, earliest first."""
+    return [_RECEIPTS.from_row(row) for row in conn.execute(_DUE, {"now": now, "limit": limit})]
+
+
+def take_due(conn: Connection, sid: str) -> bool:
+    """Clear the receipt's due time; False if another pass took it first."""
+    return conn.execute(_TAKE_DUE, {"match_sid": sid}).rowcount == 1
+
+
+def get_in_account(conn: Connection, account_sid: str, sid: str) -> Receipt | None:
+    row = conn.execute(_BY_ACCOUNT, {"account_sid": account_sid, "sid": sid}).first()
+    return _RECEIPTS.from_row(row) if row else None

@@ -401,11 +401,38 @@ delivery_receipts = Table(
     Column("error_code", Integer, nullable=False, server_default="0"),
     Column("date_created", UtcDateTime, nullable=False),
     Column("date_updated", UtcDateTime),  # null until the receipt is updated (spec)
+    # When the simulated carrier reports `delivered` (--receipt-delay); null: nothing due.
+    # In the table, so a pending move survives a restart and one server makes it.
+    Column("date_due", UtcDateTime),
     UniqueConstraint("message_sid", "participant_sid"),
     # A message's receipts page on id; a page of messages reads its receipts by message.
     Index(None, "message_sid", "id"),
     # Deleting a participant cascades here: without it PostgreSQL scans the table.
     Index(None, "participant_sid"),
+    # The timer loop's look-up of receipts whose carrier report is due.
+    Index(None, "date_due"),
+)
+
+# What an SMS or WhatsApp customer received: one row per (message, recipient participant).
+# No foreign keys: the record of what was sent outlives the conversation, as a carrier's does.
+outbound_messages = Table(
+    "outbound_messages",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("sid", String(34), nullable=False, unique=True),  # the channel message SID, SM/WA
+    Column("account_sid", String(34), nullable=False),
+    Column("service_sid", String(34), nullable=False),
+    Column("conversation_sid", String(34), nullable=False),
+    Column("message_sid", String(34), nullable=False),
+    Column("participant_sid", String(34), nullable=False),
+    Column("receipt_sid", String(34), nullable=False),
+    Column("from_address", Text, nullable=False),
+    Column("to_address", Text, nullable=False),
+    Column("body", Text),
+    Column("date_created", UtcDateTime, nullable=False),
+    # Lists are the account's, newest first, maybe for one recipient.
+    Index(None, "account_sid", "id"),
+    Index(None, "account_sid", "to_address", "id"),
 )
 
 # Push registrations of a service's users (what an SDK client registers for its device).
