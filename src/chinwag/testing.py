@@ -201,6 +201,30 @@ class LiveServer:
         default service (emptied) goes, in one transaction."""
         reset(self)
 
+    def inbound(self, from_: str, to: str, body: str) -> dict[str, Any]:
+        """A customer at `from_` writes to the business address `to` (`POST
+        /chinwag/v1/Inbound`); the conversation, participant and message it reached."""
+        params = {"From": from_, "To": to, "Body": body}
+        answer = self.request("POST", "/chinwag/v1/Inbound", params)
+        if answer.status != 201:
+            raise RuntimeError(f"chinwag's Inbound answered {answer.status}: {answer.body}")
+        received: dict[str, Any] = answer.body
+        return received
+
+    def outbound(self, to: str | None = None) -> list[dict[str, Any]]:
+        """What SMS/WhatsApp customers received (`GET /chinwag/v1/Outbound`), newest first;
+        `to` keeps one customer's."""
+        messages: list[dict[str, Any]] = []
+        path: str | None = "/chinwag/v1/Outbound?" + urlencode({"To": to} if to else {})
+        while path:
+            answer = self.request("GET", path)
+            if answer.status != 200:
+                raise RuntimeError(f"chinwag's Outbound answered {answer.status}: {answer.body}")
+            messages += answer.body["messages"]
+            following = answer.body["meta"]["next_page_url"]
+            path = following.removeprefix(self.url) if following else None
+        return messages
+
 
 @pytest.fixture(scope="session")
 def chinwag_server() -> Iterator[LiveServer]:

@@ -9,6 +9,7 @@ and (address, proxy address) pairs belong to the account.
 import pytest
 from twilio.base.exceptions import TwilioRestException
 
+from chinwag.testing import LiveServer, twilio_client
 from tests.conftest import assert_twilio_error, customer_number
 from tests.e2e.channels import FLOW, INBOUND, OUTBOUND, Shop, open_shop, wait_until
 from tests.e2e.tenants import new_tenant
@@ -204,3 +205,26 @@ def test_outbound_lists_newest_first_with_filters_and_pages(shop: Shop) -> None:
     rest = shop.api.get(page["meta"]["next_page_url"]).json()["messages"]
     assert [m["sid"] for m in page["messages"] + rest] == [m["sid"] for m in listed]
     assert_twilio_error(shop.api.get(OUTBOUND, params={"Status": "lost"}), 400, 20001)
+
+
+def test_the_plugins_server_writes_in_and_reads_out_as_a_customer(
+    chinwag_server: LiveServer,
+) -> None:
+    """`chinwag_server.inbound()` / `.outbound()`, the pytest plugin's helpers."""
+    client = twilio_client(chinwag_server)
+    business, customer = customer_number(), customer_number()
+    client.conversations.v1.address_configurations.create(
+        type="sms", address=business, auto_creation_enabled=True, auto_creation_type="default"
+    )
+    reached = chinwag_server.inbound(customer, business, "hello?")
+    assert reached["created_conversation"] is True
+    conversation = client.conversations.v1.conversations(reached["conversation_sid"])
+    conversation.messages.create(author="bot", body="Hi! How can we help?")
+    [answer] = chinwag_server.outbound(to=customer)
+    assert (answer["from"], answer["to"], answer["body"]) == (
+        business,
+        customer,
+        "Hi! How can we help?",
+    )
+    with pytest.raises(RuntimeError, match="404"):
+        chinwag_server.inbound(customer_number(), customer_number(), "nobody home")
