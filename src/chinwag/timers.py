@@ -1,7 +1,8 @@
 """Fires conversation state timers while the server runs.
 
 The due times live in the database (`date_inactive`, `date_closed`), so timers
-set before a restart fire after it; each firing is one write transaction.
+set before a restart fire after it; each firing is one write transaction. A pass
+looks in a read first, so a server with no timer due writes nothing.
 """
 
 import logging
@@ -10,6 +11,7 @@ from datetime import datetime
 
 from chinwag.delivery.periodic import Periodic
 from chinwag.domain.conversations import fire_due_timers
+from chinwag.store.conversations import timers_due
 from chinwag.store.database import Database
 from chinwag.twilio.dates import utc_now
 
@@ -25,6 +27,8 @@ def timer_runner(
     """Fires the timers due by `clock` every `interval` seconds once run."""
 
     async def fire() -> None:
-        await database.write(fire_due_timers, clock())
+        now = clock()
+        if await database.read(timers_due, now, 1):
+            await database.write(fire_due_timers, now)
 
     return Periodic(fire, interval, "timer pass", logger)
