@@ -63,7 +63,7 @@ def retried(api: Api, conversation: str) -> bool:
 def healthy_latencies(api: Api, conversation: str, healthy: WebhookReceiver) -> list[float]:
     """Post SAMPLES messages one after another, each timed until its webhook arrives
     (infinite, and the last, if it has not arrived after four send timeouts)."""
-    latencies = []
+    latencies: list[float] = []
     for _ in range(SAMPLES):
         expected = len(healthy.requests) + 1
         started = time.monotonic()
