@@ -253,14 +253,15 @@ class SqliteDatabase(Database):
         try:
             last = None
             while True:
-                cursor = connection.cursor()
                 try:
-                    version = cursor.execute("PRAGMA data_version").fetchone()
+                    cursor = connection.cursor()
+                    try:
+                        version = cursor.execute("PRAGMA data_version").fetchone()
+                    finally:
+                        cursor.close()
                 except Exception:  # a busy or vanished file: look again later
                     logger.exception("watching commits failed")
                     version = last
-                finally:
-                    cursor.close()
                 if last is not None and version != last:
                     committed()
                 last = version
