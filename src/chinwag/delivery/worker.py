@@ -142,7 +142,8 @@ class Worker:
             await pruning
 
     async def _deliver(self) -> None:
-        """Deliver until stopped; queues in flight are finished, so nothing is left half-sent.
+        """Deliver until stopped; then requests in flight get the grace, and every row not
+        recorded goes back for the next worker, so nothing is lost.
 
         Each webhook's due deliveries form a queue sent one after another, in outbox
         order (so a ReplayAfter replay arrives in index order, before live events).
