@@ -100,3 +100,24 @@ def test_stopping_abandons_a_hanging_request_after_the_grace_and_releases_its_qu
             await database.close()
 
     asyncio.run(scenario())
+
+
+def test_a_stopping_worker_s_hand_over_wakes_workers_and_a_give_back_does_not(
+    database_url: str,
+) -> None:
+    async def scenario() -> list[str]:
+        database = open_database(database_url)
+        rings: list[str] = []
+        database.doorbell.subscribe(lambda: rings.append("rung"))
+        try:
+            await queue(database, [("WH1", NOW), ("WH2", NOW)])
+            rings.clear()  # the rows' own ring
+            first, second = await database.write_locking(outbox.claim_due, utc_now(), 10, LEASE)
+            await database.write_locking(outbox.release, [first.id])
+            assert rings == []  # the worker claims it again itself, when its host frees
+            await database.write_locking(outbox.hand_over, [second.id])
+            return rings
+        finally:
+            await database.close()
+
+    assert asyncio.run(scenario()) == ["rung"]

@@ -46,10 +46,14 @@ class Leases:
         """Rows recorded, released, or left to their lease (a failed write): no more renewing."""
         self._held.difference_update(ids)
 
-    async def release(self, ids: list[int]) -> None:
-        """Give rows back unsent, for any worker to claim now."""
+    async def release(self, ids: list[int], *, wake_workers: bool = False) -> None:
+        """Give rows back unsent, for any worker to claim now; `wake_workers` (a stopping
+        worker's) wakes them as new rows would. A running worker gives back only
+        what it will claim again itself, and must not wake itself for it."""
         self.let_go(ids)
-        await self._database.write_locking(outbox.release, ids)
+        await self._database.write_locking(
+            outbox.hand_over if wake_workers else outbox.release, ids
+        )
 
     def stop(self) -> None:
         self._stop.set()

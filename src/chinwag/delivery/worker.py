@@ -268,7 +268,7 @@ class Worker:
             self._start_queue(entry.key, host, entry.queue)
         if unparked.stale:
             ids = [delivery.id for entry in unparked.stale for delivery in entry.queue]
-            await self._leases.release(ids)
+            await self._leases.release(ids, wake_workers=self._stopping)
             self._claimable_again((entry.key for entry in unparked.stale), host)
 
     async def _send_queue(self, key: QueueKey, host: str, queue: list[Delivery]) -> None:
@@ -284,8 +284,8 @@ class Worker:
                 await self._free_host(host)  # its requests are done, recorded or not
             await self._record(outcomes)
             unsent = [delivery.id for delivery in queue[len(outcomes) :]]
-            if unsent:
-                await self._leases.release(unsent)
+            if unsent:  # only when stopping
+                await self._leases.release(unsent, wake_workers=True)
         except Exception:  # the lease runs out and the rows are sent again
             logger.exception("delivery queue failed")
         finally:

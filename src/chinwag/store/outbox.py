@@ -207,10 +207,15 @@ def _lease(conn: Connection, claimed: list[Delivery], until: datetime) -> list[D
 
 
 def release(conn: Connection, ids: list[int]) -> None:
-    """Give claimed deliveries back unsent: due again for any worker's next claim, which
-    the commit wakes (as it does for new rows)."""
-    mark_deliveries_queued(conn)
+    """Give claimed deliveries back unsent: due again for any worker's next claim."""
     conn.execute(_LEASE, {"ids": ids, "until": None})
+
+
+def hand_over(conn: Connection, ids: list[int]) -> None:
+    """`release`, and wake every worker as new rows do: a stopping worker's deliveries
+    are for the others, at once."""
+    mark_deliveries_queued(conn)
+    release(conn, ids)
 
 
 _IDS_PER_STATEMENT = 5000  # well under SQLite's and asyncpg's limits on bound parameters
