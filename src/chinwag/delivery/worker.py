@@ -18,8 +18,9 @@ Idle, the worker writes nothing: it waits for a commit that queued deliveries
 (the doorbell, NOTIFY on PostgreSQL, a changed data_version on SQLite) or for the
 next retry or lease end it has read, instead of claiming on a timer.
 
-On stop, no new request starts; requests in flight get `shutdown_grace` seconds,
-then are abandoned; every row not recorded is released for the next worker.
+On stop, nothing more is claimed; the queues claimed go on sending for up to
+`shutdown_grace` seconds, then the requests in flight are abandoned and every row
+not recorded (sent or not) is released for the next worker.
 
 The decisions are made by synchronous pieces with no database and no network:
 what to claim next (delivery/claim_plan.py), which claimed queue starts, waits
@@ -197,8 +198,9 @@ class Worker:
         return False
 
     async def _finish(self) -> None:
-        """Stopping: requests in flight get the grace, then are abandoned; every queue
-        releases what it did not record, and parked queues go back unsent."""
+        """Stopping: the queues running go on for the grace, then their requests in flight
+        are abandoned; every queue releases what it did not record, and parked queues
+        go back unsent."""
         if self._running:
             _, late = await asyncio.wait(self._running.values(), timeout=self._shutdown_grace)
             if late:
@@ -277,7 +279,7 @@ class Worker:
             try:
                 for delivery in queue:
                     outcome = await self._attempt(delivery)
-                    if outcome is None:  # stopping: the rest go back unsent
+                    if outcome is None:  # the shutdown grace is over: the rest go back
                         break
                     outcomes.append(outcome)
             finally:
@@ -318,14 +320,14 @@ class Worker:
         await self._database.write_locking(outbox.record_outcomes, batch, self._clock())
 
     async def _attempt(self, delivery: Delivery) -> Outcome | None:
-        """The outcome of one attempt; None when stopping left it unsent (or abandoned it
-        in flight at the end of the grace)."""
+        """The outcome of one attempt; None when the shutdown grace ran out before it was
+        sent or while it was in flight."""
         url = target_url(delivery, self._studio_url)
         if url is None:
             return undeliverable(delivery)
         request = request_for(delivery, url)
         async with self._slots:
-            if self._stopping:
+            if self._abandoning:
                 return None
             started_at, started = self._clock(), time.monotonic()
             result = await self._send_within_grace(request)
