@@ -100,7 +100,7 @@ class Worker:
         self._stopping = False
         self._abandoning = False  # the grace is over: requests in flight are cancelled
         self._running: dict[QueueKey, asyncio.Task[None]] = {}
-        self._sending: set[asyncio.Future[SendResult]] = set()
+        self._sending: set[asyncio.Task[None]] = set()  # queues awaiting a send
         self._leases = Leases(database, lease, clock)
         self._gate = HostGate(
             host_concurrency,
@@ -206,8 +206,8 @@ class Worker:
             if late:
                 logger.warning("abandoning requests in flight", extra={"queues": len(late)})
                 self._abandoning = True
-                for sending in list(self._sending):
-                    sending.cancel()
+                for queue in list(self._sending):
+                    queue.cancel()  # lands in the send it awaits (`_send_or_abandon`)
         while self._running:  # finishing queues give back what is still parked
             await asyncio.gather(*self._running.values())
         for host in self._gate.parked_hosts():
@@ -330,7 +330,7 @@ class Worker:
             if self._abandoning:
                 return None
             started_at, started = self._clock(), time.monotonic()
-            result = await self._send_within_grace(request)
+            result = await self._send_or_abandon(request)
             if result is None:
                 return None
             latency_ms = (time.monotonic() - started) * 1000
@@ -341,17 +341,19 @@ class Worker:
         decision = retry_decision(result, number, self._clock(), delivery.created, self._policy)
         return attempt_outcome(delivery, url, started_at, latency_ms, result, decision)
 
-    async def _send_within_grace(self, request: OutboundRequest) -> SendResult | None:
-        """The sender's result, or None if the shutdown grace ran out first (the request
-        is cancelled then; the row goes back for another worker)."""
-        sending = asyncio.ensure_future(self._sender.send(request))
-        self._sending.add(sending)
+    async def _send_or_abandon(self, request: OutboundRequest) -> SendResult | None:
+        """The sender's result, or None if the shutdown grace ran out first: `_finish`
+        cancels the queues awaiting here, and only here (the send, not a write). Awaited
+        in the queue's own task: a task per send would cost two turns of a busy loop
+        for every request."""
+        task = asyncio.current_task()
+        assert task is not None
+        self._sending.add(task)
         try:
-            return await sending
+            return await self._sender.send(request)
         except asyncio.CancelledError:
-            task = asyncio.current_task()
-            if self._abandoning and task is not None and not task.cancelling():
+            if self._abandoning and task.uncancel() == 0:  # ours, and nobody else's
                 return None
             raise
         finally:
-            self._sending.discard(sending)
+            self._sending.discard(task)
