@@ -24,14 +24,16 @@ IDLE_SECONDS = 3.0  # three timer passes, fifteen polls of the worker as it was
 
 
 @pytest.fixture
-def writes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The name of the work of every write transaction started from now on, in any
-    Database of this process (the in-process server's included)."""
+def writes(monkeypatch: pytest.MonkeyPatch, database_url: str) -> list[str]:
+    """The name of the work of every write transaction started from now on on the test's
+    database, by any Database of this process (the in-process server's included;
+    servers of other tests, on their own databases, may still be delivering)."""
     started: list[str] = []
 
     def counting(original: Callable[..., Any]) -> Callable[..., Any]:
         async def write(self: Any, work: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-            started.append(getattr(work, "__name__", repr(work)))
+            if self.url == database_url:
+                started.append(getattr(work, "__name__", repr(work)))
             return await original(self, work, *args, **kwargs)
 
         return write
