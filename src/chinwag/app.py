@@ -139,8 +139,10 @@ def build_worker(
         retention=settings.retention(),
         on_attempt=on_attempt,
         host_concurrency=settings.host_concurrency,
-        # PostgreSQL wakes workers with NOTIFY; polling only finds retries coming due.
+        # Between claims while busy (retries and lapsed leases come due unannounced);
+        # PostgreSQL wakes workers with NOTIFY, so they need look less often.
         poll_interval=1.0 if database.is_postgresql else 0.2,
+        shutdown_grace=settings.shutdown_grace,
     )
 
 

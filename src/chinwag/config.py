@@ -5,7 +5,11 @@ from datetime import timedelta
 
 from chinwag.delivery.retention import DEFAULT_RETENTION_DAYS
 from chinwag.delivery.retry import DEFAULT_SCHEDULE, RetryPolicy
-from chinwag.delivery.worker import DEFAULT_HOST_CONCURRENCY, DEFAULT_LEASE
+from chinwag.delivery.worker import (
+    DEFAULT_HOST_CONCURRENCY,
+    DEFAULT_LEASE,
+    DEFAULT_SHUTDOWN_GRACE,
+)
 from chinwag.logs import LogFormat, LogLevel
 from chinwag.store.database import DEFAULT_POOL_SIZE
 
@@ -28,8 +32,10 @@ class Settings:
     run_worker: bool = True
     # PostgreSQL connections each process keeps (it may open as many again in bursts).
     database_pool_size: int = DEFAULT_POOL_SIZE
-    # How long a worker holds the deliveries it claimed (a dead worker's come back then).
+    # How long a dead worker's claimed deliveries wait for another worker (live ones renew).
     delivery_lease: timedelta = DEFAULT_LEASE
+    # Seconds requests in flight may take on SIGTERM before they are abandoned and released.
+    shutdown_grace: float = DEFAULT_SHUTDOWN_GRACE
     # Refuse webhook URLs on loopback, private, link-local or metadata addresses (SSRF).
     deny_private_targets: bool = False
     # Requests in flight at once to one target host:port (beside the global limit).

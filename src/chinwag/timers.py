@@ -1,7 +1,8 @@
 """Fires conversation state timers, and due carrier reports on receipts, while the server runs.
 
 The due times live in the database (`date_inactive`, `date_closed`, a receipt's `date_due`), so
-what is due at a restart happens after it; each pass is one write transaction.
+what is due at a restart happens after it; each pass is one write transaction. A pass
+looks in a read first, so a server with nothing due writes nothing.
 """
 
 import logging
@@ -13,7 +14,9 @@ from sqlalchemy import Connection
 from chinwag.delivery.periodic import Periodic
 from chinwag.domain.carrier import advance_due_receipts
 from chinwag.domain.conversations import fire_due_timers
+from chinwag.store.conversations import timers_due
 from chinwag.store.database import Database
+from chinwag.store.receipts import receipts_due
 from chinwag.twilio.dates import utc_now
 
 logger = logging.getLogger("chinwag.timers")
@@ -25,6 +28,10 @@ def _fire_due(conn: Connection, now: datetime) -> None:
     advance_due_receipts(conn, now)
 
 
+def _anything_due(conn: Connection, now: datetime) -> bool:
+    return bool(timers_due(conn, now, 1) or receipts_due(conn, now, 1))
+
+
 def timer_runner(
     database: Database,
     *,
@@ -34,6 +41,8 @@ def timer_runner(
     """Fires the timers due by `clock` every `interval` seconds once run."""
 
     async def fire() -> None:
-        await database.write(_fire_due, clock())
+        now = clock()
+        if await database.read(_anything_due, now):
+            await database.write(_fire_due, now)
 
     return Periodic(fire, interval, "timer pass", logger)

@@ -3,7 +3,6 @@ claim that filled its room; else the next rows of the webhooks whose queue ended
 nothing."""
 
 from collections.abc import Callable
-from datetime import timedelta
 
 import pytest
 
@@ -11,7 +10,6 @@ from chinwag.delivery.claim_plan import (
     ClaimDue,
     ClaimForWebhooks,
     ClaimPlan,
-    rows_per_webhook,
 )
 from chinwag.delivery.host_gate import HostGate, QueueKey
 
@@ -42,21 +40,6 @@ def after_a_full_claim(clock: Clock, rows_per: int = 3) -> ClaimPlan:
     assert claim == EVERYTHING  # a new worker reads everything
     plan.claimed(claim, 4)
     return plan
-
-
-@pytest.mark.parametrize(
-    ("lease", "rows"),
-    [
-        (timedelta(minutes=5), 20),
-        (timedelta(seconds=30), 2),
-        (timedelta(seconds=29), 1),
-        (timedelta(0), 1),
-    ],
-)
-def test_an_ended_webhook_gets_what_the_lease_can_send_at_the_timeout(
-    lease: timedelta, rows: int
-) -> None:
-    assert rows_per_webhook(lease) == rows
 
 
 def test_between_polls_with_nothing_ended_nothing_is_claimed() -> None:

@@ -3,10 +3,12 @@ was built with), and on PostgreSQL in any (NOTIFY)."""
 
 import asyncio
 import contextlib
+from pathlib import Path
 
 from sqlalchemy import Connection
 
-from chinwag.store.database import Database, Doorbell, open_database
+from chinwag.store.database import COMMIT_WATCH_INTERVAL, Database, Doorbell, open_database
+from chinwag.store.migrate import upgrade
 from chinwag.store.outbox import NewDelivery, insert_deliveries
 from chinwag.twilio.dates import utc_now
 
@@ -61,7 +63,7 @@ async def _only_committed_deliveries_wake(url: str) -> None:
         if listening.is_postgresql:  # NOTIFY arrives after the commit, in commit order
             await asyncio.wait_for(woken.wait(), 10)
             assert sorted(wakes) == ["in-process", "listener"]
-        else:  # no channel between processes on SQLite: workers elsewhere poll
+        else:  # no channel between processes on SQLite: see the data_version test below
             assert wakes == ["in-process"]
     finally:
         await unsubscribe()
@@ -103,3 +105,26 @@ def test_the_doorbell_rings_every_subscriber_until_it_unsubscribes() -> None:
     first()
     doorbell.ring()
     assert rings == ["first", "second", "second"]
+
+
+def test_on_sqlite_another_process_s_commit_is_seen_without_a_write(tmp_path: Path) -> None:
+    """SQLite has no NOTIFY (PostgreSQL wakes other processes by it): `committed` is called
+    when another connection commits (the file's data_version moves), so an idle worker
+    elsewhere looks without claiming."""
+    url = f"sqlite:///{tmp_path / 'watched.db'}"
+    upgrade(url)
+    asyncio.run(_commit_elsewhere_seen(url))
+
+
+async def _commit_elsewhere_seen(url: str) -> None:
+    listening, writing = open_database(url), open_database(url)  # as two processes
+    seen = asyncio.Event()
+    unsubscribe = await listening.listen_for_deliveries(lambda: None, seen.set)
+    try:
+        await asyncio.sleep(3 * COMMIT_WATCH_INTERVAL)
+        assert not seen.is_set()  # nothing committed yet
+        await writing.write(insert_deliveries, [delivery(1)])
+        await asyncio.wait_for(seen.wait(), 10)
+    finally:
+        await unsubscribe()
+        await close(listening, writing)

@@ -16,7 +16,11 @@ from chinwag.cli.common import DatabaseOption, console, open_migrated, say, with
 from chinwag.config import DEFAULT_DATABASE, Settings
 from chinwag.delivery.retention import DEFAULT_RETENTION_DAYS
 from chinwag.delivery.retry import DEFAULT_SCHEDULE
-from chinwag.delivery.worker import DEFAULT_HOST_CONCURRENCY, DEFAULT_LEASE
+from chinwag.delivery.worker import (
+    DEFAULT_HOST_CONCURRENCY,
+    DEFAULT_LEASE,
+    DEFAULT_SHUTDOWN_GRACE,
+)
 from chinwag.domain import accounts
 from chinwag.logs import LogFormat, LogLevel, configure_logging
 from chinwag.store import accounts as account_store
@@ -82,7 +86,17 @@ LeaseOption = Annotated[
     float,
     typer.Option(
         envvar="CHINWAG_DELIVERY_LEASE",
-        help="Seconds a worker holds the deliveries it claimed; a dead worker's return after.",
+        help="Seconds before a dead worker's claimed deliveries go to another worker "
+        "(a live worker renews its leases every third of it).",
+    ),
+]
+ShutdownGraceOption = Annotated[
+    float,
+    typer.Option(
+        min=0,
+        envvar="CHINWAG_SHUTDOWN_GRACE",
+        help="Seconds webhook requests in flight may take on SIGTERM; then they are "
+        "abandoned and their deliveries released for the next worker.",
     ),
 ]
 LogFormatOption = Annotated[
@@ -137,6 +151,7 @@ def _delivery_settings(
     deny_private_targets: bool,
     host_concurrency: int,
     retention_days: float,
+    shutdown_grace: float,
 ) -> dict[str, Any]:
     """The Settings fields `serve` and `worker` share, checked."""
     if studio_url is not None and "{flow_sid}" not in studio_url:
@@ -149,6 +164,7 @@ def _delivery_settings(
         "deny_private_targets": deny_private_targets,
         "host_concurrency": host_concurrency,
         "retention_days": retention_days,
+        "shutdown_grace": shutdown_grace,
     }
 
 
@@ -175,6 +191,7 @@ def serve(
     deny_private_targets: DenyPrivateTargetsOption = False,
     host_concurrency: HostConcurrencyOption = DEFAULT_HOST_CONCURRENCY,
     retention_days: RetentionOption = DEFAULT_RETENTION_DAYS,
+    shutdown_grace: ShutdownGraceOption = DEFAULT_SHUTDOWN_GRACE,
     log_format: LogFormatOption = LogFormat.TEXT,
     log_level: LogLevelOption = LogLevel.INFO,
     database_pool_size: PoolSizeOption = DEFAULT_POOL_SIZE,
@@ -203,6 +220,7 @@ def serve(
             deny_private_targets,
             host_concurrency,
             retention_days,
+            shutdown_grace,
         ),
         log_format=log_format,
         log_level=log_level,
@@ -223,6 +241,8 @@ def serve(
         # run_app calls `print` once the socket is bound, so "listening" is true when shown.
         print=lambda _: say(f"chinwag listening on http://{settings.host}:{settings.port}"),
         access_log=None,
+        # API requests in flight get the grace too (a pre-event webhook may be waited on).
+        shutdown_timeout=settings.shutdown_grace,
     )
 
 
@@ -236,6 +256,7 @@ def worker_command(
     deny_private_targets: DenyPrivateTargetsOption = False,
     host_concurrency: HostConcurrencyOption = DEFAULT_HOST_CONCURRENCY,
     retention_days: RetentionOption = DEFAULT_RETENTION_DAYS,
+    shutdown_grace: ShutdownGraceOption = DEFAULT_SHUTDOWN_GRACE,
     log_format: LogFormatOption = LogFormat.TEXT,
     log_level: LogLevelOption = LogLevel.INFO,
     database_pool_size: PoolSizeOption = DEFAULT_POOL_SIZE,
@@ -252,6 +273,7 @@ def worker_command(
             deny_private_targets,
             host_concurrency,
             retention_days,
+            shutdown_grace,
         ),
         log_format=log_format,
         log_level=log_level,

@@ -15,18 +15,13 @@ the claim the plan names.
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import timedelta
 
 from chinwag.delivery.host_gate import HostGate, QueueKey
-from chinwag.delivery.sender import TIMEOUT_SECONDS
 
-
-def rows_per_webhook(lease: timedelta) -> int:
-    """The most rows of one webhook claimed when its queue ends: a parked queue starts
-    within half the lease, so its rows, sent one by one, must go out well within the
-    other half even at the send timeout each (20 rows at the default lease; 1 at
-    leases under 30 s)."""
-    return max(1, int(lease.total_seconds() / 3 / TIMEOUT_SECONDS))
+# The most rows of one webhook claimed when its queue ends. Leases are renewed while
+# rows are held (delivery/leases.py), so a queue may take as long as its receiver
+# needs; this only bounds how many rows one webhook keeps from other workers.
+ROWS_PER_WEBHOOK = 20
 
 
 @dataclass(frozen=True)

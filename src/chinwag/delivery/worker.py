@@ -6,7 +6,21 @@ queues that finish together), because a database round trip per row would cap
 throughput (DESIGN.md, bench/delivery.py). Every attempt is logged; a failure a
 retry can cure is tried again when the retry policy says (delivery/retry.py).
 Beside delivering, a worker with a retention prunes old finished deliveries
-(delivery/retention.py).
+(delivery/retention.py), and renews the leases of the rows it holds so that only a
+dead worker's rows are taken by others (delivery/leases.py).
+
+Isolation: the claim room counts running queues, not the rows they hold, so
+webhooks whose receivers hang or fail, however many, take one place each in it
+(and at most `host_concurrency` places per host), and the others are still
+claimed and sent at once (docs/reliability.md).
+
+Idle, the worker writes nothing: it waits for a commit that queued deliveries
+(the doorbell, NOTIFY on PostgreSQL, a changed data_version on SQLite) or for the
+next retry or lease end it has read, instead of claiming on a timer.
+
+On stop, nothing more is claimed; the queues claimed go on sending for up to
+`shutdown_grace` seconds, then the requests in flight are abandoned and every row
+not recorded (sent or not) is released for the next worker.
 
 The decisions are made by synchronous pieces with no database and no network:
 what to claim next (delivery/claim_plan.py), which claimed queue starts, waits
@@ -23,7 +37,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from chinwag.delivery.attempts import attempt_outcome, request_for, target_url, undeliverable
-from chinwag.delivery.claim_plan import ClaimDue, ClaimForWebhooks, ClaimPlan, rows_per_webhook
+from chinwag.delivery.claim_plan import ROWS_PER_WEBHOOK, ClaimDue, ClaimForWebhooks, ClaimPlan
 from chinwag.delivery.host_gate import (
     Admission,
     HostGate,
@@ -32,9 +46,10 @@ from chinwag.delivery.host_gate import (
     queues_of,
     target_host,
 )
+from chinwag.delivery.leases import Leases
 from chinwag.delivery.retention import RetentionRunner
 from chinwag.delivery.retry import RetryPolicy, retry_decision
-from chinwag.delivery.sender import Sender
+from chinwag.delivery.sender import OutboundRequest, Sender, SendResult
 from chinwag.store import outbox
 from chinwag.store.database import Database
 from chinwag.store.outbox import Delivery, Outcome
@@ -42,9 +57,13 @@ from chinwag.twilio.dates import utc_now
 
 logger = logging.getLogger("chinwag.delivery")
 
-# Long enough for a batch whose deliveries to one slow webhook go one by one.
-DEFAULT_LEASE = timedelta(minutes=5)
+# How long a dead worker's claimed rows wait for another worker; live workers renew.
+DEFAULT_LEASE = timedelta(seconds=15)
 DEFAULT_HOST_CONCURRENCY = 10
+# Seconds requests in flight may still take on stop before they are abandoned.
+DEFAULT_SHUTDOWN_GRACE = 10.0
+# Seconds a parked queue may wait for its host before it is given back for any worker.
+MAX_PARKED_SECONDS = 60.0
 
 
 class Worker:
@@ -61,7 +80,8 @@ class Worker:
         batch_size: int = 100,
         concurrency: int = 50,
         host_concurrency: int = DEFAULT_HOST_CONCURRENCY,
-        poll_interval: float = 0.2,
+        poll_interval: float = 0.2,  # between claims while busy: retries and lapsed leases
+        shutdown_grace: float = DEFAULT_SHUTDOWN_GRACE,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._database = database
@@ -74,17 +94,20 @@ class Worker:
         self._batch_size = batch_size
         self._slots = asyncio.Semaphore(concurrency)
         self._poll_interval = poll_interval
+        self._shutdown_grace = shutdown_grace
         self._clock = clock
         self._wakeup = asyncio.Event()
         self._stopping = False
+        self._abandoning = False  # the grace is over: requests in flight are cancelled
         self._running: dict[QueueKey, asyncio.Task[None]] = {}
-        self._in_flight = 0
+        self._sending: set[asyncio.Task[None]] = set()  # queues awaiting a send
+        self._leases = Leases(database, lease, clock)
         self._gate = HostGate(
             host_concurrency,
             max_parked_rows=batch_size * 10,
-            max_parked_seconds=lease.total_seconds() / 2,
+            max_parked_seconds=MAX_PARKED_SECONDS,
         )
-        self._plan = ClaimPlan(poll_interval, rows_per_webhook(lease))
+        self._plan = ClaimPlan(poll_interval, ROWS_PER_WEBHOOK)
         # Outcomes waiting for the one write that records them, and that write.
         self._batch: tuple[list[Outcome], asyncio.Task[None]] | None = None
 
@@ -92,6 +115,15 @@ class Worker:
         """New deliveries may be due: look now instead of at the next poll."""
         self._plan.wake()
         self._wakeup.set()
+
+    def _nudge(self) -> None:
+        """Something was committed, maybe deliveries by another process: look if idle
+        (busy, the next poll looks anyway)."""
+        if not self._busy():
+            self.wake()
+
+    def _busy(self) -> bool:
+        return bool(self._running) or bool(self._gate.parked_hosts())
 
     def stop(self) -> None:
         self._stopping = True
@@ -111,7 +143,8 @@ class Worker:
             await pruning
 
     async def _deliver(self) -> None:
-        """Deliver until stopped; queues in flight are finished, so nothing is left half-sent.
+        """Deliver until stopped; then requests in flight get the grace, and every row not
+        recorded goes back for the next worker, so nothing is lost.
 
         Each webhook's due deliveries form a queue sent one after another, in outbox
         order (so a ReplayAfter replay arrives in index order, before live events).
@@ -119,14 +152,18 @@ class Worker:
         that hangs holds up only its own queue. At most `host_concurrency` queues (so
         requests) go to one host:port at once (delivery/host_gate.py).
         """
-        unsubscribe = await self._database.listen_for_deliveries(self.wake)
+        unsubscribe = await self._database.listen_for_deliveries(self.wake, self._nudge)
+        renewing = asyncio.create_task(self._leases.run())
         try:
             await self._deliver_until_stopped()
         finally:
+            self._leases.stop()
+            await renewing
             await unsubscribe()
 
     async def _deliver_until_stopped(self) -> None:
         while not self._stopping:
+            self._wakeup.clear()  # before the claim: a wake during it is not lost
             try:
                 started = await self._start_due_queues()
             except Exception:  # a failing claim must not stop delivery for good
@@ -134,21 +171,60 @@ class Worker:
                 self._plan.wake()  # the ended webhooks it took are in there
                 started = 0
             if started == 0 and not self._stopping:
-                self._wakeup.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wakeup.wait(), self._poll_interval)
+                await self._wait_for_work()
+        await self._finish()
+
+    async def _wait_for_work(self) -> None:
+        """Busy: until a queue ends or the next poll. Idle: until woken or the next row
+        comes due, with no write meanwhile (read again every `lease`, in case a wake
+        was missed)."""
+        if self._busy():
+            await self._sleep(self._poll_interval)
+            return
+        recheck = self._lease.total_seconds()
+        while not self._stopping:
+            now = self._clock()
+            due_at = await self._database.read(outbox.next_due, now)
+            wait = recheck if due_at is None else (due_at - now).total_seconds()
+            wait = max(wait, self._poll_interval)  # a row due but unclaimable must not spin
+            if await self._sleep(min(wait, recheck)) or wait <= recheck:
+                return
+
+    async def _sleep(self, seconds: float) -> bool:
+        """Wait up to `seconds` for a wake; whether one came."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wakeup.wait(), seconds)
+            return True
+        return False
+
+    async def _finish(self) -> None:
+        """Stopping: the queues running go on for the grace, then their requests in flight
+        are abandoned; every queue releases what it did not record, and parked queues
+        go back unsent."""
+        if self._running:
+            _, late = await asyncio.wait(self._running.values(), timeout=self._shutdown_grace)
+            if late:
+                logger.warning("abandoning requests in flight", extra={"queues": len(late)})
+                self._abandoning = True
+                for queue in list(self._sending):
+                    queue.cancel()  # lands in the send it awaits (`_send_or_abandon`)
         while self._running:  # finishing queues give back what is still parked
             await asyncio.gather(*self._running.values())
         for host in self._gate.parked_hosts():
             await self._unparked(host, self._gate.unpark(host, stopping=True))
 
     async def _start_due_queues(self) -> int:
-        """Claim what fits in `batch_size` beside what is in flight, and start, park or
-        give back each queue as its host allows; returns how many rows were kept."""
-        room = self._batch_size - self._in_flight
+        """Claim what fits in `batch_size` beside the queues running, and start, park or
+        give back each queue as its host allows; returns how many rows were kept.
+
+        Room is counted in queues, not rows: a queue sends one request at a time
+        however many rows it holds, and counting its rows let a few slow webhooks'
+        queues fill the room and stop every claim."""
+        room = self._batch_size - len(self._running)
         if room <= 0:
             return 0
         due = await self._claim(room)
+        self._leases.hold(delivery.id for delivery in due)
         given_back: list[int] = []
         for key, queue in queues_of(due).items():
             host = target_host(target_url(queue[0], self._studio_url))
@@ -158,7 +234,7 @@ class Worker:
             elif admission is Admission.GIVEN_BACK:
                 given_back += [delivery.id for delivery in queue]
         if given_back:
-            await self._database.write_locking(outbox.release, given_back)
+            await self._leases.release(given_back)
         return len(due) - len(given_back)
 
     async def _claim(self, room: int) -> list[Delivery]:
@@ -186,7 +262,6 @@ class Worker:
         self._wakeup.set()
 
     def _start_queue(self, key: QueueKey, host: str, queue: list[Delivery]) -> None:
-        self._in_flight += len(queue)
         self._running[key] = asyncio.create_task(self._send_queue(key, host, queue))
 
     async def _unparked(self, host: str, unparked: Unparked) -> None:
@@ -195,23 +270,32 @@ class Worker:
             self._start_queue(entry.key, host, entry.queue)
         if unparked.stale:
             ids = [delivery.id for entry in unparked.stale for delivery in entry.queue]
-            await self._database.write_locking(outbox.release, ids)
+            await self._leases.release(ids, wake_workers=self._stopping)
             self._claimable_again((entry.key for entry in unparked.stale), host)
 
     async def _send_queue(self, key: QueueKey, host: str, queue: list[Delivery]) -> None:
+        outcomes: list[Outcome] = []
         try:
             try:
-                outcomes = [await self._attempt(delivery) for delivery in queue]
+                for delivery in queue:
+                    outcome = await self._attempt(delivery)
+                    if outcome is None:  # the shutdown grace is over: the rest go back
+                        break
+                    outcomes.append(outcome)
             finally:
                 await self._free_host(host)  # its requests are done, recorded or not
             await self._record(outcomes)
+            unsent = [delivery.id for delivery in queue[len(outcomes) :]]
+            if unsent:  # only when stopping
+                await self._leases.release(unsent, wake_workers=True)
         except Exception:  # the lease runs out and the rows are sent again
             logger.exception("delivery queue failed")
         finally:
+            # No longer renewed: recorded, released, or left for the lease to end.
+            self._leases.let_go(delivery.id for delivery in queue)
             # The webhook is free once its outcomes are committed: its next deliveries
             # may be claimed now.
             del self._running[key]
-            self._in_flight -= len(queue)
             self._claimable_again([key], host)
 
     async def _free_host(self, host: str) -> None:
@@ -235,14 +319,20 @@ class Worker:
         self._batch = None  # queues finishing from now on start the next batch
         await self._database.write_locking(outbox.record_outcomes, batch, self._clock())
 
-    async def _attempt(self, delivery: Delivery) -> Outcome:
+    async def _attempt(self, delivery: Delivery) -> Outcome | None:
+        """The outcome of one attempt; None when the shutdown grace ran out before it was
+        sent or while it was in flight."""
         url = target_url(delivery, self._studio_url)
         if url is None:
             return undeliverable(delivery)
         request = request_for(delivery, url)
         async with self._slots:
+            if self._abandoning:
+                return None
             started_at, started = self._clock(), time.monotonic()
-            result = await self._sender.send(request)
+            result = await self._send_or_abandon(request)
+            if result is None:
+                return None
             latency_ms = (time.monotonic() - started) * 1000
         self._on_attempt(
             "ok" if result.ok else result.error or str(result.status), latency_ms / 1000
@@ -250,3 +340,20 @@ class Worker:
         number = delivery.attempts + 1
         decision = retry_decision(result, number, self._clock(), delivery.created, self._policy)
         return attempt_outcome(delivery, url, started_at, latency_ms, result, decision)
+
+    async def _send_or_abandon(self, request: OutboundRequest) -> SendResult | None:
+        """The sender's result, or None if the shutdown grace ran out first: `_finish`
+        cancels the queues awaiting here, and only here (the send, not a write). Awaited
+        in the queue's own task: a task per send would cost two turns of a busy loop
+        for every request."""
+        task = asyncio.current_task()
+        assert task is not None
+        self._sending.add(task)
+        try:
+            return await self._sender.send(request)
+        except asyncio.CancelledError:
+            if self._abandoning and task.uncancel() == 0:  # ours, and nobody else's
+                return None
+            raise
+        finally:
+            self._sending.discard(task)

@@ -24,10 +24,14 @@ a transaction and are awaited by the caller.
 
 A unit of work that queues deliveries says so (`mark_deliveries_queued`); once it
 has committed, the database rings the `Doorbell` it was built with, which wakes
-the worker in this process at once. A rolled-back unit rings nothing.
+the worker in this process at once. A rolled-back unit rings nothing. Commits of
+other processes reach a worker by NOTIFY on PostgreSQL; on SQLite, by the file's
+`PRAGMA data_version`, which changes when any other connection commits (read,
+never written, a few times a second, so an idle worker need not claim to look).
 """
 
 import asyncio
+import contextlib
 import logging
 import random
 from collections.abc import Awaitable, Callable
@@ -55,6 +59,7 @@ MAX_SERIALIZABLE_TRIES = 60
 # check sees that row and answers with Twilio's error; a few tries are enough.
 UNIQUE_VIOLATION, MAX_UNIQUE_TRIES = "23505", 3
 DEFAULT_POOL_SIZE = 10
+COMMIT_WATCH_INTERVAL = 0.2  # seconds between looks at SQLite's data_version
 MAX_RETRY_WAIT = 0.1  # seconds; waits grow from 1 ms, doubling, each drawn at random below
 
 
@@ -159,13 +164,14 @@ class Database:
         raise NotImplementedError
 
     async def listen_for_deliveries(
-        self, wake: Callable[[], None]
+        self, wake: Callable[[], None], committed: Callable[[], None] | None = None
     ) -> Callable[[], Awaitable[None]]:
         """Call `wake` after every commit that queued deliveries; returns an async unsubscribe.
 
-        This process's commits ring the doorbell. Other processes' reach only a
-        database with a notification channel (PostgreSQL); on SQLite workers
-        elsewhere poll.
+        This process's commits ring the doorbell; other processes' reach `wake` by
+        NOTIFY on PostgreSQL. SQLite has no such channel: there `committed` is called
+        when any commit, by any connection, may have changed the database, and the
+        worker looks if it has nothing else to do.
         """
         unsubscribe_doorbell = self.doorbell.subscribe(wake)
 
@@ -224,6 +230,46 @@ class SqliteDatabase(Database):
         return result
 
     write_locking = write
+
+    async def listen_for_deliveries(
+        self, wake: Callable[[], None], committed: Callable[[], None] | None = None
+    ) -> Callable[[], Awaitable[None]]:
+        unsubscribe_doorbell = await super().listen_for_deliveries(wake)
+        watching = None
+        if committed is not None:
+            watching = asyncio.create_task(self._watch_commits(committed))
+
+        async def unsubscribe() -> None:
+            await unsubscribe_doorbell()
+            if watching is not None:
+                watching.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await watching
+
+        return unsubscribe
+
+    async def _watch_commits(self, committed: Callable[[], None]) -> None:
+        """Call `committed` whenever the file's data_version moves (its own connection,
+        outside any transaction: a read of the WAL index, no write)."""
+        connection = self.engine.raw_connection()
+        try:
+            last = None
+            while True:
+                try:
+                    cursor = connection.cursor()
+                    try:
+                        version = cursor.execute("PRAGMA data_version").fetchone()
+                    finally:
+                        cursor.close()
+                except Exception:  # a busy or vanished file: look again later
+                    logger.exception("watching commits failed")
+                    version = last
+                if last is not None and version != last:
+                    committed()
+                last = version
+                await asyncio.sleep(COMMIT_WATCH_INTERVAL)
+        finally:
+            connection.close()
 
     async def read(
         self, work: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
@@ -326,7 +372,7 @@ class PostgresDatabase(Database):
         return await self._transaction("REPEATABLE READ", work, *args, **kwargs)
 
     async def listen_for_deliveries(
-        self, wake: Callable[[], None]
+        self, wake: Callable[[], None], committed: Callable[[], None] | None = None
     ) -> Callable[[], Awaitable[None]]:
         conn = await self.engine.connect()
         raw = await conn.get_raw_connection()

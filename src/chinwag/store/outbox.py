@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import Connection, bindparam, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, func, insert, or_, select, update
 
 from chinwag.store.database import mark_deliveries_queued
 from chinwag.store.records import RecordMapper
@@ -213,6 +213,51 @@ def _lease(conn: Connection, claimed: list[Delivery], until: datetime) -> list[D
 def release(conn: Connection, ids: list[int]) -> None:
     """Give claimed deliveries back unsent: due again for any worker's next claim."""
     conn.execute(_LEASE, {"ids": ids, "until": None})
+
+
+def hand_over(conn: Connection, ids: list[int]) -> None:
+    """`release`, and wake every worker as new rows do: a stopping worker's deliveries
+    are for the others, at once."""
+    mark_deliveries_queued(conn)
+    release(conn, ids)
+
+
+_IDS_PER_STATEMENT = 5000  # well under SQLite's and asyncpg's limits on bound parameters
+_RENEW = (
+    update(deliveries)
+    .where(
+        deliveries.c.id.in_(bindparam("ids", expanding=True)),
+        # Only rows still leased: an outcome or a release committed meanwhile cleared it.
+        deliveries.c.lease_until.is_not(None),
+        deliveries.c.status == DeliveryStatus.PENDING,
+    )
+    .values(lease_until=bindparam("until"))
+)
+
+
+def renew_leases(conn: Connection, ids: list[int], until: datetime) -> None:
+    """Extend the leases of deliveries a live worker still holds to `until`."""
+    for start in range(0, len(ids), _IDS_PER_STATEMENT):
+        conn.execute(_RENEW, {"ids": ids[start : start + _IDS_PER_STATEMENT], "until": until})
+
+
+_NEXT_UNLEASED = select(func.min(deliveries.c.next_attempt_at)).where(
+    deliveries.c.status == DeliveryStatus.PENDING,
+    or_(deliveries.c.lease_until.is_(None), deliveries.c.lease_until <= bindparam("now")),
+)
+_NEXT_LEASE_END = select(func.min(deliveries.c.lease_until)).where(
+    deliveries.c.status == DeliveryStatus.PENDING, deliveries.c.lease_until > bindparam("now")
+)
+
+
+def next_due(conn: Connection, now: datetime) -> datetime | None:
+    """The earliest time a pending delivery may be claimable: its next attempt, or the end
+    of a lease another worker holds on it (a row comes due no earlier than its lease
+    ends); None when nothing is pending. Read by an idle worker, to sleep until then."""
+    params = {"now": now}
+    times = [conn.execute(query, params).scalar() for query in (_NEXT_UNLEASED, _NEXT_LEASE_END)]
+    found = [time for time in times if time is not None]
+    return min(found) if found else None
 
 
 _RECORD = (
