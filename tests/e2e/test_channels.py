@@ -6,6 +6,13 @@ Each test works in an account of its own (tests/e2e/tenants.py): address configu
 and (address, proxy address) pairs belong to the account.
 """
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
 import pytest
 from twilio.base.exceptions import TwilioRestException
 
@@ -119,8 +126,9 @@ def test_invalid_inbound_messages_are_refused(shop: Shop) -> None:
     assert_twilio_error(shop.api.post(INBOUND, {"From": customer, "Body": "x"}), 400, 20001)
     assert_twilio_error(shop.inbound(customer, ""), 400, 50503)
     assert_twilio_error(shop.inbound("whatsapp:" + customer, "x"), 400, 20001)  # mixed channels
-    media = shop.inbound(customer, "x", MediaUrl="https://example.com/cat.jpg")
-    assert "MediaUrl" in assert_twilio_error(media, 400, 20001)["message"]
+    unreachable = shop.inbound(customer, "x", MediaUrl="http://127.0.0.1:9/cat.jpg")
+    assert "could not be fetched" in assert_twilio_error(unreachable, 400, 20001)["message"]
+    assert_twilio_error(shop.inbound(customer, "x", MediaUrl="ftp://127.0.0.1/cat.jpg"), 400, 20001)
     assert shop.tenant.client.conversations.v1.services(shop.service).conversations.list() == []
 
 
@@ -228,3 +236,42 @@ def test_the_plugins_server_writes_in_and_reads_out_as_a_customer(
     )
     with pytest.raises(RuntimeError, match="404"):
         chinwag_server.inbound(customer_number(), customer_number(), "nobody home")
+
+
+@contextmanager
+def serving(directory: Path) -> Iterator[str]:
+    """A loopback HTTP server for `directory` (a carrier's media host); yields its URL."""
+    handler = partial(SimpleHTTPRequestHandler, directory=str(directory))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_customers_media_url_is_fetched_and_stored_as_the_messages_media(
+    shop: Shop, tmp_path: Path
+) -> None:
+    shop.configure("default")
+    picture = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
+    (tmp_path / "cat.png").write_bytes(picture)
+    with serving(tmp_path) as host:
+        reached = shop.inbound(customer_number(), "", MediaUrl=f"{host}/cat.png")
+    assert reached.status_code == 201, reached.text
+    message = (
+        shop.conversation(reached.json()["conversation_sid"])
+        .messages(reached.json()["message_sid"])
+        .fetch()
+    )
+    assert message.body is None
+    [medium] = message.media
+    assert (medium["content_type"], medium["filename"], medium["size"]) == (
+        "image/png",
+        "cat.png",
+        len(picture),
+    )
+    content = shop.api.get(f"/chinwag/v1/Services/{shop.service}/Media/{medium['sid']}/Content")
+    assert content.content == picture

@@ -18,6 +18,7 @@ from chinwag.domain.addresses import binding_type
 from chinwag.domain.carrier import Carrier
 from chinwag.domain.conversations import ConversationFields, create_conversation
 from chinwag.domain.events import Origin
+from chinwag.domain.media import upload
 from chinwag.domain.messages import MessageFields, create_message
 from chinwag.domain.participants import ParticipantFields, create_participant
 from chinwag.domain.services import default_service
@@ -25,6 +26,7 @@ from chinwag.domain.webhooks import Method, Target, WebhookConfiguration, create
 from chinwag.store import address_configurations as configuration_store
 from chinwag.store import address_pairs as pairs
 from chinwag.store import conversations as conversation_store
+from chinwag.store import services as service_store
 from chinwag.store.address_configurations import AddressConfiguration
 from chinwag.store.conversations import Conversation
 from chinwag.store.messages import Message
@@ -34,13 +36,22 @@ CHANNELS = {"sms": "SMS", "whatsapp": "WHATSAPP"}  # binding type -> the events'
 
 
 @dataclass(frozen=True)
+class Download:
+    """A `MediaUrl`'s file, fetched (as Twilio fetches a channel message's media)."""
+
+    content_type: str
+    filename: str | None
+    content: bytes
+
+
+@dataclass(frozen=True)
 class InboundFields:
     """What a customer sent: their address, the business address, the text."""
 
     from_address: str | None
     to_address: str | None
     body: str | None
-    media_urls: tuple[str, ...] = ()
+    media: tuple[Download, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -68,11 +79,6 @@ def check(fields: InboundFields) -> tuple[str, str, Origin]:
         raise InvalidParameter("From is required: the customer's address, e.g. +15551230001.")
     if not fields.to_address:
         raise InvalidParameter("To is required: the business address, e.g. +15557650000.")
-    if fields.media_urls:
-        raise InvalidParameter(
-            f"MediaUrl '{fields.media_urls[0]}' is not supported: chinwag has no media store, "
-            "so messages carry a Body only."
-        )
     channel = binding_type(fields.from_address)
     if channel not in CHANNELS or binding_type(fields.to_address) != channel:
         raise InvalidParameter(
@@ -112,7 +118,11 @@ def receive(
     auto-created conversation (an onConversationAdd pre-event's change)."""
     from_, to, origin = check(fields)
     route = find_route(conn, account_sid, from_, to)
-    message_fields = MessageFields(author=from_, body=fields.body)
+    service = service_store.get_service(conn, account_sid, route.service_sid)
+    assert service is not None  # the route's service, read in this transaction
+    stored = [upload(conn, service, m.content_type, m.filename, m.content) for m in fields.media]
+    media_sids = [medium.sid for medium in stored] or None
+    message_fields = MessageFields(author=from_, body=fields.body, media_sids=media_sids)
     if route.conversation_sid is not None and route.participant_sid is not None:
         conversation = conversation_store.get_conversation(
             conn, route.conversation_sid, for_update=True

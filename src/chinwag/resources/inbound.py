@@ -5,21 +5,29 @@ Twilio would for a channel message (onMessageAdd into an existing conversation,
 onConversationAdd before auto-creating one), whatever the request's headers.
 """
 
+from dataclasses import replace
+from pathlib import PurePosixPath
+
+import aiohttp
 from aiohttp import web
+from yarl import URL
 
 from chinwag.domain import inbound as domain
-from chinwag.domain.inbound import InboundFields, Received, Route
+from chinwag.domain.inbound import Download, InboundFields, Received, Route
+from chinwag.domain.media import MAX_MEDIA_BYTES, MAX_MEDIA_PER_MESSAGE
 from chinwag.resources.addressing import ConversationRef, ServiceRef
 from chinwag.resources.common import (
     account,
     base_url,
     carrier,
+    check_target,
     database,
     json_response,
     read_form,
 )
 from chinwag.resources.prehooks import pre_event
-from chinwag.twilio.errors import ResourceNotFound
+from chinwag.twilio.errors import InvalidParameter, ResourceNotFound, TooManyMedia
+from chinwag.twilio.forms import is_http_url, shown
 
 # What a pre-event webhook's JSON answer may change (conversations-webhooks doc).
 MESSAGE_CHANGES = frozenset({"body"})
@@ -32,7 +40,7 @@ async def create(request: web.Request) -> web.Response:
         from_address=form.text("From"),
         to_address=form.text("To"),
         body=form.text("Body"),
-        media_urls=tuple(form.values("MediaUrl") or ()),
+        media=await _fetch_media(request, form.values("MediaUrl") or []),
     )
     fields, friendly_name = await _ask(request, fields)
     account_sid = account(request).sid
@@ -40,6 +48,36 @@ async def create(request: web.Request) -> web.Response:
         domain.receive, account_sid, fields, carrier(request), friendly_name
     )
     return json_response(_received_json(received), 201)
+
+
+async def _fetch_media(request: web.Request, urls: list[str]) -> tuple[Download, ...]:
+    """Each `MediaUrl`, fetched before anything is written (as Twilio fetches a channel
+    message's media); stored as the message's media in the media store."""
+    if len(urls) > MAX_MEDIA_PER_MESSAGE:
+        raise TooManyMedia(f"{len(urls)} MediaUrl values; a message takes {MAX_MEDIA_PER_MESSAGE}.")
+    downloads = []
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
+        for url in urls:
+            if not is_http_url(url):
+                raise InvalidParameter(f"MediaUrl '{shown(url)}' is not an absolute http(s) URL.")
+            await check_target(request, "MediaUrl", url, InvalidParameter)
+            downloads.append(await _download(session, url))
+    return tuple(downloads)
+
+
+async def _download(session: aiohttp.ClientSession, url: str) -> Download:
+    try:
+        async with session.get(url, allow_redirects=True) as response:
+            if response.status != 200:
+                raise InvalidParameter(f"MediaUrl '{shown(url)}' answered HTTP {response.status}.")
+            content = await response.content.read(MAX_MEDIA_BYTES + 1)
+            content_type = response.content_type or "application/octet-stream"
+    except (aiohttp.ClientError, TimeoutError) as error:
+        raise InvalidParameter(
+            f"MediaUrl '{shown(url)}' could not be fetched: {type(error).__name__}."
+        ) from None
+    filename = PurePosixPath(URL(url).path).name or None
+    return Download(content_type, filename, content)
 
 
 async def _ask(request: web.Request, fields: InboundFields) -> tuple[InboundFields, str | None]:
@@ -60,7 +98,7 @@ async def _ask(request: web.Request, fields: InboundFields) -> tuple[InboundFiel
     changes = await pre_event(
         request, conversation, "onMessageAdd", params, MESSAGE_CHANGES, asked_by=origin
     )
-    return InboundFields(from_, to, changes.get("body", fields.body)), None
+    return replace(fields, body=changes.get("body", fields.body)), None
 
 
 def _received_json(received: Received) -> dict[str, object]:
