@@ -143,7 +143,9 @@ def make_fixtures(api: Api) -> Fixtures:
     )
 
 
-@pytest.mark.slow(3)
+# About 90 s per engine in all, in 103 tests of a second or two each: weight 0 schedules
+# them after the suite's heavy tests (tests/conftest.py), before the short ones.
+@pytest.mark.slow(0)
 # schemathesis's own strategies draw from `random`, which Hypothesis deprecates.
 @pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisDeprecationWarning")
 @schema.parametrize()
