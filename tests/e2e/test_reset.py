@@ -174,7 +174,7 @@ def test_the_default_service_gets_back_its_default_roles_and_configuration(
     hooks = tenant.api.get(f"/v1/Services/{service}/Configuration/Webhooks").json()
     assert (hooks["filters"], hooks["method"], hooks["post_webhook_url"]) == (None, None, None)
     hooks = tenant.api.get("/v1/Configuration/Webhooks").json()  # the global one too
-    assert (hooks["filters"], hooks["method"], hooks["post_webhook_url"]) == (None, None, None)
+    assert (hooks["filters"], hooks["method"], hooks["post_webhook_url"]) == (None, "POST", None)
 
 
 def test_names_and_address_pairs_are_free_again(app_server: AppServer) -> None:

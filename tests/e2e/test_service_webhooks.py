@@ -79,7 +79,7 @@ def test_the_global_configuration_is_the_accounts_and_reads_empty_until_set(
     fetched = hooks.fetch()
     assert (fetched.account_sid, fetched.url) == (tenant.sid, f"{tenant.api.base}{GLOBAL}")
     assert (fetched.pre_webhook_url, fetched.post_webhook_url) == (None, None)
-    assert (fetched.filters, fetched.method, fetched.target) == (None, None, "webhook")
+    assert (fetched.filters, fetched.method, fetched.target) == (None, "POST", "webhook")
     assert "chat_service_sid" not in tenant.api.get(GLOBAL).json()  # the spec's schema
 
     updated = hooks.update(

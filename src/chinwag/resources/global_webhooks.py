@@ -17,7 +17,9 @@ def config_json(config: GlobalWebhookConfig, base: str) -> dict[str, Any]:
         "account_sid": config.account_sid,
         "pre_webhook_url": config.pre_webhook_url,
         "post_webhook_url": config.post_webhook_url,
-        "method": config.method,
+        # The schema's method is a non-null enum and no example of Twilio's shows the
+        # global record empty: unset reads as the POST deliveries use (compatibility.md).
+        "method": config.method or "POST",
         "filters": config.filters,
         "target": config.target,
         "url": f"{base}/v1/Configuration/Webhooks",
