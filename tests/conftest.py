@@ -43,6 +43,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         marker = item.get_closest_marker("slow")
         return int(marker.args[0]) if marker is not None and marker.args else 1
 
+    for item in items:  # `--dist loadgroup`: one xdist worker per engine (pyproject.toml)
+        if engine_index(item) >= 0:
+            item.add_marker(pytest.mark.xdist_group(ENGINES[engine_index(item)]))
     ordered: list[pytest.Item] = []
     for index in sorted({engine_index(item) for item in items}):
         group = [item for item in items if engine_index(item) == index]

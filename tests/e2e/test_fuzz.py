@@ -41,7 +41,24 @@ SEED = 14  # issue 14
 MAX_EXAMPLES = 8
 
 SPEC = files("chinwag").joinpath("spec/twilio_conversations_v1.json")
-schema = schemathesis.openapi.from_dict(json.loads(SPEC.read_text()))
+
+
+def as_twilio_answers(document: dict[str, Any]) -> dict[str, Any]:
+    """The document, where its schema contradicts its own examples, as the examples show
+    Twilio answering (docs/compatibility.md, "Conformance fuzzing"): a service webhook
+    configuration never set reads `"method": null` (example `fetchEmpty`), though the
+    schema's `method` is a non-nullable enum."""
+    schemas = document["components"]["schemas"]
+    method = "service_webhook_configuration_enum_method"
+    schemas[method] = {
+        **schemas[method],
+        "nullable": True,
+        "enum": [*schemas[method]["enum"], None],
+    }
+    return document
+
+
+schema = schemathesis.openapi.from_dict(as_twilio_answers(json.loads(SPEC.read_text())))
 schema.config.seed = SEED
 schema.config.generation.update(max_examples=MAX_EXAMPLES, deterministic=True, database="none")
 # Not the stateful phase: its request sequences would take the run past CI's budget; the

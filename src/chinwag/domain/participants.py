@@ -40,7 +40,7 @@ from chinwag.twilio.errors import (
     ParticipantProxyAddressNotAllowed,
     TwilioError,
 )
-from chinwag.twilio.forms import MAX_INTEGER, check_length, parse_integer, shown
+from chinwag.twilio.forms import MAX_STORED_INTEGER, check_length, parse_integer, shown
 
 # "Limited to 256 characters." (spec, Identity); the same for MessagingBinding.Address
 # and .ProxyAddress (domain/addresses.py). Twilio documents none for ProjectedAddress
@@ -355,9 +355,9 @@ def _last_read_index(value: str | None, current: int | None) -> int | None:
     index = parse_integer(value)
     if index is None:
         raise InvalidParameter(f"LastReadMessageIndex '{shown(value)}' is not an integer.")
-    if not 0 <= index <= MAX_INTEGER:
+    if not 0 <= index <= MAX_STORED_INTEGER:
         raise InvalidParameter(
-            f"LastReadMessageIndex must be from 0 to {MAX_INTEGER}, got {index}."
+            f"LastReadMessageIndex must be from 0 to {MAX_STORED_INTEGER}, got {index}."
         )
     return index
 

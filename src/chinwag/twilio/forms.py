@@ -25,6 +25,9 @@ NUL_MESSAGE = "contains a NUL character, which chinwag does not accept."
 MAX_PARAMETERS = 1000
 # Integers are what a 64-bit database column holds; more digits are refused unread.
 MAX_INTEGER = 2**63 - 1
+# What an `Integer` column (32-bit on PostgreSQL) holds: every integer parameter chinwag
+# stores (indexes, error codes, counts) is one, so larger values are refused, not a 500.
+MAX_STORED_INTEGER = 2**31 - 1
 # ASCII only (int() would take "٣" or "1_0"), and short enough for int() to read at once.
 _INTEGER = re.compile(r"[+-]?[0-9]{1,100}")
 _SHOWN = 64  # characters of a refused value quoted back in a message
@@ -112,7 +115,7 @@ class Form:
         return list(values) if values is not None else None
 
     def integer(
-        self, name: str, minimum: int | None = None, maximum: int | None = MAX_INTEGER
+        self, name: str, minimum: int | None = None, maximum: int | None = MAX_STORED_INTEGER
     ) -> int | None:
         """An integer in ASCII digits from `minimum` to `maximum` (None: any size, for a
         caller that caps it), or None when absent."""
