@@ -37,7 +37,11 @@ def receipts_url(root: ServiceRoot, conversation_sid: str, message_sid: str) -> 
 
 
 def receipt_json(receipt: Receipt, root: ServiceRoot) -> dict[str, Any]:
-    url = receipts_url(root, receipt.conversation_sid, receipt.message_sid)
+    return _receipt_body(receipt, root.url, with_service=root.explicit)
+
+
+def _receipt_body(receipt: Receipt, root_url: str, *, with_service: bool) -> dict[str, Any]:
+    url = f"{root_url}/Conversations/{receipt.conversation_sid}/Messages/{receipt.message_sid}"
     body: dict[str, Any] = {
         "account_sid": receipt.account_sid,
         "chat_service_sid": receipt.service_sid,
@@ -50,9 +54,9 @@ def receipt_json(receipt: Receipt, root: ServiceRoot) -> dict[str, Any]:
         "error_code": receipt.error_code,
         "date_created": to_json(receipt.date_created),
         "date_updated": to_json(receipt.date_updated) if receipt.date_updated else None,
-        "url": f"{url}/{receipt.sid}",
+        "url": f"{url}/Receipts/{receipt.sid}",
     }
-    if not root.explicit:  # the default-service schema has no chat_service_sid
+    if not with_service:  # the default-service schema has no chat_service_sid
         del body["chat_service_sid"]
     return body
 
@@ -91,25 +95,7 @@ async def move(request: web.Request) -> web.Response:
         move_receipt, account(request).sid, request.match_info["Sid"], status, error_code
     )
     root_url = f"{base_url(request)}/v1/Services/{receipt.service_sid}"
-    return json_response(_account_receipt_json(receipt, root_url))
-
-
-def _account_receipt_json(receipt: Receipt, root_url: str) -> dict[str, Any]:
-    url = f"{root_url}/Conversations/{receipt.conversation_sid}/Messages/{receipt.message_sid}"
-    return {
-        "account_sid": receipt.account_sid,
-        "chat_service_sid": receipt.service_sid,
-        "conversation_sid": receipt.conversation_sid,
-        "message_sid": receipt.message_sid,
-        "sid": receipt.sid,
-        "channel_message_sid": receipt.channel_message_sid,
-        "participant_sid": receipt.participant_sid,
-        "status": receipt.status,
-        "error_code": receipt.error_code,
-        "date_created": to_json(receipt.date_created),
-        "date_updated": to_json(receipt.date_updated) if receipt.date_updated else None,
-        "url": f"{url}/Receipts/{receipt.sid}",
-    }
+    return json_response(_receipt_body(receipt, root_url, with_service=True))
 
 
 async def record(request: web.Request) -> web.Response:
