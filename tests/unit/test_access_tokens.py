@@ -138,6 +138,14 @@ def test_a_twilio_python_token_gives_its_grant() -> None:
     assert timedelta(seconds=590) < grant.expires_at - at <= timedelta(seconds=600)
 
 
+def test_nbf_up_to_a_minute_ahead_is_forgiven_as_clock_skew() -> None:
+    ahead = int(now().timestamp()) + 50
+    assert pure_verdict(minted(nbf=ahead)).identity == "alice"
+    with pytest.raises(AccessTokenRefused) as refused:
+        pure_verdict(minted(nbf=ahead + 20))
+    assert refused.value.code == 20105
+
+
 def test_a_chat_grant_without_service_leaves_it_open() -> None:
     assert pure_verdict(minted(grants=[ChatGrant()])).chat_service_sid is None
 

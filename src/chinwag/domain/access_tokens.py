@@ -63,6 +63,9 @@ MAX_LIFETIME = timedelta(hours=24)
 # minimum of 3 minutes" (twilio.com/docs/chat/access-token-lifecycle), so a warning
 # three minutes ahead leaves a minimal token its whole life to be renewed.
 ABOUT_TO_EXPIRE = timedelta(minutes=3)
+# A backend minting on another machine (a container, a VM) may run a little ahead of
+# chinwag's clock; its fresh tokens carry `nbf` = its now. Expiry gets no such grace.
+NOT_BEFORE_LEEWAY = timedelta(seconds=60)
 DEFAULT_TTL = 3600
 SIGNING_KEY_NAME = "chinwag access tokens"
 
@@ -172,7 +175,7 @@ def grant_from(token: UnverifiedToken, now: datetime) -> AccessGrant:
         not_before = _numeric_date(claims["nbf"])
         if not_before is None:
             raise AccessTokenRefused(f"nbf '{claims['nbf']}' is not a NumericDate.")
-        if now < not_before:
+        if now + NOT_BEFORE_LEEWAY < not_before:
             raise AccessTokenNotYetValid(f"The token is valid from {not_before.isoformat()}.")
     identity, service = _grants(claims.get("grants"))
     return AccessGrant(token.account_sid, token.api_key_sid, identity, service, expires)
