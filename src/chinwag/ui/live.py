@@ -82,5 +82,6 @@ async def stream(request: web.Request, look: Look) -> web.StreamResponse:
 async def end_streams(app: web.Application) -> None:
     """On shutdown: every open stream ends, so shutdown need not wait for browsers."""
     app[CLOSING].set()
-    for wake in list(app[STREAMS]):
+    streams: set[asyncio.Event] = app[STREAMS]
+    for wake in list(streams):
         wake.set()
