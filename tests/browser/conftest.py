@@ -1,6 +1,10 @@
-"""One Chromium for the session, one in-process chinwag, one webhook receiver, shared.
+"""One Chromium and one in-process chinwag for the browser tests, shared.
 
-Each test gets a fresh browser context (its own cookies) and, through `tenant`, an
+Module-scoped, and the browser tests are one module: Playwright's sync API keeps an
+event loop running on the main thread while it is started, which would break tests
+of other modules that run their own (`asyncio.run`) on the same xdist worker.
+
+Each test gets a fresh browser context (its own cookies) and, through `account`, an
 account of its own on the shared server, so tests see only their own data.
 """
 
@@ -24,13 +28,13 @@ from tests.inprocess import AppServer
 BROWSER_GROUP = pytest.mark.xdist_group("browser")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as running:
         yield running
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     executable = ensure_chromium()
     if executable is None:
@@ -44,7 +48,7 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
         launched.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def ui_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
     """SQLite: the dashboard's queries go through the store, which the rest of the suite
     covers on both engines. One attempt per delivery, so a failure stays failed."""

@@ -241,8 +241,8 @@ def serve(
         # run_app calls `print` once the socket is bound, so "listening" is true when shown.
         print=lambda _: say(
             f"chinwag listening on http://{settings.host}:{settings.port}\n"
-            f"Dashboard: http://{_browsable(settings.host)}:{settings.port}/chinwag/ui/ "
-            "(sign in with the account SID and auth token)"
+            f"Dashboard: http://{_browsable(settings.host)}:{settings.port}/chinwag/ui/\n"
+            "  (sign in with TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN)"
         ),
         access_log=None,
         # API requests in flight get the grace too (a pre-event webhook may be waited on).
