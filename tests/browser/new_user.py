@@ -15,6 +15,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -50,7 +51,17 @@ def serve(directory: Path) -> tuple[subprocess.Popen[str], Printed]:
     while "Dashboard:" not in output and time.monotonic() < deadline:
         output += process.stdout.readline()
     print(output, end="")
+    # Keep reading, so the server never blocks on a full pipe.
+    drain = threading.Thread(target=process.stdout.read, daemon=True)
+    drain.start()
     return process, Printed(output)
+
+
+def stop(process: subprocess.Popen[str]) -> None:
+    process.terminate()
+    process.wait(30)
+    if process.stdout is not None:
+        process.stdout.close()
 
 
 def first_session(page: Page, printed: Printed, shots: Path | None) -> None:
@@ -120,8 +131,7 @@ def main(argv: list[str]) -> None:
                 first_session(page, printed, shots)
                 browser.close()
         finally:
-            process.terminate()
-            process.wait(30)
+            stop(process)
     print("A new user signed in, saw the webhook fail and redelivered it.")
 
 

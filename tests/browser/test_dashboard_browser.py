@@ -5,12 +5,14 @@ real `WebhookReceiver`. Live updates are checked without reloading the page.
 """
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from chinwag.testing import WebhookReceiver
 from tests.browser.conftest import BROWSER_GROUP, Account, sign_in
+from tests.browser.new_user import first_session, serve, stop
 from tests.inprocess import AppServer
 
 pytestmark = BROWSER_GROUP
@@ -174,3 +176,14 @@ def test_the_conversation_page_works_at_desktop_and_phone_widths(
     page.keyboard.press("Tab")  # to Send
     page.keyboard.press("Enter")
     expect(page.locator("#messages li")).to_contain_text("typed by keyboard")
+
+
+@pytest.mark.slow  # a `chinwag serve` process that migrates a new database first
+def test_a_new_user_follows_what_chinwag_serve_prints(page: Page, tmp_path: Path) -> None:
+    """`chinwag serve` as a process, no TWILIO_* set: its printed URL and first account's
+    credentials are enough to sign in, see a webhook fail, and redeliver it."""
+    process, printed = serve(tmp_path)
+    try:
+        first_session(page, printed, shots=None)
+    finally:
+        stop(process)
