@@ -9,17 +9,18 @@ from datetime import timedelta
 
 import pytest
 import requests
-from sqlalchemy import Connection
+from sqlalchemy import Connection, insert
 
 from chinwag.domain.accounts import create_api_key
 from chinwag.store import accounts as account_store
-from chinwag.store.conversations import Conversation, insert_conversation, search_conversations
+from chinwag.store.conversations import Conversation, search_conversations
 from chinwag.store.database import open_database
 from chinwag.store.services import get_default_service
+from chinwag.store.tables import conversations
 from chinwag.twilio import sids
 from chinwag.twilio.dates import utc_now
 from chinwag.twilio.pagination import PageRequest
-from tests.conftest import Api
+from tests.conftest import Api, receiver_for
 from tests.dashboard import UI, Dashboard
 from tests.databases import on_database
 from tests.e2e.tenants import Tenant, new_tenant
@@ -225,29 +226,21 @@ def crowded(database_url: str) -> Iterator[tuple[str, str]]:
     def fill(conn: Connection) -> str:
         service = get_default_service(conn, account)
         assert service is not None
-        for number in range(SERVICE_CONVERSATIONS):
-            when = started + timedelta(milliseconds=number)
-            insert_conversation(
-                conn,
-                Conversation(
-                    sid=sids.new_sid(sids.CONVERSATION),
-                    account_sid=account,
-                    service_sid=service.sid,
-                    unique_name=f"u-{number}",
-                    friendly_name=f"Customer {number}",
-                    attributes="{}",
-                    messaging_service_sid=None,
-                    state="closed" if number % 10 == 0 else "active",
-                    timer_inactive=None,
-                    timer_closed=None,
-                    date_inactive=None,
-                    date_closed=None,
-                    email_address=None,
-                    email_name=None,
-                    date_created=when,
-                    date_updated=when,
-                ),
-            )
+        rows = [
+            {
+                "sid": sids.new_sid(sids.CONVERSATION),
+                "account_sid": account,
+                "service_sid": service.sid,
+                "unique_name": f"u-{number}",
+                "friendly_name": f"Customer {number}",
+                "attributes": "{}",
+                "state": "closed" if number % 10 == 0 else "active",
+                "date_created": started + timedelta(milliseconds=number),
+                "date_updated": started + timedelta(milliseconds=number),
+            }
+            for number in range(SERVICE_CONVERSATIONS)
+        ]
+        conn.execute(insert(conversations), rows)  # one statement: seconds, not minutes
         return service.sid
 
     yield database_url, on_database(database_url, fill)
@@ -292,3 +285,34 @@ def test_ten_thousand_conversations_page_quickly(crowded: tuple[str, str]) -> No
     # Generous bounds for a loaded CI machine; measured here they are 1-20 ms.
     assert max(first_took, deep_took, closed_took) < 0.2, (first_took, deep_took, closed_took)
     assert search_took < 0.5, search_took
+
+
+def test_a_dashboard_message_asks_the_pre_event_webhook_only_with_webhooks_on(
+    dashboard: Dashboard, tenant: Tenant
+) -> None:
+    with receiver_for(Credentials(tenant)) as receiver:
+        service = tenant.api.post("/v1/Services", {"FriendlyName": "guarded"}).json()["sid"]
+        root = f"/v1/Services/{service}"
+        hooks = {"PreWebhookUrl": receiver.url + "/pre", "Filters": "onMessageAdd"}
+        tenant.api.post(f"{root}/Configuration/Webhooks", hooks)
+        conversation = tenant.api.post(f"{root}/Conversations", {}).json()["sid"]
+        send = f"/conversations/{conversation}/messages"
+
+        receiver.body = b'{"body": "[redacted]"}'
+        dashboard.post(send, {"Author": "bob", "Body": "my card is 4111", "Webhooks": "on"})
+        asked = receiver.wait_for(1)[0]
+        assert (asked.form["EventType"], asked.form["Body"]) == ("onMessageAdd", "my card is 4111")
+        receiver.body, receiver.status = b"", 403
+        refused = dashboard.post(send, {"Body": "spam", "Webhooks": "on"})
+        assert "pre-event webhook rejected onMessageAdd" in refused.text
+        dashboard.post(send, {"Body": "unguarded"})  # box unticked: not asked
+        assert len(receiver.requests) == 2
+        listed = tenant.api.get(f"{root}/Conversations/{conversation}/Messages").json()
+        assert [m["body"] for m in listed["messages"]] == ["[redacted]", "unguarded"]
+
+
+class Credentials:
+    """What `receiver_for` needs of a server: the account whose token signs webhooks."""
+
+    def __init__(self, tenant: Tenant) -> None:
+        self.url, self.account_sid, self.auth_token = "", tenant.sid, tenant.auth_token

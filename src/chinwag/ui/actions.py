@@ -85,32 +85,44 @@ async def send_message(request: web.Request, session: Session) -> web.StreamResp
     form = await _form(request)
     fields = MessageFields(author=form.text("Author") or None, body=form.text("Body"))
     changed_by = Origin(source="API", webhooks_enabled=form.text("Webhooks") == "on")
-    missing = ResourceNotFound.for_path(request.path)
     service_sid = await database(request).read(_service_of, session.account.sid, sid)
     if service_sid is None:
         return web.Response(status=404, text=f"Conversation {sid} was not found.")
-    service = ServiceRef(session.account, base_url(request), service_sid, request.path)
-    given = [("Author", fields.author or message_domain.DEFAULT_AUTHOR), ("Body", fields.body)]
     try:
-        changes = await pre_event(
-            request,
-            ConversationRef(service, sid, missing),
-            "onMessageAdd",
-            [(name, value) for name, value in given if value is not None],
-            PRE_EVENT_FIELDS,
-            asked_by=changed_by,
-        )
-        fields = MessageFields(
-            author=changes.get("author", fields.author),
-            body=changes.get("body", fields.body),
-            attributes=changes.get("attributes"),
-        )
+        fields = await _ask_pre_event(request, session, service_sid, sid, fields, changed_by)
         await database(request).write_locking(
             _add_message, session.account.sid, sid, fields, changed_by, request
         )
     except TwilioError as error:
         return see_other(with_notice(conversation_path(sid), error.message))
     return see_other(conversation_path(sid))
+
+
+async def _ask_pre_event(
+    request: web.Request,
+    session: Session,
+    service_sid: str,
+    sid: str,
+    fields: MessageFields,
+    changed_by: Origin,
+) -> MessageFields:
+    """onMessageAdd to the service's pre-event webhook, if any: it may refuse or change."""
+    service = ServiceRef(session.account, base_url(request), service_sid, request.path)
+    missing = ResourceNotFound.for_path(request.path)
+    given = [("Author", fields.author or message_domain.DEFAULT_AUTHOR), ("Body", fields.body)]
+    changes = await pre_event(
+        request,
+        ConversationRef(service, sid, missing),
+        "onMessageAdd",
+        [(name, value) for name, value in given if value is not None],
+        PRE_EVENT_FIELDS,
+        asked_by=changed_by,
+    )
+    return MessageFields(
+        author=changes.get("author", fields.author),
+        body=changes.get("body", fields.body),
+        attributes=changes.get("attributes"),
+    )
 
 
 def _service_of(conn: Connection, account_sid: str, sid: str) -> str | None:
