@@ -37,6 +37,7 @@ from chinwag.twilio.errors import (
     Unauthenticated,
 )
 from chinwag.twilio.forms import NUL, NUL_MESSAGE
+from chinwag.ui.routes import add_ui, is_ui_path
 
 logger = logging.getLogger("chinwag.app")
 
@@ -100,7 +101,7 @@ def _error_response(error: TwilioError) -> web.Response:
 @web.middleware
 async def require_account(request: web.Request, handler: Handler) -> web.StreamResponse:
     """HTTP Basic with AccountSid:AuthToken or SK…:secret; the account is kept on the request."""
-    if request.path in PUBLIC_PATHS:
+    if request.path in PUBLIC_PATHS or is_ui_path(request.path):  # the dashboard has sessions
         return await handler(request)
     credentials = parse_basic(request.headers.get("Authorization"))
     if credentials is None:
@@ -170,6 +171,7 @@ def build_app(settings: Settings, database: Database) -> web.Application:
     app[DENY_PRIVATE_TARGETS] = settings.deny_private_targets
     app[CARRIER] = Carrier(receipt_delay=timedelta(seconds=max(settings.receipt_delay, 0.0)))
     add_routes(app)
+    add_ui(app)
     app.router.add_get("/chinwag/health", health)
     app.router.add_get("/chinwag/metrics", metrics)
 

@@ -55,7 +55,6 @@ def test_preflight_needs_no_credentials(chinwag_server: LiveServer) -> None:
         "/v1/Nothing",
         "/v2/Conversations",
         "/v1/Conversations/CH00/Unknown",
-        "/",
         "/v1/Services/IS/x/y",
     ],
 )

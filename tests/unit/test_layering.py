@@ -28,6 +28,7 @@ PARTS = {
     "testing",
     "timers",
     "twilio",
+    "ui",
 }
 # What runs chinwag may import every part of it; nothing imports what runs it.
 ENTRY_POINTS = {"app", "cli", "__main__", "testing"}
@@ -45,6 +46,9 @@ ALLOWED: dict[str, set[str]] = {
     "timers": {"twilio", "store", "domain", "delivery"},
     # Settings take each part's defaults (retry schedule, lease, retention, pool size, logs).
     "config": {"delivery", "store", "logs"},
+    # The dashboard renders through the store and changes through the same domain and
+    # resource calls as the REST API (the inbound path, pre-event webhooks).
+    "ui": {"twilio", "store", "domain", "resources"},
     # The pytest plugin runs `chinwag serve` as a process: it needs only SIDs.
     "testing": {"twilio"},
     "app": PARTS - ENTRY_POINTS,

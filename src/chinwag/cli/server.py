@@ -239,11 +239,20 @@ def serve(
         host=settings.host,
         port=settings.port,
         # run_app calls `print` once the socket is bound, so "listening" is true when shown.
-        print=lambda _: say(f"chinwag listening on http://{settings.host}:{settings.port}"),
+        print=lambda _: say(
+            f"chinwag listening on http://{settings.host}:{settings.port}\n"
+            f"Dashboard: http://{_browsable(settings.host)}:{settings.port}/chinwag/ui/\n"
+            "  (sign in with TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN)"
+        ),
         access_log=None,
         # API requests in flight get the grace too (a pre-event webhook may be waited on).
         shutdown_timeout=settings.shutdown_grace,
     )
+
+
+def _browsable(host: str) -> str:
+    """A host a browser can open: a wildcard bind is reached on loopback."""
+    return {"0.0.0.0": "127.0.0.1", "::": "[::1]", "": "127.0.0.1"}.get(host, host)
 
 
 @server_app.command("worker")

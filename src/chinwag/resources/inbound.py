@@ -27,7 +27,7 @@ from chinwag.resources.common import (
 )
 from chinwag.resources.prehooks import pre_event
 from chinwag.twilio.errors import InvalidParameter, ResourceNotFound, TooManyMedia
-from chinwag.twilio.forms import is_http_url, shown
+from chinwag.twilio.forms import Form, is_http_url, shown
 
 # What a pre-event webhook's JSON answer may change (conversations-webhooks doc).
 MESSAGE_CHANGES = frozenset({"body"})
@@ -35,7 +35,12 @@ CONVERSATION_CHANGES = frozenset({"friendly_name"})
 
 
 async def create(request: web.Request) -> web.Response:
-    form = await read_form(request)
+    received = await receive(request, await read_form(request))
+    return json_response(_received_json(received), 201)
+
+
+async def receive(request: web.Request, form: Form) -> Received:
+    """The whole inbound path, also what the dashboard's "write as a customer" runs."""
     fields = InboundFields(
         from_address=form.text("From"),
         to_address=form.text("To"),
@@ -44,10 +49,9 @@ async def create(request: web.Request) -> web.Response:
     )
     fields, friendly_name = await _ask(request, fields)
     account_sid = account(request).sid
-    received = await database(request).write_locking(
+    return await database(request).write_locking(
         domain.receive, account_sid, fields, carrier(request), friendly_name
     )
-    return json_response(_received_json(received), 201)
 
 
 async def _fetch_media(request: web.Request, urls: list[str]) -> tuple[Download, ...]:

@@ -151,3 +151,29 @@ def get_conversation(conn: Connection, sid: str, for_update: bool = False) -> Co
     """The conversation by SID whatever its service (what an inbound message routes to)."""
     row = conn.execute(_LOCK_ANY_BY_SID if for_update else _ANY_BY_SID, {"sid": sid}).first()
     return _CONVERSATIONS.from_row(row) if row else None
+
+
+def search_conversations(
+    conn: Connection, service_sid: str, text: str | None, state: str | None, request: PageRequest
+) -> Page:
+    """The dashboard's list: newest first, on the (service_sid, id) index, keyset-paged.
+
+    `text` matches a SID exactly, or a part of the friendly or unique name
+    (case-insensitive); the scan stays inside the service's index range and stops
+    after one page of matches.
+    """
+    query = select(*_CONVERSATIONS.columns).where(conversations.c.service_sid == service_sid)
+    if state is not None:
+        query = query.where(conversations.c.state == state)
+    if text:
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(
+            or_(
+                conversations.c.sid == text,
+                conversations.c.friendly_name.ilike(pattern, escape="\\"),
+                conversations.c.unique_name.ilike(pattern, escape="\\"),
+            )
+        )
+    return fetch_page(
+        conn, query, conversations.c.id, request, _CONVERSATIONS.from_row, descending=True
+    )

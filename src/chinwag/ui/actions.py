@@ -1,0 +1,185 @@
+"""What the dashboard changes (POST): sign in and out, send, write as a customer, redeliver.
+
+Every change goes through the same domain and store calls as the REST API; a
+Twilio error (a closed conversation, no route for an inbound message) comes back
+to the page as a notice instead of the JSON envelope.
+"""
+
+from urllib.parse import quote
+
+import aiohttp_jinja2
+from aiohttp import web
+from sqlalchemy import Connection
+
+from chinwag.domain import messages as message_domain
+from chinwag.domain.events import Origin
+from chinwag.domain.messages import MessageFields
+from chinwag.resources import inbound
+from chinwag.resources.addressing import ConversationRef, ServiceRef
+from chinwag.resources.common import base_url, carrier, database
+from chinwag.resources.messages import PRE_EVENT_FIELDS
+from chinwag.resources.prehooks import pre_event
+from chinwag.store import conversations as conversation_store
+from chinwag.store import deliveries as delivery_store
+from chinwag.store.messages import Message
+from chinwag.twilio.dates import utc_now
+from chinwag.twilio.errors import ResourceNotFound, TwilioError
+from chinwag.twilio.forms import Form
+from chinwag.ui.pages import find_conversation
+from chinwag.ui.sessions import (
+    Session,
+    action,
+    clear_cookie,
+    read_session,
+    see_other,
+    set_cookie,
+    sign_in,
+)
+
+HOME = "/chinwag/ui/"
+
+
+def conversation_path(sid: str) -> str:
+    return f"/chinwag/ui/conversations/{sid}"
+
+
+def with_notice(path: str, notice: str) -> str:
+    return f"{path}?notice={quote(notice)}"
+
+
+async def sign_in_form(request: web.Request) -> web.StreamResponse:
+    if await read_session(request) is not None:
+        return see_other(HOME)
+    return aiohttp_jinja2.render_template("sign_in.html", request, {"session": None})
+
+
+async def sign_in_submit(request: web.Request) -> web.StreamResponse:
+    form = await request.post()
+    username, password = str(form.get("username", "")), str(form.get("password", ""))
+    cookie = await sign_in(request, username, password)
+    if cookie is None:
+        context = {"session": None, "error": "Wrong SID or secret.", "username": username}
+        return aiohttp_jinja2.render_template("sign_in.html", request, context, status=401)
+    response = see_other(HOME)
+    set_cookie(request, response, cookie)
+    return response
+
+
+@action
+async def sign_out(request: web.Request, session: Session) -> web.StreamResponse:
+    response = see_other("/chinwag/ui/sign-in")
+    clear_cookie(response)
+    return response
+
+
+async def _form(request: web.Request) -> Form:
+    posted = await request.post()
+    return Form([(name, value) for name, value in posted.items() if isinstance(value, str)])
+
+
+@action
+async def send_message(request: web.Request, session: Session) -> web.StreamResponse:
+    """As the REST API's message create; webhooks fire when the form's box is ticked, as
+    `X-Twilio-Webhook-Enabled: true` makes them fire for a REST request."""
+    sid = request.match_info["ConversationSid"]
+    form = await _form(request)
+    fields = MessageFields(author=form.text("Author") or None, body=form.text("Body"))
+    changed_by = Origin(source="API", webhooks_enabled=form.text("Webhooks") == "on")
+    service_sid = await database(request).read(_service_of, session.account.sid, sid)
+    if service_sid is None:
+        return web.Response(status=404, text=f"Conversation {sid} was not found.")
+    try:
+        fields = await _ask_pre_event(request, session, service_sid, sid, fields, changed_by)
+        await database(request).write_locking(
+            _add_message, session.account.sid, sid, fields, changed_by, request
+        )
+    except TwilioError as error:
+        return see_other(with_notice(conversation_path(sid), error.message))
+    return see_other(conversation_path(sid))
+
+
+async def _ask_pre_event(
+    request: web.Request,
+    session: Session,
+    service_sid: str,
+    sid: str,
+    fields: MessageFields,
+    changed_by: Origin,
+) -> MessageFields:
+    """onMessageAdd to the service's pre-event webhook, if any: it may refuse or change."""
+    service = ServiceRef(session.account, base_url(request), service_sid, request.path)
+    missing = ResourceNotFound.for_path(request.path)
+    given = [("Author", fields.author or message_domain.DEFAULT_AUTHOR), ("Body", fields.body)]
+    changes = await pre_event(
+        request,
+        ConversationRef(service, sid, missing),
+        "onMessageAdd",
+        [(name, value) for name, value in given if value is not None],
+        PRE_EVENT_FIELDS,
+        asked_by=changed_by,
+    )
+    return MessageFields(
+        author=changes.get("author", fields.author),
+        body=changes.get("body", fields.body),
+        attributes=changes.get("attributes"),
+    )
+
+
+def _service_of(conn: Connection, account_sid: str, sid: str) -> str | None:
+    found = find_conversation(conn, account_sid, sid)
+    return found.service_sid if found is not None else None
+
+
+def _add_message(
+    conn: Connection,
+    account_sid: str,
+    sid: str,
+    fields: MessageFields,
+    changed_by: Origin,
+    request: web.Request,
+) -> Message:
+    conversation = conversation_store.get_conversation(conn, sid, for_update=True)
+    if conversation is None or conversation.account_sid != account_sid:
+        raise ResourceNotFound.for_path(request.path)
+    return message_domain.create_message(conn, conversation, fields, changed_by, carrier(request))
+
+
+@action
+async def write_as_customer(request: web.Request, session: Session) -> web.StreamResponse:
+    """POST /chinwag/v1/Inbound from a form: routed, auto-created, pre-event asked alike."""
+    back = str((await request.post()).get("back", "")) or HOME
+    back = back if back.startswith("/chinwag/ui/") else HOME
+    try:
+        received = await inbound.receive(request, await _form(request))
+    except TwilioError as error:
+        return see_other(with_notice(back, error.message))
+    return see_other(conversation_path(received.conversation.sid))
+
+
+@action
+async def redeliver(request: web.Request, session: Session) -> web.StreamResponse:
+    token = request.match_info["Token"]
+    requeued = await database(request).write(
+        delivery_store.redeliver, session.account.sid, token, utc_now()
+    )
+    if requeued is None:
+        return web.Response(status=404, text=f"Delivery {token} was not found.")
+    return see_other(f"/chinwag/ui/deliveries/{token}")
+
+
+@action
+async def redeliver_failed(request: web.Request, session: Session) -> web.StreamResponse:
+    """Every failed delivery of one scoped webhook, or of one conversation, queued again."""
+    form = await _form(request)
+    webhook, conversation = form.text("WebhookSid") or None, form.text("ConversationSid") or None
+    back = conversation_path(conversation) if conversation else "/chinwag/ui/deliveries"
+    if webhook is None and conversation is None:
+        return see_other(with_notice(back, "Choose a webhook or a conversation."))
+    count = await database(request).write(
+        delivery_store.redeliver_failed,
+        session.account.sid,
+        utc_now(),
+        webhook_sid=webhook,
+        conversation_sid=conversation,
+    )
+    return see_other(with_notice(back, f"{count} failed deliveries queued again."))

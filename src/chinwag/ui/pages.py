@@ -1,0 +1,199 @@
+"""The dashboard's pages (GET): each reads through the store in one transaction and renders.
+
+Every lookup is scoped to the signed-in account; another account's conversation or
+delivery is simply not found (404), as in the REST API.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp_jinja2
+from aiohttp import web
+from sqlalchemy import Connection
+
+from chinwag.resources.common import database
+from chinwag.store import address_configurations as address_store
+from chinwag.store import conversations as conversation_store
+from chinwag.store import global_webhooks, service_webhooks
+from chinwag.store import messages as message_store
+from chinwag.store import participants as participant_store
+from chinwag.store import services as service_store
+from chinwag.store import webhooks as webhook_store
+from chinwag.store.address_configurations import AddressConfiguration
+from chinwag.store.conversations import Conversation
+from chinwag.store.deliveries import DeliveryFilter, DeliveryRecord
+from chinwag.store.global_webhooks import GlobalWebhookConfig
+from chinwag.store.messages import Message
+from chinwag.store.outbox import DeliveryStatus
+from chinwag.store.participants import Participant
+from chinwag.store.service_webhooks import ServiceWebhookConfig
+from chinwag.store.services import Service
+from chinwag.store.webhooks import ScopedWebhook
+from chinwag.twilio.pagination import Page, PageRequest
+from chinwag.ui import changes
+from chinwag.ui.sessions import Session, page
+
+PAGE_SIZE = 50
+SHOWN_MESSAGES = 50  # the newest; older ones are a REST call away
+EVERYTHING = PageRequest(500, 0)  # participants, services, address configurations
+STATES = ("active", "inactive", "closed")
+
+
+def render(
+    request: web.Request, session: Session, template: str, status: int = 200, **context: Any
+) -> web.Response:
+    context.update(session=session, notice=request.query.get("notice"))
+    return aiohttp_jinja2.render_template(template, request, context, status=status)
+
+
+def not_found(request: web.Request, session: Session, what: str) -> web.Response:
+    return render(request, session, "not_found.html", status=404, what=what)
+
+
+def _cursor(request: web.Request, name: str) -> int | None:
+    value = request.query.get(name, "")
+    return int(value) if value.isdigit() and len(value) < 19 else None
+
+
+@dataclass(frozen=True)
+class ConversationList:
+    services: list[Service]
+    service: Service | None
+    page: Page
+
+
+def _conversation_list(
+    conn: Connection,
+    account_sid: str,
+    service_sid: str,
+    text: str,
+    state: str | None,
+    at: PageRequest,
+) -> ConversationList:
+    services = list(service_store.list_services(conn, account_sid, EVERYTHING).rows)
+    chosen = next((s for s in services if s.sid == service_sid), None)
+    chosen = chosen or next((s for s in services if s.is_default), None)
+    if chosen is None:
+        return ConversationList(services, None, Page([], None, None, False, False))
+    found = conversation_store.search_conversations(conn, chosen.sid, text, state, at)
+    return ConversationList(services, chosen, found)
+
+
+@page
+async def conversations(request: web.Request, session: Session) -> web.Response:
+    text = request.query.get("q", "").strip()
+    state = request.query.get("state") if request.query.get("state") in STATES else None
+    at = PageRequest(PAGE_SIZE, 0, _cursor(request, "after"), _cursor(request, "before"))
+    listed = await database(request).read(
+        _conversation_list, session.account.sid, request.query.get("service", ""), text, state, at
+    )
+    return render(
+        request, session, "conversations.html", listed=listed, q=text, state=state, states=STATES
+    )
+
+
+@dataclass
+class ConversationView:
+    conversation: Conversation
+    participants: list[Participant] = field(default_factory=list)
+    messages: list[Message] = field(default_factory=list)
+    webhooks: list[ScopedWebhook] = field(default_factory=list)
+    deliveries: list[DeliveryRecord] = field(default_factory=list)
+
+
+def find_conversation(conn: Connection, account_sid: str, sid: str) -> Conversation | None:
+    """The account's conversation by SID, whatever its service; None for anyone else's."""
+    found = conversation_store.get_conversation(conn, sid)
+    return found if found is not None and found.account_sid == account_sid else None
+
+
+def conversation_deliveries(account_sid: str, conversation_sid: str) -> DeliveryFilter:
+    return DeliveryFilter(account_sid=account_sid, conversation_sids=(conversation_sid,))
+
+
+def _conversation_view(conn: Connection, account_sid: str, sid: str) -> ConversationView | None:
+    conversation = find_conversation(conn, account_sid, sid)
+    if conversation is None:
+        return None
+    newest = message_store.list_messages(
+        conn, sid, PageRequest(SHOWN_MESSAGES, 0), descending=True
+    ).rows
+    return ConversationView(
+        conversation,
+        participants=list(participant_store.list_participants(conn, sid, EVERYTHING).rows),
+        messages=list(reversed(newest)),
+        webhooks=webhook_store.list_for_conversation(conn, sid),
+        deliveries=changes.recent_deliveries(conn, conversation_deliveries(account_sid, sid)),
+    )
+
+
+@page
+async def conversation(request: web.Request, session: Session) -> web.Response:
+    sid = request.match_info["ConversationSid"]
+    view = await database(request).read(_conversation_view, session.account.sid, sid)
+    if view is None:
+        return not_found(request, session, f"Conversation {sid}")
+    last_index = view.messages[-1].index if view.messages else -1
+    return render(request, session, "conversation.html", view=view, last_index=last_index)
+
+
+def delivery_filter(request: web.Request, account_sid: str) -> DeliveryFilter:
+    """The deliveries page's filters, from its query string (unknown values are ignored)."""
+    query = request.query
+    status = query.get("status", "")
+    return DeliveryFilter(
+        account_sid=account_sid,
+        webhook_sids=(query["webhook"].strip(),) if query.get("webhook", "").strip() else (),
+        conversation_sids=(
+            (query["conversation"].strip(),) if query.get("conversation", "").strip() else ()
+        ),
+        event_type=query.get("event", "").strip() or None,
+        status=DeliveryStatus(status) if status in set(DeliveryStatus) else None,
+    )
+
+
+@page
+async def deliveries(request: web.Request, session: Session) -> web.Response:
+    where = delivery_filter(request, session.account.sid)
+    rows = await database(request).read(changes.recent_deliveries, where, _cursor(request, "after"))
+    return render(
+        request,
+        session,
+        "deliveries.html",
+        rows=rows,
+        where=where,
+        statuses=list(DeliveryStatus),
+        query_string=request.query_string,
+        older=rows[-1].id if len(rows) == changes.RECENT_DELIVERIES else None,
+    )
+
+
+@page
+async def delivery(request: web.Request, session: Session) -> web.Response:
+    token = request.match_info["Token"]
+    found = await database(request).read(changes.delivery_with_attempts, session.account.sid, token)
+    if found is None:
+        return not_found(request, session, f"Delivery {token}")
+    return render(request, session, "delivery.html", found=found)
+
+
+@dataclass(frozen=True)
+class Configuration:
+    services: list[tuple[Service, ServiceWebhookConfig | None]]
+    global_webhooks: GlobalWebhookConfig | None
+    addresses: list[AddressConfiguration]
+
+
+def _configuration(conn: Connection, account_sid: str) -> Configuration:
+    services = service_store.list_services(conn, account_sid, EVERYTHING).rows
+    return Configuration(
+        services=[(s, service_webhooks.get_config(conn, s.sid)) for s in services],
+        global_webhooks=global_webhooks.get_config(conn, account_sid),
+        addresses=list(address_store.list_configurations(conn, account_sid, None, EVERYTHING).rows),
+    )
+
+
+@page
+async def configuration(request: web.Request, session: Session) -> web.Response:
+    found = await database(request).read(_configuration, session.account.sid)
+    return render(request, session, "configuration.html", configuration=found)

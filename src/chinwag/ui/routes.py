@@ -1,0 +1,74 @@
+"""The dashboard's routes, in one place, and what `build_app` calls to mount it.
+
+Served under /chinwag/ui/ by `chinwag serve` itself (`/` redirects there). These
+paths are not Twilio's API: they authenticate by the session cookie
+(`sessions.py`), not HTTP Basic, and are left out of the OpenAPI walk.
+"""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from pathlib import Path
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from chinwag.domain.accounts import Authenticator
+from chinwag.ui import actions, feeds, pages
+from chinwag.ui.live import CLOSING, STREAMS, end_streams
+from chinwag.ui.sessions import AUTHENTICATOR, CSRF_FIELD, see_other
+
+PREFIX = "/chinwag/ui"
+STATIC = Path(__file__).parent / "static"
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+UI_ROUTES: list[tuple[str, str, Handler]] = [
+    ("GET", "/sign-in", actions.sign_in_form),
+    ("POST", "/sign-in", actions.sign_in_submit),
+    ("POST", "/sign-out", actions.sign_out),
+    ("GET", "/", pages.conversations),
+    ("GET", "/conversations/{ConversationSid}", pages.conversation),
+    ("GET", "/conversations/{ConversationSid}/events", feeds.conversation_events),
+    ("POST", "/conversations/{ConversationSid}/messages", actions.send_message),
+    ("POST", "/inbound", actions.write_as_customer),
+    ("GET", "/deliveries", pages.deliveries),
+    ("GET", "/deliveries/events", feeds.deliveries_events),
+    ("POST", "/deliveries/redeliver-failed", actions.redeliver_failed),
+    ("GET", "/deliveries/{Token}", pages.delivery),
+    ("GET", "/deliveries/{Token}/events", feeds.delivery_events),
+    ("POST", "/deliveries/{Token}/redeliver", actions.redeliver),
+    ("GET", "/configuration", pages.configuration),
+]
+
+
+def is_ui_path(path: str) -> bool:
+    """Paths the dashboard answers itself (the session cookie, not HTTP Basic)."""
+    return path == "/" or path == PREFIX or path.startswith(PREFIX + "/")
+
+
+async def to_dashboard(request: web.Request) -> web.StreamResponse:
+    return see_other(PREFIX + "/")
+
+
+def _when(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value is not None else "—"
+
+
+def add_ui(app: web.Application) -> None:
+    environment = aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.PackageLoader("chinwag.ui", "templates"),
+        autoescape=jinja2.select_autoescape(default=True),
+    )
+    environment.filters["when"] = _when
+    environment.globals["csrf_field"] = CSRF_FIELD
+    app[AUTHENTICATOR] = Authenticator()
+    app[STREAMS] = set()
+    app[CLOSING] = asyncio.Event()
+    app.on_shutdown.append(end_streams)
+    app.router.add_get("/", to_dashboard)
+    app.router.add_get(PREFIX, to_dashboard)
+    for method, path, handler in UI_ROUTES:
+        app.router.add_route(method, PREFIX + path, handler)
+    app.router.add_static(PREFIX + "/static/", STATIC)
