@@ -3,7 +3,7 @@
 The browser's view of the same pages is tests/browser/.
 """
 
-import time
+import asyncio
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -252,39 +252,31 @@ def _account(conn: Connection) -> str:
     return create_account(conn, "crowded").sid
 
 
-def test_ten_thousand_conversations_page_quickly(crowded: tuple[str, str]) -> None:
-    """Every page the list shows, first or deep, filtered or searched, reads in milliseconds:
-    keyset paging on the (service_sid, id) index, never an OFFSET past thousands of rows."""
+def test_ten_thousand_conversations_page_by_keyset(crowded: tuple[str, str]) -> None:
+    """Every page the list shows, first or deep, filtered or searched, is the right one:
+    keyset paging on the (service_sid, id) index (its speed is a benchmark's business,
+    docs/benchmarks.md "Dashboard", not a test's)."""
     url, service = crowded
 
-    def timed(
-        text: str | None, state: str | None, request: PageRequest
-    ) -> tuple[float, list[Conversation]]:
-        async def run() -> tuple[float, list[Conversation]]:
+    def page(text: str | None, state: str | None, request: PageRequest) -> list[Conversation]:
+        async def run() -> list[Conversation]:
             database = open_database(url)
             try:
-                await database.read(search_conversations, service, text, state, request)  # warm
-                started = time.perf_counter()
-                page = await database.read(search_conversations, service, text, state, request)
-                return time.perf_counter() - started, page.rows
+                found = await database.read(search_conversations, service, text, state, request)
+                return found.rows
             finally:
                 await database.close()
 
-        import asyncio
-
         return asyncio.run(run())
 
-    first_took, first = timed(None, None, PageRequest(50, 0))
+    first = page(None, None, PageRequest(50, 0))
     assert [c.friendly_name for c in first[:2]] == ["Customer 9999", "Customer 9998"]
-    deep_took, deep = timed(None, None, PageRequest(50, 0, after_id=200))  # near the end
+    deep = page(None, None, PageRequest(50, 0, after_id=200))  # near the end
     assert len(deep) == 50 and deep[0].friendly_name == "Customer 198"
-    closed_took, closed = timed(None, "closed", PageRequest(50, 0))
+    closed = page(None, "closed", PageRequest(50, 0))
     assert all(c.state == "closed" for c in closed) and len(closed) == 50
-    search_took, found = timed("customer 4242", None, PageRequest(50, 0))
+    found = page("customer 4242", None, PageRequest(50, 0))
     assert [c.unique_name for c in found] == ["u-4242"]
-    # Generous bounds for a loaded CI machine; measured here they are 1-20 ms.
-    assert max(first_took, deep_took, closed_took) < 0.2, (first_took, deep_took, closed_took)
-    assert search_took < 0.5, search_took
 
 
 def test_a_dashboard_message_asks_the_pre_event_webhook_only_with_webhooks_on(
