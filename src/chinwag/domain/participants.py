@@ -76,6 +76,17 @@ class ParticipantFields:
 def create_participant(
     conn: Connection, conversation: Conversation, fields: ParticipantFields, origin: Origin
 ) -> Participant:
+    """Add the participant; the conversation's timers count again from now."""
+    participant = add_participant(conn, conversation, fields, origin)
+    record_activity(conn, conversation, origin, wakes=False)
+    return participant
+
+
+def add_participant(
+    conn: Connection, conversation: Conversation, fields: ParticipantFields, origin: Origin
+) -> Participant:
+    """Add the participant and queue onParticipantAdded; the caller records the activity
+    (once for a whole list: domain/conversation_with_participants.py)."""
     _check(fields)
     refuse_if_closed(conversation, "take new participants")
     identity = fields.identity or None
@@ -118,7 +129,6 @@ def create_participant(
     _hold_pair(conn, participant)
     params = participant_params(participant)
     publish(conn, conversation, "onParticipantAdded", params, origin)
-    record_activity(conn, conversation, origin, wakes=False)
     return participant
 
 
