@@ -250,6 +250,7 @@ class MediaNotFound(TwilioError):
     400, as it is a bad parameter, not a missing path."""
 
     code = 50507
+    title = "Media not found"
 
 
 class MediaAlreadySent(TwilioError):
@@ -257,6 +258,7 @@ class MediaAlreadySent(TwilioError):
     with another message")."""
 
     code = 50508
+    title = "Media already sent with another message"
 
 
 class InvalidMediaSid(TwilioError):
@@ -264,6 +266,7 @@ class InvalidMediaSid(TwilioError):
     SID")."""
 
     code = 50510
+    title = "Invalid message media SID"
 
 
 class InvalidMediaContentType(TwilioError):
@@ -271,6 +274,7 @@ class InvalidMediaContentType(TwilioError):
     media content type")."""
 
     code = 50511
+    title = "Invalid message media content type"
 
 
 class MediaTooLarge(TwilioError):
@@ -278,6 +282,7 @@ class MediaTooLarge(TwilioError):
     large")."""
 
     code = 50512
+    title = "Message media size is too large"
 
 
 class TooManyMedia(TwilioError):
@@ -285,12 +290,14 @@ class TooManyMedia(TwilioError):
     exceeds allowed limit")."""
 
     code = 21623
+    title = "Number of media files exceeds allowed limit"
 
 
 class InvalidContentSid(TwilioError):
     """A ContentSid that is not `HX` + 32 hex digits (errors/50526, "Invalid content SID")."""
 
     code = 50526
+    title = "Invalid content SID"
 
 
 class ContentVariablesNotJson(TwilioError):
@@ -298,30 +305,35 @@ class ContentVariablesNotJson(TwilioError):
     variables format")."""
 
     code = 50527
+    title = "Invalid content variables format"
 
 
 class ContentSidMissing(TwilioError):
     """ContentVariables without a ContentSid (errors/50528, "Content SID is missing")."""
 
     code = 50528
+    title = "Content SID is missing"
 
 
 class ContentVariablesTooLong(TwilioError):
     """ContentVariables over 27,801 characters (errors/50529)."""
 
     code = 50529
+    title = "Content variables are too long"
 
 
 class ContentVariableKeyTooLong(TwilioError):
     """A ContentVariables key over 16 characters (errors/50540)."""
 
     code = 50540
+    title = "Content variable key is too long"
 
 
 class ContentVariableValueTooLong(TwilioError):
     """A ContentVariables value over 256 characters (errors/50541)."""
 
     code = 50541
+    title = "Content variable value is too long"
 
 
 class ParticipantIdentityWithAddress(TwilioError):
