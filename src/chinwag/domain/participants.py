@@ -82,11 +82,12 @@ def create_participant(
     return participant
 
 
-def add_participant(
-    conn: Connection, conversation: Conversation, fields: ParticipantFields, origin: Origin
-) -> Participant:
-    """Add the participant and queue onParticipantAdded; the caller records the activity
-    (once for a whole list: domain/conversation_with_participants.py)."""
+def check_new_participant(
+    conn: Connection, conversation: Conversation, fields: ParticipantFields
+) -> None:
+    """Every rule a new participant is refused by, writing nothing: asked again in the
+    write transaction, and first before the onParticipantAdd pre-event, so the
+    webhook never sees a participant (an address) that would be refused."""
     _check(fields)
     refuse_if_closed(conversation, "take new participants")
     identity = fields.identity or None
@@ -103,6 +104,16 @@ def add_participant(
             )
         if fields.proxy_address is not None:
             _check_pair_free(conn, conversation.account_sid, address, fields.proxy_address)
+
+
+def add_participant(
+    conn: Connection, conversation: Conversation, fields: ParticipantFields, origin: Origin
+) -> Participant:
+    """Add the participant and queue onParticipantAdded; the caller records the activity
+    (once for a whole list: domain/conversation_with_participants.py)."""
+    check_new_participant(conn, conversation, fields)
+    identity = fields.identity or None
+    address = fields.address
     now = utc_now()
     created = fields.date_created or now
     participant = Participant(
