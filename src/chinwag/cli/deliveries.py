@@ -166,7 +166,8 @@ def _delivery_table(delivery: DeliveryRecord) -> Table:
     ]
     for name, value in fields:
         if value:  # an empty field (no error, no next attempt) says nothing
-            table.add_row(name, value)
+            # Text: a URL or an error with `[...]` in it is not rich markup.
+            table.add_row(name, value if name == "Status" else Text(value))
     return table
 
 
@@ -183,7 +184,7 @@ def _attempts_table(attempts: Sequence[Attempt]) -> Table:
             attempt.method,
             str(attempt.response_status or ""),
             f"{attempt.latency_ms:.0f}",
-            attempt.error or "",
+            Text(attempt.error or ""),
         )
     return table
 
