@@ -198,6 +198,12 @@ INVALID_CREATES: list[tuple[dict[str, Any], int]] = [
     ({"Type": "fax"}, 20001),
     ({"Address": None}, 20001),
     ({"Address": ""}, 20001),
+    ({"Address": "15550001111"}, 20001),  # sms: E.164 (a leading +) or a short code
+    ({"Address": "+0155500011"}, 20001),
+    ({"Address": "+1555000111122233"}, 20001),  # 16 digits
+    ({"Address": "whatsapp:+15550001111"}, 20001),  # Type sms
+    ({"Type": "whatsapp", "Address": "whatsapp:5550001111"}, 20001),
+    ({"Type": "whatsapp", "Address": "12345"}, 20001),  # no WhatsApp short codes
     ({"AddressCountry": "Canada"}, 20001),
     ({"FriendlyName": "x" * 257}, 20001),
     ({"AutoCreation.Enabled": "maybe"}, 20001),
@@ -265,3 +271,19 @@ def test_private_webhook_urls_are_refused_with_deny_private_targets(database_url
         assert created.status_code == 201, created.text
         moved = api.post(created.json()["url"], {"AutoCreation.WebhookUrl": "http://10.0.0.2/"})
         assert_twilio_error(moved, 400, 50369)
+
+
+@pytest.mark.parametrize(
+    ("kind", "address"),
+    [
+        ("sms", "+15551230101"),
+        ("sms", "12345"),  # a short code, for which AddressCountry is meant
+        ("whatsapp", "whatsapp:+15551230102"),
+        ("whatsapp", "+15551230103"),
+        ("messenger", "messenger:1234567"),  # other channels' ids are not phone numbers
+    ],
+)
+def test_addresses_of_each_channel_are_accepted(tenant: Tenant, kind: str, address: str) -> None:
+    created = tenant.api.post(PATH, {"Type": kind, "Address": address})
+    assert created.status_code == 201, created.text
+    assert addresses(tenant) == [address]

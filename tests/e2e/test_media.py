@@ -162,15 +162,22 @@ def test_media_refusals_carry_twilios_codes(api: Api, family: Family, client: Cl
     conversation = family.scope.conversations.create()
     messages = f"{family.root}/Conversations/{conversation.sid}/Messages"
     unknown = "ME" + "0" * 32
-    assert_twilio_error(api.post(messages, {"MediaSid": unknown}), 400, 50507)
-    assert_twilio_error(api.post(messages, {"MediaSid": "ME123"}), 400, 50510)
+    missing = assert_twilio_error(api.post(messages, {"MediaSid": unknown}), 400, 50507)
+    assert missing["message"] == (
+        f"Media not found: MediaSid '{unknown}' names no media of this Conversation Service."
+    )
+    malformed = assert_twilio_error(api.post(messages, {"MediaSid": "ME123"}), 400, 50510)
+    assert malformed["message"] == (
+        "Invalid message media SID: MediaSid 'ME123' is not ME + 32 hex digits."
+    )
     elsewhere = client.conversations.v1.services.create(friendly_name="elsewhere")
     foreign = upload(api, elsewhere.sid)
     assert_twilio_error(api.post(messages, {"MediaSid": foreign["sid"]}), 400, 50507)
     eleven = [upload(api, service, b"x")["sid"] for _ in range(11)]
     assert_twilio_error(api.post(messages, {"MediaSid": eleven}), 400, 21623)
     twice = upload(api, service)["sid"]
-    assert_twilio_error(api.post(messages, {"MediaSid": [twice, twice]}), 400, 50508)
+    again = assert_twilio_error(api.post(messages, {"MediaSid": [twice, twice]}), 400, 50508)
+    assert again["message"] == "Media already sent with another message: a MediaSid is given twice."
     assert_twilio_error(api.post(messages, {}), 400, 50503)
     assert api.get(messages).json()["messages"] == []  # nothing was written, no index taken
     assert api.post(messages, {"Body": "first"}).json()["index"] == 0
@@ -187,7 +194,10 @@ def test_uploads_are_checked(api: Api, family: Family) -> None:
     )
     too_big = b"\0" * (MAX_MEDIA_BYTES + 1)
     response = api.post(media, data=too_big, headers={"Content-Type": "image/png"})
-    assert_twilio_error(response, 400, 50512)
+    too_large = assert_twilio_error(response, 400, 50512)
+    assert too_large["message"] == (
+        f"Message media size is too large: more than {MAX_MEDIA_BYTES} bytes (150 MB)."
+    )
     no_file = api.post(media, files={"note": (None, "text only")})
     assert_twilio_error(no_file, 400, 20001)
     assert_twilio_error(api.get(media + "/ME" + "0" * 32), 404, 20404)

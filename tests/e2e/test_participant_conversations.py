@@ -83,7 +83,11 @@ def test_by_identity_has_the_documented_shape(api: Api, family: Family) -> None:
     }
 
 
-def test_by_address_newest_first_through_twilio_python(api: Api, family: Family) -> None:
+def test_by_address_in_conversation_sid_order_through_twilio_python(
+    api: Api, family: Family
+) -> None:
+    """ "The returned data will be sorted by the conversationSid alphabetically"
+    (participant-conversation-resource)."""
     number = new_number()
     # one open conversation per (address, proxy) pair: the customer texts three numbers
     proxies = [f"{PROXY[:-1]}{n}" for n in range(3)]
@@ -95,16 +99,16 @@ def test_by_address_newest_first_through_twilio_python(api: Api, family: Family)
     ]
     join(api, family, {"MessagingBinding.Address": new_number()})  # another number
     items = listed(api, family, Address=number)
-    assert [item["conversation_sid"] for item in items] == joined[::-1]
+    assert [item["conversation_sid"] for item in items] == sorted(joined)
     assert items[0]["participant_messaging_binding"] == {
         "type": "sms",
         "address": number,
-        "proxy_address": proxies[-1],
+        "proxy_address": proxies[joined.index(items[0]["conversation_sid"])],
     }
     assert items[0]["participant_identity"] is None
     assert items[0]["participant_user_sid"] is None  # an SMS participant has no user
     found = family.scope.participant_conversations.list(address=number)
-    assert [c.conversation_sid for c in found] == joined[::-1]
+    assert [c.conversation_sid for c in found] == sorted(joined)
     assert found[0].participant_messaging_binding["address"] == number
 
 
@@ -123,19 +127,23 @@ def test_pages_stay_correct_while_conversations_are_joined(api: Api, family: Fam
     joined = [join(api, family, {"Identity": identity})["conversation_sid"] for _ in range(5)]
     path = f"{family.root}/ParticipantConversations"
     first = api.get(path, params={"Identity": identity, "PageSize": 2}).json()
-    newest_first = joined[::-1]
-    assert [c["conversation_sid"] for c in first["conversations"]] == newest_first[:2]
+    in_order = sorted(joined)
+    assert [c["conversation_sid"] for c in first["conversations"]] == in_order[:2]
     meta = first["meta"]
     assert meta["key"] == "conversations" and meta["page_size"] == 2
     assert meta["url"] == f"{api.base}{path}?Identity={identity}&PageSize=2&Page=0"
-    join(api, family, {"Identity": identity})  # newer than every listed one: not on later pages
+    # joined meanwhile: on a later page only if its SID sorts after the first page's
+    joined.append(join(api, family, {"Identity": identity})["conversation_sid"])
+    rest = [sid for sid in sorted(joined) if sid > in_order[1]]
     second = api.get(meta["next_page_url"]).json()
-    assert [c["conversation_sid"] for c in second["conversations"]] == newest_first[2:4]
-    third = api.get(second["meta"]["next_page_url"]).json()
-    assert [c["conversation_sid"] for c in third["conversations"]] == newest_first[4:]
-    assert third["meta"]["next_page_url"] is None
+    pages, at = [second], second
+    while at["meta"]["next_page_url"] is not None:
+        at = api.get(at["meta"]["next_page_url"]).json()
+        pages.append(at)
+    assert [c["conversation_sid"] for page in pages for c in page["conversations"]] == rest
+    assert all(len(page["conversations"]) == 2 for page in pages[:-1])
     back = api.get(second["meta"]["previous_page_url"]).json()
-    assert [c["conversation_sid"] for c in back["conversations"]] == newest_first[:2]
+    assert [c["conversation_sid"] for c in back["conversations"]] == in_order[:2]
     assert (
         api.get(path, params={"Identity": identity, "PageSize": 99}).json()["meta"]["page_size"]
         == 50

@@ -201,3 +201,28 @@ def test_pre_events_carry_the_whole_resource_as_twilio_lists_it(
         "case-7",
         "active",
     )
+
+
+def test_a_refused_participant_never_reaches_the_pre_event(
+    api: Api, webhook_receiver: WebhookReceiver
+) -> None:
+    """onParticipantAdd is asked only of a participant that passes every rule: a bad or
+    taken address is refused first, so the webhook never sees it."""
+    service = api.post("/v1/Services", {"FriendlyName": "checked first"}).json()["sid"]
+    root = f"/v1/Services/{service}"
+    hooks = {"PreWebhookUrl": webhook_receiver.url + "/pre", "Filters": ["onParticipantAdd"]}
+    api.post(f"{root}/Configuration/Webhooks", hooks)
+    conversation = api.post(f"{root}/Conversations", {}).json()["sid"]
+    participants = f"{root}/Conversations/{conversation}/Participants"
+    taken = customer_number()
+    api.post(participants, {"MessagingBinding.Address": taken})  # webhooks not enabled
+
+    for address, status in (("not a number", 400), ("+1", 400), (taken, 409)):
+        refused = api.post(participants, {"MessagingBinding.Address": address}, headers=ENABLED)
+        assert refused.status_code == status, refused.text  # not 403: the webhook said nothing
+    fine = customer_number()
+    added = api.post(participants, {"MessagingBinding.Address": fine}, headers=ENABLED)
+    assert added.status_code == 201, added.text
+    [asked] = webhook_receiver.wait_for(1)
+    assert asked.form["MessagingBinding.Address"] == fine
+    assert len(webhook_receiver.requests) == 1

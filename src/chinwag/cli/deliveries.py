@@ -1,9 +1,11 @@
 """`chinwag deliveries`: list, show, redeliver, prune and tail the webhook deliveries of
-every account, as rich tables and coloured lines."""
+every account, as rich tables that fit the terminal, coloured lines, or JSON lines."""
 
 import contextlib
+import json
+from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -14,10 +16,11 @@ from chinwag.cli.common import DatabaseOption, console, say, with_database
 from chinwag.config import DEFAULT_DATABASE
 from chinwag.delivery.retention import DEFAULT_RETENTION_DAYS, prune
 from chinwag.delivery.tail import AttemptOutcome, TailFilter, follow
+from chinwag.resources.deliveries import attempt_json, delivery_json
 from chinwag.store import deliveries as delivery_store
 from chinwag.store.database import Database
 from chinwag.store.deliveries import DeliveryFilter, DeliveryRecord, LoggedAttempt
-from chinwag.store.outbox import DeliveryStatus
+from chinwag.store.outbox import Attempt, DeliveryStatus
 from chinwag.twilio.dates import parse_iso8601, to_json, to_webhook, utc_now
 from chinwag.twilio.pagination import PageRequest
 
@@ -48,15 +51,71 @@ WebhooksOption = Annotated[
 ]
 
 
+# The list's columns in the order shown, each a cell of a delivery; as the terminal
+# narrows, the least important (last in IMPORTANCE) go first. No cell is ever wrapped:
+# a SID or a date broken over lines cannot be copied.
+LIST_COLUMNS: dict[str, Callable[[DeliveryRecord], str]] = {
+    "SID": lambda delivery: delivery.token,
+    "Status": lambda delivery: delivery.status,
+    "Event": lambda delivery: delivery.event_type,
+    "Created": lambda delivery: to_json(delivery.date_created) or "",
+    "Attempts": lambda delivery: str(delivery.attempts),
+    "HTTP": lambda delivery: str(delivery.response_status or ""),
+    "Conversation": lambda delivery: delivery.conversation_sid or "",
+    "Webhook": lambda delivery: delivery.webhook_sid or "",
+    "Target": lambda delivery: delivery.target,
+}
+IMPORTANCE = (
+    "Status",
+    "Event",
+    "SID",
+    "Created",
+    "Attempts",
+    "HTTP",
+    "Conversation",
+    "Webhook",
+    "Target",
+)
+COLUMN_GAP = 2  # spaces between two columns
+
+
+def fitting_columns(cells: Mapping[str, Sequence[str]], width: int) -> list[str]:
+    """The columns of `cells` to show in `width` characters: the most important ones that
+    fit whole, each as wide as its header or widest cell, in `cells`' order."""
+    kept, used = set(), -COLUMN_GAP
+    for name in IMPORTANCE:
+        need = max([len(name), *map(len, cells[name])]) + COLUMN_GAP
+        if used + need <= width:
+            kept.add(name)
+            used += need
+    return [name for name in cells if name in kept]
+
+
+def _plain_table(**options: Any) -> Table:
+    """A borderless table: columns two spaces apart, nothing at the edges."""
+    return Table(box=None, padding=(0, 1), pad_edge=False, **options)
+
+
+def _print_json(value: dict[str, Any]) -> None:
+    """One JSON object on one line, unwrapped and uncoloured, for scripts."""
+    typer.echo(json.dumps(value))
+
+
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="JSON, one object a line, as the Deliveries API has it.")
+]
+
+
 @deliveries_app.command("list")
 def deliveries_list(
     status: Annotated[DeliveryStatus | None, typer.Option(help="Only this status.")] = None,
     conversation: ConversationsOption = None,
     webhook: WebhooksOption = None,
     limit: Annotated[int, typer.Option(min=1, help="At most this many, newest first.")] = 50,
+    as_json: JsonOption = False,
     database: DatabaseOption = DEFAULT_DATABASE,
 ) -> None:
-    """List deliveries of all accounts, newest first."""
+    """List deliveries of all accounts, newest first: the columns that fit the terminal."""
     where = DeliveryFilter(
         account_sid=None,
         conversation_sids=tuple(conversation or ()),
@@ -66,41 +125,38 @@ def deliveries_list(
     page = with_database(
         database, lambda db: db.read(delivery_store.list_deliveries, where, PageRequest(limit, 0))
     )
-    table = Table()
-    table.add_column("SID", no_wrap=True, min_width=36)
-    table.add_column("Status", no_wrap=True)
-    table.add_column("Event", overflow="fold")
-    table.add_column("Attempts", justify="right")
-    table.add_column("HTTP", justify="right")
-    table.add_column("Conversation", overflow="fold")
-    table.add_column("Created", overflow="fold")
-    for delivery in page.rows:
-        table.add_row(
-            delivery.token,
-            _status(delivery.status),
-            delivery.event_type,
-            str(delivery.attempts),
-            str(delivery.response_status or ""),
-            delivery.conversation_sid or "",
-            to_json(delivery.date_created),
-        )
+    if as_json:
+        for delivery in page.rows:
+            _print_json(delivery_json(delivery))
+        return
+    cells = {name: [cell(row) for row in page.rows] for name, cell in LIST_COLUMNS.items()}
+    shown = fitting_columns(cells, console.width)
+    table = _plain_table()
+    for name in shown:
+        table.add_column(name, no_wrap=True, justify="right" if name == "Attempts" else "left")
+    for index in range(len(page.rows)):
+        row = {name: cells[name][index] for name in shown}
+        if "Status" in row:
+            row["Status"] = _status(row["Status"])
+        table.add_row(*row.values())
     console.print(table)
 
 
 def _delivery_table(delivery: DeliveryRecord) -> Table:
-    table = Table(show_header=False)
-    table.add_column("Field", no_wrap=True)
+    """The delivery as field/value lines: SIDs and dates on one line, long values folded."""
+    table = _plain_table(show_header=False)
+    table.add_column("Field", no_wrap=True, style="bold")
     table.add_column("Value", overflow="fold")
     fields = [
         ("SID", delivery.token),
+        ("Status", _status(delivery.status)),
+        ("Event", delivery.event_type),
         ("Account", delivery.account_sid),
         ("Service", delivery.service_sid),
         ("Conversation", delivery.conversation_sid),
         ("Webhook", delivery.webhook_sid),
         ("Target", delivery.target),
-        ("Event", delivery.event_type),
         ("URL", f"{delivery.method} {delivery.url or ''}"),
-        ("Status", _status(delivery.status)),
         ("Attempts", str(delivery.attempts)),
         ("Next attempt", to_json(delivery.next_attempt_at)),
         ("Response", str(delivery.response_status or "")),
@@ -109,13 +165,34 @@ def _delivery_table(delivery: DeliveryRecord) -> Table:
         ("Updated", to_json(delivery.date_updated)),
     ]
     for name, value in fields:
-        table.add_row(name, value or "")
+        if value:  # an empty field (no error, no next attempt) says nothing
+            # Text: a URL or an error with `[...]` in it is not rich markup.
+            table.add_row(name, value if name == "Status" else Text(value))
+    return table
+
+
+def _attempts_table(attempts: Sequence[Attempt]) -> Table:
+    """One line an attempt: number, start, method, status, latency, then its error folded."""
+    table = _plain_table(title="Attempts", title_justify="left")
+    for name in ("#", "Started", "Method", "HTTP", "ms"):
+        table.add_column(name, no_wrap=True, justify="right" if name == "ms" else "left")
+    table.add_column("Error", overflow="fold")
+    for attempt in attempts:
+        table.add_row(
+            str(attempt.attempt),
+            to_json(attempt.started_at),
+            attempt.method,
+            str(attempt.response_status or ""),
+            f"{attempt.latency_ms:.0f}",
+            Text(attempt.error or ""),
+        )
     return table
 
 
 @deliveries_app.command("show")
 def deliveries_show(
     sid: Annotated[str, typer.Argument(help="The delivery's SID (its idempotency token).")],
+    as_json: JsonOption = False,
     database: DatabaseOption = DEFAULT_DATABASE,
 ) -> None:
     """Show one delivery (of any account) and its attempts, oldest first."""
@@ -126,20 +203,11 @@ def deliveries_show(
         console.print(f"[red]Delivery '{sid}' was not found.[/red]")
         raise typer.Exit(1)
     delivery, attempts = found
+    if as_json:
+        _print_json({**delivery_json(delivery), "attempts": [attempt_json(a) for a in attempts]})
+        return
     console.print(_delivery_table(delivery))
-    log = Table(title="Attempts")
-    for name in ("#", "Started", "Method", "HTTP", "Latency ms", "Error"):
-        log.add_column(name, overflow="fold")
-    for attempt in attempts:
-        log.add_row(
-            str(attempt.attempt),
-            to_json(attempt.started_at),
-            attempt.method,
-            str(attempt.response_status or ""),
-            f"{attempt.latency_ms:.0f}",
-            attempt.error or "",
-        )
-    console.print(log)
+    console.print(_attempts_table(attempts))
 
 
 @deliveries_app.command("redeliver")

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import Connection
 
+from chinwag.domain.addresses import check_configured_address
 from chinwag.domain.events import canonical_event
 from chinwag.store import address_configurations as store
 from chinwag.store import services as service_store
@@ -65,6 +66,7 @@ def create_configuration(
     address = fields.address
     if not address:
         raise InvalidParameter("Missing required parameter Address in the post body")
+    check_configured_address(address_type, address)
     # "The unique address to be configured" (spec): one configuration per address.
     if store.get_by_address(conn, account_sid, address) is not None:
         raise Conflict(f"An Address Configuration for Address '{address}' already exists.")

@@ -10,6 +10,7 @@ import re
 from chinwag.twilio.errors import (
     AddressTypeMismatch,
     InvalidMessagingBindingAddress,
+    InvalidParameter,
     InvalidProxyAddress,
     TwilioError,
 )
@@ -28,6 +29,10 @@ PREFIXED = ("whatsapp", "rcs", "messenger")
 # sender may be an agent id and a Messenger id is opaque, so only its presence is checked.
 _PHONE = "an E.164 phone number"
 _ANY = re.compile(r"[^\s]+")
+# An Address Configuration's SMS address may also be a short code: "AddressCountry ...
+# is currently only applicable to short code addresses" (address-configuration-resource).
+# Short codes are 3 to 8 digits, by country (twilio.com/docs/glossary/what-is-a-short-code).
+SHORT_CODE = re.compile(r"[0-9]{3,8}")
 
 
 def binding_type(address: str) -> str:
@@ -57,6 +62,28 @@ def check_same_channel(address: str, proxy_address: str) -> None:
             f"MessagingBinding.Address '{shown(address)}' is {channel} but "
             f"MessagingBinding.ProxyAddress '{shown(proxy_address)}' is {proxy_channel}."
         )
+
+
+def check_configured_address(address_type: str, address: str) -> None:
+    """An Address Configuration's `Address` of type sms or whatsapp: "a single address
+    (i.e. a WhatsApp or SMS phone number) that belongs to your Twilio Account"
+    (address-configuration-resource). SMS: E.164 or a short code; WhatsApp: E.164, with or
+    without `whatsapp:` (the Type names the channel; an inbound message's `To` has it).
+    Other types (messenger, gbm, email, ...) are opaque ids, as before. Twilio documents
+    no code: 20001 (docs/compatibility.md)."""
+    if address_type not in ("sms", "whatsapp"):
+        return
+    number = address.removeprefix("whatsapp:") if address_type == "whatsapp" else address
+    if len(address) > MAX_ADDRESS:
+        raise InvalidParameter(f"Address is longer than {MAX_ADDRESS} characters.")
+    if E164.fullmatch(number) or (address_type == "sms" and SHORT_CODE.fullmatch(number)):
+        return
+    expected = (
+        f"{_PHONE} or a short code"
+        if address_type == "sms"
+        else f"{_PHONE}, with or without 'whatsapp:'"
+    )
+    raise InvalidParameter(f"Address '{shown(address)}' of Type {address_type} is not {expected}.")
 
 
 def _check(name: str, value: str, error: type[TwilioError], *, proxy: bool) -> None:

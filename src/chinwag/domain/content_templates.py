@@ -27,13 +27,10 @@ def check_content(content_sid: str | None, variables: str | None) -> str | None:
     """The template SID of a new message (None: no template), its variables checked."""
     if content_sid is None:
         if variables is not None:
-            raise ContentSidMissing(
-                "Content SID is missing: ContentVariables are given without a ContentSid."
-            )
+            raise ContentSidMissing("ContentVariables are given without a ContentSid.")
         return None
     if not sids.is_sid(content_sid, sids.CONTENT):
         raise InvalidContentSid(
-            "Invalid content SID: "
             f"ContentSid '{shown(content_sid)}' does not match the pattern HX[0-9a-f]{{32}}."
         )
     if variables is not None:
@@ -43,30 +40,20 @@ def check_content(content_sid: str | None, variables: str | None) -> str | None:
 
 def _check_variables(text: str) -> None:
     if len(text) > MAX_VARIABLES:
-        raise ContentVariablesTooLong(
-            f"Content variables are too long: more than {MAX_VARIABLES:,} characters."
-        )
+        raise ContentVariablesTooLong(f"more than {MAX_VARIABLES:,} characters.")
     try:
         value = parse_json(text)
     except NotJson as refused:
         raise ContentVariablesNotJson(
-            "Invalid content variables format: "
             f"ContentVariables '{shown(text)}' is not a JSON object: {refused}."
         ) from None
     if not isinstance(value, dict):
-        raise ContentVariablesNotJson(
-            "Invalid content variables format: "
-            f"ContentVariables '{shown(text)}' is not a JSON object."
-        )
+        raise ContentVariablesNotJson(f"ContentVariables '{shown(text)}' is not a JSON object.")
     for key, item in value.items():
         if len(key) > MAX_KEY:
-            raise ContentVariableKeyTooLong(
-                "Content variable key is too long: "
-                f"'{shown(key)}' is longer than {MAX_KEY} characters."
-            )
+            raise ContentVariableKeyTooLong(f"'{shown(key)}' is longer than {MAX_KEY} characters.")
         # Twilio's values are strings; a number or a nested value is measured as its JSON.
         if len(item if isinstance(item, str) else str(item)) > MAX_VALUE:
             raise ContentVariableValueTooLong(
-                "Content variable value is too long: "
                 f"the value of '{shown(key)}' is longer than {MAX_VALUE} characters."
             )

@@ -8,9 +8,13 @@ transaction, so the conversation is only ever seen in its final state.
 
 from sqlalchemy import Connection
 
-from chinwag.domain.conversations import ConversationFields, create_conversation
+from chinwag.domain.conversations import (
+    ConversationFields,
+    create_conversation,
+    record_activity,
+)
 from chinwag.domain.events import Origin
-from chinwag.domain.participants import ParticipantFields, create_participant
+from chinwag.domain.participants import ParticipantFields, add_participant
 from chinwag.store.conversations import Conversation
 from chinwag.twilio.errors import (
     AddressPairInUse,
@@ -44,10 +48,12 @@ def create_conversation_with_participants(
     conversation = create_conversation(conn, account_sid, service_sid, fields, origin)
     for number, participant in enumerate(participants, start=1):
         try:
-            create_participant(conn, conversation, participant, origin)
+            add_participant(conn, conversation, participant, origin)
         except AddressPairInUse as error:
             raise AddressPairsInUse(error.detail).in_participant(number) from None
         except TwilioError as error:
             # Same code and status; the message says which of the list was refused.
             raise error.in_participant(number) from None
+    if participants:  # the timers count from the last one added, as one by one; saved once
+        conversation = record_activity(conn, conversation, origin, wakes=False)
     return conversation

@@ -47,7 +47,6 @@ def check_content_type(value: str | None) -> str:
     if not _MIME.fullmatch(media_type):
         shown_value = shown(value) if value else ""
         raise InvalidMediaContentType(
-            "Invalid message media content type: "
             f"Content-Type '{shown_value}' is not a media type (type/subtype)."
         )
     return media_type.lower()
@@ -55,9 +54,7 @@ def check_content_type(value: str | None) -> str:
 
 def check_size(size: int) -> None:
     if size > MAX_MEDIA_BYTES:
-        raise MediaTooLarge(
-            f"Message media size is too large: more than {MAX_MEDIA_BYTES} bytes (150 MB)."
-        )
+        raise MediaTooLarge(f"more than {MAX_MEDIA_BYTES} bytes (150 MB).")
 
 
 def upload(
@@ -97,7 +94,7 @@ def find_medium(conn: Connection, service: Service, sid: str, path: str) -> Medi
 def content_of(conn: Connection, medium: Medium) -> bytes:
     content = store.get_content(conn, medium.service_sid, medium.sid)
     if content is None:  # deleted between the two reads of one transaction: cannot happen
-        raise MediaNotFound(f"Media '{medium.sid}' was not found.")
+        raise MediaNotFound(f"MediaSid '{medium.sid}' has no content.")
     return content
 
 
@@ -107,16 +104,11 @@ def check_media_sids(given: Sequence[str] | None) -> list[str]:
         return []
     for value in given:
         if not sids.is_sid(value, sids.MEDIA):
-            raise InvalidMediaSid(
-                f"Invalid message media SID: MediaSid '{shown(value)}' is not ME + 32 hex digits."
-            )
+            raise InvalidMediaSid(f"MediaSid '{shown(value)}' is not ME + 32 hex digits.")
     if len(set(given)) != len(given):
-        raise MediaAlreadySent(
-            "Media already sent with another message: a MediaSid is given twice."
-        )
+        raise MediaAlreadySent("a MediaSid is given twice.")
     if len(given) > MAX_MEDIA_PER_MESSAGE:
         raise TooManyMedia(
-            "Number of media files exceeds allowed limit: "
             f"{len(given)} MediaSid values, a message takes at most {MAX_MEDIA_PER_MESSAGE}."
         )
     return list(given)
@@ -128,14 +120,9 @@ def media_to_attach(conn: Connection, service_sid: str, media_sids: Sequence[str
     for sid in media_sids:
         medium = store.get_medium(conn, service_sid, sid)
         if medium is None:
-            raise MediaNotFound(
-                f"Media not found: MediaSid '{sid}' names no media of this Conversation Service."
-            )
+            raise MediaNotFound(f"MediaSid '{sid}' names no media of this Conversation Service.")
         if medium.message_sid is not None:
-            raise MediaAlreadySent(
-                f"Media already sent with another message: MediaSid '{sid}' belongs to "
-                f"{medium.message_sid}."
-            )
+            raise MediaAlreadySent(f"MediaSid '{sid}' belongs to {medium.message_sid}.")
         found.append(medium)
     return found
 
@@ -146,9 +133,7 @@ def attach(
     """Give the media to the message; one another message took meanwhile is refused."""
     attached = store.attach(conn, [m.sid for m in media], message_sid, conversation_sid, utc_now())
     if attached != len(media):
-        raise MediaAlreadySent(
-            "Media already sent with another message: another message took it meanwhile."
-        )
+        raise MediaAlreadySent("another message took it meanwhile.")
 
 
 def media_json(media: Sequence[Medium]) -> list[dict[str, Any]] | None:

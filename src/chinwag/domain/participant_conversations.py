@@ -19,10 +19,12 @@ def list_participant_conversations(
     address: str | None,
     request: PageRequest,
 ) -> Page:
-    """The service's conversations with a participant of this identity or address, the
-    newest participant first. Exactly one of the two is given, else 400 50451."""
+    """The service's conversations with a participant of this identity or address, by
+    conversation SID: "The returned data will be sorted by the conversationSid
+    alphabetically" (participant-conversation-resource). Exactly one of the two is
+    given, else 400 50451."""
     if identity is not None and address is None:
-        return views.list_by_identity(conn, service_sid, identity, request, newest_first=True)
+        return views.list_by_identity(conn, service_sid, identity, request, by_conversation=True)
     if address is not None and identity is None:
         return views.list_by_address(conn, service_sid, address, request)
     raise LookupIdentifierConflict()  # Twilio's title says it all

@@ -76,6 +76,18 @@ class ParticipantFields:
 def create_participant(
     conn: Connection, conversation: Conversation, fields: ParticipantFields, origin: Origin
 ) -> Participant:
+    """Add the participant; the conversation's timers count again from now."""
+    participant = add_participant(conn, conversation, fields, origin)
+    record_activity(conn, conversation, origin, wakes=False)
+    return participant
+
+
+def check_new_participant(
+    conn: Connection, conversation: Conversation, fields: ParticipantFields
+) -> None:
+    """Every rule a new participant is refused by, writing nothing: asked again in the
+    write transaction, and first before the onParticipantAdd pre-event, so the
+    webhook never sees a participant (an address) that would be refused."""
     _check(fields)
     refuse_if_closed(conversation, "take new participants")
     identity = fields.identity or None
@@ -92,6 +104,16 @@ def create_participant(
             )
         if fields.proxy_address is not None:
             _check_pair_free(conn, conversation.account_sid, address, fields.proxy_address)
+
+
+def add_participant(
+    conn: Connection, conversation: Conversation, fields: ParticipantFields, origin: Origin
+) -> Participant:
+    """Add the participant and queue onParticipantAdded; the caller records the activity
+    (once for a whole list: domain/conversation_with_participants.py)."""
+    check_new_participant(conn, conversation, fields)
+    identity = fields.identity or None
+    address = fields.address
     now = utc_now()
     created = fields.date_created or now
     participant = Participant(
@@ -118,7 +140,6 @@ def create_participant(
     _hold_pair(conn, participant)
     params = participant_params(participant)
     publish(conn, conversation, "onParticipantAdded", params, origin)
-    record_activity(conn, conversation, origin, wakes=False)
     return participant
 
 

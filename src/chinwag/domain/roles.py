@@ -38,7 +38,8 @@ class RoleType(StrEnum):
     SERVICE = "service"
 
 
-# role-resource, "Service Scope Permissions".
+# role-resource, "Service Scope Permissions". Migration 0008 writes these lists out
+# again on purpose (a migration imports no app code): a change here is a new migration.
 SERVICE_PERMISSIONS = (
     "addParticipant",
     "createConversation",

@@ -58,7 +58,9 @@ async def _fetch_media(request: web.Request, urls: list[str]) -> tuple[Download,
     """Each `MediaUrl`, fetched before anything is written (as Twilio fetches a channel
     message's media); stored as the message's media in the media store."""
     if len(urls) > MAX_MEDIA_PER_MESSAGE:
-        raise TooManyMedia(f"{len(urls)} MediaUrl values; a message takes {MAX_MEDIA_PER_MESSAGE}.")
+        raise TooManyMedia(
+            f"{len(urls)} MediaUrl values, a message takes at most {MAX_MEDIA_PER_MESSAGE}."
+        )
     downloads = []
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
         for url in urls:

@@ -4,7 +4,7 @@ configuration of its own (store/service_webhooks.py)."""
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, bindparam, delete, select
+from sqlalchemy import Connection
 
 from chinwag.store.records import RecordMapper
 from chinwag.store.tables import global_webhooks
@@ -20,17 +20,13 @@ class GlobalWebhookConfig:
     target: str  # "webhook" or "flex"
 
 
-_CONFIGS = RecordMapper(global_webhooks, GlobalWebhookConfig)
-_GET = select(*_CONFIGS.columns).where(global_webhooks.c.account_sid == bindparam("account_sid"))
-_DELETE = delete(global_webhooks).where(global_webhooks.c.account_sid == bindparam("account_sid"))
+_CONFIGS = RecordMapper(global_webhooks, GlobalWebhookConfig, key="account_sid")
 
 
 def get_config(conn: Connection, account_sid: str) -> GlobalWebhookConfig | None:
-    row = conn.execute(_GET, {"account_sid": account_sid}).first()
-    return _CONFIGS.from_row(row) if row else None
+    return _CONFIGS.get(conn, account_sid)
 
 
 def save_config(conn: Connection, config: GlobalWebhookConfig) -> None:
-    """Replace the account's configuration (delete + insert: portable across engines)."""
-    conn.execute(_DELETE, {"account_sid": config.account_sid})
-    _CONFIGS.insert(conn, config)
+    """Replace the account's configuration."""
+    _CONFIGS.replace(conn, config)

@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Column, Connection, Row, Select
+from sqlalchemy import Column, ColumnElement, Connection, Row, Select, select
 
 from chinwag.twilio.pagination import Page, PageRequest
 
@@ -16,22 +16,37 @@ def fetch_page(
     record: Callable[[Row[Any]], Any],
     *,
     descending: bool = False,
+    sort_column: Column[Any] | None = None,
 ) -> Page:
     """Records in id order (ascending unless `descending`); `query` must select `id`.
+
+    `sort_column`, a column of the same table unique within the list (the conversation
+    SID of one participant's ParticipantConversations), orders it instead of `id`. The
+    cursor stays the row's id, and its sort key is read back from the row it names: a
+    row deleted between two pages ends the list there.
 
     One row more than the page size is read to know whether another page follows.
     A `before` cursor walks back towards the start of the list, so it reads in the
     opposite order and reverses.
     """
     size = request.size
-    forward = id_column.desc() if descending else id_column.asc()
-    backward = id_column.asc() if descending else id_column.desc()
+    key: Column[Any] = id_column if sort_column is None else sort_column
+    forward = key.desc() if descending else key.asc()
+    backward = key.asc() if descending else key.desc()
+
+    def at(cursor: int) -> Any:
+        if sort_column is None:
+            return cursor
+        # An alias: the list's query reads the same table, which would correlate.
+        row = sort_column.table.alias("cursor_row")
+        found: ColumnElement[Any] = row.c[id_column.name] == cursor
+        return select(row.c[sort_column.name]).where(found).scalar_subquery()
 
     def beyond(cursor: int) -> Any:
-        return id_column < cursor if descending else id_column > cursor
+        return key < at(cursor) if descending else key > at(cursor)
 
     def before(cursor: int) -> Any:
-        return id_column > cursor if descending else id_column < cursor
+        return key > at(cursor) if descending else key < at(cursor)
 
     if request.before_id is not None:
         query = query.where(before(request.before_id)).order_by(backward).limit(size + 1)

@@ -98,21 +98,41 @@ def get_participant_conversation(conn: Connection, participant_sid: str) -> Part
 
 
 def list_by_identity(
-    conn: Connection, service_sid: str, identity: str, request: PageRequest, *, newest_first: bool
+    conn: Connection,
+    service_sid: str,
+    identity: str,
+    request: PageRequest,
+    *,
+    newest_first: bool = False,
+    by_conversation: bool = False,
 ) -> Page:
     """The conversations of the service that have a participant with `identity`."""
     query = _BY_IDENTITY.params(service_sid=service_sid, identity=identity)
-    return _page(conn, query, request, newest_first)
+    return _page(conn, query, request, newest_first, by_conversation=by_conversation)
 
 
 def list_by_address(conn: Connection, service_sid: str, address: str, request: PageRequest) -> Page:
-    """The conversations of the service that have a participant bound to `address`, newest
-    participant first."""
+    """The conversations of the service that have a participant bound to `address`."""
     query = _BY_ADDRESS.params(service_sid=service_sid, address=address)
-    return _page(conn, query, request, True)
+    return _page(conn, query, request, False, by_conversation=True)
 
 
-def _page(conn: Connection, query: Select[Any], request: PageRequest, newest_first: bool) -> Page:
+def _page(
+    conn: Connection,
+    query: Select[Any],
+    request: PageRequest,
+    newest_first: bool,
+    *,
+    by_conversation: bool = False,
+) -> Page:
+    """Newest (or oldest) participant first, or by conversation SID (one participant of an
+    identity or address per conversation, so the SID is unique within the list)."""
     return fetch_page(
-        conn, query, participants.c.id, request, _VIEW.from_row, descending=newest_first
+        conn,
+        query,
+        participants.c.id,
+        request,
+        _VIEW.from_row,
+        descending=newest_first,
+        sort_column=participants.c.conversation_sid if by_conversation else None,
     )

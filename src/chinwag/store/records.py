@@ -2,16 +2,30 @@
 
 A store module declares its record and a `RecordMapper`; its queries select
 `mapper.columns`, turn rows into records with `mapper.from_row`, and write records
-with `mapper.insert` and `mapper.save`. The mapper's statements are built once, at
-import, as every store statement is: building a SQLAlchemy statement costs more
-than running it (docs/benchmarks.md).
+with `mapper.insert` and `mapper.save`; a record kept one row per owner (a
+service's configuration) is read with `mapper.get` and written with
+`mapper.replace`. The mapper's statements are built once, at import, as every
+store statement is: building a SQLAlchemy statement costs more than running it
+(docs/benchmarks.md).
 """
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import fields
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Connection, Row, Table, bindparam, insert, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Delete,
+    Row,
+    Select,
+    Table,
+    bindparam,
+    delete,
+    insert,
+    select,
+    update,
+)
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -28,7 +42,8 @@ class RecordMapper(Generic[R]):
     with such a column is only read. `id` is selected first when the record has no
     field of that name, as lists page on it (store/paging.py). `fixed` names the
     fields `save` never writes (the row's identity and parents); a mapper without
-    it has no `save`.
+    it has no `save`. `key` names the field a record of one row per owner is kept
+    by (`service_sid`): a mapper with it has `get` and `replace`.
     """
 
     def __init__(
@@ -38,6 +53,7 @@ class RecordMapper(Generic[R]):
         *,
         columns: Mapping[str, str | ColumnElement[Any]] | None = None,
         fixed: Collection[str] | None = None,
+        key: str | None = None,
     ) -> None:
         self._record = record
         names = [field.name for field in fields(record)]
@@ -62,6 +78,13 @@ class RecordMapper(Generic[R]):
             self._saved = tuple(
                 (name, self._renamed.get(name, name)) for name in names if name not in fixed
             )
+        self._key = key
+        self._get: Select[Any] | None = None
+        self._delete: Delete | None = None
+        if key is not None:
+            owner = table.c[self._renamed.get(key, key)] == bindparam("key")
+            self._get = select(*self.columns).where(owner)
+            self._delete = delete(table).where(owner)
 
     def from_row(self, row: Row[Any]) -> R:
         """The record of a row selected with `columns`: positional, in field order."""
@@ -93,3 +116,21 @@ class RecordMapper(Generic[R]):
         values = {column: attributes[name] for name, column in self._saved}
         values["match_sid"] = attributes["sid"]
         conn.execute(self._save, values)
+
+    def get(self, conn: Connection, key: object) -> R | None:
+        """The record whose `key` field is `key`, or None."""
+        found, _, _ = self._keyed()
+        row = conn.execute(found, {"key": key}).first()
+        return self.from_row(row) if row else None
+
+    def replace(self, conn: Connection, record: R) -> None:
+        """Make `record` the one row of its key: delete + insert, the same on both engines
+        (no upsert dialect), in the caller's transaction."""
+        _, remove, key = self._keyed()
+        conn.execute(remove, {"key": getattr(record, key)})
+        self.insert(conn, record)
+
+    def _keyed(self) -> tuple[Select[Any], Delete, str]:
+        if self._key is None or self._get is None or self._delete is None:
+            raise TypeError(f"{self._record.__name__} has no key: its mapper has no `key`")
+        return self._get, self._delete, self._key

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, bindparam, delete, select
+from sqlalchemy import Connection
 
 from chinwag.store.records import RecordMapper
 from chinwag.store.tables import service_configurations
@@ -18,21 +18,13 @@ class ServiceConfiguration:
     reachability_enabled: bool
 
 
-_CONFIGS = RecordMapper(service_configurations, ServiceConfiguration)
-_GET = select(*_CONFIGS.columns).where(
-    service_configurations.c.service_sid == bindparam("service_sid")
-)
-_DELETE = delete(service_configurations).where(
-    service_configurations.c.service_sid == bindparam("service_sid")
-)
+_CONFIGS = RecordMapper(service_configurations, ServiceConfiguration, key="service_sid")
 
 
 def get_configuration(conn: Connection, service_sid: str) -> ServiceConfiguration | None:
-    row = conn.execute(_GET, {"service_sid": service_sid}).first()
-    return _CONFIGS.from_row(row) if row else None
+    return _CONFIGS.get(conn, service_sid)
 
 
 def save_configuration(conn: Connection, config: ServiceConfiguration) -> None:
-    """Replace the service's configuration (delete + insert: portable across engines)."""
-    conn.execute(_DELETE, {"service_sid": config.service_sid})
-    _CONFIGS.insert(conn, config)
+    """Replace the service's configuration."""
+    _CONFIGS.replace(conn, config)

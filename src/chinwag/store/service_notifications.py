@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, bindparam, delete, select
+from sqlalchemy import Connection
 
 from chinwag.store.records import RecordMapper
 from chinwag.store.tables import service_notifications
@@ -27,21 +27,13 @@ class ServiceNotifications:
     removed_from_conversation_sound: str | None
 
 
-_NOTIFICATIONS = RecordMapper(service_notifications, ServiceNotifications)
-_GET = select(*_NOTIFICATIONS.columns).where(
-    service_notifications.c.service_sid == bindparam("service_sid")
-)
-_DELETE = delete(service_notifications).where(
-    service_notifications.c.service_sid == bindparam("service_sid")
-)
+_NOTIFICATIONS = RecordMapper(service_notifications, ServiceNotifications, key="service_sid")
 
 
 def get_notifications(conn: Connection, service_sid: str) -> ServiceNotifications | None:
-    row = conn.execute(_GET, {"service_sid": service_sid}).first()
-    return _NOTIFICATIONS.from_row(row) if row else None
+    return _NOTIFICATIONS.get(conn, service_sid)
 
 
 def save_notifications(conn: Connection, notifications: ServiceNotifications) -> None:
-    """Replace the service's settings (delete + insert: portable across engines)."""
-    conn.execute(_DELETE, {"service_sid": notifications.service_sid})
-    _NOTIFICATIONS.insert(conn, notifications)
+    """Replace the service's settings."""
+    _NOTIFICATIONS.replace(conn, notifications)

@@ -7,7 +7,7 @@ The account's global configuration, which a service without one of its own uses,
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, bindparam, delete, select
+from sqlalchemy import Connection
 
 from chinwag.store.records import RecordMapper
 from chinwag.store.tables import service_webhooks
@@ -23,17 +23,13 @@ class ServiceWebhookConfig:
     method: str | None  # "GET" or "POST" (the spec's upper-case enum); None until given
 
 
-_CONFIGS = RecordMapper(service_webhooks, ServiceWebhookConfig)
-_GET = select(*_CONFIGS.columns).where(service_webhooks.c.service_sid == bindparam("service_sid"))
-_DELETE = delete(service_webhooks).where(service_webhooks.c.service_sid == bindparam("service_sid"))
+_CONFIGS = RecordMapper(service_webhooks, ServiceWebhookConfig, key="service_sid")
 
 
 def get_config(conn: Connection, service_sid: str) -> ServiceWebhookConfig | None:
-    row = conn.execute(_GET, {"service_sid": service_sid}).first()
-    return _CONFIGS.from_row(row) if row else None
+    return _CONFIGS.get(conn, service_sid)
 
 
 def save_config(conn: Connection, config: ServiceWebhookConfig) -> None:
-    """Replace the service's configuration (delete + insert: portable across engines)."""
-    conn.execute(_DELETE, {"service_sid": config.service_sid})
-    _CONFIGS.insert(conn, config)
+    """Replace the service's configuration."""
+    _CONFIGS.replace(conn, config)

@@ -5,8 +5,13 @@ Revises: 0007
 
 Every service gets Twilio's four default roles and a configuration naming them, as
 new services do (domain/service_configuration.py), and the participants and users
-without a role get the service's default one. The roles are written out here, not
-imported: a migration keeps meaning what it meant when it was written.
+without a role get the service's default one.
+
+The default roles' permission lists below repeat those of domain/roles.py on purpose:
+a migration must not import app code. It has to keep meaning what it meant when it
+was written (a later change to the defaults is a new migration, not a silent change
+to this one), and app code may import what a migration run cannot (the layering of
+chinwag, settings, a newer schema in store/tables.py).
 """
 
 import secrets
