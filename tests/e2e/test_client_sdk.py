@@ -165,4 +165,6 @@ def test_a_forged_or_expired_token_is_refused(
     lines = run_sdk({**conversation, "scenario": "refused"})
     refused = {x["name"] for x in lines if x["event"] == "refused"}
     assert refused == {"forged", "expired"}, lines
+    codes = [x["errorCode"] for x in lines if x["event"] == "connectionError"]
+    assert codes == [20101, 20104], lines  # Twilio's codes: invalid, then expired
     assert {"event": "tokenExpired", "identity": "alice"} in lines

@@ -26,7 +26,8 @@ function connect(identity, jwt) {
     const timer = setTimeout(() => reject(new Error(`${identity}: not initialized`)), 15000);
     client.on("initialized", () => { clearTimeout(timer); resolve(client); });
     client.on("initFailed", ({ error }) => { clearTimeout(timer); reject(error || new Error("initFailed")); });
-    client.on("connectionError", (error) => say({ event: "connectionError", identity, error }));
+    client.on("connectionError", (error) =>
+      say({ event: "connectionError", identity, errorCode: error.errorCode, terminal: error.terminal }));
     client.on("tokenAboutToExpire", () => say({ event: "tokenAboutToExpire", identity }));
     client.on("tokenExpired", () => say({ event: "tokenExpired", identity }));
   });
@@ -104,6 +105,7 @@ async function refused() {
     } catch (error) {
       say({ event: "refused", name, message: String(error && (error.message || error)) });
     }
+    await sleep(300); // the SDK tells tokenExpired on a later tick
   }
 }
 
