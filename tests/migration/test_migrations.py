@@ -22,7 +22,7 @@ def test_upgrade_from_empty_matches_the_tables_and_is_repeatable(empty_database_
         return found
 
     assert on_database(url, differences) == []
-    assert run_sql(url, "SELECT version_num FROM alembic_version") == [("0019",)]
+    assert run_sql(url, "SELECT version_num FROM alembic_version") == [("0020",)]
     tables = on_database(url, lambda conn: set(inspect(conn).get_table_names()))
     assert tables >= set(metadata.tables)
 

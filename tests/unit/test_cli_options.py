@@ -39,3 +39,23 @@ def test_a_key_for_an_unknown_account_is_refused(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert f"Account '{unknown}' does not exist." in result.output
+
+
+def test_a_token_needs_an_account_when_the_database_holds_none_or_several(
+    tmp_path: Path,
+) -> None:
+    database = f"sqlite:///{tmp_path / 'tokens.db'}"
+    args = ["token", "--identity", "alice", "--database", database]
+    env = {**WIDE, "TWILIO_ACCOUNT_SID": ""}
+    result = CliRunner().invoke(app, args, env=env)
+    assert result.exit_code == 2, result.output
+    assert "The database holds 0 accounts; name one with --account" in result.output
+    assert CliRunner().invoke(app, ["accounts", "create", "--database", database]).exit_code == 0
+
+    alone = CliRunner().invoke(app, args, env=env)
+
+    assert alone.exit_code == 0, alone.output
+    assert alone.stdout.count(".") == 2  # header.payload.signature, and nothing else
+    for bad in (["--ttl", "86401"], ["--service", "IS" + "0" * 32], ["--key", "SK" + "0" * 32]):
+        refused = CliRunner().invoke(app, [*args, *bad], env=env)
+        assert refused.exit_code == 2, refused.output

@@ -47,7 +47,7 @@ def keys_create(
     friendly_name: Annotated[str, typer.Option("--friendly-name")] = "chinwag key",
     database: DatabaseOption = DEFAULT_DATABASE,
 ) -> None:
-    """Create an API key; its secret is printed once and stored only as a hash."""
+    """Create an API key; its secret is printed once (kept to verify Access Tokens)."""
     try:
         created = with_database(
             database, lambda db: db.write(accounts.create_api_key, account_sid, friendly_name)

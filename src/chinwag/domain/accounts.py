@@ -23,7 +23,7 @@ DEFAULT_SERVICE_NAME = "Default Conversations Service"
 @dataclass(frozen=True)
 class NewApiKey:
     key: ApiKey
-    secret: str  # shown once; only its hash is stored
+    secret: str  # shown once at creation; kept to verify Access Tokens (docs/client-sdk.md)
 
 
 def new_auth_token() -> str:
@@ -69,6 +69,7 @@ def create_api_key(conn: Connection, account_sid: str, friendly_name: str) -> Ne
         sid=sids.new_sid(sids.API_KEY),
         account_sid=account_sid,
         secret_sha256=hash_secret(secret),
+        secret=secret,
         friendly_name=friendly_name,
         date_created=utc_now(),
     )

@@ -31,6 +31,7 @@ from chinwag.resources import (
     service_notifications,
     service_webhooks,
     services,
+    tokens,
     user_conversations,
     users,
     webhooks,
@@ -145,6 +146,8 @@ CHINWAG_ROUTES: list[tuple[str, str, Handler]] = [
     ("POST", "/chinwag/v1/Inbound", inbound.create),
     ("GET", "/chinwag/v1/Outbound", outbound.list_),
     ("POST", "/chinwag/v1/Receipts/{Sid}", receipts.move),
+    # What an app's backend does with twilio-python's AccessToken: a token for the client SDK.
+    ("POST", "/chinwag/v1/Tokens", tokens.create),
 ]
 
 

@@ -21,7 +21,8 @@ class Account:
 class ApiKey:
     sid: str
     account_sid: str
-    secret_sha256: str
+    secret_sha256: str  # what REST Basic auth compares against
+    secret: str | None  # what Access Tokens are verified with; None for keys made before 0020
     friendly_name: str
     date_created: datetime
 
@@ -33,6 +34,12 @@ _LIST_ACCOUNTS = select(*_ACCOUNTS.columns).order_by(accounts.c.id)
 _COUNT_ACCOUNTS = select(func.count()).select_from(accounts)
 _UPDATE_ACCOUNT = update(accounts).where(accounts.c.sid == bindparam("match_sid"))
 _GET_API_KEY = select(*_API_KEYS.columns).where(api_keys.c.sid == bindparam("sid"))
+_NEWEST_SIGNING_KEY = (
+    select(*_API_KEYS.columns)
+    .where(api_keys.c.account_sid == bindparam("account_sid"), api_keys.c.secret.is_not(None))
+    .order_by(api_keys.c.id.desc())
+    .limit(1)
+)
 
 
 def get_account(conn: Connection, sid: str) -> Account | None:
@@ -64,3 +71,9 @@ def get_api_key(conn: Connection, sid: str) -> ApiKey | None:
 
 def insert_api_key(conn: Connection, key: ApiKey) -> None:
     _API_KEYS.insert(conn, key)
+
+
+def newest_signing_key(conn: Connection, account_sid: str) -> ApiKey | None:
+    """The account's most recent key whose secret is kept, to sign Access Tokens with."""
+    row = conn.execute(_NEWEST_SIGNING_KEY, {"account_sid": account_sid}).first()
+    return _API_KEYS.from_row(row) if row else None

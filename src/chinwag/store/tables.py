@@ -96,6 +96,9 @@ api_keys = Table(
     Column("sid", String(34), nullable=False, unique=True),
     Column("account_sid", String(34), ForeignKey("accounts.sid"), nullable=False),
     Column("secret_sha256", String(64), nullable=False),
+    # The secret itself, to verify Access Tokens signed with it (HMAC needs it); NULL for
+    # keys created before migration 0020, which kept only the hash (docs/compatibility.md).
+    Column("secret", Text, nullable=True),
     Column("friendly_name", Text, nullable=False),
     Column("date_created", UtcDateTime, nullable=False),
 )
