@@ -11,6 +11,7 @@ const say = (what) => process.stdout.write(JSON.stringify(what) + "\n");
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function token(identity, options = {}) {
+  if (config.tokens && config.tokens[identity]) return config.tokens[identity];
   const { AccessToken } = twilio.jwt;
   const minted = new AccessToken(config.accountSid, config.keySid, options.secret || config.secret, {
     identity,
@@ -119,16 +120,19 @@ function expiredToken(identity) {
 }
 
 async function catchUp() {
-  // Connects, waits for the server to restart (the test says so on stdin), and reports
-  // the messages it hears after the restart.
+  // Connects and subscribes; the test then restarts the server and writes a message
+  // while this client is away. Reports what it hears once it is back.
   const [alice] = config.identities;
   const a = await connect(alice, token(alice));
   const ca = await a.getConversationBySid(config.conversationSid);
   watch(alice, ca);
   await ca.getMessages();
+  const heard = new Set();
+  ca.on("messageAdded", (m) => heard.add(m.body));
   a.on("connectionStateChanged", (state) => say({ event: "state", state }));
   say({ event: "ready" });
-  await until(async () => false, "never", Number(config.waitMs || 20000)).catch(() => {});
+  await until(() => heard.has(config.expect), `the message '${config.expect}'`, 30000);
+  say({ event: "done" });
   await a.shutdown();
 }
 

@@ -16,12 +16,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
-from aiohttp import WSMsgType, web
+from aiohttp import WSCloseCode, WSMsgType, web
 from sqlalchemy import Connection
 
 from chinwag.domain.access_tokens import (
-    ABOUT_TO_EXPIRE,
     AccessTokenRefused,
+    token_about_to_expire_at,
     verify_access_token,
 )
 from chinwag.domain.client_state import ClientSession, membership, start_session
@@ -212,10 +212,15 @@ class Tunnel:
     def _watch_expiry(self) -> None:
         if self.expiry is not None:
             self.expiry.cancel()
-        self.expiry = asyncio.create_task(self._expire(self.session.grant.expires_at))
+        grant = self.session.grant
+        self.expiry = asyncio.create_task(
+            self._expire(token_about_to_expire_at(grant), grant.expires_at)
+        )
 
-    async def _expire(self, expires_at: datetime) -> None:
-        warn_in = (expires_at - ABOUT_TO_EXPIRE - utc_now()).total_seconds()
+    async def _expire(self, warn_at: datetime, expires_at: datetime) -> None:
+        """`client_update token_about_to_expire` ahead of expiry, `close` 410 at it
+        (twilsock src/twilsock.ts: the SDK then emits tokenAboutToExpire, tokenExpired)."""
+        warn_in = (warn_at - utc_now()).total_seconds()
         if warn_in > 0:
             await asyncio.sleep(warn_in)
         await self.send(
@@ -361,3 +366,11 @@ async def wsconnect(request: web.Request) -> web.StreamResponse:
 def add_socket(app: web.Application) -> None:
     app[HUB] = Hub(app[DATABASE])
     app.router.add_get(PATH, wsconnect)
+
+    async def close_sockets(app: web.Application) -> None:
+        """On shutdown the clients are told to go (1001) and reconnect with backoff, to
+        this server once it is back or to another behind the same address."""
+        for tunnel in list(app[HUB].tunnels):
+            await tunnel.ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
+
+    app.on_shutdown.append(close_sockets)
