@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from twilio.rest import Client
 
-from chinwag.testing import LiveServer, WebhookReceiver, twilio_client
+from chinwag.testing import WebhookReceiver, access_token, twilio_client
 from tests.inprocess import AppServer
 
 NODE_DIR = Path(__file__).resolve().parents[1] / "node"
@@ -169,10 +169,11 @@ def test_a_forged_or_expired_token_is_refused(
 
 
 def test_a_client_catches_up_after_a_server_restart(
-    node_sdk: Path, fresh_server: LiveServer, database_url: str
+    node_sdk: Path, fresh_app: AppServer, database_url: str
 ) -> None:
     """A message written (on another server) while the client's server is down reaches
     the client when it is back: its subscriptions replay from their last event."""
+    fresh_server = fresh_app
     rest = twilio_client(fresh_server)
     chat = rest.conversations.v1.conversations.create(friendly_name="restart")
     chat.participants.create(identity="alice")
@@ -180,7 +181,7 @@ def test_a_client_catches_up_after_a_server_restart(
         "url": fresh_server.url,
         "conversationSid": chat.sid,
         "identities": ["alice"],
-        "tokens": {"alice": fresh_server.access_token("alice")},
+        "tokens": {"alice": access_token(fresh_server, "alice")},
         "scenario": "catchUp",
         "expect": "while you were away",
     }
@@ -197,7 +198,7 @@ def test_a_client_catches_up_after_a_server_restart(
             lines.append(json.loads(line))
             if lines[-1]["event"] == "ready":
                 fresh_server.stop()
-                other = LiveServer(database_url)
+                other = AppServer(database_url)
                 other.account_sid, other.auth_token = fresh_server.auth
                 other.start()
                 try:

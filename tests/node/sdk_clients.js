@@ -28,7 +28,8 @@ function connect(identity, jwt) {
     client.on("initialized", () => { clearTimeout(timer); resolve(client); });
     client.on("initFailed", ({ error }) => { clearTimeout(timer); reject(error || new Error("initFailed")); });
     client.on("connectionError", (error) =>
-      say({ event: "connectionError", identity, errorCode: error.errorCode, terminal: error.terminal }));
+      say({ event: "connectionError", identity, errorCode: error.errorCode, terminal: error.terminal,
+            message: error.message }));
     client.on("tokenAboutToExpire", () => say({ event: "tokenAboutToExpire", identity }));
     client.on("tokenExpired", () => say({ event: "tokenExpired", identity }));
   });
