@@ -43,6 +43,7 @@ PATH = "/v3/wsconnect"
 TYPING_NOTIFICATION = "twilio.ipmsg.typing_indicator"
 TYPING_TIMEOUT = 5
 OK = {"code": 200, "status": "OK"}
+CLOSE_TIMEOUT = 1.0  # seconds a closing socket waits for the client's close frame
 
 
 class Hub:
@@ -336,7 +337,7 @@ def storage_id(session: ClientSession) -> str:
 
 async def wsconnect(request: web.Request) -> web.StreamResponse:
     """GET /v3/wsconnect: the client SDK's socket (its token is in `init`, not a header)."""
-    ws = web.WebSocketResponse(max_msg_size=8 * 1024 * 1024)
+    ws = web.WebSocketResponse(max_msg_size=8 * 1024 * 1024, timeout=CLOSE_TIMEOUT)
     await ws.prepare(request)
     tunnel = Tunnel(request, ws)
     worker = asyncio.create_task(tunnel.run_work())
@@ -371,6 +372,10 @@ def add_socket(app: web.Application) -> None:
         """On shutdown the clients are told to go (1001) and reconnect with backoff, to
         this server once it is back or to another behind the same address."""
         for tunnel in list(app[HUB].tunnels):
-            await tunnel.ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
+            with contextlib.suppress(asyncio.TimeoutError, ConnectionError):
+                await asyncio.wait_for(
+                    tunnel.ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown"),
+                    CLOSE_TIMEOUT,
+                )
 
     app.on_shutdown.append(close_sockets)
