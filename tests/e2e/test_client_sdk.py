@@ -78,7 +78,7 @@ def conversation(
     created = client.conversations.v1.services(service.sid).conversations.create(
         friendly_name="sdk chat"
     )
-    for identity in ("alice", "bob"):
+    for identity in ("alice", "bob", "carol"):
         client.conversations.v1.services(service.sid).conversations(
             created.sid
         ).participants.create(identity=identity)
@@ -90,23 +90,28 @@ def conversation(
         "secret": secret,
         "serviceSid": service.sid,
         "conversationSid": created.sid,
-        "identities": ["alice", "bob"],
+        "identities": ["alice", "bob", "carol"],
     }
 
 
 def test_two_sdk_clients_hear_each_other_rest_and_webhooks(
     node_sdk: Path,
     client: Client,
+    app_server: AppServer,
     conversation: dict[str, Any],
     webhook_receiver: WebhookReceiver,
 ) -> None:
     service, sid = conversation["serviceSid"], conversation["conversationSid"]
     chat = client.conversations.v1.services(service).conversations(sid)
     chat.messages.create(author="system", body="before connect")
+    other = AppServer(app_server.database_url)  # carol's server: same database
+    other.account_sid, other.auth_token = app_server.auth
+    other.start()
     lines: list[dict[str, Any]] = []
     started = time.monotonic()
+    config = {**conversation, "scenario": "twoClients", "otherUrl": other.url}
     with subprocess.Popen(
-        ["node", str(SCRIPT), json.dumps({**conversation, "scenario": "twoClients"})],
+        ["node", str(SCRIPT), json.dumps(config)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -115,20 +120,26 @@ def test_two_sdk_clients_hear_each_other_rest_and_webhooks(
         assert process.stdout is not None and process.stderr is not None
         for line in process.stdout:
             lines.append(json.loads(line))
-            if lines[-1]["event"] == "ready":  # both clients subscribed: REST writes now
+            if lines[-1]["event"] == "ready":  # the clients subscribed: REST writes now
                 chat.messages.create(author="system", body="from REST")
+                chat.participants.create(identity="dave")
             if lines[-1]["event"] in ("done", "error"):
                 break
         process.wait(timeout=30)
         errors = process.stderr.read()
+    other.stop()
     elapsed = time.monotonic() - started
     assert "error" not in [line["event"] for line in lines], (lines, errors[-3000:])
     assert {"identities": ["alice", "bob"], "event": "connected"} in lines
-    assert {"event": "participants", "identities": ["alice", "bob"]} in lines
+    assert {"event": "participants", "identities": ["alice", "bob", "carol"]} in lines
     assert {"event": "history", "bodies": ["before connect"]} in lines
     added = [(x["identity"], x["body"]) for x in lines if x["event"] == "messageAdded"]
     assert ("alice", "from REST") in added and ("bob", "from REST") in added
     assert ("bob", "hello from the SDK") in added
+    assert ("carol", "from REST") in added and ("carol", "hello from the SDK") in added
+    assert {"event": "participantJoined", "identity": "alice", "who": "dave"} in lines
+    edits = [(x["identity"], x["body"]) for x in lines if x["event"] == "messageUpdated"]
+    assert ("bob", "hello again from the SDK") in edits
     sent = next(x for x in lines if x["event"] == "sent")
     assert sent["index"] == 2
     assert {"event": "typingStarted", "identity": "bob", "who": "alice"} in lines
@@ -140,7 +151,7 @@ def test_two_sdk_clients_hear_each_other_rest_and_webhooks(
     assert any(x["attributes"] == {"topic": "tests"} for x in updated)
     # The SDK's message is a real message: REST sees it, with its author's participant.
     messages = chat.messages.list()
-    assert [m.body for m in messages] == ["before connect", "from REST", "hello from the SDK"]
+    assert [m.body for m in messages] == ["before connect", "from REST", "hello again from the SDK"]
     alice = next(p for p in chat.participants.list() if p.identity == "alice")
     assert messages[2].author == "alice" and messages[2].participant_sid == alice.sid
     assert json.loads(messages[2].attributes) == {"mood": "sunny"}
@@ -150,7 +161,7 @@ def test_two_sdk_clients_hear_each_other_rest_and_webhooks(
     assert mine.fetch().last_read_message_index == 2
     # ... and it fired the signed webhook as an SDK change.
     hooks = [r for r in webhook_receiver.wait_for(1) if r.url.endswith("/sdk")]
-    from_sdk = [r for r in hooks if r.form.get("Source") == "SDK"]
+    from_sdk = [r for r in hooks if r.form.get("Source") == "SDK"]  # onMessageAdded only
     assert len(from_sdk) == 1 and from_sdk[0].signature_valid
     assert from_sdk[0].form["ClientIdentity"] == "alice"
     assert from_sdk[0].form["ParticipantSid"] == alice.sid

@@ -21,9 +21,9 @@ function token(identity, options = {}) {
   return minted.toJwt();
 }
 
-function connect(identity, jwt) {
+function connect(identity, jwt, uri = socketUri) {
   return new Promise((resolve, reject) => {
-    const client = new Client(jwt, { Twilsock: { uri: socketUri } });
+    const client = new Client(jwt, { Twilsock: { uri } });
     const timer = setTimeout(() => reject(new Error(`${identity}: not initialized`)), 15000);
     client.on("initialized", () => { clearTimeout(timer); resolve(client); });
     client.on("initFailed", ({ error }) => { clearTimeout(timer); reject(error || new Error("initFailed")); });
@@ -39,6 +39,11 @@ function watch(identity, conversation) {
   conversation.on("messageAdded", (m) =>
     say({ event: "messageAdded", identity, index: m.index, body: m.body, author: m.author,
           attributes: m.attributes, participantSid: m.participantSid }));
+  conversation.on("messageUpdated", ({ message, updateReasons }) =>
+    say({ event: "messageUpdated", identity, index: message.index, body: message.body,
+          reasons: updateReasons }));
+  conversation.on("participantJoined", (p) =>
+    say({ event: "participantJoined", identity, who: p.identity }));
   conversation.on("typingStarted", (p) => say({ event: "typingStarted", identity, who: p.identity }));
   conversation.on("typingEnded", (p) => say({ event: "typingEnded", identity, who: p.identity }));
   conversation.on("participantUpdated", ({ participant, updateReasons }) => {
@@ -62,14 +67,19 @@ async function until(check, what, ms = 10000) {
 }
 
 async function twoClients() {
-  const [alice, bob] = config.identities;
+  const [alice, bob, carol] = config.identities;
   const a = await connect(alice, token(alice));
   const b = await connect(bob, token(bob));
+  // carol is connected to another server on the same database
+  const c = await connect(carol, token(carol), config.otherUrl.replace(/^http/, "ws") + "/v3/wsconnect");
   say({ event: "connected", identities: [a.user.identity, b.user.identity] });
   const ca = await a.getConversationBySid(config.conversationSid);
   const cb = await b.getConversationBySid(config.conversationSid);
+  const cc = await c.getConversationBySid(config.conversationSid);
   watch(alice, ca);
   watch(bob, cb);
+  watch(carol, cc);
+  await cc.getMessages();
   const participants = await ca.getParticipants();
   say({ event: "participants", identities: participants.map((p) => p.identity).sort() });
   const history = await cb.getMessages();
@@ -82,7 +92,12 @@ async function twoClients() {
   await until(() => seen.has("from REST") && seen.has("alice:from REST"), "the REST message");
   const index = await ca.sendMessage("hello from the SDK", { mood: "sunny" });
   say({ event: "sent", index });
+  const atCarol = new Set();
+  cc.on("messageAdded", (m) => atCarol.add(m.body));
   await until(() => seen.has("hello from the SDK"), "the SDK message at bob");
+  await until(() => atCarol.has("hello from the SDK"), "the SDK message at carol");
+  const mine = (await ca.getMessages(1)).items[0];
+  await mine.updateBody("hello again from the SDK");
   await ca.typing();
   await sleep(300);
   await cb.setAllMessagesRead();
@@ -92,6 +107,7 @@ async function twoClients() {
   say({ event: "done" });
   await a.shutdown();
   await b.shutdown();
+  await c.shutdown();
 }
 
 async function refused() {
