@@ -145,7 +145,10 @@ def test_two_sdk_clients_hear_each_other_rest_and_webhooks(
     assert {"event": "typingStarted", "identity": "bob", "who": "alice"} in lines
     horizon = [x for x in lines if x["event"] == "readHorizon" and x["identity"] == "alice"]
     assert horizon and horizon[-1] == {
-        "event": "readHorizon", "identity": "alice", "who": "bob", "index": 2
+        "event": "readHorizon",
+        "identity": "alice",
+        "who": "bob",
+        "index": 2,
     }
     updated = [x for x in lines if x["event"] == "conversationUpdated" and x["identity"] == "bob"]
     assert any(x["attributes"] == {"topic": "tests"} for x in updated)
@@ -168,9 +171,7 @@ def test_two_sdk_clients_hear_each_other_rest_and_webhooks(
     assert elapsed < 30
 
 
-def test_a_forged_or_expired_token_is_refused(
-    node_sdk: Path, conversation: dict[str, Any]
-) -> None:
+def test_a_forged_or_expired_token_is_refused(node_sdk: Path, conversation: dict[str, Any]) -> None:
     lines = run_sdk({**conversation, "scenario": "refused"})
     refused = {x["name"] for x in lines if x["event"] == "refused"}
     assert refused == {"forged", "expired"}, lines
@@ -213,9 +214,9 @@ def test_a_client_catches_up_after_a_server_restart(
                 other.account_sid, other.auth_token = fresh_server.auth
                 other.start()
                 try:
-                    twilio_client(other).conversations.v1.conversations(
-                        chat.sid
-                    ).messages.create(author="bob", body="while you were away")
+                    twilio_client(other).conversations.v1.conversations(chat.sid).messages.create(
+                        author="bob", body="while you were away"
+                    )
                 finally:
                     other.stop()
                 fresh_server.start()
@@ -224,6 +225,12 @@ def test_a_client_catches_up_after_a_server_restart(
         process.wait(timeout=30)
         errors = process.stderr.read()
     assert lines[-1]["event"] == "done", (lines, errors[-3000:])
-    assert {"event": "messageAdded", "identity": "alice", "index": 0,
-            "body": "while you were away", "author": "bob", "attributes": {},
-            "participantSid": None} in lines
+    assert {
+        "event": "messageAdded",
+        "identity": "alice",
+        "index": 0,
+        "body": "while you were away",
+        "author": "bob",
+        "attributes": {},
+        "participantSid": None,
+    } in lines

@@ -16,18 +16,18 @@ async def _exchange(
 ) -> list[framing.Frame]:
     """Send `frames` in order, each after the previous one's answer; collect `wait_for` frames."""
     received: list[framing.Frame] = []
-    async with aiohttp.ClientSession() as session:
-        async with session.ws_connect(url.replace("http", "ws") + "/v3/wsconnect") as ws:
-            for header, payload in frames:
-                await ws.send_bytes(framing.encode(header, payload))
-                message = await ws.receive(timeout)
-                if message.type == aiohttp.WSMsgType.BINARY:
-                    received.append(framing.parse(message.data))
-            while len(received) < wait_for:
-                message = await ws.receive(timeout)
-                if message.type != aiohttp.WSMsgType.BINARY:
-                    break
+    socket_url = url.replace("http", "ws") + "/v3/wsconnect"
+    async with aiohttp.ClientSession() as session, session.ws_connect(socket_url) as ws:
+        for header, payload in frames:
+            await ws.send_bytes(framing.encode(header, payload))
+            message = await ws.receive(timeout)
+            if message.type == aiohttp.WSMsgType.BINARY:
                 received.append(framing.parse(message.data))
+        while len(received) < wait_for:
+            message = await ws.receive(timeout)
+            if message.type != aiohttp.WSMsgType.BINARY:
+                break
+            received.append(framing.parse(message.data))
     return received
 
 
@@ -35,7 +35,9 @@ def init(token: str) -> tuple[dict[str, Any], Any]:
     return {"id": "TM-init", "method": "init", "token": token, "capabilities": []}, None
 
 
-def exchange(url: str, *frames: tuple[dict[str, Any], Any], wait_for: int = 0) -> list[framing.Frame]:
+def exchange(
+    url: str, *frames: tuple[dict[str, Any], Any], wait_for: int = 0
+) -> list[framing.Frame]:
     return asyncio.run(_exchange(url, list(frames), wait_for))
 
 
@@ -61,9 +63,7 @@ def test_a_token_update_keeps_the_identity(app_server: AppServer) -> None:
 
 
 def test_a_short_token_is_warned_then_closed_with_410(app_server: AppServer) -> None:
-    frames = exchange(
-        app_server.url, init(access_token(app_server, "alice", ttl=2)), wait_for=3
-    )
+    frames = exchange(app_server.url, init(access_token(app_server, "alice", ttl=2)), wait_for=3)
     assert frames[0].header["status"]["code"] == 200
     assert frames[1].header["method"] == "client_update"
     assert frames[1].header["client_update_type"] == "token_about_to_expire"
@@ -88,11 +88,10 @@ def test_tunnelled_requests_need_init_and_a_known_path(app_server: AppServer) ->
 
 def test_garbage_closes_the_socket_with_406(app_server: AppServer) -> None:
     async def send_garbage() -> framing.Frame:
-        async with aiohttp.ClientSession() as session:
-            url = app_server.url.replace("http", "ws") + "/v3/wsconnect"
-            async with session.ws_connect(url) as ws:
-                await ws.send_bytes(b"HELLO")
-                return framing.parse((await ws.receive(5)).data)
+        url = app_server.url.replace("http", "ws") + "/v3/wsconnect"
+        async with aiohttp.ClientSession() as session, session.ws_connect(url) as ws:
+            await ws.send_bytes(b"HELLO")
+            return framing.parse((await ws.receive(5)).data)
 
     closed = asyncio.run(send_garbage())
     assert closed.method == "close" and closed.header["status"]["code"] == 406

@@ -70,7 +70,12 @@ def test_a_message_frame_carries_an_http_request_with_undecoded_params() -> None
             "leave",
             {"conversation": "CH1", "participant": "al ice"},
         ),
-        ("POST", "/Client/v2/Me/Conversations/CH1", "update_my_conversation", {"conversation": "CH1"}),
+        (
+            "POST",
+            "/Client/v2/Me/Conversations/CH1",
+            "update_my_conversation",
+            {"conversation": "CH1"},
+        ),
         ("POST", "/Client/v2/Indicators/Typing", "typing", {}),
         ("POST", "/v4/Subscriptions", "subscriptions", {}),
     ],

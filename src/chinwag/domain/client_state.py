@@ -49,7 +49,8 @@ class ClientSession:
         return self.grant.identity
 
     def origin(self) -> Origin:
-        """SDK changes always fire webhooks, naming the client (support.twilio.com 4403669397019)."""
+        """SDK changes always fire webhooks, naming the client
+        (support.twilio.com 4403669397019)."""
         return Origin(source="SDK", webhooks_enabled=True, client_identity=self.grant.identity)
 
 

@@ -12,8 +12,8 @@ from sqlalchemy import Connection
 from chinwag.domain.events import Origin, envelope, webhook_wants
 from chinwag.domain.service_webhooks import hooks_for
 from chinwag.store import outbox
-from chinwag.store.changes import mark_changed
 from chinwag.store import webhooks as webhook_store
+from chinwag.store.changes import mark_changed
 from chinwag.store.conversations import Conversation
 from chinwag.store.webhooks import ScopedWebhook
 from chinwag.twilio.dates import utc_now

@@ -287,7 +287,11 @@ async def sync_items(tunnel: "Tunnel", request: TunnelledRequest, kind: str, obj
         if found.kind == "list":
             origin = int(origin)
         start = next(
-            (n for n, key in enumerate(ordered) if (key <= origin if descending else key >= origin)),
+            (
+                n
+                for n, key in enumerate(ordered)
+                if (key <= origin if descending else key >= origin)
+            ),
             len(ordered),
         )
     size = min(int(params.get("PageSize") or 50), 100)
@@ -320,7 +324,9 @@ async def _ask(
     """The service's pre-event webhook may change or reject an SDK message too."""
     session = tunnel.session
     ref = ConversationRef(
-        ServiceRef(session.account, tunnel.base_url, session.service.sid, request_path(conversation)),
+        ServiceRef(
+            session.account, tunnel.base_url, session.service.sid, request_path(conversation)
+        ),
         conversation,
         ResourceNotFound(f"Conversation '{conversation}' was not found."),
     )

@@ -11,9 +11,9 @@ import asyncio
 import contextlib
 import hashlib
 import logging
-from functools import partial
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import Any, TypeVar
 
 from aiohttp import WSCloseCode, WSMsgType, web
@@ -51,7 +51,7 @@ class Hub:
 
     def __init__(self, database: Database) -> None:
         self.database = database
-        self.tunnels: set["Tunnel"] = set()
+        self.tunnels: set[Tunnel] = set()
         self._unsubscribe: Any = None
 
     async def join(self, tunnel: "Tunnel") -> None:
@@ -111,9 +111,8 @@ class Tunnel:
             conversation: Conversation = find_conversation(
                 conn, session.service.sid, sid, missing, for_update=True
             )
-            if member:
-                if membership(conn, session, conversation.sid) is None:
-                    raise missing
+            if member and membership(conn, session, conversation.sid) is None:
+                raise missing
             return work(conn, conversation, *args)
 
         return await self.database.write_locking(run)

@@ -129,9 +129,7 @@ def user_info(conn: Connection, session: ClientSession, user_sid: str) -> SyncOb
     return SyncObject("map", f"{user_sid}.info", when, items=items)
 
 
-def conversation_document(
-    conn: Connection, session: ClientSession, sid: str
-) -> SyncObject | None:
+def conversation_document(conn: Connection, session: ClientSession, sid: str) -> SyncObject | None:
     found = state.conversation(conn, session, sid)
     if found is None:
         return None
