@@ -105,8 +105,9 @@ def messages(conn: Connection, conversation_sid: str) -> list[Message]:
 
 
 def last_message(conn: Connection, conversation_sid: str) -> Message | None:
-    found = messages(conn, conversation_sid)
-    return found[-1] if found else None
+    newest = PageRequest(size=1, page=0)
+    page = message_store.list_messages(conn, conversation_sid, newest, descending=True)
+    return page.rows[0] if page.rows else None
 
 
 def roster(conn: Connection, conversation_sid: str) -> list[Participant]:
