@@ -123,6 +123,10 @@ def test_two_sdk_clients_hear_each_other_rest_and_webhooks(
             if lines[-1]["event"] == "ready":  # the clients subscribed: REST writes now
                 chat.messages.create(author="system", body="from REST")
                 chat.participants.create(identity="dave")
+                second = client.conversations.v1.services(service).conversations.create(
+                    friendly_name="second"
+                )
+                second.participants.create(identity="bob")
             if lines[-1]["event"] in ("done", "error"):
                 break
         process.wait(timeout=30)
@@ -140,6 +144,8 @@ def test_two_sdk_clients_hear_each_other_rest_and_webhooks(
     assert {"event": "participantJoined", "identity": "alice", "who": "dave"} in lines
     edits = [(x["identity"], x["body"]) for x in lines if x["event"] == "messageUpdated"]
     assert ("bob", "hello again from the SDK") in edits
+    assert {"event": "messageRemoved", "identity": "bob", "index": 3} in lines
+    assert {"event": "conversationJoined", "identity": "bob", "friendlyName": "second"} in lines
     sent = next(x for x in lines if x["event"] == "sent")
     assert sent["index"] == 2
     assert {"event": "typingStarted", "identity": "bob", "who": "alice"} in lines

@@ -42,6 +42,8 @@ function watch(identity, conversation) {
   conversation.on("messageUpdated", ({ message, updateReasons }) =>
     say({ event: "messageUpdated", identity, index: message.index, body: message.body,
           reasons: updateReasons }));
+  conversation.on("messageRemoved", (m) =>
+    say({ event: "messageRemoved", identity, index: m.index }));
   conversation.on("participantJoined", (p) =>
     say({ event: "participantJoined", identity, who: p.identity }));
   conversation.on("typingStarted", (p) => say({ event: "typingStarted", identity, who: p.identity }));
@@ -73,6 +75,8 @@ async function twoClients() {
   // carol is connected to another server on the same database
   const c = await connect(carol, token(carol), config.otherUrl.replace(/^http/, "ws") + "/v3/wsconnect");
   say({ event: "connected", identities: [a.user.identity, b.user.identity] });
+  b.on("conversationJoined", (joined) =>
+    say({ event: "conversationJoined", identity: bob, friendlyName: joined.friendlyName }));
   const ca = await a.getConversationBySid(config.conversationSid);
   const cb = await b.getConversationBySid(config.conversationSid);
   const cc = await c.getConversationBySid(config.conversationSid);
@@ -98,6 +102,9 @@ async function twoClients() {
   await until(() => atCarol.has("hello from the SDK"), "the SDK message at carol");
   const mine = (await ca.getMessages(1)).items[0];
   await mine.updateBody("hello again from the SDK");
+  const scratch = await ca.sendMessage("to be removed");
+  const [removable] = (await ca.getMessages(1, scratch)).items;
+  await removable.remove();
   await ca.typing();
   await sleep(300);
   await cb.setAllMessagesRead();
