@@ -4,8 +4,10 @@ Each test runs tests/node/sdk_clients.js, which prints one JSON line per thing i
 clients saw. The Node packages are installed by `node_sdk` when missing (npm ci).
 """
 
+import fcntl
 import json
 import re
+import shutil
 import subprocess
 import time
 from collections.abc import Iterator
@@ -26,16 +28,19 @@ SCRIPT = NODE_DIR / "sdk_clients.js"
 def node_sdk() -> Path:
     """tests/node installed (npm ci) when its node_modules is absent; Node is required."""
     for tool in ("node", "npm"):
-        if subprocess.run(["which", tool], capture_output=True).returncode != 0:
+        if shutil.which(tool) is None:
             pytest.fail(
                 f"'{tool}' is not installed: the client SDK tests need Node.js 20+ and npm "
                 "(https://nodejs.org, or `apt-get install nodejs npm`).",
                 pytrace=False,
             )
-    if not (NODE_DIR / "node_modules" / "@twilio" / "conversations").exists():
-        subprocess.run(
-            ["npm", "ci", "--no-audit", "--no-fund", "--prefix", str(NODE_DIR)], check=True
-        )
+    # One installer at a time: xdist runs a worker per engine, each with this fixture.
+    with (NODE_DIR / ".install.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (NODE_DIR / "node_modules" / "@twilio" / "conversations").exists():
+            subprocess.run(
+                ["npm", "ci", "--no-audit", "--no-fund", "--prefix", str(NODE_DIR)], check=True
+            )
     return NODE_DIR
 
 
