@@ -37,6 +37,7 @@ from chinwag.twilio.errors import (
     Unauthenticated,
 )
 from chinwag.twilio.forms import NUL, NUL_MESSAGE
+from chinwag.twilsock import connection as twilsock
 from chinwag.ui.routes import add_ui, is_ui_path
 
 logger = logging.getLogger("chinwag.app")
@@ -87,7 +88,8 @@ async def cors_and_errors(request: web.Request, handler: Handler) -> web.StreamR
                 "unhandled error", extra={"method": request.method, "path": request.path}
             )
             response = _error_response(InternalError("Internal Server Error"))
-    response.headers.update(cors.HEADERS)
+    if not response.prepared:  # a websocket has sent its headers already
+        response.headers.update(cors.HEADERS)
     return response
 
 
@@ -101,7 +103,11 @@ def _error_response(error: TwilioError) -> web.Response:
 @web.middleware
 async def require_account(request: web.Request, handler: Handler) -> web.StreamResponse:
     """HTTP Basic with AccountSid:AuthToken or SK…:secret; the account is kept on the request."""
-    if request.path in PUBLIC_PATHS or is_ui_path(request.path):  # the dashboard has sessions
+    if request.path in PUBLIC_PATHS:
+        return await handler(request)
+    if is_ui_path(request.path):  # the dashboard has sessions
+        return await handler(request)
+    if request.path == twilsock.PATH:  # the client SDK's socket: its token comes in `init`
         return await handler(request)
     credentials = parse_basic(request.headers.get("Authorization"))
     if credentials is None:
@@ -172,6 +178,7 @@ def build_app(settings: Settings, database: Database) -> web.Application:
     app[CARRIER] = Carrier(receipt_delay=timedelta(seconds=max(settings.receipt_delay, 0.0)))
     add_routes(app)
     add_ui(app)
+    twilsock.add_socket(app)  # the client SDKs' socket, /v3/wsconnect
     app.router.add_get("/chinwag/health", health)
     app.router.add_get("/chinwag/metrics", metrics)
 

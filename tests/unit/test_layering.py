@@ -28,6 +28,7 @@ PARTS = {
     "testing",
     "timers",
     "twilio",
+    "twilsock",
     "ui",
 }
 # What runs chinwag may import every part of it; nothing imports what runs it.
@@ -42,6 +43,9 @@ ALLOWED: dict[str, set[str]] = {
     # Pre-event webhooks are asked synchronously, from the request path.
     "resources": {"twilio", "store", "domain", "delivery"},
     "metrics": {"twilio", "store"},
+    # The client SDK's socket, a front door like resources/ (whose pre-event asking it
+    # shares); store only for the Database and the change feed's records.
+    "twilsock": {"twilio", "store", "domain", "delivery", "resources"},
     # Timers run on the periodic runner the delivery retention also uses.
     "timers": {"twilio", "store", "domain", "delivery"},
     # Settings take each part's defaults (retry schedule, lease, retention, pool size, logs).

@@ -13,6 +13,7 @@ from chinwag.domain.events import Origin, envelope, webhook_wants
 from chinwag.domain.service_webhooks import hooks_for
 from chinwag.store import outbox
 from chinwag.store import webhooks as webhook_store
+from chinwag.store.changes import mark_changed
 from chinwag.store.conversations import Conversation
 from chinwag.store.webhooks import ScopedWebhook
 from chinwag.twilio.dates import utc_now
@@ -34,6 +35,8 @@ def publish(
     parameters; `envelope` adds the ones every event carries, and the sender
     `RetryCount` on each attempt. `message_body` lets trigger webhooks match keywords.
     """
+    # Every change of a conversation passes here: connected client SDKs hear of it.
+    mark_changed(conn, conversation.service_sid, conversation.sid)
     if not origin.webhooks_enabled:
         return 0
     payload = _conversation_payload(conversation, event_type, params, origin)

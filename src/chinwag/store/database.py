@@ -42,6 +42,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from chinwag.store.changes import ANYTHING, CHANGES_CHANNEL, Change, ChangeBell, take_changed
+
 P = ParamSpec("P")
 T = TypeVar("T")
 
@@ -60,6 +62,7 @@ MAX_SERIALIZABLE_TRIES = 60
 UNIQUE_VIOLATION, MAX_UNIQUE_TRIES = "23505", 3
 DEFAULT_POOL_SIZE = 10
 COMMIT_WATCH_INTERVAL = 0.2  # seconds between looks at SQLite's data_version
+_NOTIFY_CHANGE = text(f"SELECT pg_notify('{CHANGES_CHANNEL}', :payload)")
 MAX_RETRY_WAIT = 0.1  # seconds; waits grow from 1 ms, doubling, each drawn at random below
 
 
@@ -138,6 +141,7 @@ class Database:
 
     def __init__(self, doorbell: Doorbell | None = None) -> None:
         self.doorbell = doorbell or Doorbell()
+        self.changes = ChangeBell()  # committed changes of conversations (store/changes.py)
 
     async def write(
         self, work: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
@@ -179,6 +183,23 @@ class Database:
             unsubscribe_doorbell()
 
         return unsubscribe
+
+    async def listen_for_changes(
+        self, hear: Callable[[Change], None]
+    ) -> Callable[[], Awaitable[None]]:
+        """Call `hear` with every committed change of a conversation; returns an async
+        unsubscribe. This process's commits are told at once; other processes' by NOTIFY
+        on PostgreSQL, and on SQLite as `ANYTHING` when the file's data_version moves."""
+        unsubscribe_bell = self.changes.subscribe(hear)
+
+        async def unsubscribe() -> None:
+            unsubscribe_bell()
+
+        return unsubscribe
+
+    async def announce(self, change: Change) -> None:
+        """Tell every listener of a change nothing stores (a typing indicator)."""
+        self.changes.ring(change.encode())
 
     async def ping(self) -> bool:
         try:
@@ -223,13 +244,32 @@ class SqliteDatabase(Database):
         try:
             with conn.begin():
                 result = work(conn, *args, **kwargs)
+        except BaseException:
+            take_changed(conn)  # a rolled-back change is told to no one
+            raise
         finally:
             queued = _take_deliveries_queued(conn)  # forgotten on rollback too
         if queued:
             self.doorbell.ring()
+        for change in take_changed(conn):
+            self.changes.ring(change)
         return result
 
     write_locking = write
+
+    async def listen_for_changes(
+        self, hear: Callable[[Change], None]
+    ) -> Callable[[], Awaitable[None]]:
+        unsubscribe_bell = await super().listen_for_changes(hear)
+        watching = asyncio.create_task(self._watch_commits(lambda: hear(ANYTHING)))
+
+        async def unsubscribe() -> None:
+            await unsubscribe_bell()
+            watching.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watching
+
+        return unsubscribe
 
     async def listen_for_deliveries(
         self, wake: Callable[[], None], committed: Callable[[], None] | None = None
@@ -328,8 +368,11 @@ class PostgresDatabase(Database):
                     queued = _take_deliveries_queued(conn.sync_connection)
                     if queued:  # delivered to listeners at commit, not before
                         await conn.execute(text(f"NOTIFY {DELIVERIES_CHANNEL}"))
+                    for change in take_changed(conn.sync_connection):
+                        await conn.execute(_NOTIFY_CHANGE, {"payload": change})
             finally:
                 _take_deliveries_queued(conn.sync_connection)  # forgotten on rollback too
+                take_changed(conn.sync_connection)
         if queued:
             self.doorbell.ring()
         return result
@@ -392,6 +435,33 @@ class PostgresDatabase(Database):
                 await conn.close()
 
         return unsubscribe
+
+    async def listen_for_changes(
+        self, hear: Callable[[Change], None]
+    ) -> Callable[[], Awaitable[None]]:
+        """Every process's changes arrive by NOTIFY, this process's own included."""
+        conn = await self.engine.connect()
+        raw = await conn.get_raw_connection()
+        asyncpg_connection: Any = raw.driver_connection
+
+        def on_notify(_connection: object, _pid: object, _channel: object, payload: object) -> None:
+            with contextlib.suppress(ValueError, KeyError, TypeError):
+                hear(Change.decode(str(payload)))
+
+        await asyncpg_connection.add_listener(CHANGES_CHANNEL, on_notify)
+
+        async def unsubscribe() -> None:
+            try:
+                await asyncpg_connection.remove_listener(CHANGES_CHANNEL, on_notify)
+            finally:
+                await conn.close()
+
+        return unsubscribe
+
+    async def announce(self, change: Change) -> None:
+        async with self.engine.connect() as conn:
+            await conn.execute(_NOTIFY_CHANGE, {"payload": change.encode()})
+            await conn.commit()
 
     async def close(self) -> None:
         await self.engine.dispose()

@@ -1,0 +1,126 @@
+"""What a client SDK's user sees, read from the one model: nothing here is a second copy.
+
+The SDK reads Sync objects (twilsock/sync_shapes.py shapes them); each is a view of
+rows REST also reads and writes: the user's memberships (their participants), a
+conversation, its messages, its participants. Sync event ids are derived from the
+rows' own times (`event_id`), so a change needs no extra write to be numbered.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection
+
+from chinwag.domain.access_tokens import AccessGrant
+from chinwag.domain.events import Origin
+from chinwag.domain.services import default_service
+from chinwag.domain.users import ensure_user
+from chinwag.store import accounts as account_store
+from chinwag.store import conversations as conversation_store
+from chinwag.store import messages as message_store
+from chinwag.store import participant_conversations as views
+from chinwag.store import participants as participant_store
+from chinwag.store import services as service_store
+from chinwag.store import users as user_store
+from chinwag.store.accounts import Account
+from chinwag.store.conversations import Conversation
+from chinwag.store.messages import Message
+from chinwag.store.participant_conversations import ParticipantConversation
+from chinwag.store.participants import Participant
+from chinwag.store.services import Service
+from chinwag.store.users import User
+from chinwag.twilio.errors import ResourceNotFound
+from chinwag.twilio.pagination import PageRequest
+
+ALL = PageRequest(size=10_000, page=0)  # a user's memberships, a conversation's roster
+
+
+@dataclass(frozen=True)
+class ClientSession:
+    """Who a socket speaks for: the token's grant, its service and its user."""
+
+    grant: AccessGrant
+    account: Account
+    service: Service
+    user: User
+
+    @property
+    def identity(self) -> str:
+        return self.grant.identity
+
+    def origin(self) -> Origin:
+        """SDK changes always fire webhooks, naming the client
+        (support.twilio.com 4403669397019)."""
+        return Origin(source="SDK", webhooks_enabled=True, client_identity=self.grant.identity)
+
+
+def event_id(when: datetime) -> int:
+    """A Sync event id from a row's time: microseconds since the epoch (< 2**53, safe in JS)."""
+    return int(when.timestamp() * 1_000_000)
+
+
+def start_session(conn: Connection, grant: AccessGrant) -> ClientSession:
+    """The token's service (else the account's default) and its user, created on first
+    connect: "every ... Participant who connects with a Chat SDK ... is backed by a User"
+    (twilio.com/docs/conversations/api/user-resource)."""
+    service: Service | None
+    if grant.chat_service_sid:
+        service = service_store.get_service(conn, grant.account_sid, grant.chat_service_sid)
+        if service is None:
+            raise ResourceNotFound(f"The token's service '{grant.chat_service_sid}' was not found.")
+    else:
+        service = default_service(conn, grant.account_sid)
+    origin = Origin(source="SDK", webhooks_enabled=True, client_identity=grant.identity)
+    ensure_user(conn, grant.account_sid, service.sid, grant.identity, origin)
+    user = user_store.get_by_identity(conn, service.sid, grant.identity)
+    account = account_store.get_account(conn, grant.account_sid)
+    assert user is not None and account is not None
+    return ClientSession(grant, account, service, user)
+
+
+def memberships(conn: Connection, session: ClientSession) -> list[ParticipantConversation]:
+    """The user's participants with their conversations, in the order they joined."""
+    page = views.list_by_identity(
+        conn, session.service.sid, session.identity, ALL, newest_first=False
+    )
+    return list(page.rows)
+
+
+def membership(
+    conn: Connection, session: ClientSession, conversation_sid: str
+) -> ParticipantConversation | None:
+    participant = participant_store.get_by_identity(conn, conversation_sid, session.identity)
+    if participant is None:
+        return None
+    return views.get_participant_conversation(conn, participant.sid)
+
+
+def conversation(conn: Connection, session: ClientSession, sid: str) -> Conversation | None:
+    found = conversation_store.find_conversation(conn, session.service.sid, sid)
+    return found
+
+
+def messages(conn: Connection, conversation_sid: str) -> list[Message]:
+    return message_store.messages_from_index(conn, conversation_sid, 0)
+
+
+def last_message(conn: Connection, conversation_sid: str) -> Message | None:
+    newest = PageRequest(size=1, page=0)
+    page = message_store.list_messages(conn, conversation_sid, newest, descending=True)
+    return page.rows[0] if page.rows else None
+
+
+def roster(conn: Connection, conversation_sid: str) -> list[Participant]:
+    return list(participant_store.list_participants(conn, conversation_sid, ALL).rows)
+
+
+def user(conn: Connection, session: ClientSession, identity: str) -> User | None:
+    return user_store.get_by_identity(conn, session.service.sid, identity)
+
+
+def user_by_sid(conn: Connection, session: ClientSession, sid: str) -> User | None:
+    return user_store.get_user(conn, session.service.sid, sid)
+
+
+def participant(conn: Connection, conversation_sid: str, sid: str) -> Participant | None:
+    return participant_store.get_participant(conn, conversation_sid, sid)

@@ -1,0 +1,373 @@
+"""The endpoints tunnelled requests reach: Conversations (`aim`) and Sync (`cds`).
+
+Each is `endpoint(tunnel, request, **path_args) -> (status, body)`. Writes go through
+the same domain functions as REST, as the token's identity, `Source=SDK`, with the
+service's pre-event webhook asked first (resources/prehooks.py).
+"""
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection
+
+from chinwag.domain import client_state as state
+from chinwag.domain import messages as message_rules
+from chinwag.domain import participants as participant_rules
+from chinwag.domain.conversations import ConversationFields, update_conversation
+from chinwag.domain.messages import MessageFields
+from chinwag.domain.participants import ParticipantFields
+from chinwag.domain.user_conversations import (
+    UserConversationFields,
+    unread_messages_count,
+    update_user_conversation,
+)
+from chinwag.resources.addressing import ConversationRef, ServiceRef
+from chinwag.resources.prehooks import pre_event
+from chinwag.store.changes import Change
+from chinwag.twilio.dates import to_json
+from chinwag.twilio.errors import ResourceNotFound
+from chinwag.twilsock import sync_shapes
+from chinwag.twilsock.router import TunnelledRequest
+
+if TYPE_CHECKING:
+    from chinwag.twilsock.connection import Tunnel
+
+Reply = tuple[int, Any]
+AIM = "https://aim.us1.twilio.com/Client/v2"
+MCS = "https://mcs.us1.twilio.com/v1"
+TYPING_TIMEOUT = 5  # seconds; the SDK's own default (src/configuration.ts TYPING_TIMEOUT)
+MESSAGE_PRE_EVENT_FIELDS = frozenset({"body", "author", "attributes"})
+
+
+async def configuration(tunnel: "Tunnel", request: TunnelledRequest) -> Reply:
+    """What `Client/v2/Configuration` returns (twilio-conversations src/configuration.ts)."""
+    session = tunnel.session
+    return 200, {
+        "identity": session.identity,
+        "links": {
+            "my_conversations": f"{AIM}/Me/Conversations",
+            "conversations": f"{AIM}/Conversations",
+            "users": f"{AIM}/Users",
+            "current_user": f"{AIM}/Users/{session.identity}",
+            "typing": f"{AIM}/Indicators/Typing",
+            "media_service": f"{MCS}/Services/{session.service.sid}/Media",
+            "media_set_service": f"{MCS}/Services/{session.service.sid}/MediaSet",
+            "messages_receipts": f"{AIM}/Conversations/%s/Messages/%s/Receipts",
+        },
+        "options": {
+            "consumption_report_interval": "PT1S",
+            "http_cache_interval": "PT1S",
+            "reachability_enabled": False,
+            "user_infos_to_subscribe": 100,
+            "media_attachments_count_limit": 1,
+            "media_attachment_size_limit_in_mb": 5,
+            "media_attachments_total_size_limit_in_mb": 5,
+            "email_histories_allowed_mime_types": [],
+            "email_bodies_allowed_mime_types": [],
+        },
+        "sync_objects": {
+            "my_conversations": f"{session.user.sid}.conversations",
+            "my_user_info": f"{session.user.sid}.info",
+        },
+    }
+
+
+def _membership_json(view: Any) -> dict[str, Any]:
+    sid = view.conversation_sid
+    return {
+        "conversation_sid": sid,
+        "status": "joined",
+        "sync_objects": {
+            "conversation": f"{sid}.channel",
+            "messages": f"{sid}.messages",
+            "participants": f"{sid}.roster",
+        },
+        "last_read_message_index": view.last_read_message_index,
+        "unread_messages_count": unread_messages_count(view),
+        "notification_level": view.notification_level,
+        "friendly_name": view.friendly_name,
+        "unique_name": view.unique_name,
+        "attributes": view.attributes,
+        "date_created": to_json(view.date_created),
+        "date_updated": to_json(view.date_updated),
+    }
+
+
+async def my_conversations(tunnel: "Tunnel", request: TunnelledRequest) -> Reply:
+    views = await tunnel.read(state.memberships)
+    return 200, {
+        "conversations": [_membership_json(view) for view in views],
+        "meta": {"next_token": None, "previous_token": None},
+    }
+
+
+async def my_conversation(tunnel: "Tunnel", request: TunnelledRequest, conversation: str) -> Reply:
+    view = await tunnel.read(state.membership, conversation)
+    if view is None:
+        raise ResourceNotFound(f"Conversation '{conversation}' is not one of yours.")
+    return 200, _membership_json(view)
+
+
+async def update_my_conversation(
+    tunnel: "Tunnel", request: TunnelledRequest, conversation: str
+) -> Reply:
+    """`setAllMessagesRead`, `updateLastReadMessageIndex` (null: none read), notification level."""
+    given = request.json()
+    index = given.get("last_read_message_index", ...)
+    fields = UserConversationFields(
+        last_read_message_index=None if index is ... else ("" if index is None else str(index)),
+        notification_level=given.get("notification_level"),
+    )
+    session = tunnel.session
+    missing = ResourceNotFound(f"Conversation '{conversation}' is not one of yours.")
+
+    def work(conn: Connection) -> Any:
+        return update_user_conversation(
+            conn, session.user, conversation, fields, session.origin(), missing
+        )
+
+    view = await tunnel.write(work)
+    return 200, _membership_json(view)
+
+
+async def conversation_(tunnel: "Tunnel", request: TunnelledRequest, conversation: str) -> Reply:
+    found = await tunnel.read(state.conversation, conversation)
+    if found is None:
+        raise ResourceNotFound(f"Conversation '{conversation}' was not found.")
+    return 200, {
+        "sid": found.sid,
+        "friendly_name": found.friendly_name,
+        "unique_name": found.unique_name,
+        "attributes": found.attributes,
+        "date_created": to_json(found.date_created),
+        "date_updated": to_json(found.date_updated),
+        "sync_objects": {
+            "conversation": f"{found.sid}.channel",
+            "messages": f"{found.sid}.messages",
+            "participants": f"{found.sid}.roster",
+        },
+    }
+
+
+async def update_conversation_(
+    tunnel: "Tunnel", request: TunnelledRequest, conversation: str
+) -> Reply:
+    given = request.json()
+    fields = ConversationFields(
+        friendly_name=given.get("friendly_name"),
+        unique_name=given.get("unique_name"),
+        attributes=given.get("attributes"),
+    )
+    await tunnel.in_conversation(conversation, update_conversation, fields, tunnel.session.origin())
+    return await conversation_(tunnel, request, conversation)
+
+
+async def send_message(tunnel: "Tunnel", request: TunnelledRequest, conversation: str) -> Reply:
+    given = request.json()
+    fields = MessageFields(
+        author=tunnel.session.identity,
+        body=given.get("body"),
+        attributes=given.get("attributes"),
+        media_sids=given.get("media_sids") or None,
+    )
+    fields = await _ask(tunnel, conversation, "onMessageAdd", fields)
+    message = await tunnel.in_conversation(
+        conversation, message_rules.create_message, fields, tunnel.session.origin()
+    )
+    return 200, {"sid": message.sid, "index": message.index}
+
+
+async def update_message(
+    tunnel: "Tunnel", request: TunnelledRequest, conversation: str, message: str
+) -> Reply:
+    given = request.json()
+    fields = MessageFields(body=given.get("body"), attributes=given.get("attributes"))
+    fields = await _ask(tunnel, conversation, "onMessageUpdate", fields)
+    origin = tunnel.session.origin()
+
+    def work(conn: Connection, found: Any) -> Any:
+        stored = message_rules.find_message(conn, found, message, request.path)
+        return message_rules.update_message(conn, found, stored, fields, origin)
+
+    changed = await tunnel.in_conversation(conversation, work)
+    return 200, {"sid": changed.sid, "index": changed.index}
+
+
+async def remove_message(
+    tunnel: "Tunnel", request: TunnelledRequest, conversation: str, message: str
+) -> Reply:
+    await _ask(tunnel, conversation, "onMessageRemove", MessageFields())
+    origin = tunnel.session.origin()
+
+    def work(conn: Connection, found: Any) -> None:
+        stored = message_rules.find_message(conn, found, message, request.path)
+        message_rules.delete_message(conn, found, stored, origin)
+
+    await tunnel.in_conversation(conversation, work)
+    return 200, {}
+
+
+async def join(tunnel: "Tunnel", request: TunnelledRequest, conversation: str) -> Reply:
+    """`conversation.join()`: the SDK's user becomes a participant (a public conversation)."""
+    fields = ParticipantFields(identity=tunnel.session.identity)
+    participant = await tunnel.in_conversation(
+        conversation,
+        participant_rules.create_participant,
+        fields,
+        tunnel.session.origin(),
+        member=False,
+    )
+    return 200, {"sid": participant.sid}
+
+
+async def leave(
+    tunnel: "Tunnel", request: TunnelledRequest, conversation: str, participant: str
+) -> Reply:
+    origin = tunnel.session.origin()
+
+    def work(conn: Connection, found: Any) -> None:
+        missing = ResourceNotFound(f"Participant '{participant}' was not found.")
+        held = participant_rules.find_participant(
+            conn, found, participant, missing, by_identity=True
+        )
+        participant_rules.delete_participant(conn, found, held, origin)
+
+    await tunnel.in_conversation(conversation, work)
+    return 200, {}
+
+
+async def user(tunnel: "Tunnel", request: TunnelledRequest, identity: str) -> Reply:
+    found = await tunnel.read(state.user, identity)
+    if found is None:
+        raise ResourceNotFound(f"User '{identity}' was not found.")
+    return 200, {
+        "sid": found.sid,
+        "identity": found.identity,
+        "friendly_name": found.friendly_name,
+        "attributes": found.attributes,
+        "sync_objects": {"user_info_map": f"{found.sid}.info"},
+    }
+
+
+async def typing(tunnel: "Tunnel", request: TunnelledRequest) -> Reply:
+    """Told to the conversation's other clients on every server; nothing is stored."""
+    conversation = request.json().get("ChannelSid", "")
+    if await tunnel.read(state.membership, conversation) is None:
+        raise ResourceNotFound(f"Conversation '{conversation}' is not one of yours.")
+    change = Change(tunnel.session.service.sid, conversation, typing=tunnel.session.identity)
+    await tunnel.database.announce(change)
+    return 200, {"typing_timeout": TYPING_TIMEOUT}
+
+
+async def sync_object(tunnel: "Tunnel", request: TunnelledRequest, kind: str, object: str) -> Reply:
+    found = await tunnel.read(sync_shapes.read_object, object)
+    if found is None or sync_shapes.KINDS.get(found.kind) != kind:
+        raise ResourceNotFound(f"Sync object '{object}' was not found.")
+    return 200, found.descriptor(with_items=request.params.get("Include") == "items")
+
+
+async def sync_items(tunnel: "Tunnel", request: TunnelledRequest, kind: str, object: str) -> Reply:
+    """A page of items: `Index`/`Key` for one, else `From` (inclusive), `Order`, `PageSize`
+    (twilio-sync src/synclist.ts `_queryItemsFromServer`)."""
+    found = await tunnel.read(sync_shapes.read_object, object)
+    if found is None or sync_shapes.KINDS.get(found.kind) != kind:
+        raise ResourceNotFound(f"Sync object '{object}' was not found.")
+    params = request.params
+    keys = sorted(found.items)
+    one = params.get("Index") if found.kind == "list" else params.get("Key")
+    if one is not None:
+        wanted = int(one) if found.kind == "list" and one.lstrip("-").isdigit() else one
+        chosen = [wanted] if wanted in found.items else []
+        return 200, _items_page(found, chosen, False, False)
+    descending = params.get("Order") == "desc"
+    ordered = list(reversed(keys)) if descending else keys
+    start = 0
+    if params.get("From") is not None:
+        origin: Any = params["From"]
+        if found.kind == "list":
+            origin = int(origin)
+        start = next(
+            (
+                n
+                for n, key in enumerate(ordered)
+                if (key <= origin if descending else key >= origin)
+            ),
+            len(ordered),
+        )
+    size = min(int(params.get("PageSize") or 50), 100)
+    chosen = ordered[start : start + size]
+    return 200, _items_page(found, chosen, start > 0, start + size < len(ordered))
+
+
+def _items_page(found: Any, keys: list[Any], before: bool, after: bool) -> dict[str, Any]:
+    return {
+        "items": [found.item_json(key) for key in keys],
+        "meta": {
+            "previous_token": "p" if before else None,
+            "next_token": "n" if after else None,
+        },
+    }
+
+
+async def subscriptions(tunnel: "Tunnel", request: TunnelledRequest) -> Reply:
+    """Answered at once; the events follow as notifications (twilio-sync src/subscriptions.ts)."""
+    given = request.json()
+    tunnel.schedule_subscriptions(
+        str(given.get("action")), given.get("correlation_id"), list(given.get("requests") or [])
+    )
+    return 200, {"max_batch_size": 100, "ttl_in_s": 0, "estimated_delivery_in_ms": 5000}
+
+
+async def _ask(
+    tunnel: "Tunnel", conversation: str, event_type: str, fields: MessageFields
+) -> MessageFields:
+    """The service's pre-event webhook may change or reject an SDK message too."""
+    session = tunnel.session
+    ref = ConversationRef(
+        ServiceRef(
+            session.account, tunnel.base_url, session.service.sid, request_path(conversation)
+        ),
+        conversation,
+        ResourceNotFound(f"Conversation '{conversation}' was not found."),
+    )
+    given = [("Author", fields.author), ("Body", fields.body), ("Attributes", fields.attributes)]
+    params = [(name, value) for name, value in given if value is not None]
+    changes = await pre_event(
+        tunnel.request,
+        ref,
+        event_type,
+        params,
+        MESSAGE_PRE_EVENT_FIELDS,
+        asked_by=session.origin(),
+    )
+    return MessageFields(
+        author=changes.get("author", fields.author),
+        body=changes.get("body", fields.body),
+        attributes=changes.get("attributes", fields.attributes),
+        media_sids=fields.media_sids,
+    )
+
+
+def request_path(conversation: str) -> str:
+    return f"/Client/v2/Conversations/{conversation}"
+
+
+Endpoint = Callable[..., Awaitable[Reply]]
+ENDPOINTS: dict[str, Endpoint] = {
+    "configuration": configuration,
+    "my_conversations": my_conversations,
+    "my_conversation": my_conversation,
+    "update_my_conversation": update_my_conversation,
+    "conversation": conversation_,
+    "update_conversation": update_conversation_,
+    "send_message": send_message,
+    "update_message": update_message,
+    "remove_message": remove_message,
+    "join": join,
+    "leave": leave,
+    "user": user,
+    "typing": typing,
+    "sync_object": sync_object,
+    "sync_items": sync_items,
+    "subscriptions": subscriptions,
+}

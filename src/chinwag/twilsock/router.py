@@ -1,0 +1,98 @@
+"""Tunnelled requests: a `message` frame's `http_request`, matched to an endpoint by path.
+
+Host names in tunnelled requests (`aim.us1.twilio.com`, `cds.us1.twilio.com`) are
+labels, not hosts to reach: only the path decides (docs/client-sdk.md). Pure.
+"""
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, unquote
+
+from chinwag.twilsock.framing import Frame
+
+
+@dataclass(frozen=True)
+class TunnelledRequest:
+    method: str
+    host: str
+    path: str
+    params: dict[str, str]
+    headers: Mapping[str, str]
+    body: bytes = b""
+
+    def json(self) -> dict[str, Any]:
+        """A JSON body (the SDK's writes), or a form (the typing indicator), as a dict."""
+        if not self.body:
+            return {}
+        content_type = str(self.headers.get("Content-Type", ""))
+        if content_type.startswith("application/x-www-form-urlencoded"):
+            return dict(parse_qsl(self.body.decode("utf-8")))
+        found = json.loads(self.body)
+        return found if isinstance(found, dict) else {}
+
+
+@dataclass(frozen=True)
+class Route:
+    endpoint: str
+    args: dict[str, str] = field(default_factory=dict)
+
+
+def tunnelled_request(frame: Frame) -> TunnelledRequest:
+    """The HTTP request a `message` frame carries. twilsock sends query parameters
+    split but not decoded (`src/services/upstream.ts` parseUri), so they are decoded here."""
+    http = frame.header.get("http_request") or {}
+    raw_params = http.get("params") or {}
+    params = {
+        unquote(str(key)): unquote(str(value[-1] if isinstance(value, list) else value))
+        for key, value in raw_params.items()
+    }
+    return TunnelledRequest(
+        method=str(http.get("method", "GET")).upper(),
+        host=str(http.get("host", "")),
+        path="/" + str(http.get("path", "")).lstrip("/"),
+        params=params,
+        headers=http.get("headers") or {},
+        body=frame.payload,
+    )
+
+
+_SID = r"(?P<{}>[^/]+)"
+
+
+def _names(pattern: str) -> dict[str, str]:
+    return {name: _SID.format(name) for name in re.findall(r"{(\w+)}", pattern)}
+
+
+ROUTES: list[tuple[str, re.Pattern[str], str]] = [
+    (method, re.compile("^" + pattern.format(**_names(pattern)) + "$"), endpoint)
+    for method, pattern, endpoint in [
+        ("GET", "/Client/v2/Configuration", "configuration"),
+        ("GET", "/Client/v2/Me/Conversations", "my_conversations"),
+        ("GET", "/Client/v2/Me/Conversations/{conversation}", "my_conversation"),
+        ("POST", "/Client/v2/Me/Conversations/{conversation}", "update_my_conversation"),
+        ("GET", "/Client/v2/Conversations/{conversation}", "conversation"),
+        ("POST", "/Client/v2/Conversations/{conversation}", "update_conversation"),
+        ("POST", "/Client/v2/Conversations/{conversation}/Messages", "send_message"),
+        ("POST", "/Client/v2/Conversations/{conversation}/Messages/{message}", "update_message"),
+        ("DELETE", "/Client/v2/Conversations/{conversation}/Messages/{message}", "remove_message"),
+        ("POST", "/Client/v2/Conversations/{conversation}/Participants", "join"),
+        ("DELETE", "/Client/v2/Conversations/{conversation}/Participants/{participant}", "leave"),
+        ("GET", "/Client/v2/Users/{identity}", "user"),
+        ("POST", "/Client/v2/Indicators/Typing", "typing"),
+        ("GET", "/v3/{kind}/{object}", "sync_object"),
+        ("GET", "/v3/{kind}/{object}/Items", "sync_items"),
+        ("POST", "/v4/Subscriptions", "subscriptions"),
+    ]
+]
+
+
+def route(request: TunnelledRequest) -> Route | None:
+    """The endpoint for a tunnelled request, with its path's parts decoded; None if none."""
+    for method, pattern, endpoint in ROUTES:
+        matched = pattern.match(request.path)
+        if matched and method == request.method:
+            return Route(endpoint, {k: unquote(v) for k, v in matched.groupdict().items()})
+    return None

@@ -1,0 +1,212 @@
+"""The Sync objects the SDK reads, as views of the model, and their JSON shapes.
+
+Object ids (opaque to the SDK, which also guesses `CH….channel` and `CH….roster`,
+twilio-conversations `src/data/conversations.ts`):
+- `CH….channel` the conversation (a document), `CH….messages` its messages (a list
+  keyed by message index), `CH….roster` its participants (a map keyed by SID);
+- `US….conversations` a user's conversations (a map keyed by conversation SID),
+  `US….info` a user's info (a map: friendlyName, attributes, reachability).
+Item shapes are the ones twilio-conversations 3.0.1 reads (`src/message.ts`,
+`src/participant.ts`, `src/conversation.ts`, `src/user.ts`). Event ids come from the
+rows' times (domain/client_state.event_id).
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection
+
+from chinwag.domain import client_state as state
+from chinwag.domain.client_state import ClientSession, event_id
+from chinwag.store.messages import Message
+from chinwag.store.participants import Participant
+from chinwag.twilio.dates import to_json, utc_now
+
+CDS = "https://cds.us1.twilio.com/v3"
+KINDS = {"document": "Documents", "list": "Lists", "map": "Maps"}
+
+
+@dataclass(frozen=True)
+class Item:
+    event_id: int
+    data: dict[str, Any]
+    created_id: int = 0  # the event id of the item's creation: replay says "added" after it
+
+
+@dataclass(frozen=True)
+class SyncObject:
+    """One document, list or map as it stands: its items (a list's keys are ints)."""
+
+    kind: str
+    sid: str
+    event_id: int
+    data: dict[str, Any] = field(default_factory=dict)  # a document's
+    items: dict[Any, Item] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return f"{CDS}/{KINDS[self.kind]}/{self.sid}"
+
+    def descriptor(self, with_items: bool = False) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "sid": self.sid,
+            "unique_name": None,
+            "url": self.url,
+            "revision": str(self.event_id),
+            "last_event_id": self.event_id,
+            "date_updated": to_json(utc_now()),
+            "date_expires": None,
+        }
+        if self.kind == "document":
+            body["data"] = self.data
+        else:
+            body["links"] = {"items": f"{self.url}/Items"}
+            if with_items:
+                body["items"] = [self.item_json(key) for key in sorted(self.items)]
+        return body
+
+    def item_json(self, key: Any) -> dict[str, Any]:
+        item = self.items[key]
+        body = {
+            "url": f"{self.url}/Items/{key}",
+            "revision": str(item.event_id),
+            "last_event_id": item.event_id,
+            "data": item.data,
+            "date_updated": to_json(utc_now()),
+            "date_expires": None,
+        }
+        body["index" if self.kind == "list" else "key"] = key
+        return body
+
+
+def read_object(conn: Connection, session: ClientSession, sid: str) -> SyncObject | None:
+    """The object `sid` names, if the session's user may read it."""
+    owner, _, suffix = sid.partition(".")
+    if suffix in ("conversations", "info") and owner.startswith("US"):
+        if suffix == "conversations":
+            return my_conversations(conn, session) if owner == session.user.sid else None
+        return user_info(conn, session, owner)
+    if suffix not in ("channel", "messages", "roster") or not owner.startswith("CH"):
+        return None
+    if state.membership(conn, session, owner) is None:
+        return None  # a client reads the conversations it takes part in
+    if suffix == "channel":
+        return conversation_document(conn, session, owner)
+    if suffix == "messages":
+        return messages_list(conn, owner)
+    return roster_map(conn, session, owner)
+
+
+def my_conversations(conn: Connection, session: ClientSession) -> SyncObject:
+    items = {}
+    for view in state.memberships(conn, session):
+        sid = view.conversation_sid
+        data = {
+            "status": "joined",
+            "channel": f"{sid}.channel",
+            "messages": f"{sid}.messages",
+            "roster": f"{sid}.roster",
+            "lastConsumedMessageIndex": view.last_read_message_index,
+            "notificationLevel": view.notification_level,
+        }
+        participant = state.participant(conn, sid, view.participant_sid)
+        when = participant.date_updated if participant else view.date_updated
+        created = participant.date_created if participant else view.date_created
+        items[sid] = Item(event_id(when), data, event_id(created))
+    return SyncObject("map", f"{session.user.sid}.conversations", _latest(items), items=items)
+
+
+def user_info(conn: Connection, session: ClientSession, user_sid: str) -> SyncObject | None:
+    found = state.user_by_sid(conn, session, user_sid)
+    if found is None:
+        return None
+    when = event_id(found.date_updated)
+    items = {
+        "friendlyName": Item(when, {"value": found.friendly_name}),
+        "attributes": Item(when, {"value": found.attributes}),
+        "reachability": Item(when, {"online": None, "notifiable": None}),
+    }
+    return SyncObject("map", f"{user_sid}.info", when, items=items)
+
+
+def conversation_document(conn: Connection, session: ClientSession, sid: str) -> SyncObject | None:
+    found = state.conversation(conn, session, sid)
+    if found is None:
+        return None
+    last = state.last_message(conn, sid)
+    data: dict[str, Any] = {
+        "sid": sid,
+        "friendlyName": found.friendly_name,
+        "uniqueName": found.unique_name,
+        "attributes": found.attributes,
+        "createdBy": "system",
+        "dateCreated": to_json(found.date_created),
+        "dateUpdated": to_json(found.date_updated),
+        "messages": f"{sid}.messages",
+        "roster": f"{sid}.roster",
+        "state": {"current": found.state, "dateUpdated": to_json(found.date_updated)},
+    }
+    when = event_id(found.date_updated)
+    if last is not None:
+        data["lastMessage"] = {"index": last.index, "timestamp": to_json(last.date_created)}
+        when = max(when, event_id(last.date_created))
+    return SyncObject("document", f"{sid}.channel", when, data=data)
+
+
+def message_data(message: Message) -> dict[str, Any]:
+    return {
+        "sid": message.sid,
+        "author": message.author,
+        "text": message.body,
+        "attributes": message.attributes,
+        "timestamp": to_json(message.date_created),
+        "dateUpdated": to_json(message.date_updated),
+        "memberSid": message.participant_sid,
+        "type": "media" if message.media else "text",
+        "medias": message.media,
+        "contentSid": message.content_sid,
+    }
+
+
+def messages_list(conn: Connection, sid: str) -> SyncObject:
+    items = {
+        message.index: Item(
+            event_id(message.date_updated), message_data(message), event_id(message.date_created)
+        )
+        for message in state.messages(conn, sid)
+    }
+    return SyncObject("list", f"{sid}.messages", _latest(items), items=items)
+
+
+def participant_data(participant: Participant, user_sid: str | None) -> dict[str, Any]:
+    return {
+        "sid": participant.sid,
+        "identity": participant.identity,
+        "attributes": participant.attributes,
+        "dateCreated": to_json(participant.date_created),
+        "dateUpdated": to_json(participant.date_updated),
+        "lastConsumedMessageIndex": participant.last_read_message_index,
+        "lastConsumptionTimestamp": participant.last_read_timestamp,
+        "roleSid": participant.role_sid,
+        "type": "chat" if participant.identity else "sms",
+        "userInfo": f"{user_sid}.info" if user_sid else None,
+    }
+
+
+def roster_map(conn: Connection, session: ClientSession, sid: str) -> SyncObject:
+    items = {}
+    for participant in state.roster(conn, sid):
+        user_sid = None
+        if participant.identity:
+            found = state.user(conn, session, participant.identity)
+            user_sid = found.sid if found else None
+        items[participant.sid] = Item(
+            event_id(participant.date_updated),
+            participant_data(participant, user_sid),
+            event_id(participant.date_created),
+        )
+    return SyncObject("map", f"{sid}.roster", _latest(items), items=items)
+
+
+def _latest(items: dict[Any, Item]) -> int:
+    return max((item.event_id for item in items.values()), default=0)

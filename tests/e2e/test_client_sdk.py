@@ -1,0 +1,247 @@
+"""The real Twilio Conversations JS SDK (3.0.1, Node) against chinwag, on both engines.
+
+Each test runs tests/node/sdk_clients.js, which prints one JSON line per thing its
+clients saw. The Node packages are installed by `node_sdk` when missing (npm ci).
+"""
+
+import fcntl
+import json
+import re
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from twilio.rest import Client
+
+from chinwag.testing import WebhookReceiver, access_token, twilio_client
+from tests.inprocess import AppServer
+
+NODE_DIR = Path(__file__).resolve().parents[1] / "node"
+SCRIPT = NODE_DIR / "sdk_clients.js"
+
+
+@pytest.fixture(scope="session")
+def node_sdk() -> Path:
+    """tests/node installed (npm ci) when its node_modules is absent; Node is required."""
+    for tool in ("node", "npm"):
+        if shutil.which(tool) is None:
+            pytest.fail(
+                f"'{tool}' is not installed: the client SDK tests need Node.js 20+ and npm "
+                "(https://nodejs.org, or `apt-get install nodejs npm`).",
+                pytrace=False,
+            )
+    # One installer at a time: xdist runs a worker per engine, each with this fixture.
+    with (NODE_DIR / ".install.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (NODE_DIR / "node_modules" / "@twilio" / "conversations").exists():
+            subprocess.run(
+                ["npm", "ci", "--no-audit", "--no-fund", "--prefix", str(NODE_DIR)], check=True
+            )
+    return NODE_DIR
+
+
+@pytest.fixture(scope="session")
+def api_key(app_server: AppServer) -> tuple[str, str]:
+    """An API key made with `chinwag keys create` (once: the CLI takes seconds to start)."""
+    output = app_server.cli("keys", "create", "--account", app_server.auth[0])
+    key_sid = re.search(r"SK[0-9a-f]{32}", output)
+    secret = re.search(r"Secret:\s+(\S+)", output)
+    assert key_sid and secret, output
+    return key_sid.group(0), secret.group(1)
+
+
+def run_sdk(config: dict[str, Any], timeout: float = 60) -> list[dict[str, Any]]:
+    done = subprocess.run(
+        ["node", str(SCRIPT), json.dumps(config)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=NODE_DIR,
+    )
+    lines = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    assert done.returncode == 0, (lines, done.stderr[-3000:])
+    return lines
+
+
+@pytest.fixture
+def conversation(
+    client: Client,
+    app_server: AppServer,
+    webhook_receiver: WebhookReceiver,
+    api_key: tuple[str, str],
+) -> Iterator[dict[str, Any]]:
+    """A fresh service (its post-event webhook at the receiver) with alice and bob in a
+    conversation, and an API key to mint their tokens."""
+    service = client.conversations.v1.services.create(friendly_name="sdk")
+    client.conversations.v1.services(service.sid).configuration.webhooks().update(
+        post_webhook_url=webhook_receiver.url + "/sdk", filters=["onMessageAdded"]
+    )
+    created = client.conversations.v1.services(service.sid).conversations.create(
+        friendly_name="sdk chat"
+    )
+    for identity in ("alice", "bob", "carol"):
+        client.conversations.v1.services(service.sid).conversations(
+            created.sid
+        ).participants.create(identity=identity)
+    key_sid, secret = api_key
+    yield {
+        "url": app_server.url,
+        "accountSid": app_server.auth[0],
+        "keySid": key_sid,
+        "secret": secret,
+        "serviceSid": service.sid,
+        "conversationSid": created.sid,
+        "identities": ["alice", "bob", "carol"],
+    }
+
+
+def test_two_sdk_clients_hear_each_other_rest_and_webhooks(
+    node_sdk: Path,
+    client: Client,
+    app_server: AppServer,
+    conversation: dict[str, Any],
+    webhook_receiver: WebhookReceiver,
+) -> None:
+    service, sid = conversation["serviceSid"], conversation["conversationSid"]
+    chat = client.conversations.v1.services(service).conversations(sid)
+    chat.messages.create(author="system", body="before connect")
+    other = AppServer(app_server.database_url)  # carol's server: same database
+    other.account_sid, other.auth_token = app_server.auth
+    other.start()
+    lines: list[dict[str, Any]] = []
+    started = time.monotonic()
+    config = {**conversation, "scenario": "twoClients", "otherUrl": other.url}
+    with subprocess.Popen(
+        ["node", str(SCRIPT), json.dumps(config)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=NODE_DIR,
+    ) as process:
+        assert process.stdout is not None and process.stderr is not None
+        for line in process.stdout:
+            lines.append(json.loads(line))
+            if lines[-1]["event"] == "ready":  # the clients subscribed: REST writes now
+                chat.messages.create(author="system", body="from REST")
+                chat.participants.create(identity="dave")
+                second = client.conversations.v1.services(service).conversations.create(
+                    friendly_name="second"
+                )
+                second.participants.create(identity="bob")
+            if lines[-1]["event"] in ("done", "error"):
+                break
+        process.wait(timeout=30)
+        errors = process.stderr.read()
+    other.stop()
+    elapsed = time.monotonic() - started
+    assert "error" not in [line["event"] for line in lines], (lines, errors[-3000:])
+    assert {"identities": ["alice", "bob"], "event": "connected"} in lines
+    assert {"event": "participants", "identities": ["alice", "bob", "carol"]} in lines
+    assert {"event": "history", "bodies": ["before connect"]} in lines
+    added = [(x["identity"], x["body"]) for x in lines if x["event"] == "messageAdded"]
+    assert ("alice", "from REST") in added and ("bob", "from REST") in added
+    assert ("bob", "hello from the SDK") in added
+    assert ("carol", "from REST") in added and ("carol", "hello from the SDK") in added
+    assert {"event": "participantJoined", "identity": "alice", "who": "dave"} in lines
+    edits = [(x["identity"], x["body"]) for x in lines if x["event"] == "messageUpdated"]
+    assert ("bob", "hello again from the SDK") in edits
+    assert {"event": "messageRemoved", "identity": "bob", "index": 3} in lines
+    assert {"event": "conversationJoined", "identity": "bob", "friendlyName": "second"} in lines
+    sent = next(x for x in lines if x["event"] == "sent")
+    assert sent["index"] == 2
+    assert {"event": "typingStarted", "identity": "bob", "who": "alice"} in lines
+    horizon = [x for x in lines if x["event"] == "readHorizon" and x["identity"] == "alice"]
+    assert horizon and horizon[-1] == {
+        "event": "readHorizon",
+        "identity": "alice",
+        "who": "bob",
+        "index": 2,
+    }
+    updated = [x for x in lines if x["event"] == "conversationUpdated" and x["identity"] == "bob"]
+    assert any(x["attributes"] == {"topic": "tests"} for x in updated)
+    # The SDK's message is a real message: REST sees it, with its author's participant.
+    messages = chat.messages.list()
+    assert [m.body for m in messages] == ["before connect", "from REST", "hello again from the SDK"]
+    alice = next(p for p in chat.participants.list() if p.identity == "alice")
+    assert messages[2].author == "alice" and messages[2].participant_sid == alice.sid
+    assert json.loads(messages[2].attributes) == {"mood": "sunny"}
+    # ... the read horizon is the user's, as REST's user conversations show it.
+    bob_user = client.conversations.v1.services(service).users("bob").fetch()
+    mine = client.conversations.v1.services(service).users(bob_user.sid).user_conversations(sid)
+    assert mine.fetch().last_read_message_index == 2
+    # ... and it fired the signed webhook as an SDK change.
+    hooks = [r for r in webhook_receiver.wait_for(1) if r.url.endswith("/sdk")]
+    from_sdk = [r for r in hooks if r.form.get("Source") == "SDK"]  # onMessageAdded only
+    assert len(from_sdk) == 1 and from_sdk[0].signature_valid
+    assert from_sdk[0].form["ClientIdentity"] == "alice"
+    assert from_sdk[0].form["ParticipantSid"] == alice.sid
+    assert elapsed < 30
+
+
+def test_a_forged_or_expired_token_is_refused(node_sdk: Path, conversation: dict[str, Any]) -> None:
+    lines = run_sdk({**conversation, "scenario": "refused"})
+    refused = {x["name"] for x in lines if x["event"] == "refused"}
+    assert refused == {"forged", "expired"}, lines
+    codes = [x["errorCode"] for x in lines if x["event"] == "connectionError"]
+    assert codes == [20107, 20104], lines  # Twilio's codes: bad signature, then expired
+    assert {"event": "tokenExpired", "identity": "alice"} in lines
+
+
+def test_a_client_catches_up_after_a_server_restart(
+    node_sdk: Path, fresh_app: AppServer, database_url: str
+) -> None:
+    """A message written (on another server) while the client's server is down reaches
+    the client when it is back: its subscriptions replay from their last event."""
+    fresh_server = fresh_app
+    rest = twilio_client(fresh_server)
+    chat = rest.conversations.v1.conversations.create(friendly_name="restart")
+    chat.participants.create(identity="alice")
+    config = {
+        "url": fresh_server.url,
+        "conversationSid": chat.sid,
+        "identities": ["alice"],
+        "tokens": {"alice": access_token(fresh_server, "alice")},
+        "scenario": "catchUp",
+        "expect": "while you were away",
+    }
+    lines: list[dict[str, Any]] = []
+    with subprocess.Popen(
+        ["node", str(SCRIPT), json.dumps(config)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=NODE_DIR,
+    ) as process:
+        assert process.stdout is not None and process.stderr is not None
+        for line in process.stdout:
+            lines.append(json.loads(line))
+            if lines[-1]["event"] == "ready":
+                fresh_server.stop()
+                other = AppServer(database_url)
+                other.account_sid, other.auth_token = fresh_server.auth
+                other.start()
+                try:
+                    twilio_client(other).conversations.v1.conversations(chat.sid).messages.create(
+                        author="bob", body="while you were away"
+                    )
+                finally:
+                    other.stop()
+                fresh_server.start()
+            if lines[-1]["event"] in ("done", "error"):
+                break
+        process.wait(timeout=30)
+        errors = process.stderr.read()
+    assert lines[-1]["event"] == "done", (lines, errors[-3000:])
+    assert {
+        "event": "messageAdded",
+        "identity": "alice",
+        "index": 0,
+        "body": "while you were away",
+        "author": "bob",
+        "attributes": {},
+        "participantSid": None,
+    } in lines

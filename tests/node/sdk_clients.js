@@ -1,0 +1,166 @@
+// Drives real @twilio/conversations 3.0.1 clients against chinwag; prints one JSON line per
+// thing seen. Input: one JSON argument {url, accountSid, keySid, secret, serviceSid,
+// conversationSid, scenario, identities, ttl}. Run by tests/e2e/test_client_sdk.py.
+"use strict";
+const { Client } = require("@twilio/conversations");
+const twilio = require("twilio");
+
+const config = JSON.parse(process.argv[2]);
+const socketUri = config.url.replace(/^http/, "ws") + "/v3/wsconnect";
+const say = (what) => process.stdout.write(JSON.stringify(what) + "\n");
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function token(identity, options = {}) {
+  if (config.tokens && config.tokens[identity]) return config.tokens[identity];
+  const { AccessToken } = twilio.jwt;
+  const minted = new AccessToken(config.accountSid, config.keySid, options.secret || config.secret, {
+    identity,
+    ttl: options.ttl || config.ttl || 3600,
+  });
+  minted.addGrant(new AccessToken.ChatGrant({ serviceSid: config.serviceSid }));
+  return minted.toJwt();
+}
+
+function connect(identity, jwt, uri = socketUri) {
+  return new Promise((resolve, reject) => {
+    const client = new Client(jwt, { Twilsock: { uri } });
+    const timer = setTimeout(() => reject(new Error(`${identity}: not initialized`)), 15000);
+    client.on("initialized", () => { clearTimeout(timer); resolve(client); });
+    client.on("initFailed", ({ error }) => { clearTimeout(timer); reject(error || new Error("initFailed")); });
+    client.on("connectionError", (error) =>
+      say({ event: "connectionError", identity, errorCode: error.errorCode, terminal: error.terminal,
+            message: error.message }));
+    client.on("tokenAboutToExpire", () => say({ event: "tokenAboutToExpire", identity }));
+    client.on("tokenExpired", () => say({ event: "tokenExpired", identity }));
+  });
+}
+
+function watch(identity, conversation) {
+  conversation.on("messageAdded", (m) =>
+    say({ event: "messageAdded", identity, index: m.index, body: m.body, author: m.author,
+          attributes: m.attributes, participantSid: m.participantSid }));
+  conversation.on("messageUpdated", ({ message, updateReasons }) =>
+    say({ event: "messageUpdated", identity, index: message.index, body: message.body,
+          reasons: updateReasons }));
+  conversation.on("messageRemoved", (m) =>
+    say({ event: "messageRemoved", identity, index: m.index }));
+  conversation.on("participantJoined", (p) =>
+    say({ event: "participantJoined", identity, who: p.identity }));
+  conversation.on("typingStarted", (p) => say({ event: "typingStarted", identity, who: p.identity }));
+  conversation.on("typingEnded", (p) => say({ event: "typingEnded", identity, who: p.identity }));
+  conversation.on("participantUpdated", ({ participant, updateReasons }) => {
+    if (updateReasons.includes("lastReadMessageIndex")) {
+      say({ event: "readHorizon", identity, who: participant.identity,
+            index: participant.lastReadMessageIndex });
+    }
+  });
+  conversation.on("updated", ({ updateReasons }) =>
+    say({ event: "conversationUpdated", identity, reasons: updateReasons,
+          attributes: conversation.attributes }));
+}
+
+async function until(check, what, ms = 10000) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await check()) return;
+    await sleep(50);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+async function twoClients() {
+  const [alice, bob, carol] = config.identities;
+  const a = await connect(alice, token(alice));
+  const b = await connect(bob, token(bob));
+  // carol is connected to another server on the same database
+  const c = await connect(carol, token(carol), config.otherUrl.replace(/^http/, "ws") + "/v3/wsconnect");
+  say({ event: "connected", identities: [a.user.identity, b.user.identity] });
+  b.on("conversationJoined", (joined) =>
+    say({ event: "conversationJoined", identity: bob, friendlyName: joined.friendlyName }));
+  const ca = await a.getConversationBySid(config.conversationSid);
+  const cb = await b.getConversationBySid(config.conversationSid);
+  const cc = await c.getConversationBySid(config.conversationSid);
+  watch(alice, ca);
+  watch(bob, cb);
+  watch(carol, cc);
+  await cc.getMessages();
+  const participants = await ca.getParticipants();
+  say({ event: "participants", identities: participants.map((p) => p.identity).sort() });
+  const history = await cb.getMessages();
+  say({ event: "history", bodies: history.items.map((m) => m.body) });
+  say({ event: "ready" });
+  // The test creates a REST message now; then alice sends one, types, reads, updates.
+  const seen = new Set();
+  cb.on("messageAdded", (m) => seen.add(m.body));
+  ca.on("messageAdded", (m) => seen.add(`alice:${m.body}`));
+  await until(() => seen.has("from REST") && seen.has("alice:from REST"), "the REST message");
+  const index = await ca.sendMessage("hello from the SDK", { mood: "sunny" });
+  say({ event: "sent", index });
+  const atCarol = new Set();
+  cc.on("messageAdded", (m) => atCarol.add(m.body));
+  await until(() => seen.has("hello from the SDK"), "the SDK message at bob");
+  await until(() => atCarol.has("hello from the SDK"), "the SDK message at carol");
+  const mine = (await ca.getMessages(1)).items[0];
+  await mine.updateBody("hello again from the SDK");
+  const scratch = await ca.sendMessage("to be removed");
+  const [removable] = (await ca.getMessages(1, scratch)).items;
+  await removable.remove();
+  await ca.typing();
+  await sleep(300);
+  await cb.setAllMessagesRead();
+  say({ event: "readAll", identity: bob });
+  await ca.updateAttributes({ topic: "tests" });
+  await sleep(1500);
+  say({ event: "done" });
+  await a.shutdown();
+  await b.shutdown();
+  await c.shutdown();
+}
+
+async function refused() {
+  const [alice] = config.identities;
+  for (const [name, jwt] of [
+    ["forged", token(alice, { secret: "not-the-secret-at-all-0123456789" })],
+    ["expired", expiredToken(alice)],
+  ]) {
+    try {
+      const client = await connect(alice, jwt);
+      say({ event: "accepted", name });
+      await client.shutdown();
+    } catch (error) {
+      say({ event: "refused", name, message: String(error && (error.message || error)) });
+    }
+    await sleep(300); // the SDK tells tokenExpired on a later tick
+  }
+}
+
+function expiredToken(identity) {
+  const jwt = require("jsonwebtoken");
+  const now = Math.floor(Date.now() / 1000);
+  return jwt.sign(
+    { jti: `${config.keySid}-${now}`, grants: { identity, chat: { service_sid: config.serviceSid } },
+      iss: config.keySid, sub: config.accountSid, iat: now - 7200, nbf: now - 7200, exp: now - 3600 },
+    config.secret, { header: { cty: "twilio-fpa;v=1", typ: "JWT" } });
+}
+
+async function catchUp() {
+  // Connects and subscribes; the test then restarts the server and writes a message
+  // while this client is away. Reports what it hears once it is back.
+  const [alice] = config.identities;
+  const a = await connect(alice, token(alice));
+  const ca = await a.getConversationBySid(config.conversationSid);
+  watch(alice, ca);
+  await ca.getMessages();
+  const heard = new Set();
+  ca.on("messageAdded", (m) => heard.add(m.body));
+  a.on("connectionStateChanged", (state) => say({ event: "state", state }));
+  say({ event: "ready" });
+  await until(() => heard.has(config.expect), `the message '${config.expect}'`, 30000);
+  say({ event: "done" });
+  await a.shutdown();
+}
+
+const scenarios = { twoClients, refused, catchUp };
+scenarios[config.scenario]()
+  .then(() => process.exit(0))
+  .catch((error) => { say({ event: "error", message: String(error && error.stack || error) }); process.exit(1); });

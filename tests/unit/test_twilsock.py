@@ -1,0 +1,135 @@
+"""twilsock's pure parts: framing, the tunnelled-request router, the Sync event diff."""
+
+import json
+
+import pytest
+
+from chinwag.twilsock import framing
+from chinwag.twilsock.feed import Subscriptions
+from chinwag.twilsock.router import TunnelledRequest, route, tunnelled_request
+from chinwag.twilsock.sync_shapes import Item, SyncObject
+
+
+def test_a_frame_counts_utf8_bytes_and_parses_back() -> None:
+    raw = framing.encode({"id": "TM1", "method": "reply"}, {"text": "héllo ✓"})
+    preamble, header, payload = raw.split(b"\r\n", 2)
+    assert preamble == b"TWILSOCK V3.0 %d" % len(header)
+    assert json.loads(header)["payload_size"] == len(payload)
+    frame = framing.parse(raw)
+    assert frame.method == "reply" and frame.id == "TM1"
+    assert frame.json() == {"text": "héllo ✓"}
+
+
+def test_a_frame_without_payload_has_size_zero() -> None:
+    frame = framing.parse(framing.encode({"id": "TM2", "method": "ping"}))
+    assert frame.header["payload_size"] == 0 and frame.payload == b"" and frame.json() is None
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"HELLO",
+        b"TWILSOCK V2.0 2\r\n{}\r\n",
+        b"TWILSOCK V3.0 10\r\n{}\r\n",
+        b"TWILSOCK V3.0 2\r\n[]\r\n",
+        b'TWILSOCK V3.0 18\r\n{"payload_size":5}\r\nab',
+    ],
+)
+def test_what_is_no_frame_is_refused(raw: bytes) -> None:
+    with pytest.raises(framing.FrameError):
+        framing.parse(raw)
+
+
+def test_a_message_frame_carries_an_http_request_with_undecoded_params() -> None:
+    header = {
+        "id": "TM3",
+        "method": "message",
+        "http_request": {
+            "host": "cds.us1.twilio.com",
+            "path": "/v3/Lists/CH1.messages/Items",
+            "method": "get",
+            "params": {"From": "3", "Order": "desc", "Key": "a%20b"},
+            "headers": {},
+        },
+    }
+    request = tunnelled_request(framing.parse(framing.encode(header)))
+    assert request.method == "GET" and request.params["Key"] == "a b"
+    found = route(request)
+    assert found is not None and found.endpoint == "sync_items"
+    assert found.args == {"kind": "Lists", "object": "CH1.messages"}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "endpoint", "args"),
+    [
+        ("GET", "/Client/v2/Configuration", "configuration", {}),
+        ("POST", "/Client/v2/Conversations/CH1/Messages", "send_message", {"conversation": "CH1"}),
+        (
+            "DELETE",
+            "/Client/v2/Conversations/CH1/Participants/al%20ice",
+            "leave",
+            {"conversation": "CH1", "participant": "al ice"},
+        ),
+        (
+            "POST",
+            "/Client/v2/Me/Conversations/CH1",
+            "update_my_conversation",
+            {"conversation": "CH1"},
+        ),
+        ("POST", "/Client/v2/Indicators/Typing", "typing", {}),
+        ("POST", "/v4/Subscriptions", "subscriptions", {}),
+    ],
+)
+def test_routes_match_by_method_and_path(
+    method: str, path: str, endpoint: str, args: dict[str, str]
+) -> None:
+    found = route(TunnelledRequest(method, "aim.us1.twilio.com", path, {}, {}))
+    assert found is not None and (found.endpoint, found.args) == (endpoint, args)
+
+
+def test_an_unknown_path_or_method_has_no_route() -> None:
+    assert route(TunnelledRequest("GET", "x", "/Client/v2/Nope", {}, {})) is None
+    assert route(TunnelledRequest("DELETE", "x", "/Client/v2/Configuration", {}, {})) is None
+
+
+def test_a_typing_form_body_reads_as_a_dict() -> None:
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    request = TunnelledRequest("POST", "aim", "/x", {}, headers, b"ChannelSid=CH1")
+    assert request.json() == {"ChannelSid": "CH1"}
+
+
+def messages(*items: tuple[int, int, str]) -> SyncObject:
+    found = {index: Item(event, {"text": text}, event) for index, event, text in items}
+    last = max((event for _, event, _ in items), default=0)
+    return SyncObject("list", "CH1.messages", last, items=found)
+
+
+def test_a_subscription_replays_what_changed_after_the_clients_last_event() -> None:
+    subscriptions = Subscriptions()
+    events = subscriptions.establish(messages((0, 10, "a"), (1, 20, "b")), 10, 7)
+    assert [e["event_type"] for e in events] == ["list_item_added", "subscription_established"]
+    assert events[0]["event"]["item_index"] == 1 and events[0]["event"]["id"] == 20
+    assert events[1]["correlation_id"] == 7
+    assert events[1]["event"]["replay_status"] == "completed"
+
+
+def test_a_diff_adds_updates_and_removes_with_ids_that_only_grow() -> None:
+    subscriptions = Subscriptions()
+    subscriptions.establish(messages((0, 10, "a"), (1, 20, "b")), 20, 1)
+    # item 0 edited without its time moving (e.g. a REST DateUpdated in the past)
+    events = subscriptions.diff(messages((0, 5, "a2"), (2, 30, "c")), "CH1.messages")
+    kinds = [(e["event_type"], e["event"]["item_index"]) for e in events]
+    assert kinds == [
+        ("list_item_updated", 0),
+        ("list_item_removed", 1),
+        ("list_item_added", 2),
+    ]
+    ids = [e["event"]["id"] for e in events]
+    assert ids == sorted(ids) and ids[0] > 20 and len(set(ids)) == 3
+
+
+def test_nothing_changed_means_no_event() -> None:
+    subscriptions = Subscriptions()
+    subscriptions.establish(messages((0, 10, "a")), 10, 1)
+    assert subscriptions.diff(messages((0, 10, "a")), "CH1.messages") == []
+    assert subscriptions.diff(messages(), "CH9.messages") == []  # not subscribed
