@@ -4,7 +4,7 @@ A store module declares its record and a `RecordMapper`; its queries select
 `mapper.columns`, turn rows into records with `mapper.from_row`, and write records
 with `mapper.insert` and `mapper.save`. The mapper's statements are built once, at
 import, as every store statement is: building a SQLAlchemy statement costs more
-than running it (docs/benchmarks.md).
+than running it (docs/benchmarks.md); its writes run compiled (store/compiled.py).
 """
 
 from collections.abc import Collection, Mapping, Sequence
@@ -12,6 +12,8 @@ from dataclasses import fields
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, Connection, Row, Table, bindparam, insert, update
+
+from chinwag.store import compiled
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -63,7 +65,7 @@ class RecordMapper(Generic[R]):
                 (name, self._renamed.get(name, name)) for name in names if name not in fixed
             )
 
-    def from_row(self, row: Row[Any]) -> R:
+    def from_row(self, row: Row[Any] | tuple[Any, ...]) -> R:
         """The record of a row selected with `columns`: positional, in field order."""
         return self._record(*row[self._skip :])
 
@@ -78,12 +80,11 @@ class RecordMapper(Generic[R]):
         return values
 
     def insert(self, conn: Connection, record: R) -> None:
-        conn.execute(self._insert, self.insert_values(record))
+        compiled.execute(conn, self._insert, self.insert_values(record))
 
     def insert_all(self, conn: Connection, records: Sequence[R]) -> None:
         """One statement for all of `records` (executemany); nothing for none."""
-        if records:
-            conn.execute(self._insert, [self.insert_values(record) for record in records])
+        compiled.execute_many(conn, self._insert, [self.insert_values(r) for r in records])
 
     def save(self, conn: Connection, record: R) -> None:
         """Write every field but the fixed ones to the row with the record's `sid`."""
@@ -92,4 +93,4 @@ class RecordMapper(Generic[R]):
         attributes = vars(record)
         values = {column: attributes[name] for name, column in self._saved}
         values["match_sid"] = attributes["sid"]
-        conn.execute(self._save, values)
+        compiled.execute(conn, self._save, values)
