@@ -203,13 +203,16 @@ def save_peers_plot(files: dict[str, Path], path: Path) -> None:
         print("matplotlib is not installed (pip install -e '.[bench]'): no plot")
         return
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    styles = ["-", "--", ":", "-."]
+    styles = ["--", "-", ":", "-."]  # one per run; one colour per target
+    colours = {"chinwag": "tab:blue", "hello": "tab:gray", "prism": "tab:orange"}
     for style, (label, file) in zip(styles, files.items(), strict=False):
         for name, target in json.loads(file.read_text())["targets"].items():
             closed = [run for run in target["runs"] if run["rate"] is None]
             xs = [run["connections"] for run in closed]
             ys = [run["created_per_s"] for run in closed]
-            ax.plot(xs, ys, style, marker="o", label=f"{name.split('-')[0]} ({label})")
+            short = name.split("-")[0]
+            colour = colours.get(short)
+            ax.plot(xs, ys, style, color=colour, marker="o", label=f"{short} ({label})")
     ax.set_xscale("log", base=2)
     ax.set_xlabel("connections (wrk, closed loop)")
     ax.set_ylabel("created/s (201 only)")
