@@ -1,6 +1,7 @@
 """store/compiled.py runs a statement exactly as `Connection.execute` does, on either engine."""
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import Connection, bindparam, select
@@ -39,7 +40,7 @@ def _seed(conn: Connection) -> None:
 
 
 def test_rows_come_back_as_connection_execute_returns_them(database_url: str) -> None:
-    def work(conn: Connection) -> tuple[object, object]:
+    def work(conn: Connection) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
         _seed(conn)
         params = {"account_sid": ACCOUNT}
         return compiled.rows(conn, _SERVICE, params), [
