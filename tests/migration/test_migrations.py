@@ -8,7 +8,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, inspect
 
-from chinwag.store.migrate import alembic_config, head_revision, upgrade
+from chinwag.store.migrate import _assigned, alembic_config, head_revision, upgrade
 from chinwag.store.tables import metadata
 from tests.databases import Databases, on_database, run_sql
 
@@ -197,3 +197,11 @@ def test_upgrading_makes_the_default_services_configuration_the_global_one(
     ]
     [(filters,)] = run_sql(url, "SELECT filters FROM global_webhooks")
     assert filters in ('["onMessageAdded"]', ["onMessageAdded"])  # JSON text or decoded
+
+
+def test_the_head_is_read_in_every_style_alembic_writes_a_revision() -> None:
+    # script.py.mako writes repr()s (single quotes); Alembic's own templates annotate.
+    source = "revision: str = '0021'\ndown_revision: str | tuple[str, ...] = ('0019', '0020')\n"
+    assert _assigned("revision", source) == {"0021"}
+    assert _assigned("down_revision", source) == {"0019", "0020"}
+    assert _assigned("down_revision", 'revision = "0001"\ndown_revision = None\n') == set()

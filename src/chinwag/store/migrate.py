@@ -57,6 +57,13 @@ def alembic_config(url: str) -> "Config":
     return config
 
 
+def _assigned(name: str, source: str) -> set[str]:
+    """The revision IDs a migration file assigns to `name` (a string, a tuple of them for
+    a merge, or None), in the quotes and with the annotation Alembic's templates use."""
+    found = re.search(rf"^{name}\b[^=\n]*=(.*)$", source, re.MULTILINE)
+    return set(re.findall(r"""["']([^"']+)["']""", found.group(1))) if found else set()
+
+
 def head_revision() -> str:
     """The newest migration's revision: the one no other migration names as its
     `down_revision` (read from the files, so that Alembic need not be loaded)."""
@@ -64,12 +71,8 @@ def head_revision() -> str:
     parents: set[str] = set()
     for path in (MIGRATIONS / "versions").glob("*.py"):
         source = path.read_text()
-        revision = re.search(r'^revision\s*=\s*"([^"]+)"', source, re.MULTILINE)
-        parent = re.search(r'^down_revision\s*=\s*"([^"]+)"', source, re.MULTILINE)
-        if revision:
-            revisions.add(revision.group(1))
-        if parent:
-            parents.add(parent.group(1))
+        revisions |= _assigned("revision", source)
+        parents |= _assigned("down_revision", source)
     heads = revisions - parents
     if len(heads) != 1:
         raise RuntimeError(f"The migrations have {len(heads)} heads, not one: {sorted(heads)}")
