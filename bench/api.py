@@ -1,6 +1,6 @@
 """API benchmark: the seed's create call against chinwag, Prism and a hello-world ceiling.
 
-Run from the repository root, with chinwag installed (`pip install -e .`):
+Run from the repository root, with chinwag installed (`pip install -e '.[bench]'`: psutil for bench/cpu.py):
 
     bench/setup.sh && python bench/api.py
 

@@ -1,7 +1,9 @@
 """bench/api.py's results: the Markdown tables, the JSON file and the scale-out plot.
 
 `python bench/api_report.py RUN.json... [--plot PATH]` prints the scale-out table over
-several runs (and plots their medians).
+several runs (and plots their medians); `--peers-plot PATH` plots created/s by
+connections for chinwag, the ceiling and Prism of each run instead (e.g. a run
+before and one after a change).
 """
 
 from __future__ import annotations
@@ -189,6 +191,39 @@ def save_plot(runs: list[dict[str, Any]], path: Path) -> None:
     fig.savefig(path, dpi=100)
 
 
+def save_peers_plot(files: dict[str, Path], path: Path) -> None:
+    """Created/s by connections for every target (chinwag, the hello ceiling, Prism) of
+    each labelled results file, e.g. {"before": ..., "after": ...}; needs matplotlib."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("matplotlib is not installed (pip install -e '.[bench]'): no plot")
+        return
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    styles = ["--", "-", ":", "-."]  # one per run; one colour per target
+    colours = {"chinwag": "tab:blue", "hello": "tab:gray", "prism": "tab:orange"}
+    for style, (label, file) in zip(styles, files.items(), strict=False):
+        for name, target in json.loads(file.read_text())["targets"].items():
+            closed = [run for run in target["runs"] if run["rate"] is None]
+            xs = [run["connections"] for run in closed]
+            ys = [run["created_per_s"] for run in closed]
+            short = name.split("-")[0]
+            colour = colours.get(short)
+            ax.plot(xs, ys, style, color=colour, marker="o", label=f"{short} ({label})")
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("connections (wrk, closed loop)")
+    ax.set_ylabel("created/s (201 only)")
+    ax.set_ylim(bottom=0)
+    ax.legend(fontsize="small")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100)
+
+
 def summarize(files: list[Path]) -> str:
     """The scale-out table over several runs' JSON files: each run's peak, the median."""
     runs = [json.loads(path.read_text())["targets"] for path in files]
@@ -231,7 +266,16 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description="The scale-out table over several runs.")
     parser.add_argument("runs", type=Path, nargs="+", help="bench/api.py results files")
     parser.add_argument("--plot", type=Path, help="also save the plot of the runs' medians")
+    parser.add_argument(
+        "--peers-plot",
+        type=Path,
+        help="instead, plot created/s by connections for each target of each run "
+        "(bench/api.py's default run: chinwag, hello, Prism), runs labelled by file name",
+    )
     args = parser.parse_args()
+    if args.peers_plot:
+        save_peers_plot({path.stem: path for path in args.runs}, args.peers_plot)
+        raise SystemExit(0)
     print(summarize(args.runs))
     if args.plot:
         save_plot([json.loads(path.read_text())["targets"] for path in args.runs], args.plot)

@@ -5,26 +5,67 @@ import re
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, inspect
 
-from chinwag.store.migrate import alembic_config, upgrade
+from chinwag.store.migrate import _assigned, alembic_config, head_revision, upgrade
 from chinwag.store.tables import metadata
-from tests.databases import on_database, run_sql
+from tests.databases import Databases, on_database, run_sql
 
 
-def test_upgrade_from_empty_matches_the_tables_and_is_repeatable(empty_database_url: str) -> None:
+def _differences(conn: Connection) -> list[object]:
+    """What Alembic's autogenerate finds between the database and `store/tables.py`."""
+    found: list[object] = compare_metadata(MigrationContext.configure(conn), metadata)
+    return found
+
+
+def _schema(conn: Connection) -> dict[str, object]:
+    """Every table's columns, keys, indexes and constraints as the database reports them.
+
+    Columns in name order: a migration adds its columns at the end, create_all puts
+    them where tables.py declares them, and no query depends on the order."""
+    found = inspect(conn)
+    return {
+        table: (
+            sorted(
+                (c["name"], str(c["type"]), c["nullable"], str(c.get("default")))
+                for c in found.get_columns(table)
+            ),
+            found.get_pk_constraint(table),
+            sorted(found.get_foreign_keys(table), key=repr),
+            sorted(found.get_indexes(table), key=repr),
+            sorted(found.get_unique_constraints(table), key=repr),
+        )
+        for table in sorted(found.get_table_names())
+    }
+
+
+def test_migrations_replayed_from_empty_match_the_tables(empty_database_url: str) -> None:
     url = empty_database_url
-    upgrade(url)
-    upgrade(url)  # a second run is a no-op, as at every server start
+    command.upgrade(alembic_config(url), "head")
+    upgrade(url)  # at the head already: a no-op, as at every server start
 
-    def differences(conn: Connection) -> list[object]:
-        found: list[object] = compare_metadata(MigrationContext.configure(conn), metadata)
-        return found
-
-    assert on_database(url, differences) == []
+    assert on_database(url, _differences) == []
     assert run_sql(url, "SELECT version_num FROM alembic_version") == [("0020",)]
     tables = on_database(url, lambda conn: set(inspect(conn).get_table_names()))
     assert tables >= set(metadata.tables)
+
+
+def test_a_fresh_database_is_created_as_the_migrations_build_it(
+    empty_database_url: str, databases: Databases
+) -> None:
+    created = empty_database_url
+    upgrade(created)  # empty: create_all and stamped at the head, in one step
+    upgrade(created)  # a second run is a no-op
+    migrated = databases.new(migrated=False)
+    command.upgrade(alembic_config(migrated), "head")
+
+    assert on_database(created, _differences) == []
+    assert on_database(created, _schema) == on_database(migrated, _schema)
+    assert run_sql(created, "SELECT version_num FROM alembic_version") == [("0020",)]
+    head = ScriptDirectory.from_config(alembic_config(created)).get_current_head()
+    assert head_revision() == head == "0020"
+    command.check(alembic_config(created))  # Alembic itself sees nothing to generate
 
 
 def test_upgrading_a_0001_database_keeps_its_data(empty_database_url: str) -> None:
@@ -156,3 +197,11 @@ def test_upgrading_makes_the_default_services_configuration_the_global_one(
     ]
     [(filters,)] = run_sql(url, "SELECT filters FROM global_webhooks")
     assert filters in ('["onMessageAdded"]', ["onMessageAdded"])  # JSON text or decoded
+
+
+def test_the_head_is_read_in_every_style_alembic_writes_a_revision() -> None:
+    # script.py.mako writes repr()s (single quotes); Alembic's own templates annotate.
+    source = "revision: str = '0021'\ndown_revision: str | tuple[str, ...] = ('0019', '0020')\n"
+    assert _assigned("revision", source) == {"0021"}
+    assert _assigned("down_revision", source) == {"0019", "0020"}
+    assert _assigned("down_revision", 'revision = "0001"\ndown_revision = None\n') == set()

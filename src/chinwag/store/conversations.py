@@ -5,6 +5,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, and_, bindparam, delete, or_, select
 
+from chinwag.store import compiled
 from chinwag.store.paging import fetch_page
 from chinwag.store.records import RecordMapper
 from chinwag.store.tables import conversations
@@ -100,9 +101,10 @@ def find_conversation(
         (_LOCK_BY_SID, _LOCK_BY_UNIQUE_NAME) if for_update else (_BY_SID, _BY_UNIQUE_NAME)
     )
     params = {"service_sid": service_sid, "key": sid_or_unique_name}
-    row = conn.execute(by_sid, params).first() if sid_or_unique_name.startswith("CH") else None
+    # Compiled (store/compiled.py): every call under a conversation looks it up.
+    row = compiled.first(conn, by_sid, params) if sid_or_unique_name.startswith("CH") else None
     if row is None:  # a unique name may itself start with "CH"
-        row = conn.execute(by_name, params).first()
+        row = compiled.first(conn, by_name, params)
     return _CONVERSATIONS.from_row(row) if row else None
 
 

@@ -34,6 +34,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import sqlite3
 from collections.abc import Awaitable, Callable
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -128,7 +129,14 @@ def create_sqlite_engine(url: str) -> Engine:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
         mode = "IMMEDIATE" if connection.get_execution_options().get("write") else "DEFERRED"
-        connection.exec_driver_sql(f"BEGIN {mode}")
+        # On the driver itself: `exec_driver_sql` builds an execution context, a tenth
+        # of a create's CPU (docs/benchmarks.md, "Issue 17"). Errors are raised as
+        # SQLAlchemy's, as that did.
+        sql = f"BEGIN {mode}"
+        try:
+            connection.connection.driver_connection.execute(sql)  # type: ignore[union-attr]
+        except sqlite3.Error as error:
+            raise DBAPIError.instance(sql, (), error, sqlite3.Error) from error
 
     return engine
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, select, update
 
+from chinwag.store import compiled
 from chinwag.store.paging import fetch_page
 from chinwag.store.records import RecordMapper
 from chinwag.store.tables import conversations, messages
@@ -107,7 +108,7 @@ _FROM_INDEX = (
 def messages_from_index(conn: Connection, conversation_sid: str, first_index: int) -> list[Message]:
     """Every message of the conversation with index >= `first_index`, in index order."""
     params = {"conversation_sid": conversation_sid, "first_index": first_index}
-    return [_MESSAGES.from_row(row) for row in conn.execute(_FROM_INDEX, params)]
+    return [_MESSAGES.from_row(row) for row in compiled.rows(conn, _FROM_INDEX, params)]
 
 
 def delete_message(conn: Connection, sid: str) -> None:

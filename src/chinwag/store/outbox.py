@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from sqlalchemy import Connection, bindparam, func, insert, or_, select, update
 
+from chinwag.store import compiled
 from chinwag.store.database import mark_deliveries_queued
 from chinwag.store.records import RecordMapper
 from chinwag.store.tables import accounts, deliveries, delivery_attempts
@@ -110,7 +111,8 @@ def insert_deliveries(conn: Connection, rows: list[NewDelivery]) -> None:
     if not rows:
         return
     mark_deliveries_queued(conn)
-    conn.execute(
+    compiled.execute_many(  # every message's deliveries: compiled (store/compiled.py)
+        conn,
         _INSERT,
         [
             {
@@ -200,7 +202,8 @@ def claim_for_webhooks(
     claimed: list[Delivery] = []
     for webhook_sid, most in rows_per_webhook.items():
         params = {"now": now, "limit": most, "webhook_sid": webhook_sid}
-        claimed += [_CLAIMED.from_row(row) for row in conn.execute(_DUE_FOR_WEBHOOK, params)]
+        found = compiled.rows(conn, _DUE_FOR_WEBHOOK, params)  # the worker's usual claim
+        claimed += [_CLAIMED.from_row(row) for row in found]
     return _lease(conn, claimed, now + lease)
 
 
@@ -331,7 +334,8 @@ def record_outcomes(conn: Connection, outcomes: list[Outcome], now: datetime) ->
     outcomes = [o for o in outcomes if o.delivery_id in still_queued]
     if not outcomes:
         return
-    conn.execute(
+    compiled.execute_many(  # every delivery's outcome: compiled (store/compiled.py)
+        conn,
         _RECORD,
         [
             {

@@ -6,7 +6,7 @@ with `mapper.insert` and `mapper.save`; a record kept one row per owner (a
 service's configuration) is read with `mapper.get` and written with
 `mapper.replace`. The mapper's statements are built once, at import, as every
 store statement is: building a SQLAlchemy statement costs more than running it
-(docs/benchmarks.md).
+(docs/benchmarks.md); its writes run compiled (store/compiled.py).
 """
 
 from collections.abc import Collection, Mapping, Sequence
@@ -26,6 +26,8 @@ from sqlalchemy import (
     select,
     update,
 )
+
+from chinwag.store import compiled
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -86,7 +88,7 @@ class RecordMapper(Generic[R]):
             self._get = select(*self.columns).where(owner)
             self._delete = delete(table).where(owner)
 
-    def from_row(self, row: Row[Any]) -> R:
+    def from_row(self, row: Row[Any] | tuple[Any, ...]) -> R:
         """The record of a row selected with `columns`: positional, in field order."""
         return self._record(*row[self._skip :])
 
@@ -101,12 +103,11 @@ class RecordMapper(Generic[R]):
         return values
 
     def insert(self, conn: Connection, record: R) -> None:
-        conn.execute(self._insert, self.insert_values(record))
+        compiled.execute(conn, self._insert, self.insert_values(record))
 
     def insert_all(self, conn: Connection, records: Sequence[R]) -> None:
         """One statement for all of `records` (executemany); nothing for none."""
-        if records:
-            conn.execute(self._insert, [self.insert_values(record) for record in records])
+        compiled.execute_many(conn, self._insert, [self.insert_values(r) for r in records])
 
     def save(self, conn: Connection, record: R) -> None:
         """Write every field but the fixed ones to the row with the record's `sid`."""
@@ -115,7 +116,7 @@ class RecordMapper(Generic[R]):
         attributes = vars(record)
         values = {column: attributes[name] for name, column in self._saved}
         values["match_sid"] = attributes["sid"]
-        conn.execute(self._save, values)
+        compiled.execute(conn, self._save, values)
 
     def get(self, conn: Connection, key: object) -> R | None:
         """The record whose `key` field is `key`, or None."""

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, case, delete, select, update
 
+from chinwag.store import compiled
 from chinwag.store.paging import fetch_page
 from chinwag.store.records import RecordMapper
 from chinwag.store.tables import services
@@ -48,7 +49,8 @@ def get_service(conn: Connection, account_sid: str, sid: str) -> Service | None:
 
 
 def get_default_service(conn: Connection, account_sid: str) -> Service | None:
-    row = conn.execute(_DEFAULT, {"account_sid": account_sid}).first()
+    # Compiled (store/compiled.py): every call on the default-service path family looks it up.
+    row = compiled.first(conn, _DEFAULT, {"account_sid": account_sid})
     return _SERVICES.from_row(row) if row else None
 
 

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, delete, func, select
 
+from chinwag.store import compiled
 from chinwag.store.paging import fetch_page
 from chinwag.store.records import RecordMapper
 from chinwag.store.tables import scoped_webhooks
@@ -72,7 +73,7 @@ def list_for_conversation(conn: Connection, conversation_sid: str) -> list[Scope
 
 
 def count_webhooks(conn: Connection, conversation_sid: str) -> int:
-    count: int = conn.execute(_COUNT, {"conversation_sid": conversation_sid}).scalar_one()
+    count: int = compiled.scalar(conn, _COUNT, {"conversation_sid": conversation_sid})
     return count
 
 
