@@ -9,8 +9,7 @@ import json
 import re
 import shutil
 import subprocess
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +66,29 @@ def run_sdk(config: dict[str, Any], timeout: float = 60) -> list[dict[str, Any]]
     return lines
 
 
+def run_sdk_live(config: dict[str, Any], when_ready: Callable[[], None]) -> list[dict[str, Any]]:
+    """The script's lines, calling `when_ready` once its clients have subscribed."""
+    lines: list[dict[str, Any]] = []
+    with subprocess.Popen(
+        ["node", str(SCRIPT), json.dumps(config)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=NODE_DIR,
+    ) as process:
+        assert process.stdout is not None and process.stderr is not None
+        for line in process.stdout:
+            lines.append(json.loads(line))
+            if lines[-1]["event"] == "ready":
+                when_ready()
+            if lines[-1]["event"] in ("done", "error"):
+                break
+        process.wait(timeout=30)
+        errors = process.stderr.read()
+    assert lines and lines[-1]["event"] == "done", (lines, errors[-3000:])
+    return lines
+
+
 @pytest.fixture
 def conversation(
     client: Client,
@@ -112,33 +134,20 @@ def test_two_sdk_clients_hear_each_other_rest_and_webhooks(
     other = AppServer(app_server.database_url)  # carol's server: same database
     other.account_sid, other.auth_token = app_server.auth
     other.start()
-    lines: list[dict[str, Any]] = []
-    started = time.monotonic()
     config = {**conversation, "scenario": "twoClients", "otherUrl": other.url}
-    with subprocess.Popen(
-        ["node", str(SCRIPT), json.dumps(config)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=NODE_DIR,
-    ) as process:
-        assert process.stdout is not None and process.stderr is not None
-        for line in process.stdout:
-            lines.append(json.loads(line))
-            if lines[-1]["event"] == "ready":  # the clients subscribed: REST writes now
-                chat.messages.create(author="system", body="from REST")
-                chat.participants.create(identity="dave")
-                second = client.conversations.v1.services(service).conversations.create(
-                    friendly_name="second"
-                )
-                second.participants.create(identity="bob")
-            if lines[-1]["event"] in ("done", "error"):
-                break
-        process.wait(timeout=30)
-        errors = process.stderr.read()
-    other.stop()
-    elapsed = time.monotonic() - started
-    assert "error" not in [line["event"] for line in lines], (lines, errors[-3000:])
+
+    def write_through_rest() -> None:  # the clients subscribed: REST writes now
+        chat.messages.create(author="system", body="from REST")
+        chat.participants.create(identity="dave")
+        second = client.conversations.v1.services(service).conversations.create(
+            friendly_name="second"
+        )
+        second.participants.create(identity="bob")
+
+    try:
+        lines = run_sdk_live(config, write_through_rest)
+    finally:
+        other.stop()
     assert {"identities": ["alice", "bob"], "event": "connected"} in lines
     assert {"event": "participants", "identities": ["alice", "bob", "carol"]} in lines
     assert {"event": "history", "bodies": ["before connect"]} in lines
@@ -179,7 +188,6 @@ def test_two_sdk_clients_hear_each_other_rest_and_webhooks(
     assert len(from_sdk) == 1 and from_sdk[0].signature_valid
     assert from_sdk[0].form["ClientIdentity"] == "alice"
     assert from_sdk[0].form["ParticipantSid"] == alice.sid
-    assert elapsed < 30
 
 
 def test_a_forged_or_expired_token_is_refused(node_sdk: Path, conversation: dict[str, Any]) -> None:
@@ -208,34 +216,21 @@ def test_a_client_catches_up_after_a_server_restart(
         "scenario": "catchUp",
         "expect": "while you were away",
     }
-    lines: list[dict[str, Any]] = []
-    with subprocess.Popen(
-        ["node", str(SCRIPT), json.dumps(config)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=NODE_DIR,
-    ) as process:
-        assert process.stdout is not None and process.stderr is not None
-        for line in process.stdout:
-            lines.append(json.loads(line))
-            if lines[-1]["event"] == "ready":
-                fresh_server.stop()
-                other = AppServer(database_url)
-                other.account_sid, other.auth_token = fresh_server.auth
-                other.start()
-                try:
-                    twilio_client(other).conversations.v1.conversations(chat.sid).messages.create(
-                        author="bob", body="while you were away"
-                    )
-                finally:
-                    other.stop()
-                fresh_server.start()
-            if lines[-1]["event"] in ("done", "error"):
-                break
-        process.wait(timeout=30)
-        errors = process.stderr.read()
-    assert lines[-1]["event"] == "done", (lines, errors[-3000:])
+
+    def restart_meanwhile() -> None:
+        fresh_server.stop()
+        other = AppServer(database_url)
+        other.account_sid, other.auth_token = fresh_server.auth
+        other.start()
+        try:
+            twilio_client(other).conversations.v1.conversations(chat.sid).messages.create(
+                author="bob", body="while you were away"
+            )
+        finally:
+            other.stop()
+        fresh_server.start()
+
+    lines = run_sdk_live(config, restart_meanwhile)
     assert {
         "event": "messageAdded",
         "identity": "alice",
