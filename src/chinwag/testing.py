@@ -170,7 +170,14 @@ class LiveServer:
         command += ["--database", self.database_url, *self.extra_args]
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-        self._wait_until_healthy()
+        try:
+            self._wait_until_healthy()
+        except BaseException:
+            # Not left running: its fixture never yields, so nothing else would stop it (and
+            # its Popen, collected during a later test, fails that test with a ResourceWarning).
+            self.process.kill()
+            self.process.wait()
+            raise
 
     def _wait_until_healthy(self) -> None:
         deadline = time.monotonic() + STARTUP_TIMEOUT

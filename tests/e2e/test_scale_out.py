@@ -20,9 +20,13 @@ from chinwag.testing import LiveServer, WebhookReceiver
 from tests.conftest import Api
 from tests.e2e.test_crash_and_workers import ENABLED, hook, wait_until
 
+# Hundreds of events show a duplicate or a lost delivery across workers as surely as
+# thousands did (with the claim's lease check removed, the first burst already has
+# duplicates; with leases that never end, the killed worker's events never arrive).
 CONVERSATIONS = 40
-FIRST_BURST = 5000
-SECOND_BURST = 2000
+FIRST_BURST = 600
+SECOND_BURST = 600
+KILL_AFTER = 60  # deliveries of the second burst before the kill
 
 
 @dataclass
@@ -89,8 +93,8 @@ def bodies(receiver: WebhookReceiver) -> Counter[str]:
     return Counter(request.form["Body"] for request in receiver.requests)
 
 
-@pytest.mark.slow(3)  # the heaviest of the suite: 7,000 events
-@pytest.mark.timeout(600)
+@pytest.mark.slow(3)  # the heaviest of the suite: 1,200 events through five processes
+@pytest.mark.timeout(300)
 def test_two_servers_and_three_workers_deliver_every_event_once_and_survive_a_kill(
     cluster: Cluster,
 ) -> None:
@@ -112,7 +116,9 @@ def test_two_servers_and_three_workers_deliver_every_event_once_and_survive_a_ki
     total = FIRST_BURST + SECOND_BURST
     with ThreadPoolExecutor(max_workers=1) as background:
         posting = background.submit(post_burst, cluster, conversations, FIRST_BURST, SECOND_BURST)
-        wait_until(lambda: len(bodies(cluster.receiver)) >= FIRST_BURST + 200, 60, "deliveries")
+        wait_until(
+            lambda: len(bodies(cluster.receiver)) >= FIRST_BURST + KILL_AFTER, 60, "deliveries"
+        )
         assert not posting.done(), "the burst was posted before the kill"
         cluster.workers[0].send_signal(signal.SIGKILL)
         posting.result()
