@@ -10,7 +10,8 @@ from tests.e2e.test_deliveries_api import eventually, rename, settled, watched_c
 
 def json_lines(server: LiveServer) -> list[dict[str, Any]]:
     """Every log line (stdout's start-up banner aside: logs go to stderr), parsed."""
-    lines = [line for line in server.log().splitlines() if not line.startswith("chinwag ")]
+    banner = ("chinwag ", "Dashboard: ", "  (sign in")
+    lines = [line for line in server.log().splitlines() if not line.startswith(banner)]
     return [json.loads(line) for line in lines]
 
 

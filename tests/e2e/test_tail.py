@@ -7,6 +7,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -25,6 +26,11 @@ def setup(database_url: str) -> Iterator[Setup]:
         yield *pair, Api(pair[0])
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
 class Tail:
     """`chinwag deliveries tail` in a subprocess; its output read line by line."""
 
@@ -36,6 +42,8 @@ class Tail:
             stderr=subprocess.PIPE,
             text=True,
             env={**os.environ, **(env or {})},
+            # Ctrl-C as a terminal gives it, whatever this test process inherited or blocks.
+            preexec_fn=_default_sigint,
         )
         self.lines: list[str] = []
         self._arrived: queue.Queue[str] = queue.Queue()
@@ -63,8 +71,15 @@ class Tail:
 
     def interrupt(self) -> tuple[int, str]:
         """Ctrl-C; the exit code and what was written to stderr."""
+        status = Path(f"/proc/{self.process.pid}/status")
+        signals = [line for line in status.read_text().splitlines() if line.startswith("Sig")]
         self.process.send_signal(signal.SIGINT)
-        _, stderr = self.process.communicate(timeout=10)
+        try:
+            _, stderr = self.process.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            _, stderr = self.process.communicate()
+            raise AssertionError(f"tail ignored Ctrl-C ({signals}): {stderr[-2000:]}") from None
         return self.process.returncode, stderr
 
 
