@@ -127,9 +127,10 @@ def test_twenty_hanging_and_twenty_failing_webhooks_leave_a_healthy_ones_latency
         hanging.stop()
         failing.stop()
 
-    # Twice the p99 alone, plus one busy worker's poll interval: the bad webhooks'
-    # traffic costs CPU (on a loaded 2-core machine the p99 of a few milliseconds
-    # alone doubles by that and by scheduling noise alone). Starved, the healthy
-    # webhook waits for hanging requests' timeouts: seconds.
-    bound = 2 * p99(alone) + 0.2
+    # Twice the p99 alone, plus a second: the bad webhooks' traffic costs CPU, and in
+    # CI the other engine's tests (a browser among them) load the same two cores
+    # (a p99 of 0.3 s alone and 1.6 s beside was seen there). Starved, the healthy
+    # webhook waits for the hanging requests' timeouts: TIMEOUT_SECONDS and more.
+    bound = 2 * p99(alone) + 1.0
+    assert bound < TIMEOUT_SECONDS, f"too slow alone to tell starvation apart: {alone}"
     assert p99(beside) <= bound, (alone, beside)
