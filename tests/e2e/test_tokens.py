@@ -14,7 +14,8 @@ from twilio.jwt.access_token.grants import ChatGrant
 from chinwag.domain.access_tokens import AccessGrant, AccessTokenRefused, verify_access_token
 from chinwag.domain.accounts import create_api_key
 from chinwag.store.tables import api_keys
-from chinwag.testing import access_token, twilio_client
+from chinwag.testing import LiveServer, access_token, twilio_client
+from chinwag.twilio.dates import utc_now
 from tests.conftest import Api, assert_twilio_error, other_account
 from tests.databases import on_database
 from tests.inprocess import AppServer
@@ -162,3 +163,13 @@ def test_keys_keep_authenticating_rest_calls_and_old_keys_cannot_sign(
     with pytest.raises(AccessTokenRefused) as refused:
         verified(app_server, token.to_jwt())
     assert refused.value.code == 20103 and "create a new key" in refused.value.message
+
+
+def test_the_plugins_server_mints_a_token_the_socket_accepts(chinwag_server: LiveServer) -> None:
+    """README's `chinwag_server.access_token("alice")`: a token of the server's account."""
+    token = chinwag_server.access_token("alice")
+
+    grant = on_database(
+        chinwag_server.database_url, lambda conn: verify_access_token(conn, token, utc_now())
+    )
+    assert (grant.identity, grant.account_sid) == ("alice", chinwag_server.account_sid)
