@@ -10,9 +10,8 @@ with `chinwag.testing.LiveServer`.
 """
 
 import asyncio
+import os
 import secrets
-import subprocess
-import sys
 import threading
 from collections.abc import Coroutine
 from dataclasses import replace
@@ -23,6 +22,7 @@ from aiohttp import web
 from chinwag.app import build_app
 from chinwag.config import Settings
 from chinwag.domain.accounts import ensure_account
+from chinwag.launcher import run
 from chinwag.store.database import open_database
 from chinwag.twilio import sids
 
@@ -93,8 +93,8 @@ class AppServer:
 
     def cli(self, *args: str) -> str:
         """Run a `chinwag` sub-command against this server's database; returns its output."""
-        command = [sys.executable, "-m", "chinwag", *args, "--database", self.database_url]
-        done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=True)
+        done = run([*args, "--database", self.database_url], os.environ, timeout=60)
+        done.check_returncode()
         return done.stdout
 
     def _end_loop(self) -> None:

@@ -20,7 +20,6 @@ import signal
 import socket
 import struct
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -35,6 +34,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
 
+from chinwag.launcher import Launched, launch, run
 from chinwag.twilio import sids
 
 if TYPE_CHECKING:  # twilio is a test dependency, imported when a client is asked for
@@ -129,7 +129,8 @@ def free_port() -> int:
 
 
 class LiveServer:
-    """`chinwag serve` in a subprocess, with known credentials and its own database.
+    """`chinwag serve` in a process of its own (forked with its imports done,
+    `chinwag.launcher`), with known credentials and its own database.
 
     `database` is a SQLite file path (its log goes beside it) or a database URL
     (give `log_path`, or the log goes to a temporary file).
@@ -142,7 +143,7 @@ class LiveServer:
         self.port = port or free_port()
         self.account_sid = sids.new_sid(sids.ACCOUNT)
         self.auth_token = secrets.token_hex(16)
-        self.process: subprocess.Popen[bytes] | None = None
+        self.process: Launched | None = None
         if log_path is None and isinstance(database, Path):
             log_path = database.with_suffix(".log")
         if log_path is None:
@@ -166,10 +167,8 @@ class LiveServer:
             "TWILIO_ACCOUNT_SID": self.account_sid,
             "TWILIO_AUTH_TOKEN": self.auth_token,
         }
-        command = [sys.executable, "-m", "chinwag", "serve", "--port", str(self.port)]
-        command += ["--database", self.database_url, *self.extra_args]
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+        args = ["serve", "--port", str(self.port), "--database", self.database_url]
+        self.process = launch([*args, *self.extra_args], env, self.log_path)
         try:
             self._wait_until_healthy()
         except BaseException:
@@ -215,8 +214,8 @@ class LiveServer:
 
     def cli(self, *args: str) -> str:
         """Run a `chinwag` sub-command against this server's database; returns its output."""
-        command = [sys.executable, "-m", "chinwag", *args, "--database", self.database_url]
-        done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=True)
+        done = run([*args, "--database", self.database_url], os.environ, timeout=60)
+        done.check_returncode()
         return done.stdout
 
     def request(self, method: str, path: str, params: Params | None = None) -> ApiResponse:

@@ -3,8 +3,6 @@ grace, live workers keep what they hold, and delivery by separate `chinwag worke
 
 import os
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -12,12 +10,14 @@ from contextlib import ExitStack
 from dataclasses import replace
 from datetime import timedelta
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
 from chinwag.delivery.sender import TIMEOUT_SECONDS
+from chinwag.launcher import Launched, launch
 from chinwag.testing import LiveServer, WebhookReceiver
 from tests.conftest import Api, app_and_receiver, server_and_receiver
 from tests.inprocess import AppServer
@@ -194,7 +194,7 @@ def queued(api: Api) -> list[dict[str, Any]]:
     return found
 
 
-def catches_sigterm(process: subprocess.Popen[bytes]) -> bool:
+def catches_sigterm(process: Launched) -> bool:
     """Whether `process` has its SIGTERM handler yet (Linux: SigCgt in /proc), or has ended.
 
     One worker may deliver everything while the other is still starting; signalled
@@ -207,12 +207,14 @@ def catches_sigterm(process: subprocess.Popen[bytes]) -> bool:
     return bool(int(caught.split()[1], 16) & (1 << (signal.SIGTERM - 1)))
 
 
-def test_serve_without_worker_and_separate_workers_deliver(database_url: str) -> None:
+def test_serve_without_worker_and_separate_workers_deliver(
+    database_url: str, tmp_path: Path
+) -> None:
     server = LiveServer(database_url)
     receiver = WebhookReceiver(server.auth_token).start()
     server.extra_args = ["--no-worker"]
     server.start()
-    workers: list[subprocess.Popen[bytes]] = []
+    workers: list[Launched] = []
     codes: list[int] = []
     try:
         api = Api(server)
@@ -225,8 +227,8 @@ def test_serve_without_worker_and_separate_workers_deliver(database_url: str) ->
         # A worker in `serve` would have sent the first events while the later ones were posted.
         assert [(d["status"], d["attempts"]) for d in queued(api)] == [("pending", 0)] * 50
         assert receiver.requests == []  # nobody delivers yet
-        command = [sys.executable, "-m", "chinwag", "worker", "--database", server.database_url]
-        workers = [subprocess.Popen(command, env=os.environ.copy()) for _ in range(2)]
+        args = ["worker", "--database", server.database_url]
+        workers = [launch(args, os.environ, tmp_path / f"worker-{i}.log") for i in range(2)]
         received = receiver.wait_for(50, timeout=30)
         assert sorted(int(r.form["Index"]) for r in received) == list(range(50))
         wait_until(

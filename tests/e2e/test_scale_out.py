@@ -6,16 +6,16 @@ killed mid-burst, its claims return after their lease and nothing is lost.
 
 import os
 import signal
-import subprocess
-import sys
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 import requests
 
+from chinwag.launcher import Launched, launch
 from chinwag.testing import LiveServer, WebhookReceiver
 from tests.conftest import Api
 from tests.e2e.test_crash_and_workers import ENABLED, hook, wait_until
@@ -32,25 +32,27 @@ KILL_AFTER = 60  # deliveries of the second burst before the kill
 @dataclass
 class Cluster:
     servers: list[LiveServer]
-    workers: list[subprocess.Popen[bytes]]
+    workers: list[Launched]
     receiver: WebhookReceiver
     database_url: str
+    logs: Path
 
     def start_worker(self) -> None:
-        command = [sys.executable, "-m", "chinwag", "worker", "--database", self.database_url]
+        args = ["worker", "--database", self.database_url]
         # Short, so a killed worker's claims return soon; long enough that a live
         # worker's claim never expires while it is sending (that would be a resend).
-        command += ["--delivery-lease", "10"]
-        self.workers.append(subprocess.Popen(command, env=os.environ.copy()))
+        args += ["--delivery-lease", "10"]
+        log = self.logs / f"worker-{len(self.workers)}.log"
+        self.workers.append(launch(args, os.environ, log))
 
 
 @pytest.fixture
-def cluster(database_url: str) -> Iterator[Cluster]:
+def cluster(database_url: str, tmp_path: Path) -> Iterator[Cluster]:
     first = LiveServer(database_url)
     second = LiveServer(database_url)
     second.account_sid, second.auth_token = first.account_sid, first.auth_token
     receiver = WebhookReceiver(first.auth_token).start()
-    group = Cluster([first, second], [], receiver, database_url)
+    group = Cluster([first, second], [], receiver, database_url, tmp_path)
     try:
         for server in group.servers:
             server.extra_args = ["--no-worker"]

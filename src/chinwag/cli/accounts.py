@@ -23,8 +23,8 @@ def accounts_create(
 ) -> None:
     """Create an account (with its default Conversation Service) and print its credentials."""
     account = with_database(database, lambda db: db.write(accounts.create_account, friendly_name))
-    console.print(f"TWILIO_ACCOUNT_SID={account.sid}")
-    console.print(f"TWILIO_AUTH_TOKEN={account.auth_token}")
+    console().print(f"TWILIO_ACCOUNT_SID={account.sid}")
+    console().print(f"TWILIO_AUTH_TOKEN={account.auth_token}")
 
 
 @accounts_app.command("list")
@@ -36,7 +36,7 @@ def accounts_list(database: DatabaseOption = DEFAULT_DATABASE) -> None:
     table.add_column("Created", no_wrap=True)
     for account in with_database(database, lambda db: db.read(account_store.list_accounts)):
         table.add_row(account.sid, account.friendly_name, to_json(account.date_created))
-    console.print(table)
+    console().print(table)
 
 
 @keys_app.command("create")
@@ -53,7 +53,7 @@ def keys_create(
             database, lambda db: db.write(accounts.create_api_key, account_sid, friendly_name)
         )
     except TwilioError as error:
-        console.print(f"[red]{error.message}[/red]")
+        console().print(f"[red]{error.message}[/red]")
         raise typer.Exit(2) from None
-    console.print(f"API key SID: {created.key.sid}")
-    console.print(f"Secret:      {created.secret}")
+    console().print(f"API key SID: {created.key.sid}")
+    console().print(f"Secret:      {created.secret}")

@@ -70,12 +70,12 @@ def inbound(
     try:
         received = with_database(database, lambda db: db.write_locking(work))
     except TwilioError as error:
-        console.print(f"[red]{error.code}: {error}[/red]")
+        console().print(f"[red]{error.code}: {error}[/red]")
         raise typer.Exit(1) from None
     created = "created" if received.created_conversation else "existing"
-    console.print(f"conversation {received.conversation.sid} ({created})")
-    console.print(f"participant  {received.participant_sid}")
-    console.print(f"message      {received.message.sid}")
+    console().print(f"conversation {received.conversation.sid} ({created})")
+    console().print(f"participant  {received.participant_sid}")
+    console().print(f"message      {received.message.sid}")
 
 
 @outbound_app.command("list")
@@ -111,4 +111,4 @@ def outbound_list(
             f"{sent.sid} {to_json(sent.date_created)} {status_text} "
             f"{sent.from_address} -> {sent.to_address} {sent.conversation_sid} {sent.body or ''!r}"
         )
-        console.print(line, soft_wrap=True, markup=False, highlight=False)
+        console().print(line, soft_wrap=True, markup=False, highlight=False)

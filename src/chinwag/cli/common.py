@@ -15,7 +15,14 @@ from chinwag.store.database import (
 )
 from chinwag.store.migrate import upgrade
 
-console = Console()
+
+def console() -> Console:
+    """A console for this run: rich reads the environment (COLUMNS, NO_COLOR...) when one
+    is made, and a command may run in a process forked from one that imported this
+    module under another environment (`chinwag.launcher`)."""
+    return Console()
+
+
 T = TypeVar("T")
 
 DatabaseOption = Annotated[
@@ -28,8 +35,9 @@ DatabaseOption = Annotated[
 
 def say(message: str) -> None:
     """Print for the person (or supervisor) watching, flushed at once even into a pipe."""
-    console.print(message)
-    console.file.flush()
+    out = console()
+    out.print(message)
+    out.file.flush()
 
 
 def open_migrated(database_url: str, pool_size: int = DEFAULT_POOL_SIZE) -> Database:
@@ -41,7 +49,7 @@ def open_migrated(database_url: str, pool_size: int = DEFAULT_POOL_SIZE) -> Data
         upgrade(database_url)
         return open_database(database_url, pool_size)
     except UnsupportedDatabase as error:
-        console.print(f"[red]{error}[/red]")
+        console().print(f"[red]{error}[/red]")
         raise typer.Exit(2) from None
 
 

@@ -130,7 +130,7 @@ def deliveries_list(
             _print_json(delivery_json(delivery))
         return
     cells = {name: [cell(row) for row in page.rows] for name, cell in LIST_COLUMNS.items()}
-    shown = fitting_columns(cells, console.width)
+    shown = fitting_columns(cells, console().width)
     table = _plain_table()
     for name in shown:
         table.add_column(name, no_wrap=True, justify="right" if name == "Attempts" else "left")
@@ -139,7 +139,7 @@ def deliveries_list(
         if "Status" in row:
             row["Status"] = _status(row["Status"])
         table.add_row(*row.values())
-    console.print(table)
+    console().print(table)
 
 
 def _delivery_table(delivery: DeliveryRecord) -> Table:
@@ -200,14 +200,14 @@ def deliveries_show(
         database, lambda db: db.read(delivery_store.find_with_attempts, None, sid)
     )
     if found is None:
-        console.print(f"[red]Delivery '{sid}' was not found.[/red]")
+        console().print(f"[red]Delivery '{sid}' was not found.[/red]")
         raise typer.Exit(1)
     delivery, attempts = found
     if as_json:
         _print_json({**delivery_json(delivery), "attempts": [attempt_json(a) for a in attempts]})
         return
-    console.print(_delivery_table(delivery))
-    console.print(_attempts_table(attempts))
+    console().print(_delivery_table(delivery))
+    console().print(_attempts_table(attempts))
 
 
 @deliveries_app.command("redeliver")
@@ -220,9 +220,9 @@ def deliveries_redeliver(
         database, lambda db: db.write(delivery_store.redeliver, None, sid, utc_now())
     )
     if requeued is None:
-        console.print(f"[red]Delivery '{sid}' was not found.[/red]")
+        console().print(f"[red]Delivery '{sid}' was not found.[/red]")
         raise typer.Exit(1)
-    console.print(_delivery_table(requeued))
+    console().print(_delivery_table(requeued))
 
 
 @deliveries_app.command("prune")

@@ -48,7 +48,7 @@ async def _bootstrap_account(database: Database) -> None:
         try:
             await database.write(accounts.ensure_account, sid, token)
         except TwilioError as error:
-            console.print(f"[red]{error.message}[/red]")
+            console().print(f"[red]{error.message}[/red]")
             raise typer.Exit(2) from None
         return
     if await database.read(account_store.count_accounts) == 0:
@@ -298,4 +298,4 @@ def worker_command(
 def migrate(database: DatabaseOption = DEFAULT_DATABASE) -> None:
     """Apply the schema migrations and exit."""
     with_database(database, lambda db: db.close())
-    console.print("database is at the latest schema")
+    console().print("database is at the latest schema")

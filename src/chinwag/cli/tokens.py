@@ -15,8 +15,6 @@ from chinwag.twilio.dates import to_json, utc_now
 from chinwag.twilio.errors import InvalidParameter, TwilioError
 
 tokens_app = typer.Typer()
-# The token alone goes to stdout, for `TOKEN=$(chinwag token --identity alice)`.
-notes = Console(stderr=True)
 
 
 @tokens_app.command("token")
@@ -65,11 +63,12 @@ def token(
     try:
         issued = with_database(database, issue)
     except TwilioError as error:
-        console.print(f"[red]{error.message}[/red]")
+        console().print(f"[red]{error.message}[/red]")
         raise typer.Exit(2) from None
     grant = issued.grant
+    # The token alone goes to stdout, for `TOKEN=$(chinwag token --identity alice)`.
     typer.echo(issued.token)
-    notes.print(
+    Console(stderr=True).print(
         f"identity {grant.identity}, account {grant.account_sid}, service "
         f"{grant.chat_service_sid}, key {grant.api_key_sid}, expires {to_json(grant.expires_at)}"
     )
