@@ -9,7 +9,7 @@ and several processes on one database.
 
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -24,15 +24,25 @@ from chinwag.testing import LiveServer, Server, WebhookReceiver, twilio_client
 from tests.databases import ENGINES, Databases, PostgresServer, on_database
 from tests.inprocess import AppServer
 
+# A `slow` test (tens of seconds) weighs as many short ones.
+SLOW_WEIGHT = 50
+
 
 @pytest.hookimpl(trylast=True)  # after pytest has grouped the tests by engine
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Each engine's `slow` tests first, heaviest first, each followed by a short one.
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Each engine's tests in lanes, one xdist worker each, heavy tests first.
 
-    pytest-xdist feeds its workers one test at a time (`--maxschedchunk 1`, each holding
-    two), so every worker starts on a slow test of its own and the short ones fill in
-    around them, instead of one worker waiting out several slow tests at the end.
+    `--dist loadgroup` gives each lane (an xdist group) to one worker, so an engine's
+    session fixtures (its PostgreSQL server) start once per lane. The workers are shared
+    among the engines (`-n 4`: two lanes each); a test module stays in one lane, so its
+    module-scoped servers start once. Modules go to lanes heaviest first, each to the
+    lightest lane (weights from the `slow` markers). In a lane, its `slow` tests come
+    first, heaviest first, each followed by a short one: pytest-xdist feeds a worker one
+    test at a time, so the short ones fill in around the slow ones instead of a worker
+    waiting out several slow tests at the end.
     """
+    workers = config.getoption("numprocesses", None)
+    lanes = max(1, (workers if isinstance(workers, int) else 1) // max(1, len(ENGINES)))
 
     def engine_index(item: pytest.Item) -> int:
         callspec = getattr(item, "callspec", None)
@@ -41,24 +51,43 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
     def weight(item: pytest.Item) -> int:
         marker = item.get_closest_marker("slow")
-        return int(marker.args[0]) if marker is not None and marker.args else 1
+        if marker is None:
+            return 1
+        return SLOW_WEIGHT * (int(marker.args[0]) if marker.args else 1)
 
-    for item in items:  # `--dist loadgroup`: one xdist worker per engine (pyproject.toml)
-        if engine_index(item) >= 0:
-            item.add_marker(pytest.mark.xdist_group(ENGINES[engine_index(item)]))
     ordered: list[pytest.Item] = []
     for index in sorted({engine_index(item) for item in items}):
         group = [item for item in items if engine_index(item) == index]
-        slow = sorted(
-            (item for item in group if item.get_closest_marker("slow")),
-            key=lambda item: -weight(item),
-        )
-        short = [item for item in group if not item.get_closest_marker("slow")]
-        for first in slow:
-            ordered += [first, *short[:1]]
-            short = short[1:]
-        ordered += short
+        if index < 0:  # no engine: any worker (or a group of their own, as the browser's)
+            ordered += slow_first(group, weight)
+            continue
+        modules: dict[str, list[pytest.Item]] = {}
+        for item in group:
+            modules.setdefault(item.nodeid.split("::")[0], []).append(item)
+        loads = [0] * lanes
+        lane_items: list[list[pytest.Item]] = [[] for _ in range(lanes)]
+        for module in sorted(modules.values(), key=lambda tests: -sum(map(weight, tests))):
+            lane = loads.index(min(loads))
+            loads[lane] += sum(map(weight, module))
+            lane_items[lane] += module
+        for lane, tests in enumerate(lane_items):
+            name = ENGINES[index] if lanes == 1 else f"{ENGINES[index]}-{lane}"
+            for item in tests:
+                item.add_marker(pytest.mark.xdist_group(name))
+            ordered += slow_first(tests, weight)
     items[:] = ordered
+
+
+def slow_first(tests: list[pytest.Item], weight: Callable[[pytest.Item], int]) -> list[pytest.Item]:
+    """The `slow` tests heaviest first, each followed by a short one, then the rest."""
+    slow = [item for item in tests if item.get_closest_marker("slow")]
+    slow.sort(key=lambda item: -weight(item))
+    short = [item for item in tests if not item.get_closest_marker("slow")]
+    ordered: list[pytest.Item] = []
+    for first in slow:
+        ordered += [first, *short[:1]]
+        short = short[1:]
+    return ordered + short
 
 
 class Api:

@@ -127,10 +127,9 @@ def test_twenty_hanging_and_twenty_failing_webhooks_leave_a_healthy_ones_latency
         hanging.stop()
         failing.stop()
 
-    # Twice the p99 alone, plus a second: the bad webhooks' traffic costs CPU, and in
-    # CI the other engine's tests (a browser among them) load the same two cores
-    # (a p99 of 0.3 s alone and 1.6 s beside was seen there). Starved, the healthy
-    # webhook waits for the hanging requests' timeouts: TIMEOUT_SECONDS and more.
-    bound = 2 * p99(alone) + 1.0
-    assert bound < TIMEOUT_SECONDS, f"too slow alone to tell starvation apart: {alone}"
-    assert p99(beside) <= bound, (alone, beside)
+    # Starved, the healthy webhook waits for the hanging requests' timeouts:
+    # TIMEOUT_SECONDS and more. Anything shorter is the bad webhooks' traffic and the
+    # machine's load: in CI the other tests (a browser among them) share the two cores,
+    # and a p99 of 2.5 s beside 0.1 s alone was seen there.
+    assert p99(alone) < TIMEOUT_SECONDS / 2, f"too slow alone to tell starvation apart: {alone}"
+    assert p99(beside) < TIMEOUT_SECONDS, (alone, beside)
