@@ -56,7 +56,7 @@ async def front_door(request: web.Request, handler: Handler) -> web.StreamRespon
     headers on every response, and the request's count and time by route template.
 
     One coroutine rather than one middleware per concern: each layer costs aiohttp an
-    awaited wrapper per request, which was a measurable share of a create's CPU.
+    awaited wrapper per request (docs/benchmarks.md, "Second pass").
     """
     started = time.monotonic()
     if request.method == "OPTIONS":  # CORS preflight: no credentials are sent with it
