@@ -1,4 +1,4 @@
-"""Builds the aiohttp application: routes, middleware (CORS, errors, auth), lifespan."""
+"""Builds the aiohttp app: routes, one middleware (auth, errors, CORS, metrics), lifespan."""
 
 import asyncio
 import logging
@@ -24,6 +24,7 @@ from chinwag.resources.common import (
     json_response,
 )
 from chinwag.resources.routes import Handler, add_routes
+from chinwag.store.accounts import Account
 from chinwag.store.database import Database
 from chinwag.timers import timer_runner
 from chinwag.twilio import cors
@@ -50,27 +51,22 @@ METRICS = web.AppKey("metrics", Metrics)
 
 
 @web.middleware
-async def measure(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Count and time every request by its route template (not its path: bounded labels)."""
+async def front_door(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every request's one middleware: the caller's account, Twilio's error envelope, CORS
+    headers on every response, and the request's count and time by route template.
+
+    One coroutine rather than one middleware per concern: each layer costs aiohttp an
+    awaited wrapper per request (docs/benchmarks.md, "Second pass").
+    """
     started = time.monotonic()
-    response = await handler(request)
-    route = request.match_info.route.resource
-    template = route.canonical if route is not None else "unmatched"
-    metrics = request.app[METRICS]
-    metrics.requests.labels(request.method, template, str(response.status)).inc()
-    metrics.request_seconds.labels(request.method, template).observe(time.monotonic() - started)
-    return response
-
-
-@web.middleware
-async def cors_and_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """CORS headers on every response, errors included; every error in Twilio's envelope."""
     if request.method == "OPTIONS":  # CORS preflight: no credentials are sent with it
         response: web.StreamResponse = web.Response(status=204)
     else:
         try:
             if NUL in request.path:  # e.g. a UniqueName in the path
                 raise InvalidParameter(f"The request path {NUL_MESSAGE}")
+            if _needs_account(request.path):
+                request["account"] = await _account(request)
             response = await handler(request)
         except TwilioError as error:
             response = _error_response(error)
@@ -90,6 +86,12 @@ async def cors_and_errors(request: web.Request, handler: Handler) -> web.StreamR
             response = _error_response(InternalError("Internal Server Error"))
     if not response.prepared:  # a websocket has sent its headers already
         response.headers.update(cors.HEADERS)
+    # By route template, not path: bounded labels.
+    route = request.match_info.route.resource
+    template = route.canonical if route is not None else "unmatched"
+    request.app[METRICS].observe_request(
+        request.method, template, response.status, time.monotonic() - started
+    )
     return response
 
 
@@ -100,23 +102,21 @@ def _error_response(error: TwilioError) -> web.Response:
     return response
 
 
-@web.middleware
-async def require_account(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """HTTP Basic with AccountSid:AuthToken or SK…:secret; the account is kept on the request."""
-    if request.path in PUBLIC_PATHS:
-        return await handler(request)
-    if is_ui_path(request.path):  # the dashboard has sessions
-        return await handler(request)
-    if request.path == twilsock.PATH:  # the client SDK's socket: its token comes in `init`
-        return await handler(request)
+def _needs_account(path: str) -> bool:
+    """Aggregates (health, metrics) need no credentials; the dashboard has sessions; the
+    client SDK's socket gets its token in `init`."""
+    return path not in PUBLIC_PATHS and not is_ui_path(path) and path != twilsock.PATH
+
+
+async def _account(request: web.Request) -> Account:
+    """HTTP Basic with AccountSid:AuthToken or SK…:secret: the account they prove."""
     credentials = parse_basic(request.headers.get("Authorization"))
     if credentials is None:
         raise Unauthenticated()
     account = await request.app[AUTHENTICATOR].authenticate(request.app[DATABASE], credentials)
     if account is None:
         raise Unauthenticated("Authentication Error - invalid username or password")
-    request["account"] = account
-    return await handler(request)
+    return account
 
 
 async def metrics(request: web.Request) -> web.Response:
@@ -165,7 +165,7 @@ async def run_worker(settings: Settings, database: Database) -> None:
 
 def build_app(settings: Settings, database: Database) -> web.Application:
     app = web.Application(
-        middlewares=[measure, cors_and_errors, require_account],
+        middlewares=[front_door],
         # Long query strings still reach the app and get Twilio's error envelope;
         # only past these limits does aiohttp's parser answer a bare 400 itself.
         handler_args={"max_line_size": MAX_REQUEST_LINE, "max_field_size": MAX_REQUEST_LINE},

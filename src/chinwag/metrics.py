@@ -69,6 +69,24 @@ class Metrics:
             registry=self.registry,
         )
 
+        # Each label set's child, kept: `labels()` validates and locks on every call, and
+        # a child lives as long as its metric anyway.
+        self._request_counts: dict[tuple[str, str, int], Counter] = {}
+        self._request_times: dict[tuple[str, str], Histogram] = {}
+
+    def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
+        """One API request, by method, route template and status."""
+        count = self._request_counts.get((method, route, status))
+        if count is None:
+            count = self._request_counts[method, route, status] = self.requests.labels(
+                method, route, str(status)
+            )
+        count.inc()
+        timing = self._request_times.get((method, route))
+        if timing is None:
+            timing = self._request_times[method, route] = self.request_seconds.labels(method, route)
+        timing.observe(seconds)
+
     def observe_attempt(self, outcome: str, seconds: float) -> None:
         self.attempt_seconds.labels(outcome).observe(seconds)
 

@@ -129,6 +129,10 @@ def test_default_chat_service_repoints_the_default_paths(tenant: Tenant) -> None
     assert api.get(f"/v1/Conversations/{moved['sid']}").json()["sid"] == moved["sid"]
     assert api.get("/v1/Conversations/moved").status_code == 200
     assert_twilio_error(api.get(f"/v1/Conversations/{old['sid']}"), 404, 20404)
+    # a conversation's sub-resources read the default service with the conversation
+    assert api.get(f"/v1/Conversations/{moved['sid']}/Webhooks").status_code == 200
+    assert api.get("/v1/Conversations/moved/Participants").status_code == 200
+    assert_twilio_error(api.get(f"/v1/Conversations/{old['sid']}/Webhooks"), 404, 20404)
     listed = api.get("/v1/Conversations").json()["conversations"]
     assert [c["sid"] for c in listed] == [moved["sid"]]
     created = api.post("/v1/Conversations", {}).json()
@@ -143,7 +147,12 @@ def test_default_chat_service_repoints_the_default_paths(tenant: Tenant) -> None
 
 def test_deleting_the_default_service_leaves_no_default(tenant: Tenant) -> None:
     first = tenant.api.get("/v1/Configuration").json()["default_chat_service_sid"]
+    gone = tenant.api.post(f"/v1/Services/{first}/Conversations", {}).json()["sid"]
     assert tenant.api.delete(f"/v1/Services/{first}").status_code == 204
+    for path in (f"/v1/Conversations/{gone}/Webhooks", "/v1/Conversations/anything/Messages"):
+        refused = tenant.api.get(path)
+        assert_twilio_error(refused, 404, 20404)
+        assert refused.json()["message"] == "This account has no default Conversation Service."
     body = tenant.api.get("/v1/Configuration").json()
     assert body["default_chat_service_sid"] is None
     assert body["links"] == {"webhooks": f"{tenant.api.base}/v1/Configuration/Webhooks"}

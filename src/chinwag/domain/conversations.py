@@ -10,12 +10,14 @@ from sqlalchemy import Connection
 from chinwag.domain.attributes import CONVERSATION_LIMIT, check_attributes
 from chinwag.domain.events import Origin
 from chinwag.domain.publishing import publish
+from chinwag.domain.services import default_service
 from chinwag.store import account_configurations as account_store
 from chinwag.store import address_pairs as pairs
 from chinwag.store import conversations as store
 from chinwag.store import webhooks as webhook_store
 from chinwag.store.account_configurations import AccountConfiguration
 from chinwag.store.conversations import Conversation
+from chinwag.store.services import Service
 from chinwag.twilio import sids
 from chinwag.twilio.dates import parse_duration, to_webhook, utc_now
 from chinwag.twilio.errors import (
@@ -199,6 +201,22 @@ def find_conversation(
     if conversation is None:
         raise missing
     return conversation
+
+
+def find_in_default_service(
+    conn: Connection,
+    account_sid: str,
+    sid_or_unique_name: str,
+    missing: TwilioError,
+    for_update: bool = False,
+) -> tuple[Conversation, Service]:
+    """`find_conversation` in the account's default service, and that service, read
+    together; the errors are `default_service`'s, then `missing`."""
+    found = store.find_in_default_service(conn, account_sid, sid_or_unique_name, for_update)
+    if found is None:
+        default_service(conn, account_sid)  # raises when the account has none
+        raise missing
+    return found
 
 
 def not_found(path: str) -> ResourceNotFound:

@@ -14,7 +14,7 @@ from typing import Any, TypeVar, TypeVarTuple
 from aiohttp import web
 from sqlalchemy import Connection
 
-from chinwag.domain.conversations import find_conversation
+from chinwag.domain.conversations import find_conversation, find_in_default_service
 from chinwag.domain.services import default_service, find_service
 from chinwag.resources.common import account, base_url, database, list_response
 from chinwag.store.accounts import Account
@@ -51,9 +51,13 @@ class ServiceRef:
 
     def resolve(self, conn: Connection) -> ServiceRoot:
         if self.service_sid is None:
-            service = default_service(conn, self.account.sid)
+            return self.root(default_service(conn, self.account.sid))
+        return self.root(find_service(conn, self.account.sid, self.service_sid, self.path))
+
+    def root(self, service: Service) -> ServiceRoot:
+        """The root of `service`, found for this reference."""
+        if self.service_sid is None:
             return ServiceRoot(service, f"{self.base_url}/v1", False)
-        service = find_service(conn, self.account.sid, self.service_sid, self.path)
         return ServiceRoot(service, f"{self.base_url}/v1/Services/{service.sid}", True)
 
 
@@ -72,6 +76,11 @@ class ConversationRef:
         self, conn: Connection, for_update: bool = False
     ) -> tuple[Conversation, ServiceRoot]:
         """The conversation and its service's root; `for_update` locks the conversation's row."""
+        if self.service.service_sid is None:  # the default service, read with the conversation
+            conversation, service = find_in_default_service(
+                conn, self.service.account.sid, self.sid_or_unique_name, self.missing, for_update
+            )
+            return conversation, self.service.root(service)
         root = self.service.resolve(conn)
         conversation = find_conversation(
             conn, root.service.sid, self.sid_or_unique_name, self.missing, for_update

@@ -151,9 +151,13 @@ async def check_target(
         raise refuse(f"{name} '{url}' is refused by --deny-private-targets: {denied}.") from None
 
 
+# One encoder for every response: `json.dumps` with `separators` builds a new one per call.
+_ENCODER = json.JSONEncoder(separators=(",", ":"))
+
+
 def json_response(body: dict[str, Any], status: int = 200) -> web.Response:
     return web.Response(
-        text=json.dumps(body, separators=(",", ":")),
+        text=_ENCODER.encode(body),
         status=status,
         content_type="application/json",
     )

@@ -17,7 +17,7 @@ Python-side column defaults; anything else raises at its first use.
 """
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection
@@ -28,6 +28,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 
 Processor = Callable[[Any], Any] | None
 Params = Mapping[str, Any]
+_Processing = tuple[tuple[int, Callable[[Any], Any]], ...]  # (position, processor) pairs
 
 
 @dataclass(frozen=True)
@@ -39,29 +40,43 @@ class _Plan:
     defaults: Mapping[str, Any]  # values bound in the statement itself (`== 1`)
     binds: tuple[Processor, ...]
     results: tuple[Processor, ...]
+    _binding: _Processing = field(init=False, repr=False, compare=False)
+    _reading: _Processing = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Only the positions that have a processor are visited per statement and per row.
+        object.__setattr__(self, "_binding", _processing(self.binds))
+        object.__setattr__(self, "_reading", _processing(self.results))
 
     def parameters(self, params: Params) -> tuple[Any, ...]:
         defaults = self.defaults
         values = [params[name] if name in params else defaults[name] for name in self.names]
-        return tuple(
-            value if process is None else process(value)
-            for value, process in zip(values, self.binds, strict=True)
-        )
+        for index, process in self._binding:
+            values[index] = process(values[index])
+        return tuple(values)
 
     def row(self, raw: Sequence[Any]) -> tuple[Any, ...]:
-        return tuple(
-            value if process is None else process(value)
-            for value, process in zip(raw, self.results, strict=True)
-        )
+        if not self._reading:
+            return tuple(raw)
+        values = list(raw)
+        for index, process in self._reading:
+            values[index] = process(values[index])
+        return tuple(values)
 
 
-_plans: dict[tuple[int, str, frozenset[str]], _Plan] = {}
+def _processing(processors: tuple[Processor, ...]) -> _Processing:
+    return tuple((index, process) for index, process in enumerate(processors) if process)
+
+
+# Keyed by the parameters' names as given (a call site always gives them in one order), so
+# a lookup builds no set; another order only plans the statement once more.
+_plans: dict[tuple[int, str, tuple[str, ...]], _Plan] = {}
 _held: list[ClauseElement] = []  # keeps each planned statement alive, so its id stays its own
 
 
 def _plan(conn: Connection, statement: ClauseElement, keys: Iterable[str]) -> _Plan:
     dialect = conn.dialect
-    key = (id(statement), dialect.name, frozenset(keys))
+    key = (id(statement), dialect.name, tuple(keys))
     plan = _plans.get(key)
     if plan is None:
         plan = _plans[key] = _compile(statement, dialect, sorted(key[2]))

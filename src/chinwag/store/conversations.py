@@ -8,7 +8,8 @@ from sqlalchemy import Connection, and_, bindparam, delete, or_, select
 from chinwag.store import compiled
 from chinwag.store.paging import fetch_page
 from chinwag.store.records import RecordMapper
-from chinwag.store.tables import conversations
+from chinwag.store.services import SERVICES, Service
+from chinwag.store.tables import conversations, services
 from chinwag.twilio.pagination import Page, PageRequest
 
 
@@ -106,6 +107,40 @@ def find_conversation(
     if row is None:  # a unique name may itself start with "CH"
         row = compiled.first(conn, by_name, params)
     return _CONVERSATIONS.from_row(row) if row else None
+
+
+# The conversation and, joined, the account's default service: one statement where the
+# default-service path family would read the service first (it can change, by another
+# process too, so it is read in every transaction rather than kept).
+_IN_DEFAULT = (
+    select(*_CONVERSATIONS.columns, *SERVICES.columns)
+    .join_from(conversations, services, services.c.sid == conversations.c.service_sid)
+    .where(services.c.account_sid == bindparam("account_sid"), services.c.is_default == 1)
+)
+_IN_DEFAULT_BY_SID = _IN_DEFAULT.where(conversations.c.sid == bindparam("key"))
+_IN_DEFAULT_BY_UNIQUE_NAME = _IN_DEFAULT.where(conversations.c.unique_name == bindparam("key"))
+_LOCK_IN_DEFAULT_BY_SID = _IN_DEFAULT_BY_SID.with_for_update(of=conversations)
+_LOCK_IN_DEFAULT_BY_UNIQUE_NAME = _IN_DEFAULT_BY_UNIQUE_NAME.with_for_update(of=conversations)
+_SPLIT = len(_CONVERSATIONS.columns)
+
+
+def find_in_default_service(
+    conn: Connection, account_sid: str, sid_or_unique_name: str, for_update: bool = False
+) -> tuple[Conversation, Service] | None:
+    """`find_conversation` in the account's default service, with that service; None when
+    either is missing. `for_update` locks the conversation's row only."""
+    by_sid, by_name = (
+        (_LOCK_IN_DEFAULT_BY_SID, _LOCK_IN_DEFAULT_BY_UNIQUE_NAME)
+        if for_update
+        else (_IN_DEFAULT_BY_SID, _IN_DEFAULT_BY_UNIQUE_NAME)
+    )
+    params = {"account_sid": account_sid, "key": sid_or_unique_name}
+    row = compiled.first(conn, by_sid, params) if sid_or_unique_name.startswith("CH") else None
+    if row is None:  # a unique name may itself start with "CH"
+        row = compiled.first(conn, by_name, params)
+    if row is None:
+        return None
+    return _CONVERSATIONS.from_row(row[:_SPLIT]), SERVICES.from_row(row[_SPLIT:])
 
 
 def unique_name_holder(conn: Connection, service_sid: str, unique_name: str) -> str | None:

@@ -23,6 +23,7 @@ class Service:
 
 
 _SERVICES = RecordMapper(services, Service)
+SERVICES = _SERVICES  # for statements that read a service with another row (store/conversations.py)
 _GET = select(*_SERVICES.columns).where(
     services.c.sid == bindparam("sid"), services.c.account_sid == bindparam("account_sid")
 )

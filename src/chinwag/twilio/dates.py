@@ -31,11 +31,9 @@ def to_webhook(value: datetime) -> str:
 
 
 def _to_seconds(utc: datetime) -> str:
-    """`YYYY-MM-DDTHH:MM:SS`, by hand: strftime's %Y writes year 165 as "165", not "0165"."""
-    return (
-        f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}"
-        f"T{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}"
-    )
+    """`YYYY-MM-DDTHH:MM:SS`: isoformat pads the year to four digits (strftime's %Y writes
+    year 165 as "165"), in C; the first 19 characters leave out the offset and fraction."""
+    return utc.isoformat(timespec="seconds")[:19]
 
 
 def parse_iso8601(value: str) -> datetime | None:
