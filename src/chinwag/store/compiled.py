@@ -17,7 +17,7 @@ Python-side column defaults; anything else raises at its first use.
 """
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection
@@ -27,6 +27,7 @@ from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
 Processor = Callable[[Any], Any] | None
+_Steps = tuple[tuple[int, Callable[[Any], Any]], ...]  # (position, processor), where there is one
 Params = Mapping[str, Any]
 
 
@@ -39,20 +40,32 @@ class _Plan:
     defaults: Mapping[str, Any]  # values bound in the statement itself (`== 1`)
     binds: tuple[Processor, ...]
     results: tuple[Processor, ...]
+    _bind_steps: _Steps = field(init=False, repr=False)
+    _result_steps: _Steps = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # Only the positions that have a processor are visited per row: most have none.
+        object.__setattr__(self, "_bind_steps", _steps(self.binds))
+        object.__setattr__(self, "_result_steps", _steps(self.results))
 
     def parameters(self, params: Params) -> tuple[Any, ...]:
         defaults = self.defaults
         values = [params[name] if name in params else defaults[name] for name in self.names]
-        return tuple(
-            value if process is None else process(value)
-            for value, process in zip(values, self.binds, strict=True)
-        )
+        for at, process in self._bind_steps:
+            values[at] = process(values[at])
+        return tuple(values)
 
     def row(self, raw: Sequence[Any]) -> tuple[Any, ...]:
-        return tuple(
-            value if process is None else process(value)
-            for value, process in zip(raw, self.results, strict=True)
-        )
+        if not self._result_steps:
+            return tuple(raw)
+        values = list(raw)
+        for at, process in self._result_steps:
+            values[at] = process(values[at])
+        return tuple(values)
+
+
+def _steps(processors: tuple[Processor, ...]) -> _Steps:
+    return tuple((at, process) for at, process in enumerate(processors) if process is not None)
 
 
 _plans: dict[tuple[int, str, frozenset[str]], _Plan] = {}
