@@ -259,3 +259,21 @@ def test_a_failed_write_leaves_the_whole_batch_leased_to_be_sent_again(
             await database.close()
 
     asyncio.run(scenario())
+
+
+def test_the_skipping_claim_and_the_lease_statements_keep_their_indexes(tmp_path: Path) -> None:
+    """The lists bound as one parameter (store/bound_lists.py) must not cost an index."""
+    skipping = sqlite_plan(
+        tmp_path,
+        outbox._DUE_SKIPPING,
+        now="2030-01-01 00:00:00",
+        limit=100,
+        skip_webhooks='["WH1"]',
+        skip_urls="[]",
+    )
+    assert "ix_deliveries_status_next_attempt_at" in skipping
+    assert "TEMP B-TREE" not in skipping, skipping
+    for statement in (outbox._LEASE, outbox._RENEW, outbox._STILL_QUEUED):
+        (tmp_path / "plan.db").unlink()
+        described = sqlite_plan(tmp_path, statement, ids="[1, 2]", until=None)
+        assert described.startswith("SEARCH deliveries USING INTEGER PRIMARY KEY"), described

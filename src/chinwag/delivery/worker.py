@@ -1,38 +1,33 @@
 """The delivery worker: claims due outbox rows in batches, sends them, records the outcomes.
 
-Runs in-process under `chinwag serve`, or as `chinwag worker`. Claims and outcomes
-are batched (one write transaction per claim, and one for the outcomes of all the
-queues that finish together), because a database round trip per row would cap
-throughput (DESIGN.md, bench/delivery.py). Every attempt is logged; a failure a
-retry can cure is tried again when the retry policy says (delivery/retry.py).
-Beside delivering, a worker with a retention prunes old finished deliveries
-(delivery/retention.py), and renews the leases of the rows it holds so that only a
-dead worker's rows are taken by others (delivery/leases.py).
+Runs in-process under `chinwag serve`, or as `chinwag worker`. One write transaction
+per claim, and one for the outcomes of all the queues that finish together
+(delivery/outcome_batch.py): a database round trip per row would cap throughput
+(DESIGN.md). Every attempt is logged; a failure a retry can cure is tried again
+when the retry policy says (delivery/retry.py). Beside delivering, the worker
+renews the leases of the rows it holds, so that only a dead worker's rows are taken
+by others (delivery/leases.py), and with a retention prunes old finished
+deliveries (delivery/retention.py). Idle, it writes nothing (delivery/idle.py).
 
-Isolation: the claim room counts running queues, not the rows they hold, so
-webhooks whose receivers hang or fail, however many, take one place each in it
-(and at most `host_concurrency` places per host), and the others are still
-claimed and sent at once (docs/reliability.md).
-
-Idle, the worker writes nothing: it waits for a commit that queued deliveries
-(the doorbell, NOTIFY on PostgreSQL, a changed data_version on SQLite) or for the
-next retry or lease end it has read, instead of claiming on a timer.
+Each webhook's due deliveries form a queue sent one after another, in outbox
+order (so a ReplayAfter replay arrives in index order, before live events).
+Queues run side by side and are claimed as capacity frees up; the claim room
+counts queues, not rows, so webhooks whose receivers hang or fail take one place
+each (and at most `host_concurrency` per host), and the others are still claimed
+and sent at once (docs/reliability.md).
 
 On stop, nothing more is claimed; the queues claimed go on sending for up to
-`shutdown_grace` seconds, then the requests in flight are abandoned and every row
-not recorded (sent or not) is released for the next worker.
+`shutdown_grace` seconds, then the requests in flight are abandoned
+(delivery/in_flight.py) and every row not recorded is released for the next worker.
 
-The decisions are made by synchronous pieces with no database and no network:
-what to claim next (delivery/claim_plan.py), which claimed queue starts, waits
-for its host or goes back (delivery/host_gate.py), what an attempt leaves
-(delivery/retry.py, delivery/attempts.py). The worker runs the loop, sends and
-records.
+The decisions are synchronous pieces with no database and no network: what to
+claim next (delivery/claim_plan.py), which claimed queue starts, waits for its
+host or goes back (delivery/host_gate.py), what an attempt leaves
+(delivery/retry.py, delivery/attempts.py).
 """
 
 import asyncio
-import contextlib
 import logging
-import time
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
@@ -46,10 +41,13 @@ from chinwag.delivery.host_gate import (
     queues_of,
     target_host,
 )
+from chinwag.delivery.idle import Wakeup
+from chinwag.delivery.in_flight import InFlight
 from chinwag.delivery.leases import Leases
+from chinwag.delivery.outcome_batch import OutcomeBatch
 from chinwag.delivery.retention import RetentionRunner
 from chinwag.delivery.retry import RetryPolicy, retry_decision
-from chinwag.delivery.sender import OutboundRequest, Sender, SendResult
+from chinwag.delivery.sender import Sender
 from chinwag.store import outbox
 from chinwag.store.database import Database
 from chinwag.store.outbox import Delivery, Outcome
@@ -85,31 +83,26 @@ class Worker:
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._database = database
-        self._sender = sender
         self._studio_url = studio_url
         self._policy = policy or RetryPolicy()
         self._lease = lease
         self._retention = retention
         self._on_attempt = on_attempt or (lambda outcome, seconds: None)  # e.g. metrics
         self._batch_size = batch_size
-        self._slots = asyncio.Semaphore(concurrency)
         self._poll_interval = poll_interval
         self._shutdown_grace = shutdown_grace
         self._clock = clock
-        self._wakeup = asyncio.Event()
+        self._wakeup = Wakeup()
         self._stopping = False
-        self._abandoning = False  # the grace is over: requests in flight are cancelled
         self._running: dict[QueueKey, asyncio.Task[None]] = {}
-        self._sending: set[asyncio.Task[None]] = set()  # queues awaiting a send
+        self._in_flight = InFlight(sender, concurrency, clock)
         self._leases = Leases(database, lease, clock)
-        self._gate = HostGate(
-            host_concurrency,
-            max_parked_rows=batch_size * 10,
-            max_parked_seconds=MAX_PARKED_SECONDS,
-        )
+        parked_rows = batch_size * 10
+        self._gate = HostGate(host_concurrency, parked_rows, max_parked_seconds=MAX_PARKED_SECONDS)
         self._plan = ClaimPlan(poll_interval, ROWS_PER_WEBHOOK)
-        # Outcomes waiting for the one write that records them, and that write.
-        self._batch: tuple[list[Outcome], asyncio.Task[None]] | None = None
+        self._outcomes = OutcomeBatch(
+            lambda batch: database.write_locking(outbox.record_outcomes, batch, self._clock())
+        )
 
     def wake(self) -> None:
         """New deliveries may be due: look now instead of at the next poll."""
@@ -117,8 +110,7 @@ class Worker:
         self._wakeup.set()
 
     def _nudge(self) -> None:
-        """Something was committed, maybe deliveries by another process: look if idle
-        (busy, the next poll looks anyway)."""
+        """Something was committed, maybe deliveries: look if idle (busy, the next poll does)."""
         if not self._busy():
             self.wake()
 
@@ -130,35 +122,18 @@ class Worker:
         self._wakeup.set()
 
     async def run(self) -> None:
-        """Deliver until stopped, pruning beside it when a retention is set."""
-        if self._retention is None:
-            await self._deliver()
-            return
-        pruner = RetentionRunner(self._database, self._retention, clock=self._clock)
-        pruning = asyncio.create_task(pruner.run())
-        try:
-            await self._deliver()
-        finally:
-            pruner.stop()
-            await pruning
-
-    async def _deliver(self) -> None:
-        """Deliver until stopped; then requests in flight get the grace, and every row not
-        recorded goes back for the next worker, so nothing is lost.
-
-        Each webhook's due deliveries form a queue sent one after another, in outbox
-        order (so a ReplayAfter replay arrives in index order, before live events).
-        Queues run side by side and are claimed as capacity frees up, so a receiver
-        that hangs holds up only its own queue. At most `host_concurrency` queues (so
-        requests) go to one host:port at once (delivery/host_gate.py).
-        """
+        """Deliver until stopped, renewing leases and (with a retention) pruning beside it."""
+        beside: list[Leases | RetentionRunner] = [self._leases]
+        if self._retention is not None:
+            beside.append(RetentionRunner(self._database, self._retention, clock=self._clock))
         unsubscribe = await self._database.listen_for_deliveries(self.wake, self._nudge)
-        renewing = asyncio.create_task(self._leases.run())
+        running = [asyncio.create_task(runner.run()) for runner in beside]
         try:
             await self._deliver_until_stopped()
         finally:
-            self._leases.stop()
-            await renewing
+            for runner in beside:
+                runner.stop()
+            await asyncio.gather(*running)
             await unsubscribe()
 
     async def _deliver_until_stopped(self) -> None:
@@ -176,38 +151,23 @@ class Worker:
 
     async def _wait_for_work(self) -> None:
         """Busy: until a queue ends or the next poll. Idle: until woken or the next row
-        comes due, with no write meanwhile (read again every `lease`, in case a wake
-        was missed)."""
+        comes due (delivery/idle.py)."""
         if self._busy():
-            await self._sleep(self._poll_interval)
+            await self._wakeup.sleep(self._poll_interval)
             return
-        recheck = self._lease.total_seconds()
-        while not self._stopping:
-            now = self._clock()
-            due_at = await self._database.read(outbox.next_due, now)
-            wait = recheck if due_at is None else (due_at - now).total_seconds()
-            wait = max(wait, self._poll_interval)  # a row due but unclaimable must not spin
-            if await self._sleep(min(wait, recheck)) or wait <= recheck:
-                return
-
-    async def _sleep(self, seconds: float) -> bool:
-        """Wait up to `seconds` for a wake; whether one came."""
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wakeup.wait(), seconds)
-            return True
-        return False
+        recheck, poll = self._lease.total_seconds(), self._poll_interval
+        await self._wakeup.until_due(
+            self._database, self._clock, recheck, poll, lambda: self._stopping
+        )
 
     async def _finish(self) -> None:
-        """Stopping: the queues running go on for the grace, then their requests in flight
-        are abandoned; every queue releases what it did not record, and parked queues
-        go back unsent."""
+        """Stopping: the grace, then abandon; every queue releases what it did not record,
+        and parked queues go back unsent."""
         if self._running:
             _, late = await asyncio.wait(self._running.values(), timeout=self._shutdown_grace)
             if late:
                 logger.warning("abandoning requests in flight", extra={"queues": len(late)})
-                self._abandoning = True
-                for queue in list(self._sending):
-                    queue.cancel()  # lands in the send it awaits (`_send_or_abandon`)
+                self._in_flight.abandon()
         while self._running:  # finishing queues give back what is still parked
             await asyncio.gather(*self._running.values())
         for host in self._gate.parked_hosts():
@@ -215,11 +175,8 @@ class Worker:
 
     async def _start_due_queues(self) -> int:
         """Claim what fits in `batch_size` beside the queues running, and start, park or
-        give back each queue as its host allows; returns how many rows were kept.
-
-        Room is counted in queues, not rows: a queue sends one request at a time
-        however many rows it holds, and counting its rows let a few slow webhooks'
-        queues fill the room and stop every claim."""
+        give back each queue as its host allows; returns how many rows were kept. Room
+        is counted in queues: counting rows let a few slow webhooks stop every claim."""
         room = self._batch_size - len(self._running)
         if room <= 0:
             return 0
@@ -238,16 +195,11 @@ class Worker:
         return len(due) - len(given_back)
 
     async def _claim(self, room: int) -> list[Delivery]:
-        """At most `room` due rows, as the claim plan says (delivery/claim_plan.py)."""
         claim = self._plan.next(room, self._running, self._gate)
         if isinstance(claim, ClaimDue):
+            skip = (claim.skip_webhooks, claim.skip_urls)
             due = await self._database.write_locking(
-                outbox.claim_due,
-                self._clock(),
-                claim.limit,
-                self._lease,
-                claim.skip_webhooks,
-                claim.skip_urls,
+                outbox.claim_due, self._clock(), claim.limit, self._lease, *skip
             )
             self._plan.claimed(claim, len(due))
             return due
@@ -284,7 +236,7 @@ class Worker:
                     outcomes.append(outcome)
             finally:
                 await self._free_host(host)  # its requests are done, recorded or not
-            await self._record(outcomes)
+            await self._outcomes.record(outcomes)
             unsent = [delivery.id for delivery in queue[len(outcomes) :]]
             if unsent:  # only when stopping
                 await self._leases.release(unsent, wake_workers=True)
@@ -303,57 +255,17 @@ class Worker:
         if not self._gate.has_parked(host):  # nothing left waiting: claim its given-back queues
             self._claimable_again(self._gate.pop_held_back(host), host)
 
-    async def _record(self, outcomes: list[Outcome]) -> None:
-        """Record `outcomes` with those of every queue that finishes before the write runs
-        (at the loop's next turn): most queues are one delivery long, and a transaction
-        each cost more than the sends (bench/delivery.py)."""
-        if self._batch is None:
-            self._batch = ([], asyncio.create_task(self._write_batch()))
-        batch, written = self._batch
-        batch.extend(outcomes)
-        await written  # a failed write fails every queue in the batch
-
-    async def _write_batch(self) -> None:
-        assert self._batch is not None
-        batch, _ = self._batch
-        self._batch = None  # queues finishing from now on start the next batch
-        await self._database.write_locking(outbox.record_outcomes, batch, self._clock())
-
     async def _attempt(self, delivery: Delivery) -> Outcome | None:
-        """The outcome of one attempt; None when the shutdown grace ran out before it was
-        sent or while it was in flight."""
+        """The outcome of one attempt; None when the shutdown grace ran out first."""
         url = target_url(delivery, self._studio_url)
         if url is None:
             return undeliverable(delivery)
-        request = request_for(delivery, url)
-        async with self._slots:
-            if self._abandoning:
-                return None
-            started_at, started = self._clock(), time.monotonic()
-            result = await self._send_or_abandon(request)
-            if result is None:
-                return None
-            latency_ms = (time.monotonic() - started) * 1000
-        self._on_attempt(
-            "ok" if result.ok else result.error or str(result.status), latency_ms / 1000
-        )
+        sent = await self._in_flight.send(request_for(delivery, url))
+        if sent is None:
+            return None
+        result = sent.result
+        label = "ok" if result.ok else result.error or str(result.status)
+        self._on_attempt(label, sent.latency_ms / 1000)
         number = delivery.attempts + 1
         decision = retry_decision(result, number, self._clock(), delivery.created, self._policy)
-        return attempt_outcome(delivery, url, started_at, latency_ms, result, decision)
-
-    async def _send_or_abandon(self, request: OutboundRequest) -> SendResult | None:
-        """The sender's result, or None if the shutdown grace ran out first: `_finish`
-        cancels the queues awaiting here, and only here (the send, not a write). Awaited
-        in the queue's own task: a task per send would cost two turns of a busy loop
-        for every request."""
-        task = asyncio.current_task()
-        assert task is not None
-        self._sending.add(task)
-        try:
-            return await self._sender.send(request)
-        except asyncio.CancelledError:
-            if self._abandoning and task.uncancel() == 0:  # ours, and nobody else's
-                return None
-            raise
-        finally:
-            self._sending.discard(task)
+        return attempt_outcome(delivery, url, sent.started_at, sent.latency_ms, result, decision)

@@ -13,7 +13,8 @@ in store/database.py read its SQLSTATE). `exec_driver_sql` was tried first: it
 still builds an execution context per statement and saved nothing measurable.
 
 Only for statements built once at import without expanding (`IN`) parameters or
-Python-side column defaults; anything else raises at its first use.
+Python-side column defaults; anything else raises at its first use. A list is
+bound as one parameter instead (store/bound_lists.py).
 """
 
 from collections.abc import Callable, Iterable, Mapping, Sequence

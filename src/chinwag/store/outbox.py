@@ -8,6 +8,7 @@ from enum import StrEnum
 from sqlalchemy import Connection, bindparam, func, insert, or_, select, update
 
 from chinwag.store import compiled
+from chinwag.store.bound_lists import in_list
 from chinwag.store.database import mark_deliveries_queued
 from chinwag.store.records import RecordMapper
 from chinwag.store.tables import accounts, deliveries, delivery_attempts
@@ -151,10 +152,14 @@ _DUE = (
     # (SQLite ignores this; its write transactions never overlap).
     .with_for_update(skip_locked=True, of=deliveries)
 )
+# The skipping claim and the lease take their lists as one parameter each
+# (store/bound_lists.py), so they are compiled once like the other hot statements.
+_DUE_SKIPPING = _DUE.where(
+    or_(deliveries.c.webhook_sid.is_(None), ~in_list(deliveries.c.webhook_sid, "skip_webhooks")),
+    or_(deliveries.c.webhook_sid.is_not(None), ~in_list(deliveries.c.url, "skip_urls")),
+)
 _LEASE = (
-    update(deliveries)
-    .where(deliveries.c.id.in_(bindparam("ids", expanding=True)))
-    .values(lease_until=bindparam("until"))
+    update(deliveries).where(in_list(deliveries.c.id, "ids")).values(lease_until=bindparam("until"))
 )
 
 
@@ -173,17 +178,9 @@ def claim_due(
     Deliveries for webhooks (or service-level URLs) the worker is still sending to
     are skipped, so one webhook's deliveries stay in order.
     """
-    query = _DUE
-    if skip_webhooks:
-        query = query.where(
-            or_(deliveries.c.webhook_sid.is_(None), deliveries.c.webhook_sid.not_in(skip_webhooks))
-        )
-    if skip_urls:
-        query = query.where(
-            or_(deliveries.c.webhook_sid.is_not(None), deliveries.c.url.not_in(skip_urls))
-        )
-    rows = conn.execute(query, {"now": now, "limit": limit})
-    return _lease(conn, [_CLAIMED.from_row(row) for row in rows], now + lease)
+    params = {"now": now, "limit": limit, "skip_webhooks": skip_webhooks, "skip_urls": skip_urls}
+    found = compiled.rows(conn, _DUE_SKIPPING, params)
+    return _lease(conn, [_CLAIMED.from_row(row) for row in found], now + lease)
 
 
 _DUE_FOR_WEBHOOK = _DUE.where(deliveries.c.webhook_sid == bindparam("webhook_sid"))
@@ -209,13 +206,13 @@ def claim_for_webhooks(
 
 def _lease(conn: Connection, claimed: list[Delivery], until: datetime) -> list[Delivery]:
     if claimed:
-        conn.execute(_LEASE, {"ids": [d.id for d in claimed], "until": until})
+        compiled.execute(conn, _LEASE, {"ids": [d.id for d in claimed], "until": until})
     return claimed
 
 
 def release(conn: Connection, ids: list[int]) -> None:
     """Give claimed deliveries back unsent: due again for any worker's next claim."""
-    conn.execute(_LEASE, {"ids": ids, "until": None})
+    compiled.execute(conn, _LEASE, {"ids": ids, "until": None})
 
 
 def hand_over(conn: Connection, ids: list[int]) -> None:
@@ -225,14 +222,15 @@ def hand_over(conn: Connection, ids: list[int]) -> None:
     release(conn, ids)
 
 
-_IDS_PER_STATEMENT = 5000  # well under SQLite's and asyncpg's limits on bound parameters
 _RENEW = (
     update(deliveries)
     .where(
-        deliveries.c.id.in_(bindparam("ids", expanding=True)),
+        in_list(deliveries.c.id, "ids"),
         # Only rows still leased: an outcome or a release committed meanwhile cleared it.
+        # Only pending rows are ever leased (every outcome clears the lease), so this
+        # says it all; a `status` test here made SQLite walk the status index instead
+        # of looking the ids up.
         deliveries.c.lease_until.is_not(None),
-        deliveries.c.status == DeliveryStatus.PENDING,
     )
     .values(lease_until=bindparam("until"))
 )
@@ -240,8 +238,7 @@ _RENEW = (
 
 def renew_leases(conn: Connection, ids: list[int], until: datetime) -> None:
     """Extend the leases of deliveries a live worker still holds to `until`."""
-    for start in range(0, len(ids), _IDS_PER_STATEMENT):
-        conn.execute(_RENEW, {"ids": ids[start : start + _IDS_PER_STATEMENT], "until": until})
+    compiled.execute(conn, _RENEW, {"ids": ids, "until": until})
 
 
 _NEXT_UNLEASED = select(func.min(deliveries.c.next_attempt_at)).where(
@@ -313,7 +310,7 @@ ATTEMPTS = RecordMapper(delivery_attempts, Attempt)  # the attempt log's rows, r
 # (READ COMMITTED) a row deleted meanwhile is waited for and then left out.
 _STILL_QUEUED = (
     select(deliveries.c.id)
-    .where(deliveries.c.id.in_(bindparam("ids", expanding=True)))
+    .where(in_list(deliveries.c.id, "ids"))
     .order_by(deliveries.c.id)
     .with_for_update()
 )
@@ -330,7 +327,7 @@ def record_outcomes(conn: Connection, outcomes: list[Outcome], now: datetime) ->
     if not outcomes:
         return
     ids = [o.delivery_id for o in outcomes]
-    still_queued = set(conn.execute(_STILL_QUEUED, {"ids": ids}).scalars())
+    still_queued = {row[0] for row in compiled.rows(conn, _STILL_QUEUED, {"ids": ids})}
     outcomes = [o for o in outcomes if o.delivery_id in still_queued]
     if not outcomes:
         return
