@@ -3,13 +3,11 @@
 from dataclasses import dataclass
 from datetime import timedelta
 
+from chinwag.delivery.host_gate import DEFAULT_HOST_CONCURRENCY
+from chinwag.delivery.in_flight import DEFAULT_SHUTDOWN_GRACE
+from chinwag.delivery.leases import DEFAULT_LEASE
 from chinwag.delivery.retention import DEFAULT_RETENTION_DAYS
 from chinwag.delivery.retry import DEFAULT_SCHEDULE, RetryPolicy
-from chinwag.delivery.worker import (
-    DEFAULT_HOST_CONCURRENCY,
-    DEFAULT_LEASE,
-    DEFAULT_SHUTDOWN_GRACE,
-)
 from chinwag.logs import LogFormat, LogLevel
 from chinwag.store.database import DEFAULT_POOL_SIZE
 

@@ -14,8 +14,8 @@ from collections.abc import Iterator
 import pytest
 
 from chinwag.delivery.claim_plan import ROWS_PER_WEBHOOK
+from chinwag.delivery.host_gate import DEFAULT_HOST_CONCURRENCY
 from chinwag.delivery.sender import TIMEOUT_SECONDS
-from chinwag.delivery.worker import DEFAULT_HOST_CONCURRENCY
 from chinwag.testing import LiveServer, WebhookReceiver
 from tests.conftest import Api, server_and_receiver
 from tests.e2e.test_crash_and_workers import wait_until

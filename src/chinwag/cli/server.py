@@ -14,13 +14,11 @@ from aiohttp import web
 from chinwag.app import build_app, run_worker
 from chinwag.cli.common import DatabaseOption, console, open_migrated, say, with_database
 from chinwag.config import DEFAULT_DATABASE, Settings
+from chinwag.delivery.host_gate import DEFAULT_HOST_CONCURRENCY
+from chinwag.delivery.in_flight import DEFAULT_SHUTDOWN_GRACE
+from chinwag.delivery.leases import DEFAULT_LEASE
 from chinwag.delivery.retention import DEFAULT_RETENTION_DAYS
 from chinwag.delivery.retry import DEFAULT_SCHEDULE
-from chinwag.delivery.worker import (
-    DEFAULT_HOST_CONCURRENCY,
-    DEFAULT_LEASE,
-    DEFAULT_SHUTDOWN_GRACE,
-)
 from chinwag.domain import accounts
 from chinwag.logs import LogFormat, LogLevel, configure_logging
 from chinwag.store import accounts as account_store

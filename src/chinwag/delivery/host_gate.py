@@ -24,6 +24,10 @@ from urllib.parse import urlsplit
 from chinwag.store.outbox import Delivery
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
+# Requests (so queues) at once to one host:port.
+DEFAULT_HOST_CONCURRENCY = 10
+# Seconds a parked queue may wait for its host before it is given back for any worker.
+MAX_PARKED_SECONDS = 60.0
 
 # ("webhook", webhook_sid), or ("service", url) for a service-level webhook.
 QueueKey = tuple[str, str]

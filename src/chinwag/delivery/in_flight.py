@@ -15,6 +15,9 @@ from datetime import datetime
 
 from chinwag.delivery.sender import OutboundRequest, Sender, SendResult
 
+# Seconds requests in flight may still take on stop before they are abandoned.
+DEFAULT_SHUTDOWN_GRACE = 10.0
+
 
 @dataclass(frozen=True)
 class Sent:

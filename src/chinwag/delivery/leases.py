@@ -23,6 +23,9 @@ from chinwag.store.database import Database
 
 logger = logging.getLogger("chinwag.delivery")
 
+# How long a dead worker's claimed rows wait for another worker; live workers renew.
+DEFAULT_LEASE = timedelta(seconds=15)
+
 
 class Leases:
     """The ids of the rows this worker holds, renewed every `lease / 3` while any are."""

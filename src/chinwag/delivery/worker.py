@@ -1,29 +1,18 @@
 """The delivery worker: claims due outbox rows in batches, sends them, records the outcomes.
 
-Runs in-process under `chinwag serve`, or as `chinwag worker`. One write transaction
-per claim, and one for the outcomes of all the queues that finish together
-(delivery/outcome_batch.py): a database round trip per row would cap throughput
-(DESIGN.md). Every attempt is logged; a failure a retry can cure is tried again
-when the retry policy says (delivery/retry.py). Beside delivering, the worker
-renews the leases of the rows it holds, so that only a dead worker's rows are taken
-by others (delivery/leases.py), and with a retention prunes old finished
-deliveries (delivery/retention.py). Idle, it writes nothing (delivery/idle.py).
+Runs under `chinwag serve` or as `chinwag worker`. Each webhook's due deliveries form a
+queue sent in outbox order (a ReplayAfter replay arrives in index order). Queues run side
+by side, at most `host_concurrency` per host; the claim room counts queues, not rows, so
+receivers that hang or fail take one place each (docs/reliability.md). One write per
+claim, one for the outcomes of the queues that finish together (a round trip per row
+would cap throughput). On stop, the queues claimed get `shutdown_grace` seconds, then
+their requests are abandoned and every row not recorded is released.
 
-Each webhook's due deliveries form a queue sent one after another, in outbox
-order (so a ReplayAfter replay arrives in index order, before live events).
-Queues run side by side and are claimed as capacity frees up; the claim room
-counts queues, not rows, so webhooks whose receivers hang or fail take one place
-each (and at most `host_concurrency` per host), and the others are still claimed
-and sent at once (docs/reliability.md).
-
-On stop, nothing more is claimed; the queues claimed go on sending for up to
-`shutdown_grace` seconds, then the requests in flight are abandoned
-(delivery/in_flight.py) and every row not recorded is released for the next worker.
-
-The decisions are synchronous pieces with no database and no network: what to
-claim next (delivery/claim_plan.py), which claimed queue starts, waits for its
-host or goes back (delivery/host_gate.py), what an attempt leaves
-(delivery/retry.py, delivery/attempts.py).
+The decisions are synchronous pieces with no database or network: what to claim
+(claim_plan.py), which queue starts, parks or goes back (host_gate.py), what an attempt
+leaves (retry.py, attempts.py). Beside the loop: outcome batching (outcome_batch.py),
+requests in flight (in_flight.py), the idle wait (idle.py), lease renewal (leases.py)
+and, with a retention, pruning (retention.py).
 """
 
 import asyncio
@@ -34,6 +23,8 @@ from datetime import datetime, timedelta
 from chinwag.delivery.attempts import attempt_outcome, request_for, target_url, undeliverable
 from chinwag.delivery.claim_plan import ROWS_PER_WEBHOOK, ClaimDue, ClaimForWebhooks, ClaimPlan
 from chinwag.delivery.host_gate import (
+    DEFAULT_HOST_CONCURRENCY,
+    MAX_PARKED_SECONDS,
     Admission,
     HostGate,
     QueueKey,
@@ -42,8 +33,8 @@ from chinwag.delivery.host_gate import (
     target_host,
 )
 from chinwag.delivery.idle import Wakeup
-from chinwag.delivery.in_flight import InFlight
-from chinwag.delivery.leases import Leases
+from chinwag.delivery.in_flight import DEFAULT_SHUTDOWN_GRACE, InFlight
+from chinwag.delivery.leases import DEFAULT_LEASE, Leases
 from chinwag.delivery.outcome_batch import OutcomeBatch
 from chinwag.delivery.retention import RetentionRunner
 from chinwag.delivery.retry import RetryPolicy, retry_decision
@@ -54,14 +45,6 @@ from chinwag.store.outbox import Delivery, Outcome
 from chinwag.twilio.dates import utc_now
 
 logger = logging.getLogger("chinwag.delivery")
-
-# How long a dead worker's claimed rows wait for another worker; live workers renew.
-DEFAULT_LEASE = timedelta(seconds=15)
-DEFAULT_HOST_CONCURRENCY = 10
-# Seconds requests in flight may still take on stop before they are abandoned.
-DEFAULT_SHUTDOWN_GRACE = 10.0
-# Seconds a parked queue may wait for its host before it is given back for any worker.
-MAX_PARKED_SECONDS = 60.0
 
 
 class Worker:
@@ -109,8 +92,7 @@ class Worker:
         self._plan.wake()
         self._wakeup.set()
 
-    def _nudge(self) -> None:
-        """Something was committed, maybe deliveries: look if idle (busy, the next poll does)."""
+    def _nudge(self) -> None:  # something was committed: look now if idle
         if not self._busy():
             self.wake()
 
@@ -150,8 +132,7 @@ class Worker:
         await self._finish()
 
     async def _wait_for_work(self) -> None:
-        """Busy: until a queue ends or the next poll. Idle: until woken or the next row
-        comes due (delivery/idle.py)."""
+        """Busy: until a queue ends or the next poll. Idle: until woken or a row is due."""
         if self._busy():
             await self._wakeup.sleep(self._poll_interval)
             return
@@ -245,8 +226,7 @@ class Worker:
         finally:
             # No longer renewed: recorded, released, or left for the lease to end.
             self._leases.let_go(delivery.id for delivery in queue)
-            # The webhook is free once its outcomes are committed: its next deliveries
-            # may be claimed now.
+            # Its outcomes are committed: the webhook's next deliveries may be claimed.
             del self._running[key]
             self._claimable_again([key], host)
 
