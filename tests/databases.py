@@ -52,6 +52,13 @@ class PostgresServer:
                 "suite on SQLite only.)"
             )
         self._server = pgserver.get_server(self._directory, cleanup_mode="stop")  # type: ignore[attr-defined]
+        # A throw-away server: no commit waits for the disk, and stopping it writes its
+        # last checkpoint without fsyncs. Durability is PostgreSQL's, not what is tested.
+        self._server.psql(
+            "ALTER SYSTEM SET fsync = off; ALTER SYSTEM SET synchronous_commit = off;"
+            " ALTER SYSTEM SET full_page_writes = off;"
+        )
+        self._server.psql("SELECT pg_reload_conf();")
         self._names = itertools.count()
         self._server.psql(f"CREATE DATABASE {TEMPLATE};")
         upgrade(self.url(TEMPLATE))
