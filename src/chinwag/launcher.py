@@ -2,8 +2,9 @@
 
 A `python -m chinwag serve` spends most of its start importing (docs/benchmarks.md,
 "Start-up"), and a test suite starts many servers. So the first launch starts a fork
-server, `python -m chinwag.launcher`, which imports the CLI once and then forks each
-command asked of it: the command starts with its imports done. The fork server starts
+server, `python -m chinwag.launcher`, which imports the CLI and runs one command once
+(`_warm_up`), then forks each command asked of it: the command starts with its imports
+done. The fork server starts
 no thread (a fork copies only the thread that forks), is told what to run one JSON line
 at a time on its standard input, and answers on its standard output with each child's
 pid and, later, its exit code. When the process that started it exits, its standard
@@ -220,8 +221,11 @@ def _warm_up() -> None:
 
 
 def _answer(answers: IO[bytes], answer: dict[str, int]) -> None:
-    answers.write(json.dumps(answer).encode() + b"\n")
-    answers.flush()
+    try:
+        answers.write(json.dumps(answer).encode() + b"\n")
+        answers.flush()
+    except BrokenPipeError:  # the parent has gone: stdin's end says so next
+        pass
 
 
 def _reap(running: set[int], answers: IO[bytes]) -> None:
