@@ -132,10 +132,13 @@ def test_a_username_that_cannot_name_a_cookie_is_refused(
     assert "chinwag_session" not in browser.session.cookies
 
 
-def test_a_cookie_naming_no_sid_is_no_session(dashboard: Dashboard) -> None:
+@pytest.mark.parametrize("username", ["alice", "AC" + "0" * 32, "SK" + "0" * 32])
+def test_a_cookie_naming_no_known_account_or_key_is_no_session(
+    dashboard: Dashboard, username: str
+) -> None:
     cookie = dashboard.session.cookies.get("chinwag_session")
     assert cookie is not None
     _, _, signed = cookie.partition(".")
-    dashboard.session.cookies.set("chinwag_session", f"alice.{signed}", path="/chinwag/ui")
+    dashboard.session.cookies.set("chinwag_session", f"{username}.{signed}", path="/chinwag/ui")
     response = dashboard.get("/", allow_redirects=False)
     assert response.status_code == 303 and response.headers["Location"].endswith("/sign-in")
