@@ -133,3 +133,35 @@ def test_nothing_changed_means_no_event() -> None:
     subscriptions.establish(messages((0, 10, "a")), 10, 1)
     assert subscriptions.diff(messages((0, 10, "a")), "CH1.messages") == []
     assert subscriptions.diff(messages(), "CH9.messages") == []  # not subscribed
+
+
+def framed(header: bytes, rest: bytes = b"") -> bytes:
+    return b"TWILSOCK V3.0 %d\r\n%s\r\n%s" % (len(header), header, rest)
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (framed(b"{nope"), "header is not JSON"),
+        (framed(b'{"payload_size":-1}'), "payload_size is not a non-negative integer"),
+        (framed(b'{"payload_size":"2"}', b"ab"), "payload_size is not a non-negative integer"),
+    ],
+)
+def test_a_bad_header_is_refused(raw: bytes, message: str) -> None:
+    with pytest.raises(framing.FrameError, match=message):
+        framing.parse(raw)
+
+
+def test_a_payload_that_is_not_json_is_refused_when_read_as_json() -> None:
+    frame = framing.parse(framing.encode({"id": "TM3", "method": "message"}, "héllo {"))
+    assert frame.header["payload_type"] == "application/json"  # the default, as the SDK sends
+    assert frame.text() == "héllo {"
+    with pytest.raises(framing.FrameError, match="'TM3' is not JSON"):
+        frame.json()
+
+
+def test_bytes_are_sent_as_they_are_with_the_type_given() -> None:
+    header = {"id": "TM4", "method": "reply", "payload_type": "text/plain"}
+    frame = framing.parse(framing.encode(header, b"\xff raw"))
+    assert frame.payload == b"\xff raw" and frame.header["payload_type"] == "text/plain"
+    assert frame.text() == "\ufffd raw"
