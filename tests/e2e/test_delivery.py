@@ -10,6 +10,7 @@ from chinwag.config import Settings
 from chinwag.testing import WebhookReceiver, free_port, twilio_client
 from tests.conftest import Api, app_and_receiver
 from tests.databases import run_sql
+from tests.e2e.test_crash_and_workers import wait_until
 from tests.inprocess import AppServer
 
 ENABLED = {"X-Twilio-Webhook-Enabled": "true"}
@@ -161,8 +162,12 @@ def test_studio_without_a_studio_url_is_recorded_undeliverable_not_dropped(
     api.post(f"/v1/Conversations/{conversation}", {"FriendlyName": "x"}, headers=ENABLED)
     client = twilio_client(fresh_app)
     assert client.conversations.v1.conversations(conversation).fetch().friendly_name == "x"
-    fresh_app.stop()  # the worker finishes its batch on shutdown
-    rows = read_outbox(fresh_app, "SELECT status, error, event_type FROM deliveries")
+    # Recorded once the worker has claimed it (on PostgreSQL its wake may come a moment
+    # after the commit; a stop before the claim would leave it pending, for the next start).
+    query = "SELECT status, error, event_type FROM deliveries"
+    wait_until(lambda: read_outbox(fresh_app, query)[0][0] != "pending", 20, "the attempt")
+    fresh_app.stop()
+    rows = read_outbox(fresh_app, query)
     assert len(rows) == 1
     status, error, event_type = rows[0]
     assert (status, event_type) == ("undeliverable", "onConversationUpdated")
