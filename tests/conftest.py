@@ -32,14 +32,14 @@ SLOW_WEIGHT = 50
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Each engine's tests in lanes, one xdist worker each, heavy tests first.
 
-    `--dist loadgroup` gives each lane (an xdist group) to one worker, so an engine's
-    session fixtures (its PostgreSQL server) start once per lane. The workers are shared
-    among the engines (`-n 4`: two lanes each); a test module stays in one lane, so its
-    module-scoped servers start once. Modules go to lanes heaviest first, each to the
-    lightest lane (weights from the `slow` markers). In a lane, its `slow` tests come
-    first, heaviest first, each followed by a short one: pytest-xdist feeds a worker one
-    test at a time, so the short ones fill in around the slow ones instead of a worker
-    waiting out several slow tests at the end.
+    `--dist loadgroup` gives each lane (an xdist group) to one worker, so a worker holds
+    one engine's session fixtures (its PostgreSQL server) and never switches engines. The
+    workers are shared among the engines (`-n 4`: two lanes each). Tests go to lanes
+    heaviest first, each to the lightest lane (weights from the `slow` markers); a
+    module's tests may run in both of its engine's lanes, each with its own module
+    fixtures. In a lane, its `slow` tests come first, heaviest first, each followed by a
+    short one: pytest-xdist feeds a worker one test at a time, so the short ones fill in
+    around the slow ones instead of a worker waiting out several slow tests at the end.
     """
     workers = config.getoption("numprocesses", None)
     lanes = max(1, (workers if isinstance(workers, int) else 1) // max(1, len(ENGINES)))
@@ -61,15 +61,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if index < 0:  # no engine: any worker (or a group of their own, as the browser's)
             ordered += slow_first(group, weight)
             continue
-        modules: dict[str, list[pytest.Item]] = {}
-        for item in group:
-            modules.setdefault(item.nodeid.split("::")[0], []).append(item)
+        # Each test to the lane with the least weight so far, heaviest first: the slow
+        # tests spread over the lanes, then the short ones even them out.
         loads = [0] * lanes
         lane_items: list[list[pytest.Item]] = [[] for _ in range(lanes)]
-        for module in sorted(modules.values(), key=lambda tests: -sum(map(weight, tests))):
+        for item in sorted(group, key=lambda item: -weight(item)):  # stable: collection order
             lane = loads.index(min(loads))
-            loads[lane] += sum(map(weight, module))
-            lane_items[lane] += module
+            loads[lane] += weight(item)
+            lane_items[lane].append(item)
         for lane, tests in enumerate(lane_items):
             name = ENGINES[index] if lanes == 1 else f"{ENGINES[index]}-{lane}"
             for item in tests:
