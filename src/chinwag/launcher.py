@@ -8,7 +8,9 @@ done. The fork server starts
 no thread (a fork copies only the thread that forks), is told what to run one JSON line
 at a time on its standard input, and answers on its standard output with each child's
 pid and, later, its exit code. When the process that started it exits, its standard
-input ends and it stops the commands still running.
+input ends and it stops the commands still running. Commands run chinwag as it was
+when the fork server started: an edit to chinwag's own source shows from the next
+test session on.
 
 (`multiprocessing`'s "forkserver" start method does much the same, but re-imports the
 parent's main script in every child: a script without an `if __name__ == "__main__"`
