@@ -2,6 +2,6 @@
 
 from tests.e2e.channels import shop
 from tests.e2e.families import family
-from tests.e2e.tenants import tenant
+from tests.e2e.tenants import dashboard, tenant
 
-__all__ = ["family", "shop", "tenant"]
+__all__ = ["dashboard", "family", "shop", "tenant"]

@@ -12,6 +12,7 @@ from twilio.rest import Client
 from chinwag.domain.accounts import create_account
 from chinwag.testing import twilio_client
 from tests.conftest import Api
+from tests.dashboard import Dashboard
 from tests.databases import on_database
 from tests.inprocess import AppServer
 
@@ -37,3 +38,11 @@ def new_tenant(server: AppServer, name: str = "tenant") -> Tenant:
 @pytest.fixture
 def tenant(app_server: AppServer) -> Tenant:
     return new_tenant(app_server)
+
+
+@pytest.fixture
+def dashboard(tenant: Tenant, app_server: AppServer) -> Dashboard:
+    """The dashboard signed in as a fresh account of its own on the shared server."""
+    signed_in = Dashboard(app_server)
+    assert signed_in.sign_in(tenant.sid, tenant.auth_token).status_code == 200
+    return signed_in

@@ -27,14 +27,6 @@ from tests.e2e.tenants import Tenant, new_tenant
 from tests.inprocess import AppServer
 
 
-@pytest.fixture
-def dashboard(tenant: Tenant, app_server: AppServer) -> Dashboard:
-    """Signed in as a fresh account of its own on the shared server."""
-    signed_in = Dashboard(app_server)
-    assert signed_in.sign_in(tenant.sid, tenant.auth_token).status_code == 200
-    return signed_in
-
-
 def session_cookie(dashboard: Dashboard) -> str:
     value = dashboard.session.cookies.get("chinwag_session")
     assert value is not None

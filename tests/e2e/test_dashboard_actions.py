@@ -15,14 +15,6 @@ from tests.inprocess import AppServer
 REFUSED = "http://127.0.0.1:9/hook"  # nothing listens on the discard port: connection refused
 
 
-@pytest.fixture
-def dashboard(tenant: Tenant, app_server: AppServer) -> Dashboard:
-    """Signed in as a fresh account of its own on the shared server."""
-    signed_in = Dashboard(app_server)
-    assert signed_in.sign_in(tenant.sid, tenant.auth_token).status_code == 200
-    return signed_in
-
-
 def notice(response: object) -> str:
     url: str = response.url  # type: ignore[attr-defined]
     return unquote(url.partition("?notice=")[2])
