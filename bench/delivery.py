@@ -62,7 +62,6 @@ from cpu import CpuMeter
 from delivery_report import Results, report, save_plot, versions
 from engines import Databases, Sql, add_engines_option, databases, integers, sql
 
-from chinwag.cli.common import event_loop
 from chinwag.delivery.sender import HttpSender, OutboundRequest, http_sender
 from chinwag.delivery.worker import Worker
 from chinwag.store import outbox
@@ -235,8 +234,7 @@ def measure_raw(
     receiver: str, requests: list[OutboundRequest], concurrency: int, engine: str = "sqlite"
 ) -> Throughput:
     asyncio.run(receiver_call(receiver, "POST", "/_reset"))
-    with asyncio.Runner(loop_factory=event_loop) as runner:  # the loop the worker sends on
-        ok = runner.run(send_raw(requests, concurrency))
+    ok = asyncio.run(send_raw(requests, concurrency))
     if ok != len(requests):
         raise RuntimeError(f"raw: {len(requests) - ok} of {len(requests)} requests failed")
     times = arrivals(receiver)

@@ -11,8 +11,6 @@ import argparse
 
 from aiohttp import web
 
-from chinwag.cli.common import event_loop
-
 BODY = b'{"hello": "world"}'
 
 
@@ -38,9 +36,7 @@ def serve(app: web.Application, description: str | None, argv: list[str] | None)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args(argv)
-    # chinwag's own event loop (uvloop where installed): the ceiling runs on what chinwag runs on.
-    loop = event_loop()
-    web.run_app(app, host=args.host, port=args.port, access_log=None, print=None, loop=loop)
+    web.run_app(app, host=args.host, port=args.port, access_log=None, print=None)
 
 
 def main(argv: list[str] | None = None) -> None:
