@@ -1,7 +1,6 @@
 """What every `chinwag` sub-command shares: the console, `--database`, the migrated database."""
 
 import asyncio
-import sys
 from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
 
@@ -16,9 +15,6 @@ from chinwag.store.database import (
 )
 from chinwag.store.migrate import upgrade
 
-if sys.platform != "win32":  # uvloop is not made for Windows
-    import uvloop
-
 
 def console() -> Console:
     """A console for this run: rich reads the environment (COLUMNS, NO_COLOR...) when one
@@ -28,16 +24,6 @@ def console() -> Console:
 
 
 T = TypeVar("T")
-
-
-def event_loop() -> asyncio.AbstractEventLoop:
-    """The loop `serve` and the commands run on: uvloop's, where it is installed (it takes
-    less CPU per request and per webhook sent: docs/benchmarks.md, "uvloop"), else
-    asyncio's own."""
-    if sys.platform == "win32":
-        return asyncio.new_event_loop()
-    return uvloop.new_event_loop()
-
 
 DatabaseOption = Annotated[
     str,
@@ -79,5 +65,4 @@ def with_database(
         finally:
             await database.close()
 
-    with asyncio.Runner(loop_factory=event_loop) as runner:
-        return runner.run(run())
+    return asyncio.run(run())

@@ -12,14 +12,7 @@ import typer
 from aiohttp import web
 
 from chinwag.app import build_app, run_worker
-from chinwag.cli.common import (
-    DatabaseOption,
-    console,
-    event_loop,
-    open_migrated,
-    say,
-    with_database,
-)
+from chinwag.cli.common import DatabaseOption, console, open_migrated, say, with_database
 from chinwag.config import DEFAULT_DATABASE, Settings
 from chinwag.delivery.host_gate import DEFAULT_HOST_CONCURRENCY
 from chinwag.delivery.in_flight import DEFAULT_SHUTDOWN_GRACE
@@ -252,7 +245,6 @@ def serve(
         access_log=None,
         # API requests in flight get the grace too (a pre-event webhook may be waited on).
         shutdown_timeout=settings.shutdown_grace,
-        loop=event_loop(),
     )
 
 
