@@ -9,7 +9,7 @@ and several processes on one database.
 
 import itertools
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -21,7 +21,7 @@ from twilio.rest import Client
 
 from chinwag.domain.accounts import create_account
 from chinwag.testing import LiveServer, Server, WebhookReceiver, twilio_client
-from tests.databases import ENGINES, Databases, PostgresServer, on_database
+from tests.databases import ENGINES, Databases, EngineDatabases, on_database
 from tests.inprocess import AppServer
 
 # A `slow` test (tens of seconds) weighs as many short ones.
@@ -30,63 +30,26 @@ SLOW_WEIGHT = 50
 
 @pytest.hookimpl(trylast=True)  # after pytest has grouped the tests by engine
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Each engine's tests in lanes, one xdist worker each, heavy tests first.
+    """The `slow` tests first, heaviest first, each followed by a short one; then the rest
+    in pytest's order, each engine's together.
 
-    `--dist loadgroup` gives each lane (an xdist group) to one worker, so a worker holds
-    one engine's session fixtures (its PostgreSQL server) and never switches engines. The
-    workers are shared among the engines (`-n 4`: two lanes each). Tests go to lanes
-    heaviest first, each to the lightest lane (weights from the `slow` markers); a
-    module's tests may run in both of its engine's lanes, each with its own module
-    fixtures. In a lane, its `slow` tests come first, heaviest first, each followed by a
-    short one: pytest-xdist feeds a worker one test at a time, so the short ones fill in
-    around the slow ones instead of a worker waiting out several slow tests at the end.
+    pytest-xdist hands the tests out in this order to whichever worker is free, so
+    the slow tests start early and the short ones fill in around them instead of a
+    worker waiting out a slow test at the end. A worker switches engines at a cost of
+    milliseconds (each engine's databases last the session: `EngineDatabases`).
     """
-    workers = config.getoption("numprocesses", None)
-    lanes = max(1, (workers if isinstance(workers, int) else 1) // max(1, len(ENGINES)))
-
-    def engine_index(item: pytest.Item) -> int:
-        callspec = getattr(item, "callspec", None)
-        engine = callspec.params.get("engine") if callspec is not None else None
-        return ENGINES.index(engine) if engine in ENGINES else -1
 
     def weight(item: pytest.Item) -> int:
         marker = item.get_closest_marker("slow")
-        if marker is None:
-            return 1
-        return SLOW_WEIGHT * (int(marker.args[0]) if marker.args else 1)
+        return SLOW_WEIGHT * (int(marker.args[0]) if marker.args else 1) if marker else 1
 
+    slow = sorted((item for item in items if item.get_closest_marker("slow")), key=weight)
+    short = [item for item in items if not item.get_closest_marker("slow")]
     ordered: list[pytest.Item] = []
-    for index in sorted({engine_index(item) for item in items}):
-        group = [item for item in items if engine_index(item) == index]
-        if index < 0:  # no engine: any worker (or a group of their own, as the browser's)
-            ordered += slow_first(group, weight)
-            continue
-        # Each test to the lane with the least weight so far, heaviest first: the slow
-        # tests spread over the lanes, then the short ones even them out.
-        loads = [0] * lanes
-        lane_items: list[list[pytest.Item]] = [[] for _ in range(lanes)]
-        for item in sorted(group, key=lambda item: -weight(item)):  # stable: collection order
-            lane = loads.index(min(loads))
-            loads[lane] += weight(item)
-            lane_items[lane].append(item)
-        for lane, tests in enumerate(lane_items):
-            name = ENGINES[index] if lanes == 1 else f"{ENGINES[index]}-{lane}"
-            for item in tests:
-                item.add_marker(pytest.mark.xdist_group(name))
-            ordered += slow_first(tests, weight)
-    items[:] = ordered
-
-
-def slow_first(tests: list[pytest.Item], weight: Callable[[pytest.Item], int]) -> list[pytest.Item]:
-    """The `slow` tests heaviest first, each followed by a short one, then the rest."""
-    slow = [item for item in tests if item.get_closest_marker("slow")]
-    slow.sort(key=lambda item: -weight(item))
-    short = [item for item in tests if not item.get_closest_marker("slow")]
-    ordered: list[pytest.Item] = []
-    for first in slow:
+    for first in reversed(slow):
         ordered += [first, *short[:1]]
         short = short[1:]
-    return ordered + short
+    items[:] = ordered + short
 
 
 class Api:
@@ -119,13 +82,17 @@ def engine(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(scope="session")
-def databases(engine: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
-    postgres = PostgresServer() if engine == "postgresql" else None
+def databases_by_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EngineDatabases]:
+    by_engine = EngineDatabases(tmp_path_factory.mktemp("databases"))
     try:
-        yield Databases(engine, tmp_path_factory.mktemp(engine), postgres)
+        yield by_engine
     finally:
-        if postgres is not None:
-            postgres.stop()
+        by_engine.stop()
+
+
+@pytest.fixture(scope="session")
+def databases(engine: str, databases_by_engine: EngineDatabases) -> Databases:
+    return databases_by_engine[engine]
 
 
 @pytest.fixture

@@ -105,6 +105,33 @@ class Databases:
         return self._sqlite_template
 
 
+class EngineDatabases:
+    """Each engine's `Databases` for the whole session, made when first asked for.
+
+    A worker runs tests of both engines, so switching between them must not stop the
+    PostgreSQL server or migrate a template again: both live as long as the session.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        self._directory = directory
+        self._postgres: PostgresServer | None = None
+        self._by_engine: dict[str, Databases] = {}
+
+    def __getitem__(self, engine: str) -> Databases:
+        if engine not in self._by_engine:
+            if engine == "postgresql" and self._postgres is None:
+                self._postgres = PostgresServer()
+            postgres = self._postgres if engine == "postgresql" else None
+            directory = self._directory / engine
+            directory.mkdir()
+            self._by_engine[engine] = Databases(engine, directory, postgres)
+        return self._by_engine[engine]
+
+    def stop(self) -> None:
+        if self._postgres is not None:
+            self._postgres.stop()
+
+
 def _copy_sqlite(source: Path, target: Path) -> None:
     """A consistent copy through SQLite's backup API (it reads the WAL too, if any)."""
     with sqlite3.connect(source) as original, sqlite3.connect(target) as copy:

@@ -34,7 +34,7 @@ from schemathesis.checks import (
 
 from chinwag.config import Settings
 from tests.conftest import Api, customer_number
-from tests.databases import Databases
+from tests.databases import ENGINES, EngineDatabases
 from tests.inprocess import AppServer
 
 SEED = 14  # issue 14
@@ -125,16 +125,33 @@ class Fixtures:
         return case.path_parameters | {name: sid for name, sid in given.items() if sid}
 
 
+@dataclass(frozen=True)
+class Fuzzed:
+    """A server the fuzzer may change, and the resources its paths name."""
+
+    engine: str
+    server: AppServer
+    fixtures: Fixtures
+
+
 @pytest.fixture(scope="session")
-def fuzzed(databases: Databases) -> Iterator[tuple[AppServer, Fixtures]]:
-    """A server of its own (the fuzzer changes and deletes what it finds) and the resources
-    its paths name."""
+def fuzzed(databases_by_engine: EngineDatabases) -> Iterator[list[Fuzzed]]:
+    """On each engine, a server of its own (the fuzzer changes and deletes what it finds)
+    and the resources its paths name."""
     # No worker: the fuzzer's webhooks are never delivered (loopback only, and less work).
-    server = AppServer(databases.new(), Settings(run_worker=False)).start()
+    servers = {
+        engine: AppServer(databases_by_engine[engine].new(), Settings(run_worker=False))
+        for engine in ENGINES
+    }
     try:
-        yield server, make_fixtures(Api(server))
+        yield [
+            Fuzzed(engine, server.start(), make_fixtures(Api(server)))
+            for engine, server in servers.items()
+        ]
     finally:
-        server.stop()
+        for server in servers.values():
+            if server.running:
+                server.stop()
 
 
 def on_loopback(body: dict[str, Any]) -> dict[str, Any]:
@@ -193,20 +210,26 @@ def make_fixtures(api: Api) -> Fixtures:
     )
 
 
-# About 90 s per engine in all, in 103 tests of a second or two each: weight 0 schedules
-# them after the suite's heavy tests (tests/conftest.py), before the short ones.
-@pytest.mark.slow(0)
+# Each case goes to both engines' servers: the cases are the same on both, and making
+# them (Hypothesis and schemathesis) costs as much as answering them.
+@pytest.mark.slow(0)  # a second or two each: after the heavy tests, before the short ones
 # schemathesis's own strategies draw from `random`, which Hypothesis deprecates.
 @pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisDeprecationWarning")
 @schema.parametrize()
 def test_no_5xx_and_every_response_matches_the_document(
-    case: Case[Any], fuzzed: tuple[AppServer, Fixtures]
+    case: Case[Any], fuzzed: list[Fuzzed]
 ) -> None:
-    server, fixtures = fuzzed
-    if case.path_parameters:
-        case.path_parameters = fixtures.path_parameters(case)
     if isinstance(case.body, dict):
         case.body = on_loopback(case.body)
-    session = requests.Session()
-    session.auth = server.auth
-    case.call_and_validate(base_url=server.url, session=session, checks=CHECKS)
+    generated = case.path_parameters
+    for each in fuzzed:
+        if generated:
+            case.path_parameters = generated
+            case.path_parameters = each.fixtures.path_parameters(case)
+        session = requests.Session()
+        session.auth = each.server.auth
+        try:
+            case.call_and_validate(base_url=each.server.url, session=session, checks=CHECKS)
+        except Exception as error:
+            error.add_note(f"on {each.engine}")
+            raise
