@@ -13,17 +13,18 @@ import asyncio
 import os
 import secrets
 import threading
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import replace
 from typing import Any, TypeVar
 
 from aiohttp import web
+from sqlalchemy import Connection
 
 from chinwag.app import build_app
 from chinwag.config import Settings
 from chinwag.domain.accounts import ensure_account
 from chinwag.launcher import run
-from chinwag.store.database import open_database
+from chinwag.store.database import Database, open_database
 from chinwag.twilio import sids
 
 T = TypeVar("T")
@@ -50,6 +51,7 @@ class AppServer:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._runner: web.AppRunner | None = None
+        self._database: Database | None = None
 
     @property
     def url(self) -> str:
@@ -82,7 +84,7 @@ class AppServer:
         try:
             self._run(self._runner.cleanup(), STOP_TIMEOUT)
         finally:
-            self._runner = None
+            self._runner = self._database = None  # the app closed its database
             self._end_loop()
 
     def restart(self, **settings: Any) -> None:
@@ -90,6 +92,11 @@ class AppServer:
         self.stop()
         self.settings = replace(self.settings, **settings)
         self.start()
+
+    def read(self, work: Callable[[Connection], T]) -> T:
+        """`work` in a read transaction of the server's own database handle, on its loop."""
+        assert self._database is not None, "not started"
+        return self._run(self._database.read(work), STOP_TIMEOUT)
 
     def cli(self, *args: str) -> str:
         """Run a `chinwag` sub-command against this server's database; returns its output."""
@@ -106,6 +113,7 @@ class AppServer:
     async def _start(self) -> web.AppRunner:
         # What `chinwag serve` does before it serves: the account named by TWILIO_* exists.
         database = open_database(self.database_url, self.settings.database_pool_size)
+        self._database = database
         await database.write(ensure_account, self.account_sid, self.auth_token)
         runner = web.AppRunner(build_app(self.settings, database), access_log=None)
         await runner.setup()
