@@ -248,6 +248,7 @@ def test_a_failed_write_leaves_the_whole_batch_leased_to_be_sent_again(
                 await asyncio.sleep(0.01)
             assert await count(database, "deliveries WHERE status = 'pending'") == 3
             clock[0] += LEASE * 2  # the leases end: the rows are claimed and sent again
+            worker.wake()  # now, not at its idle recheck (the lease's length, in real time)
             while await count(database, "deliveries WHERE status = 'pending'"):
                 await asyncio.sleep(0.01)
             worker.stop()
