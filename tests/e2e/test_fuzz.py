@@ -1,13 +1,15 @@
 """Conformance fuzzing: schemathesis drives every operation of Twilio's OpenAPI document
-against a live server and finds no 5xx and no response that breaks the document.
+against a live server on each engine and finds no 5xx and no response that breaks the
+document.
 
 Each of the 103 operations is one test, run with a fixed seed (schemathesis derives each
 operation's seed from `SEED` and the operation's name): the document's examples, the
 coverage phase's boundary values (huge and negative integers, empty and over-long
 strings, wrong types) and at most `MAX_EXAMPLES` randomly generated cases, so a run is
-the same run every time and stays within CI's budget. Path parameters name real
-resources made before the run (`Fixtures`), so the cases reach the handlers' rules
-instead of stopping at a 404 for a random SID.
+the same run every time and stays within CI's budget. Each case is sent to a server on
+every engine in turn. Path parameters name real resources made before the run
+(`Fixtures`, on each server), so the cases reach the handlers' rules instead of
+stopping at a 404 for a random SID.
 
 Which checks run, and why the others do not, is decided in one place: `CHECKS` and
 `NOT_CHECKED` below (docs/compatibility.md, "Conformance fuzzing", has the evidence).
