@@ -4,8 +4,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, or_, select, update
+from sqlalchemy import Connection, Select, bindparam, func, insert, or_, select, update
 
 from chinwag.store import compiled
 from chinwag.store.bound_lists import in_list
@@ -152,14 +153,85 @@ _DUE = (
     # (SQLite ignores this; its write transactions never overlap).
     .with_for_update(skip_locked=True, of=deliveries)
 )
-# The skipping claim and the lease take their lists as one parameter each
-# (store/bound_lists.py), so they are compiled once like the other hot statements.
-_DUE_SKIPPING = _DUE.where(
-    or_(deliveries.c.webhook_sid.is_(None), ~in_list(deliveries.c.webhook_sid, "skip_webhooks")),
-    or_(deliveries.c.webhook_sid.is_not(None), ~in_list(deliveries.c.url, "skip_urls")),
-)
 _LEASE = (
     update(deliveries).where(in_list(deliveries.c.id, "ids")).values(lease_until=bindparam("until"))
+)
+_DUE_FOR_WEBHOOK = _DUE.where(deliveries.c.webhook_sid == bindparam("webhook_sid"))
+# A full claim reads the due index in order for at most `WINDOW` times its room: where
+# the rows of the webhooks still busy and the leased rows come first, reading on found
+# nothing a busy worker could take (docs/benchmarks.md, "Fourth pass"). Past a full
+# window it seeks each webhook's oldest due unleased row (its head) instead, through
+# the `(webhook_sid, ...)` index: the webhooks are listed by a loose scan of that index
+# (one seek per webhook, a recursive CTE on both engines), the busy ones dropped, and
+# the webhooks with a head share the rest of the room, oldest head first.
+WINDOW = 4
+_recent = deliveries.alias("recent")
+_RECENT = (
+    select(_recent.c.id)
+    .where(
+        _recent.c.status == DeliveryStatus.PENDING, _recent.c.next_attempt_at <= bindparam("now")
+    )
+    .order_by(_recent.c.next_attempt_at, _recent.c.id)
+    .limit(bindparam("window"))
+    .subquery("early")
+)
+_READ = select(func.count()).select_from(_RECENT)  # the index only: no row is read
+_DUE_IN_WINDOW = (
+    select(*_CLAIMED.columns)
+    .select_from(_RECENT)
+    .join(deliveries, deliveries.c.id == _RECENT.c.id)
+    .join(accounts, accounts.c.sid == deliveries.c.account_sid)
+    .where(
+        _DUE.whereclause,
+        or_(
+            deliveries.c.webhook_sid.is_(None), ~in_list(deliveries.c.webhook_sid, "skip_webhooks")
+        ),
+        or_(deliveries.c.webhook_sid.is_not(None), ~in_list(deliveries.c.url, "skip_urls")),
+    )
+    .order_by(deliveries.c.next_attempt_at, deliveries.c.id)
+    .limit(bindparam("limit"))
+    .with_for_update(skip_locked=True, of=deliveries)
+)
+_listed = deliveries.alias("listed")
+_hooks = select(func.min(_listed.c.webhook_sid).label("sid")).cte("hooks", recursive=True)
+_next_hook = (
+    select(_listed.c.webhook_sid)
+    .where(_listed.c.webhook_sid > _hooks.c.sid)
+    .order_by(_listed.c.webhook_sid)
+    .limit(1)
+    .scalar_subquery()
+)
+_hooks = _hooks.union_all(select(_next_hook).where(_hooks.c.sid.is_not(None)))
+_head = deliveries.alias("head")
+_head_id = (
+    select(_head.c.id)
+    .where(
+        _head.c.webhook_sid == _hooks.c.sid,
+        _head.c.status == DeliveryStatus.PENDING,
+        _head.c.next_attempt_at <= bindparam("now"),
+        or_(_head.c.lease_until.is_(None), _head.c.lease_until <= bindparam("now")),
+    )
+    .order_by(_head.c.next_attempt_at, _head.c.id)
+    .limit(1)
+    .scalar_subquery()
+)
+_heads = (
+    select(_head_id.label("head_id"))
+    .where(_hooks.c.sid.is_not(None), ~in_list(_hooks.c.sid, "skip_webhooks"))
+    .subquery("heads")
+)
+_DUE_HEADS = (
+    select(*_CLAIMED.columns)
+    .select_from(_heads)
+    .join(deliveries, deliveries.c.id == _heads.c.head_id)
+    .join(accounts, accounts.c.sid == deliveries.c.account_sid)
+    .order_by(deliveries.c.next_attempt_at, deliveries.c.id)
+    .limit(bindparam("limit"))
+    .with_for_update(skip_locked=True, of=deliveries)
+)
+# Service-level URLs have no index of their own: their rows are that index's NULL range.
+_DUE_FOR_URLS = _DUE.where(
+    deliveries.c.webhook_sid.is_(None), ~in_list(deliveries.c.url, "skip_urls")
 )
 
 
@@ -171,19 +243,53 @@ def claim_due(
     skip_webhooks: frozenset[str] = frozenset(),
     skip_urls: frozenset[str] = frozenset(),
 ) -> list[Delivery]:
-    """Lease the oldest due deliveries to this worker until now + `lease`.
+    """Lease due deliveries to this worker until now + `lease`, at most `limit`: the
+    oldest of the first `WINDOW * limit` due rows; past them, the service-level URLs'
+    oldest and then the webhooks' heads and their next rows (`shares`).
 
     Run in a write transaction, so two workers never claim the same row; a worker
     that dies leaves its leases to expire, and another worker takes the rows then.
     Deliveries for webhooks (or service-level URLs) the worker is still sending to
     are skipped, so one webhook's deliveries stay in order.
     """
-    params = {"now": now, "limit": limit, "skip_webhooks": skip_webhooks, "skip_urls": skip_urls}
-    found = compiled.rows(conn, _DUE_SKIPPING, params)
-    return _lease(conn, [_CLAIMED.from_row(row) for row in found], now + lease)
+    window = WINDOW * limit
+    params = {"now": now, "limit": limit, "window": window}
+    skips = {"skip_webhooks": skip_webhooks, "skip_urls": skip_urls}
+    claimed = _found(conn, _DUE_IN_WINDOW, params | skips)
+    if len(claimed) == limit or compiled.scalar(conn, _READ, params) < window:
+        return _lease(conn, claimed, now + lease)  # every due row was in the window
+    _lease(conn, claimed, now + lease)  # the seeks below pass over the rows taken
+    skip_webhooks = skip_webhooks.union(d.webhook_sid for d in claimed if d.webhook_sid)
+    skip_urls = skip_urls.union(d.url or "" for d in claimed if d.webhook_sid is None)
+    params = {"now": now, "limit": limit - len(claimed), "skip_urls": skip_urls}
+    found = _found(conn, _DUE_FOR_URLS, params)
+    room = limit - len(claimed) - len(found)
+    if room > 0:
+        params = {"now": now, "limit": room, "skip_webhooks": skip_webhooks}
+        heads = _found(conn, _DUE_HEADS, params)
+        found += _rows_from_heads(conn, now, heads, shares(room, len(heads)))
+    return claimed + _lease(conn, found, now + lease)
 
 
-_DUE_FOR_WEBHOOK = _DUE.where(deliveries.c.webhook_sid == bindparam("webhook_sid"))
+def shares(room: int, webhooks: int) -> list[int]:
+    """`room` rows split among `webhooks` (oldest head first) as evenly as it goes."""
+    each, extra = divmod(room, webhooks) if webhooks else (0, 0)
+    return [each + (i < extra) for i in range(webhooks)]
+
+
+def _found(conn: Connection, statement: Select[Any], params: dict[str, Any]) -> list[Delivery]:
+    return [_CLAIMED.from_row(row) for row in compiled.rows(conn, statement, params)]
+
+
+def _rows_from_heads(
+    conn: Connection, now: datetime, heads: list[Delivery], counts: list[int]
+) -> list[Delivery]:
+    """Each head, or its webhook's first `count` due rows when it may take more than one."""
+    claimed: list[Delivery] = []
+    for head, most in zip(heads, counts, strict=True):
+        params = {"now": now, "limit": most, "webhook_sid": head.webhook_sid}
+        claimed += [head] if most == 1 else _found(conn, _DUE_FOR_WEBHOOK, params)
+    return claimed
 
 
 def claim_for_webhooks(
