@@ -80,8 +80,7 @@ class Worker:
         self._running: dict[QueueKey, asyncio.Task[None]] = {}
         self._in_flight = InFlight(sender, concurrency, clock)
         self._leases = Leases(database, lease, clock)
-        parked_rows = batch_size * 10
-        self._gate = HostGate(host_concurrency, parked_rows, max_parked_seconds=MAX_PARKED_SECONDS)
+        self._gate = HostGate(host_concurrency, batch_size * 10, MAX_PARKED_SECONDS)
         self._plan = ClaimPlan(poll_interval, ROWS_PER_WEBHOOK)
         self._outcomes = OutcomeBatch(
             lambda batch: database.write_locking(outbox.record_outcomes, batch, self._clock())
