@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection, Select, bindparam, func, insert, or_, select, update
+from sqlalchemy import BigInteger, Connection, Select, bindparam, func, insert, or_, select, update
 
 from chinwag.store import compiled
 from chinwag.store.bound_lists import in_list
@@ -157,13 +157,16 @@ _LEASE = (
     update(deliveries).where(in_list(deliveries.c.id, "ids")).values(lease_until=bindparam("until"))
 )
 _DUE_FOR_WEBHOOK = _DUE.where(deliveries.c.webhook_sid == bindparam("webhook_sid"))
-# A full claim reads the due index in order for at most `WINDOW` times its room: where
-# the rows of the webhooks still busy and the leased rows come first, reading on found
-# nothing a busy worker could take (docs/benchmarks.md, "Fourth pass"). Past a full
-# window it seeks each webhook's oldest due unleased row (its head) instead, through
-# the `(webhook_sid, ...)` index: the webhooks are listed by a loose scan of that index
-# (one seek per webhook, a recursive CTE on both engines), the busy ones dropped, and
-# the webhooks with a head share the rest of the room, oldest head first.
+# A full claim reads at most `WINDOW` times its room from the due index, in its order:
+# there the rows of the webhooks still busy and the leased rows come first, and a busy
+# worker's claim used to read the whole backlog past them to find nothing
+# (docs/benchmarks.md, "Fourth pass"). When the window was full and gave less than the
+# room, the rest is found by seeks in the `(webhook_sid, ...)` index: the service-level
+# URLs' rows (its NULL range), then each webhook's oldest due unleased row (its head),
+# the webhooks listed by a loose scan of that index (a recursive CTE on both engines),
+# the busy ones dropped, and the rest of the room shared among the heads, oldest first.
+# The seeks cost one or two per webhook that has any row left (finished ones too, until
+# retention prunes them), so they run only past a full window.
 WINDOW = 4
 _recent = deliveries.alias("recent")
 _RECENT = (
@@ -172,7 +175,7 @@ _RECENT = (
         _recent.c.status == DeliveryStatus.PENDING, _recent.c.next_attempt_at <= bindparam("now")
     )
     .order_by(_recent.c.next_attempt_at, _recent.c.id)
-    .limit(bindparam("window"))
+    .limit(bindparam("window", type_=BigInteger))  # `WINDOW` times any INTEGER limit
     .subquery("early")
 )
 _READ = select(func.count()).select_from(_RECENT)  # the index only: no row is read
