@@ -3,7 +3,7 @@ answers at once)."""
 
 import asyncio
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -50,7 +50,7 @@ def count_writes(
     return writes
 
 
-async def queue(database: Database, due: list[tuple[str | None, timedelta]]) -> None:
+async def queue(database: Database, due: Sequence[tuple[str | None, timedelta]]) -> None:
     """One pending delivery per (webhook, due from now), in this outbox order; a webhook
     of None is a service-level URL's."""
     account = await database.write(create_account, "outbox")

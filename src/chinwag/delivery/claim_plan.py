@@ -6,8 +6,9 @@ A claim of the whole backlog passes over the rows of every webhook still busy
 webhook (`outbox.claim_due`), where a webhook's own claim is one seek. So it
 runs only when new rows may be anywhere: after a wake (rows were queued), at
 each poll (retries and lapsed leases come due unannounced), and again after one
-that filled its room (more rows wait) once no ended webhook is left. When a webhook's queue ends, its next rows are claimed
-through the webhook's index instead (docs/benchmarks.md, "Delivery").
+that filled its room (more rows wait) once no ended webhook is left. When a
+webhook's queue ends, its next rows are claimed through the webhook's index
+instead (docs/benchmarks.md, "Delivery").
 
 Bookkeeping only, synchronous, with no database and no network: the worker runs
 the claim the plan names.

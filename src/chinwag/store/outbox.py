@@ -135,14 +135,15 @@ _CLAIMED = RecordMapper(
     Delivery,
     columns={"auth_token": accounts.c.auth_token, "created": "date_created"},
 )
+_CLAIMABLE = (
+    deliveries.c.status == DeliveryStatus.PENDING,
+    deliveries.c.next_attempt_at <= bindparam("now"),
+    or_(deliveries.c.lease_until.is_(None), deliveries.c.lease_until <= bindparam("now")),
+)
 _DUE = (
     select(*_CLAIMED.columns)
     .join(accounts, accounts.c.sid == deliveries.c.account_sid)
-    .where(
-        deliveries.c.status == DeliveryStatus.PENDING,
-        deliveries.c.next_attempt_at <= bindparam("now"),
-        or_(deliveries.c.lease_until.is_(None), deliveries.c.lease_until <= bindparam("now")),
-    )
+    .where(*_CLAIMABLE)
     # Oldest due first, in the (status, next_attempt_at) index's own order, so a
     # claim reads `limit` rows instead of sorting the whole backlog as ORDER BY id
     # did (docs/benchmarks.md). Rows due at the same time (one transaction's, e.g.
@@ -185,7 +186,7 @@ _DUE_IN_WINDOW = (
     .join(deliveries, deliveries.c.id == _RECENT.c.id)
     .join(accounts, accounts.c.sid == deliveries.c.account_sid)
     .where(
-        _DUE.whereclause,
+        *_CLAIMABLE,
         or_(
             deliveries.c.webhook_sid.is_(None), ~in_list(deliveries.c.webhook_sid, "skip_webhooks")
         ),
