@@ -167,7 +167,8 @@ _DUE_FOR_WEBHOOK = _DUE.where(deliveries.c.webhook_sid == bindparam("webhook_sid
 # the webhooks listed by a loose scan of that index (a recursive CTE on both engines),
 # the busy ones dropped, and the rest of the room shared among the heads, oldest first.
 # The seeks cost one or two per webhook that has any row left (finished ones too, until
-# retention prunes them), so they run only past a full window.
+# retention prunes them), so they run only past a full window. Lists are bound as one
+# parameter each (store/bound_lists.py): every statement here is compiled once.
 WINDOW = 4
 _recent = deliveries.alias("recent")
 _RECENT = (
@@ -303,8 +304,8 @@ def claim_for_webhooks(
     each, in the order and with the lease `claim_due` gives.
 
     For a worker that knows which webhooks it has just finished sending to: their
-    next rows are found through the webhook's index, where `claim_due` would read
-    the backlog past the rows of every webhook still busy.
+    next rows are found through the webhook's index, where `claim_due` would read a
+    window of the due index and then seek every webhook.
     """
     claimed: list[Delivery] = []
     for webhook_sid, most in rows_per_webhook.items():
