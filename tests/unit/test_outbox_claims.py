@@ -14,7 +14,7 @@ from sqlalchemy import Connection, text
 from chinwag.delivery.sender import OutboundRequest, SendResult
 from chinwag.delivery.worker import Worker
 from chinwag.domain.accounts import create_account
-from chinwag.store import outbox
+from chinwag.store import full_claim, outbox
 from chinwag.store.database import Database, open_database
 from chinwag.store.migrate import upgrade
 from chinwag.twilio.dates import utc_now
@@ -91,8 +91,8 @@ def test_a_claim_takes_the_oldest_due_first_and_same_time_rows_in_outbox_order(
             earlier, earliest, future = (timedelta(seconds=s) for s in (-1, -2, 60))
             rows = [("WH1", earlier), ("WH2", NOW), ("WH1", earlier), ("WH3", earliest)]
             await queue(database, [*rows, ("WH4", NOW), ("WH5", future)])
-            claimed = await database.write_locking(outbox.claim_due, utc_now(), 10, LEASE)
-            again = await database.write_locking(outbox.claim_due, utc_now(), 10, LEASE)
+            claimed = await database.write_locking(full_claim.claim_due, utc_now(), 10, LEASE)
+            again = await database.write_locking(full_claim.claim_due, utc_now(), 10, LEASE)
             assert again == []  # leased, or not due
             return [int(d.token[-12:]) for d in claimed]
         finally:
@@ -128,7 +128,7 @@ def sqlite_plan(tmp_path: Path, statement: Any, **params: object) -> str:
 def test_a_claim_reads_the_index_in_order_instead_of_sorting_the_backlog(
     tmp_path: Path,
 ) -> None:
-    described = sqlite_plan(tmp_path, outbox._DUE, now="2030-01-01 00:00:00", limit=100)
+    described = sqlite_plan(tmp_path, outbox.DUE, now="2030-01-01 00:00:00", limit=100)
     assert "ix_deliveries_status_next_attempt_at" in described
     assert "TEMP B-TREE" not in described, described
 
@@ -137,7 +137,7 @@ def test_a_webhook_claim_seeks_the_webhook_index_instead_of_reading_the_backlog(
     tmp_path: Path,
 ) -> None:
     described = sqlite_plan(
-        tmp_path, outbox._DUE_FOR_WEBHOOK, now="2030-01-01 00:00:00", limit=10, webhook_sid="WH1"
+        tmp_path, outbox.DUE_FOR_WEBHOOK, now="2030-01-01 00:00:00", limit=10, webhook_sid="WH1"
     )
     assert "ix_deliveries_webhook_sid_status_next_attempt_at (webhook_sid=? AND" in described
     assert "TEMP B-TREE" not in described, described
@@ -165,7 +165,9 @@ def test_a_webhook_claim_takes_only_its_due_rows_oldest_first_up_to_its_count(
                 await claim({"WH1": 5}),
                 [
                     int(d.token[-12:])
-                    for d in await database.write_locking(outbox.claim_due, utc_now(), 10, LEASE)
+                    for d in await database.write_locking(
+                        full_claim.claim_due, utc_now(), 10, LEASE
+                    )
                 ],
             ]
         finally:
@@ -267,7 +269,7 @@ def test_the_skipping_claim_and_the_lease_statements_keep_their_indexes(tmp_path
     window is read from the due index alone, in its order."""
     skipping = sqlite_plan(
         tmp_path,
-        outbox._DUE_IN_WINDOW,
+        full_claim._DUE_IN_WINDOW,
         now="2030-01-01 00:00:00",
         limit=100,
         window=400,
@@ -286,18 +288,18 @@ def test_past_the_window_a_claim_seeks_each_webhook_and_the_service_urls(tmp_pat
     """Neither the heads nor the service-level URLs' rows are found by reading the due
     index: a seek per webhook, and the NULL range of the webhook index."""
     now = "2030-01-01 00:00:00"
-    heads = sqlite_plan(tmp_path, outbox._DUE_HEADS, now=now, limit=10, skip_webhooks="[]")
+    heads = sqlite_plan(tmp_path, full_claim._DUE_HEADS, now=now, limit=10, skip_webhooks="[]")
     assert "ix_deliveries_status_next_attempt_at" not in heads, heads
     assert "ix_deliveries_webhook_sid_status_next_attempt_at (webhook_sid>?)" in heads
     assert "INDEX ix_deliveries_webhook_sid_status_next_attempt_at (webhook_sid=? AND" in heads
     (tmp_path / "plan.db").unlink()
-    urls = sqlite_plan(tmp_path, outbox._DUE_FOR_URLS, now=now, limit=10, skip_urls="[]")
+    urls = sqlite_plan(tmp_path, full_claim._DUE_FOR_URLS, now=now, limit=10, skip_urls="[]")
     assert "ix_deliveries_status_next_attempt_at" not in urls, urls
     assert "INDEX ix_deliveries_webhook_sid_status_next_attempt_at (webhook_sid=? AND" in urls
 
 
 async def claim_tokens(database: Database, limit: int, **skip: frozenset[str]) -> list[int]:
-    claimed = await database.write_locking(outbox.claim_due, utc_now(), limit, LEASE, **skip)
+    claimed = await database.write_locking(full_claim.claim_due, utc_now(), limit, LEASE, **skip)
     return [int(d.token[-12:]) for d in claimed]
 
 
@@ -333,6 +335,6 @@ def test_past_a_window_of_busy_rows_a_claim_seeks_the_service_urls_and_the_webho
 
 
 def test_shares_split_the_room_evenly_oldest_head_first() -> None:
-    assert outbox.shares(10, 3) == [4, 3, 3]
-    assert outbox.shares(2, 5) == [1, 1, 0, 0, 0]
-    assert outbox.shares(5, 0) == []
+    assert full_claim.shares(10, 3) == [4, 3, 3]
+    assert full_claim.shares(2, 5) == [1, 1, 0, 0, 0]
+    assert full_claim.shares(5, 0) == []

@@ -3,7 +3,7 @@ queue ended, or nothing.
 
 A claim of the whole backlog passes over the rows of every webhook still busy
 (running, parked or held back): a window of the due index, then a seek per
-webhook (`outbox.claim_due`), where a webhook's own claim is one seek. So it
+webhook (`full_claim.claim_due`), where a webhook's own claim is one seek. So it
 runs only when new rows may be anywhere: after a wake (rows were queued), at
 each poll (retries and lapsed leases come due unannounced), and again after one
 that filled its room (more rows wait) once no ended webhook is left. When a
@@ -29,7 +29,7 @@ ROWS_PER_WEBHOOK = 20
 @dataclass(frozen=True)
 class ClaimDue:
     """At most `limit` due rows, oldest first, of any webhook or URL but these
-    (`outbox.claim_due`)."""
+    (`full_claim.claim_due`)."""
 
     limit: int
     skip_webhooks: frozenset[str]

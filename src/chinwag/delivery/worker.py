@@ -39,7 +39,7 @@ from chinwag.delivery.outcome_batch import OutcomeBatch
 from chinwag.delivery.retention import RetentionRunner
 from chinwag.delivery.retry import RetryPolicy, retry_decision
 from chinwag.delivery.sender import Sender
-from chinwag.store import outbox
+from chinwag.store import full_claim, outbox
 from chinwag.store.database import Database
 from chinwag.store.outbox import Delivery, Outcome
 from chinwag.twilio.dates import utc_now
@@ -179,7 +179,7 @@ class Worker:
         if isinstance(claim, ClaimDue):
             skip = (claim.skip_webhooks, claim.skip_urls)
             due = await self._database.write_locking(
-                outbox.claim_due, self._clock(), claim.limit, self._lease, *skip
+                full_claim.claim_due, self._clock(), claim.limit, self._lease, *skip
             )
             self._plan.claimed(claim, len(due))
             return due

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import BigInteger, Connection, Select, bindparam, func, insert, or_, select, update
+from sqlalchemy import Connection, Select, bindparam, func, insert, or_, select, update
 
 from chinwag.store import compiled
 from chinwag.store.bound_lists import in_list
@@ -130,20 +130,20 @@ def insert_deliveries(conn: Connection, rows: list[NewDelivery]) -> None:
     )
 
 
-_CLAIMED = RecordMapper(
+CLAIMED = RecordMapper(
     deliveries,
     Delivery,
     columns={"auth_token": accounts.c.auth_token, "created": "date_created"},
 )
-_CLAIMABLE = (
+CLAIMABLE = (
     deliveries.c.status == DeliveryStatus.PENDING,
     deliveries.c.next_attempt_at <= bindparam("now"),
     or_(deliveries.c.lease_until.is_(None), deliveries.c.lease_until <= bindparam("now")),
 )
-_DUE = (
-    select(*_CLAIMED.columns)
+DUE = (
+    select(*CLAIMED.columns)
     .join(accounts, accounts.c.sid == deliveries.c.account_sid)
-    .where(*_CLAIMABLE)
+    .where(*CLAIMABLE)
     # Oldest due first, in the (status, next_attempt_at) index's own order, so a
     # claim reads `limit` rows instead of sorting the whole backlog as ORDER BY id
     # did (docs/benchmarks.md). Rows due at the same time (one transaction's, e.g.
@@ -157,165 +157,35 @@ _DUE = (
 _LEASE = (
     update(deliveries).where(in_list(deliveries.c.id, "ids")).values(lease_until=bindparam("until"))
 )
-_DUE_FOR_WEBHOOK = _DUE.where(deliveries.c.webhook_sid == bindparam("webhook_sid"))
-# A full claim reads at most `WINDOW` times its room from the due index, in its order:
-# there the rows of the webhooks still busy and the leased rows come first, and a busy
-# worker's claim used to read the whole backlog past them to find nothing
-# (docs/benchmarks.md, "Fourth pass"). When the window was full and gave less than the
-# room, the rest is found by seeks in the `(webhook_sid, ...)` index: the service-level
-# URLs' rows (its NULL range), then each webhook's oldest due unleased row (its head),
-# the webhooks listed by a loose scan of that index (a recursive CTE on both engines),
-# the busy ones dropped, and the rest of the room shared among the heads, oldest first.
-# The seeks cost one or two per webhook that has any row left (finished ones too, until
-# retention prunes them), so they run only past a full window. Lists are bound as one
-# parameter each (store/bound_lists.py): every statement here is compiled once.
-WINDOW = 4
-_recent = deliveries.alias("recent")
-_RECENT = (
-    select(_recent.c.id)
-    .where(
-        _recent.c.status == DeliveryStatus.PENDING, _recent.c.next_attempt_at <= bindparam("now")
-    )
-    .order_by(_recent.c.next_attempt_at, _recent.c.id)
-    .limit(bindparam("window", type_=BigInteger))  # `WINDOW` times any INTEGER limit
-    .subquery("early")
-)
-_READ = select(func.count()).select_from(_RECENT)  # the index only: no row is read
-_DUE_IN_WINDOW = (
-    select(*_CLAIMED.columns)
-    .select_from(_RECENT)
-    .join(deliveries, deliveries.c.id == _RECENT.c.id)
-    .join(accounts, accounts.c.sid == deliveries.c.account_sid)
-    .where(
-        *_CLAIMABLE,
-        or_(
-            deliveries.c.webhook_sid.is_(None), ~in_list(deliveries.c.webhook_sid, "skip_webhooks")
-        ),
-        or_(deliveries.c.webhook_sid.is_not(None), ~in_list(deliveries.c.url, "skip_urls")),
-    )
-    .order_by(deliveries.c.next_attempt_at, deliveries.c.id)
-    .limit(bindparam("limit"))
-    .with_for_update(skip_locked=True, of=deliveries)
-)
-_listed = deliveries.alias("listed")
-_hooks = select(func.min(_listed.c.webhook_sid).label("sid")).cte("hooks", recursive=True)
-_next_hook = (
-    select(_listed.c.webhook_sid)
-    .where(_listed.c.webhook_sid > _hooks.c.sid)
-    .order_by(_listed.c.webhook_sid)
-    .limit(1)
-    .scalar_subquery()
-)
-_hooks = _hooks.union_all(select(_next_hook).where(_hooks.c.sid.is_not(None)))
-_head = deliveries.alias("head")
-_head_id = (
-    select(_head.c.id)
-    .where(
-        _head.c.webhook_sid == _hooks.c.sid,
-        _head.c.status == DeliveryStatus.PENDING,
-        _head.c.next_attempt_at <= bindparam("now"),
-        or_(_head.c.lease_until.is_(None), _head.c.lease_until <= bindparam("now")),
-    )
-    .order_by(_head.c.next_attempt_at, _head.c.id)
-    .limit(1)
-    .scalar_subquery()
-)
-_heads = (
-    select(_head_id.label("head_id"))
-    .where(_hooks.c.sid.is_not(None), ~in_list(_hooks.c.sid, "skip_webhooks"))
-    .subquery("heads")
-)
-_DUE_HEADS = (
-    select(*_CLAIMED.columns)
-    .select_from(_heads)
-    .join(deliveries, deliveries.c.id == _heads.c.head_id)
-    .join(accounts, accounts.c.sid == deliveries.c.account_sid)
-    .order_by(deliveries.c.next_attempt_at, deliveries.c.id)
-    .limit(bindparam("limit"))
-    .with_for_update(skip_locked=True, of=deliveries)
-)
-# Service-level URLs have no index of their own: their rows are that index's NULL range.
-_DUE_FOR_URLS = _DUE.where(
-    deliveries.c.webhook_sid.is_(None), ~in_list(deliveries.c.url, "skip_urls")
-)
-
-
-def claim_due(
-    conn: Connection,
-    now: datetime,
-    limit: int,
-    lease: timedelta,
-    skip_webhooks: frozenset[str] = frozenset(),
-    skip_urls: frozenset[str] = frozenset(),
-) -> list[Delivery]:
-    """Lease due deliveries to this worker until now + `lease`, at most `limit`: the
-    oldest of the first `WINDOW * limit` due rows; past them, the service-level URLs'
-    oldest and then the webhooks' heads and their next rows (`shares`).
-
-    Run in a write transaction, so two workers never claim the same row; a worker
-    that dies leaves its leases to expire, and another worker takes the rows then.
-    Deliveries for webhooks (or service-level URLs) the worker is still sending to
-    are skipped, so one webhook's deliveries stay in order.
-    """
-    window = WINDOW * limit
-    params = {"now": now, "limit": limit, "window": window}
-    skips = {"skip_webhooks": skip_webhooks, "skip_urls": skip_urls}
-    claimed = _found(conn, _DUE_IN_WINDOW, params | skips)
-    if len(claimed) == limit or compiled.scalar(conn, _READ, params) < window:
-        return _lease(conn, claimed, now + lease)  # every due row was in the window
-    _lease(conn, claimed, now + lease)  # the seeks below pass over the rows taken
-    skip_webhooks = skip_webhooks.union(d.webhook_sid for d in claimed if d.webhook_sid)
-    skip_urls = skip_urls.union(d.url or "" for d in claimed if d.webhook_sid is None)
-    params = {"now": now, "limit": limit - len(claimed), "skip_urls": skip_urls}
-    found = _found(conn, _DUE_FOR_URLS, params)
-    room = limit - len(claimed) - len(found)
-    if room > 0:
-        params = {"now": now, "limit": room, "skip_webhooks": skip_webhooks}
-        heads = _found(conn, _DUE_HEADS, params)
-        found += _rows_from_heads(conn, now, heads, shares(room, len(heads)))
-    return claimed + _lease(conn, found, now + lease)
-
-
-def shares(room: int, webhooks: int) -> list[int]:
-    """`room` rows split among `webhooks` (oldest head first) as evenly as it goes."""
-    each, extra = divmod(room, webhooks) if webhooks else (0, 0)
-    return [each + (i < extra) for i in range(webhooks)]
-
-
-def _found(conn: Connection, statement: Select[Any], params: dict[str, Any]) -> list[Delivery]:
-    return [_CLAIMED.from_row(row) for row in compiled.rows(conn, statement, params)]
-
-
-def _rows_from_heads(
-    conn: Connection, now: datetime, heads: list[Delivery], counts: list[int]
-) -> list[Delivery]:
-    """Each head, or its webhook's first `count` due rows when it may take more than one."""
-    claimed: list[Delivery] = []
-    for head, most in zip(heads, counts, strict=True):
-        params = {"now": now, "limit": most, "webhook_sid": head.webhook_sid}
-        claimed += [head] if most == 1 else _found(conn, _DUE_FOR_WEBHOOK, params)
-    return claimed
+DUE_FOR_WEBHOOK = DUE.where(deliveries.c.webhook_sid == bindparam("webhook_sid"))
 
 
 def claim_for_webhooks(
     conn: Connection, now: datetime, lease: timedelta, rows_per_webhook: dict[str, int]
 ) -> list[Delivery]:
     """Lease the oldest due deliveries of these webhooks, at most `rows_per_webhook[sid]`
-    each, in the order and with the lease `claim_due` gives.
+    each, in the order and with the lease `full_claim.claim_due` gives.
 
     For a worker that knows which webhooks it has just finished sending to: their
-    next rows are found through the webhook's index, where `claim_due` would read a
-    window of the due index and then seek every webhook.
+    next rows are found through the webhook's index, where `full_claim.claim_due` reads a
+    window of the due index and then seeks every webhook.
     """
     claimed: list[Delivery] = []
     for webhook_sid, most in rows_per_webhook.items():
         params = {"now": now, "limit": most, "webhook_sid": webhook_sid}
-        found = compiled.rows(conn, _DUE_FOR_WEBHOOK, params)  # the worker's usual claim
-        claimed += [_CLAIMED.from_row(row) for row in found]
-    return _lease(conn, claimed, now + lease)
+        claimed += claimed_rows(conn, DUE_FOR_WEBHOOK, params)  # the worker's usual claim
+    return lease_claimed(conn, claimed, now + lease)
 
 
-def _lease(conn: Connection, claimed: list[Delivery], until: datetime) -> list[Delivery]:
+def claimed_rows(
+    conn: Connection, statement: Select[Any], params: dict[str, Any]
+) -> list[Delivery]:
+    """The deliveries a claiming select (`DUE` and its narrower forms) returns."""
+    return [CLAIMED.from_row(row) for row in compiled.rows(conn, statement, params)]
+
+
+def lease_claimed(conn: Connection, claimed: list[Delivery], until: datetime) -> list[Delivery]:
+    """Lease `claimed` until `until`; returns them."""
     if claimed:
         compiled.execute(conn, _LEASE, {"ids": [d.id for d in claimed], "until": until})
     return claimed
