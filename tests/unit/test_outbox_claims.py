@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Connection, text
+from sqlalchemy.dialects import postgresql
 
 from chinwag.delivery.sender import OutboundRequest, SendResult
 from chinwag.delivery.worker import Worker
@@ -332,6 +333,27 @@ def test_past_a_window_of_busy_rows_a_claim_seeks_the_service_urls_and_the_webho
     # takes WH2's first row in its window, so WH2 is not sought again; WH3's head is
     # leased; WH4 takes the room left.
     assert asyncio.run(scenario()) == [[13, 10], [11, 14, 15], [12, 16], []]
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        outbox.DUE,
+        outbox.DUE_FOR_WEBHOOK,
+        full_claim._DUE_IN_WINDOW,
+        full_claim._DUE_HEADS,
+        full_claim._DUE_FOR_URLS,
+    ],
+)
+def test_every_claiming_statement_tests_the_locked_row_itself(statement: Any) -> None:
+    """On PostgreSQL, FOR UPDATE on a row another worker changed and committed after the
+    statement's snapshot locks its new version, rechecking only the conditions on that
+    table: a lease tested in a subquery alone let two workers claim one row."""
+    sql = str(statement.compile(dialect=postgresql.dialect()))
+    assert "FOR UPDATE OF deliveries SKIP LOCKED" in sql
+    outer = sql.rsplit("WHERE", 1)[1]
+    assert "deliveries.status = " in outer, sql
+    assert "deliveries.lease_until IS NULL OR deliveries.lease_until <= " in outer, sql
 
 
 def test_shares_split_the_room_evenly_oldest_head_first() -> None:

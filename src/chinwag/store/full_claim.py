@@ -92,6 +92,10 @@ _DUE_HEADS = (
     .select_from(_heads)
     .join(deliveries, deliveries.c.id == _heads.c.head_id)
     .join(accounts, accounts.c.sid == deliveries.c.account_sid)
+    # Tested again on the row locked: on PostgreSQL a head another worker leased and
+    # committed after this statement's snapshot is locked in its new version, which
+    # only a condition on the locked table itself leaves out (READ COMMITTED's recheck).
+    .where(*CLAIMABLE)
     .order_by(deliveries.c.next_attempt_at, deliveries.c.id)
     .limit(bindparam("limit"))
     .with_for_update(skip_locked=True, of=deliveries)
