@@ -95,7 +95,9 @@ _DUE_HEADS = (
     # Tested again on the row locked: on PostgreSQL a head another worker leased and
     # committed after this statement's snapshot is locked in its new version, which
     # only a condition on the locked table itself leaves out (READ COMMITTED's recheck).
-    .where(*CLAIMABLE)
+    # The status is compared as an expression so that SQLite does not take it for a way
+    # into the due index and walk it, testing the heads row by row.
+    .where(deliveries.c.status.concat("") == DeliveryStatus.PENDING, *CLAIMABLE[1:])
     .order_by(deliveries.c.next_attempt_at, deliveries.c.id)
     .limit(bindparam("limit"))
     .with_for_update(skip_locked=True, of=deliveries)
