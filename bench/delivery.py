@@ -64,7 +64,7 @@ from engines import Databases, Sql, add_engines_option, databases, integers, sql
 
 from chinwag.delivery.sender import HttpSender, OutboundRequest, http_sender
 from chinwag.delivery.worker import Worker
-from chinwag.store import outbox
+from chinwag.store import full_claim
 
 BENCH = Path(__file__).resolve().parent
 HOOKS_PER_CONVERSATION = 5  # chinwag's (and Twilio's) limit of scoped webhooks
@@ -184,7 +184,7 @@ def outbox_requests(url: str) -> list[OutboundRequest]:
     """Every pending row as the worker would send it (claimed, then rolled back)."""
     with sql(url) as store:
         due = store.rolled_back(
-            lambda conn: outbox.claim_due(conn, datetime.now(UTC), 10**9, timedelta(minutes=5))
+            lambda conn: full_claim.claim_due(conn, datetime.now(UTC), 10**9, timedelta(minutes=5))
         )
     return [
         OutboundRequest(

@@ -9,7 +9,7 @@ from sqlalchemy import Connection, select
 
 from chinwag.delivery.sender import OutboundRequest, SendResult
 from chinwag.delivery.worker import Worker
-from chinwag.store import outbox
+from chinwag.store import full_claim, outbox
 from chinwag.store.database import open_database
 from chinwag.store.tables import deliveries
 from chinwag.twilio.dates import utc_now
@@ -30,13 +30,15 @@ def test_next_due_is_the_earliest_unleased_row_or_the_earliest_lease_end(
             now = utc_now()
             assert await database.read(outbox.next_due, now) is None  # nothing pending
             await queue(database, [("WH1", NOW), ("WH2", timedelta(seconds=60))])
-            claimed = await database.write_locking(outbox.claim_due, now + LEASE / 100, 1, LEASE)
+            claimed = await database.write_locking(
+                full_claim.claim_due, now + LEASE / 100, 1, LEASE
+            )
             assert len(claimed) == 1  # WH1's, leased until about now + LEASE
             due = await database.read(outbox.next_due, now)
             assert due is not None and now + timedelta(seconds=59) < due < now + LEASE
             # Once WH2's row is claimed too, the first lease end is next.
             later = now + timedelta(seconds=61)
-            await database.write_locking(outbox.claim_due, later, 1, LEASE)
+            await database.write_locking(full_claim.claim_due, later, 1, LEASE)
             due = await database.read(outbox.next_due, later)
             assert due is not None and now + LEASE <= due < later + LEASE
         finally:
@@ -50,7 +52,7 @@ def test_renewing_extends_only_rows_still_leased(database_url: str) -> None:
         database = open_database(database_url)
         try:
             await queue(database, [("WH1", NOW), ("WH2", NOW)])
-            claimed = await database.write_locking(outbox.claim_due, utc_now(), 10, LEASE)
+            claimed = await database.write_locking(full_claim.claim_due, utc_now(), 10, LEASE)
             await database.write_locking(outbox.release, [claimed[1].id])
             later = utc_now() + LEASE * 3
             ids = [delivery.id for delivery in claimed]
@@ -58,7 +60,7 @@ def test_renewing_extends_only_rows_still_leased(database_url: str) -> None:
             # The released row stays claimable; the held one's lease moved on.
             assert await database.read(leases) == [("pending", True), ("pending", False)]
             assert await database.read(outbox.next_due, utc_now()) is not None
-            taken = await database.write_locking(outbox.claim_due, utc_now() + LEASE, 10, LEASE)
+            taken = await database.write_locking(full_claim.claim_due, utc_now() + LEASE, 10, LEASE)
             assert [delivery.id for delivery in taken] == [claimed[1].id]
         finally:
             await database.close()
@@ -112,7 +114,7 @@ def test_a_stopping_worker_s_hand_over_wakes_workers_and_a_give_back_does_not(
         try:
             await queue(database, [("WH1", NOW), ("WH2", NOW)])
             rings.clear()  # the rows' own ring
-            first, second = await database.write_locking(outbox.claim_due, utc_now(), 10, LEASE)
+            first, second = await database.write_locking(full_claim.claim_due, utc_now(), 10, LEASE)
             await database.write_locking(outbox.release, [first.id])
             assert rings == []  # the worker claims it again itself, when its host frees
             await database.write_locking(outbox.hand_over, [second.id])

@@ -1,12 +1,14 @@
 """What the worker claims next: the whole backlog, the next rows of webhooks whose
 queue ended, or nothing.
 
-A claim of the whole backlog reads past the rows of every webhook still busy
-(running, parked or held back), so it runs only when new rows may be anywhere:
-after a wake (rows were queued), at each poll (retries and lapsed leases come
-due unannounced), and again after one that filled its room (more rows wait) once
-no ended webhook is left. When a webhook's queue ends, its next rows are claimed
-through the webhook's index instead (docs/benchmarks.md, "Delivery").
+A claim of the whole backlog passes over the rows of every webhook still busy
+(running, parked or held back): a window of the due index, then a seek per
+webhook (`full_claim.claim_due`), where a webhook's own claim is one seek. So it
+runs only when new rows may be anywhere: after a wake (rows were queued), at
+each poll (retries and lapsed leases come due unannounced), and again after one
+that filled its room (more rows wait) once no ended webhook is left. When a
+webhook's queue ends, its next rows are claimed through the webhook's index
+instead (docs/benchmarks.md, "Delivery").
 
 Bookkeeping only, synchronous, with no database and no network: the worker runs
 the claim the plan names.
@@ -26,7 +28,8 @@ ROWS_PER_WEBHOOK = 20
 
 @dataclass(frozen=True)
 class ClaimDue:
-    """The oldest `limit` due rows of any webhook or URL but these (`outbox.claim_due`)."""
+    """At most `limit` due rows, oldest first, of any webhook or URL but these
+    (`full_claim.claim_due`)."""
 
     limit: int
     skip_webhooks: frozenset[str]

@@ -39,7 +39,7 @@ from chinwag.delivery.outcome_batch import OutcomeBatch
 from chinwag.delivery.retention import RetentionRunner
 from chinwag.delivery.retry import RetryPolicy, retry_decision
 from chinwag.delivery.sender import Sender
-from chinwag.store import outbox
+from chinwag.store import full_claim, outbox
 from chinwag.store.database import Database
 from chinwag.store.outbox import Delivery, Outcome
 from chinwag.twilio.dates import utc_now
@@ -80,8 +80,7 @@ class Worker:
         self._running: dict[QueueKey, asyncio.Task[None]] = {}
         self._in_flight = InFlight(sender, concurrency, clock)
         self._leases = Leases(database, lease, clock)
-        parked_rows = batch_size * 10
-        self._gate = HostGate(host_concurrency, parked_rows, max_parked_seconds=MAX_PARKED_SECONDS)
+        self._gate = HostGate(host_concurrency, batch_size * 10, MAX_PARKED_SECONDS)
         self._plan = ClaimPlan(poll_interval, ROWS_PER_WEBHOOK)
         self._outcomes = OutcomeBatch(
             lambda batch: database.write_locking(outbox.record_outcomes, batch, self._clock())
@@ -180,7 +179,7 @@ class Worker:
         if isinstance(claim, ClaimDue):
             skip = (claim.skip_webhooks, claim.skip_urls)
             due = await self._database.write_locking(
-                outbox.claim_due, self._clock(), claim.limit, self._lease, *skip
+                full_claim.claim_due, self._clock(), claim.limit, self._lease, *skip
             )
             self._plan.claimed(claim, len(due))
             return due

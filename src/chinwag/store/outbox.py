@@ -4,8 +4,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, or_, select, update
+from sqlalchemy import Connection, Select, bindparam, func, insert, or_, select, update
 
 from chinwag.store import compiled
 from chinwag.store.bound_lists import in_list
@@ -129,19 +130,20 @@ def insert_deliveries(conn: Connection, rows: list[NewDelivery]) -> None:
     )
 
 
-_CLAIMED = RecordMapper(
+CLAIMED = RecordMapper(
     deliveries,
     Delivery,
     columns={"auth_token": accounts.c.auth_token, "created": "date_created"},
 )
-_DUE = (
-    select(*_CLAIMED.columns)
+CLAIMABLE = (
+    deliveries.c.status == DeliveryStatus.PENDING,
+    deliveries.c.next_attempt_at <= bindparam("now"),
+    or_(deliveries.c.lease_until.is_(None), deliveries.c.lease_until <= bindparam("now")),
+)
+DUE = (
+    select(*CLAIMED.columns)
     .join(accounts, accounts.c.sid == deliveries.c.account_sid)
-    .where(
-        deliveries.c.status == DeliveryStatus.PENDING,
-        deliveries.c.next_attempt_at <= bindparam("now"),
-        or_(deliveries.c.lease_until.is_(None), deliveries.c.lease_until <= bindparam("now")),
-    )
+    .where(*CLAIMABLE)
     # Oldest due first, in the (status, next_attempt_at) index's own order, so a
     # claim reads `limit` rows instead of sorting the whole backlog as ORDER BY id
     # did (docs/benchmarks.md). Rows due at the same time (one transaction's, e.g.
@@ -152,59 +154,38 @@ _DUE = (
     # (SQLite ignores this; its write transactions never overlap).
     .with_for_update(skip_locked=True, of=deliveries)
 )
-# The skipping claim and the lease take their lists as one parameter each
-# (store/bound_lists.py), so they are compiled once like the other hot statements.
-_DUE_SKIPPING = _DUE.where(
-    or_(deliveries.c.webhook_sid.is_(None), ~in_list(deliveries.c.webhook_sid, "skip_webhooks")),
-    or_(deliveries.c.webhook_sid.is_not(None), ~in_list(deliveries.c.url, "skip_urls")),
-)
 _LEASE = (
     update(deliveries).where(in_list(deliveries.c.id, "ids")).values(lease_until=bindparam("until"))
 )
-
-
-def claim_due(
-    conn: Connection,
-    now: datetime,
-    limit: int,
-    lease: timedelta,
-    skip_webhooks: frozenset[str] = frozenset(),
-    skip_urls: frozenset[str] = frozenset(),
-) -> list[Delivery]:
-    """Lease the oldest due deliveries to this worker until now + `lease`.
-
-    Run in a write transaction, so two workers never claim the same row; a worker
-    that dies leaves its leases to expire, and another worker takes the rows then.
-    Deliveries for webhooks (or service-level URLs) the worker is still sending to
-    are skipped, so one webhook's deliveries stay in order.
-    """
-    params = {"now": now, "limit": limit, "skip_webhooks": skip_webhooks, "skip_urls": skip_urls}
-    found = compiled.rows(conn, _DUE_SKIPPING, params)
-    return _lease(conn, [_CLAIMED.from_row(row) for row in found], now + lease)
-
-
-_DUE_FOR_WEBHOOK = _DUE.where(deliveries.c.webhook_sid == bindparam("webhook_sid"))
+DUE_FOR_WEBHOOK = DUE.where(deliveries.c.webhook_sid == bindparam("webhook_sid"))
 
 
 def claim_for_webhooks(
     conn: Connection, now: datetime, lease: timedelta, rows_per_webhook: dict[str, int]
 ) -> list[Delivery]:
     """Lease the oldest due deliveries of these webhooks, at most `rows_per_webhook[sid]`
-    each, in the order and with the lease `claim_due` gives.
+    each, in the order and with the lease `full_claim.claim_due` gives.
 
     For a worker that knows which webhooks it has just finished sending to: their
-    next rows are found through the webhook's index, where `claim_due` would read
-    the backlog past the rows of every webhook still busy.
+    next rows are found through the webhook's index, where `full_claim.claim_due` reads a
+    window of the due index and then seeks every webhook.
     """
     claimed: list[Delivery] = []
     for webhook_sid, most in rows_per_webhook.items():
         params = {"now": now, "limit": most, "webhook_sid": webhook_sid}
-        found = compiled.rows(conn, _DUE_FOR_WEBHOOK, params)  # the worker's usual claim
-        claimed += [_CLAIMED.from_row(row) for row in found]
-    return _lease(conn, claimed, now + lease)
+        claimed += claimed_rows(conn, DUE_FOR_WEBHOOK, params)  # the worker's usual claim
+    return lease_claimed(conn, claimed, now + lease)
 
 
-def _lease(conn: Connection, claimed: list[Delivery], until: datetime) -> list[Delivery]:
+def claimed_rows(
+    conn: Connection, statement: Select[Any], params: dict[str, Any]
+) -> list[Delivery]:
+    """The deliveries a claiming select (`DUE` and its narrower forms) returns."""
+    return [CLAIMED.from_row(row) for row in compiled.rows(conn, statement, params)]
+
+
+def lease_claimed(conn: Connection, claimed: list[Delivery], until: datetime) -> list[Delivery]:
+    """Lease `claimed` until `until`; returns them."""
     if claimed:
         compiled.execute(conn, _LEASE, {"ids": [d.id for d in claimed], "until": until})
     return claimed
