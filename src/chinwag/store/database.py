@@ -44,7 +44,6 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from chinwag.store.changes import ANYTHING, CHANGES_CHANNEL, Change, ChangeBell, take_changed
-from chinwag.store.checkpoints import INLINE_CHECKPOINT_PAGES, WalCheckpoints
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -235,15 +234,10 @@ class SqliteDatabase(Database):
         self.engine = create_sqlite_engine(url)
         self._writer: Connection | None = None
         self._reader: Connection | None = None
-        path = self.engine.url.database
-        self._checkpoints = WalCheckpoints(path) if path and path != ":memory:" else None
 
     def _writer_connection(self) -> Connection:
         if self._writer is None:
             self._writer = self.engine.connect().execution_options(write=True)
-            if self._checkpoints is not None:  # in a thread, but for the bound (checkpoints.py)
-                driver: Any = self._writer.connection.driver_connection  # outside a transaction
-                driver.execute(f"PRAGMA wal_autocheckpoint={INLINE_CHECKPOINT_PAGES}")
         return self._writer
 
     def _reader_connection(self) -> Connection:
@@ -263,8 +257,6 @@ class SqliteDatabase(Database):
             raise
         finally:
             queued = _take_deliveries_queued(conn)  # forgotten on rollback too
-        if self._checkpoints is not None:
-            self._checkpoints.committed()
         if queued:
             self.doorbell.ring()
         for change in take_changed(conn):
@@ -335,8 +327,6 @@ class SqliteDatabase(Database):
             return work(conn, *args, **kwargs)
 
     async def close(self) -> None:
-        if self._checkpoints is not None:
-            await self._checkpoints.close()
         for conn in (self._writer, self._reader):
             if conn is not None:
                 conn.close()
