@@ -9,6 +9,7 @@ and several processes on one database.
 
 import itertools
 import re
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -43,6 +44,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         marker = item.get_closest_marker("slow")
         return SLOW_WEIGHT * (int(marker.args[0]) if marker.args else 1) if marker else 1
 
+    shared = [nodeid for nodeid, n in Counter(item.nodeid for item in items).items() if n > 1]
+    if shared:  # pytest-xdist would run one test of each such id and report success
+        raise pytest.UsageError(f"tests share a node id: {shared[:3]}")
     slow = sorted((item for item in items if item.get_closest_marker("slow")), key=weight)
     short = [item for item in items if not item.get_closest_marker("slow")]
     ordered: list[pytest.Item] = []
