@@ -9,8 +9,9 @@ and several processes on one database.
 
 import itertools
 import re
+import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -54,6 +55,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         ordered += [first, *short[:1]]
         short = short[1:]
     items[:] = ordered + short
+
+
+def wait_until(check: Callable[[], Any], timeout: float = 10.0, what: str = "the condition") -> Any:
+    """`check()`'s first true value, polled every 50 ms; fails after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not (value := check()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+    return value
 
 
 class Api:

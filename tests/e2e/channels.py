@@ -3,8 +3,7 @@ channel event, it has a number, and helpers write in as a customer and read what
 customers received (for test_channels.py, test_carrier.py and test_sms_bot.py).
 """
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -75,17 +74,6 @@ class Shop:
         assert response.status_code == 200, response.text
         listed: list[dict[str, Any]] = response.json()["messages"]
         return listed
-
-
-def wait_until(check: Callable[[], Any], timeout: float = 10.0) -> Any:
-    """`check()`'s first true value, polled until `timeout` seconds have passed."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value or time.monotonic() > deadline:
-            assert value, "condition not met in time"
-            return value
-        time.sleep(0.05)
 
 
 @contextmanager

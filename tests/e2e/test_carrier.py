@@ -10,9 +10,9 @@ import pytest
 
 from chinwag.domain.carrier import advance_due_receipts
 from chinwag.twilio.dates import utc_now
-from tests.conftest import app_and_receiver, assert_twilio_error, customer_number
+from tests.conftest import app_and_receiver, assert_twilio_error, customer_number, wait_until
 from tests.databases import on_database
-from tests.e2e.channels import Shop, open_shop, wait_until
+from tests.e2e.channels import Shop, open_shop
 
 
 def test_an_agents_reply_reaches_each_customer_with_a_receipt(shop: Shop) -> None:

@@ -17,8 +17,8 @@ import pytest
 from twilio.base.exceptions import TwilioRestException
 
 from chinwag.testing import LiveServer, twilio_client
-from tests.conftest import assert_twilio_error, customer_number
-from tests.e2e.channels import FLOW, INBOUND, OUTBOUND, Shop, open_shop, wait_until
+from tests.conftest import assert_twilio_error, customer_number, wait_until
+from tests.e2e.channels import FLOW, INBOUND, OUTBOUND, Shop, open_shop
 from tests.e2e.tenants import new_tenant
 from tests.inprocess import AppServer
 

@@ -4,7 +4,7 @@ grace, live workers keep what they hold, and delivery by separate `chinwag worke
 import os
 import signal
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import replace
@@ -19,19 +19,10 @@ import requests
 from chinwag.delivery.sender import TIMEOUT_SECONDS
 from chinwag.launcher import Launched, launch
 from chinwag.testing import LiveServer, WebhookReceiver
-from tests.conftest import Api, app_and_receiver, server_and_receiver
+from tests.conftest import Api, app_and_receiver, server_and_receiver, wait_until
 from tests.inprocess import AppServer
 
 ENABLED = {"X-Twilio-Webhook-Enabled": "true"}
-
-
-def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def hook(api: Api, conversation: str, url: str) -> None:

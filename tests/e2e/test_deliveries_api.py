@@ -2,15 +2,20 @@
 
 import re
 import subprocess
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
 
 from chinwag.testing import WebhookReceiver
-from tests.conftest import Api, app_and_receiver, assert_twilio_error, other_account
+from tests.conftest import (
+    Api,
+    app_and_receiver,
+    assert_twilio_error,
+    other_account,
+    wait_until,
+)
 from tests.inprocess import AppServer
 
 ENABLED = {"X-Twilio-Webhook-Enabled": "true"}
@@ -51,17 +56,6 @@ def rename(api: Api, conversation: str, name: str) -> None:
     assert response.status_code == 200, response.text
 
 
-def eventually(check: Callable[[], Any], timeout: float = 10.0) -> Any:
-    """`check()` once it is truthy, polling up to `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result or time.monotonic() > deadline:
-            assert result, "condition not met in time"
-            return result
-        time.sleep(0.05)
-
-
 def listed(api: Api, **params: str) -> list[dict[str, Any]]:
     response = api.get(DELIVERIES, params=params)
     assert response.status_code == 200, response.text
@@ -76,7 +70,7 @@ def settled(api: Api, count: int, status: str = "delivered") -> list[dict[str, A
         found = listed(api, Status=status)
         return found if len(found) == count else None
 
-    result: list[dict[str, Any]] = eventually(check)
+    result: list[dict[str, Any]] = wait_until(check)
     return result
 
 

@@ -8,9 +8,8 @@ from twilio.rest import Client
 
 from chinwag.config import Settings
 from chinwag.testing import WebhookReceiver, free_port, twilio_client
-from tests.conftest import Api, app_and_receiver
+from tests.conftest import Api, app_and_receiver, wait_until
 from tests.databases import run_sql
-from tests.e2e.test_crash_and_workers import wait_until
 from tests.inprocess import AppServer
 
 ENABLED = {"X-Twilio-Webhook-Enabled": "true"}

@@ -10,10 +10,9 @@ import pytest
 
 from chinwag.delivery.sender import HttpSender, OutboundRequest, SendResult
 from chinwag.testing import HANG, RESET, Answer, WebhookReceiver
-from tests.conftest import Api, app_and_receiver
+from tests.conftest import Api, app_and_receiver, wait_until
 from tests.e2e.test_deliveries_api import (
     DELIVERIES,
-    eventually,
     listed,
     rename,
     watched_conversation,
@@ -95,7 +94,7 @@ def test_every_event_ends_delivered_or_failed_with_its_attempt_history(
         ]:
             conversation, webhooks[name] = watched_conversation(api, url)
             rename(api, conversation, name)
-        eventually(lambda: len(listed(api)) == 5 and not listed(api, Status="pending"), 30)
+        wait_until(lambda: len(listed(api)) == 5 and not listed(api, Status="pending"), 30)
 
         refused = (None, "connection_refused")
         assert attempts_of(api, webhooks["flaky"]) == (
@@ -121,7 +120,7 @@ def test_every_event_ends_delivered_or_failed_with_its_attempt_history(
         closed.up()
         response = api.post(f"{DELIVERIES}/Redeliver", {"WebhookSid": webhooks["down"]})
         assert response.json() == {"redelivered": 1}
-        eventually(lambda: attempts_of(api, webhooks["down"])[0] == "delivered")
+        wait_until(lambda: attempts_of(api, webhooks["down"])[0] == "delivered")
         assert attempts_of(api, webhooks["down"])[1] == [refused] * 4 + [(200, None)]
         assert [r.form["RetryCount"] for r in closed.requests] == ["4"]
     finally:

@@ -16,8 +16,8 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from chinwag.store.database import PostgresDatabase, SqliteDatabase
-from tests.conftest import Api, app_and_receiver
-from tests.e2e.test_crash_and_workers import ENABLED, hook, queued, wait_until
+from tests.conftest import Api, app_and_receiver, wait_until
+from tests.e2e.test_crash_and_workers import ENABLED, hook, queued
 from tests.inprocess import AppServer
 
 IDLE_SECONDS = 3.0  # three timer passes, fifteen polls of the worker as it was

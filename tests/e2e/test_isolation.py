@@ -17,8 +17,7 @@ from chinwag.delivery.claim_plan import ROWS_PER_WEBHOOK
 from chinwag.delivery.host_gate import DEFAULT_HOST_CONCURRENCY
 from chinwag.delivery.sender import TIMEOUT_SECONDS
 from chinwag.testing import LiveServer, WebhookReceiver
-from tests.conftest import Api, server_and_receiver
-from tests.e2e.test_crash_and_workers import wait_until
+from tests.conftest import Api, server_and_receiver, wait_until
 
 ENABLED = {"X-Twilio-Webhook-Enabled": "true"}
 BAD_WEBHOOKS = 20  # of each kind: hanging, failing

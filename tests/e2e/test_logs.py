@@ -4,8 +4,8 @@ import json
 from typing import Any
 
 from chinwag.testing import LiveServer
-from tests.conftest import Api, server_and_receiver
-from tests.e2e.test_deliveries_api import eventually, rename, settled, watched_conversation
+from tests.conftest import Api, server_and_receiver, wait_until
+from tests.e2e.test_deliveries_api import rename, settled, watched_conversation
 
 
 def json_lines(server: LiveServer) -> list[dict[str, Any]]:
@@ -32,7 +32,7 @@ def test_json_logs_show_each_failed_attempt_the_dead_letter_and_successes(
         def delivery_lines() -> list[dict[str, Any]]:
             return [e for e in json_lines(server) if e["logger"] == "chinwag.delivery"]
 
-        lines = eventually(lambda: len(delivery_lines()) == 4 and delivery_lines())
+        lines = wait_until(lambda: len(delivery_lines()) == 4 and delivery_lines())
 
     assert all({"ts", "level", "logger", "msg"} <= entry.keys() for entry in json_lines(server))
     first, second, dead_letter, success = lines

@@ -4,7 +4,6 @@ Each test resets an account of its own (tests/e2e/tenants.py): the shared accoun
 data belongs to the other tests.
 """
 
-import time
 from typing import Any
 
 import pytest
@@ -13,7 +12,13 @@ from sqlalchemy import Connection, text
 from chinwag.domain.accounts import create_api_key
 from chinwag.store.tables import metadata
 from chinwag.testing import chinwag_request, twilio_client
-from tests.conftest import Api, app_and_receiver, assert_twilio_error, customer_number
+from tests.conftest import (
+    Api,
+    app_and_receiver,
+    assert_twilio_error,
+    customer_number,
+    wait_until,
+)
 from tests.databases import on_database
 from tests.e2e.tenants import Tenant, new_tenant
 from tests.inprocess import AppServer
@@ -131,7 +136,7 @@ def test_reset_deletes_everything_of_the_account_but_the_account(app_server: App
     key = on_database(app_server.database_url, lambda c: create_api_key(c, tenant.sid, "ci"))
     settings = tenant.api.get("/v1/Configuration").json()
     # Every table had rows of the account, the failed deliveries' attempts included.
-    _eventually(lambda: set(rows_of(app_server, tenant.sid)) >= FILLED)
+    wait_until(lambda: set(rows_of(app_server, tenant.sid)) >= FILLED)
     untouched = rows_of(app_server, bystander.sid)
 
     response = tenant.api.post(RESET)
@@ -262,15 +267,7 @@ def test_a_delivery_in_flight_when_its_account_is_reset_does_not_trouble_the_wor
             listed = api.get("/chinwag/v1/Deliveries").json()["deliveries"]
             return [d for d in listed if d["status"] == "delivered"]
 
-        _eventually(delivered)
+        wait_until(delivered)
         assert tenant.api.get("/chinwag/v1/Deliveries").json()["deliveries"] == []
     errors = [record for record in caplog.records if record.levelname == "ERROR"]
     assert errors == []
-
-
-def _eventually(check: Any, timeout: float = 10.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while not (result := check()):
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.05)
-    return result

@@ -5,10 +5,15 @@ from collections.abc import Iterator
 import pytest
 
 from chinwag.testing import WebhookReceiver
-from tests.conftest import Api, app_and_receiver, assert_twilio_error, server_and_receiver
+from tests.conftest import (
+    Api,
+    app_and_receiver,
+    assert_twilio_error,
+    server_and_receiver,
+    wait_until,
+)
 from tests.e2e.test_deliveries_api import (
     DELIVERIES,
-    eventually,
     listed,
     rename,
     settled,
@@ -31,7 +36,7 @@ def one_delivery(api: Api, receiver: WebhookReceiver, answer: int, status: str) 
     receiver.answers = [answer]
     conversation, _ = watched_conversation(api, receiver.url + f"/{answer}")
     rename(api, conversation, str(answer))
-    [delivery] = eventually(lambda: listed(api, ConversationSid=conversation, Status=status))
+    [delivery] = wait_until(lambda: listed(api, ConversationSid=conversation, Status=status))
     sid: str = delivery["sid"]
     return sid
 
@@ -73,4 +78,4 @@ def test_the_worker_prunes_with_its_retention_from_its_start(database_url: str) 
 
         server.extra_args[-1] = "0.000001"  # 86 ms
         server.restart()
-        eventually(lambda: listed(api) == [])
+        wait_until(lambda: listed(api) == [])

@@ -17,8 +17,8 @@ import requests
 
 from chinwag.launcher import Launched, launch
 from chinwag.testing import LiveServer, WebhookReceiver
-from tests.conftest import Api
-from tests.e2e.test_crash_and_workers import ENABLED, hook, wait_until
+from tests.conftest import Api, wait_until
+from tests.e2e.test_crash_and_workers import ENABLED, hook
 
 # Hundreds of events show a duplicate or a lost delivery across workers as surely as
 # thousands did (with the claim's lease check removed, the first burst already has

@@ -8,8 +8,8 @@ made after it, and the `chinwag inbound` / `chinwag outbound list` commands.
 import time
 
 from chinwag.testing import LiveServer, twilio_client
-from tests.conftest import Api, customer_number, server_and_receiver
-from tests.e2e.channels import OUTBOUND, Shop, open_shop, wait_until
+from tests.conftest import Api, customer_number, server_and_receiver, wait_until
+from tests.e2e.channels import OUTBOUND, Shop, open_shop
 from tests.inprocess import AppServer
 
 BUSINESS = "+15557650000"
