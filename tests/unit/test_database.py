@@ -5,7 +5,8 @@ import asyncio
 import contextlib
 from pathlib import Path
 
-from sqlalchemy import Connection
+import pytest
+from sqlalchemy import Connection, text
 
 from chinwag.store.database import COMMIT_WATCH_INTERVAL, Database, Doorbell, open_database
 from chinwag.store.migrate import upgrade
@@ -128,3 +129,34 @@ async def _commit_elsewhere_seen(url: str) -> None:
     finally:
         await unsubscribe()
         await close(listening, writing)
+
+
+def test_a_unit_of_work_cancelled_while_it_waits_on_the_database_ends_cancelled(
+    database_url: str,
+) -> None:
+    """A task cancelled mid-statement (a socket closing on shutdown, say) ends cancelled, not
+    with another error that a caller's `except Exception` would swallow and go on waiting."""
+    asyncio.run(_cancelled_mid_statement(database_url))
+
+
+async def _cancelled_mid_statement(url: str) -> None:
+    database = open_database(url)
+    statement_sent = asyncio.Event()
+
+    def slow(conn: Connection) -> None:
+        statement_sent.set()
+        if database.is_postgresql:  # SQLite's statements run on the loop: none is cancelled
+            conn.execute(text("SELECT pg_sleep(10)"))
+
+    try:
+        task = asyncio.create_task(database.read(slow))
+        await statement_sent.wait()
+        task.cancel()
+        if database.is_postgresql:
+            with pytest.raises(asyncio.CancelledError):
+                await task
+        else:  # the unit ran to its end before the cancel
+            assert task.done() and task.result() is None
+        assert await database.read(lambda conn: conn.execute(text("SELECT 1")).scalar()) == 1
+    finally:
+        await database.close()

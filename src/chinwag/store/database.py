@@ -378,9 +378,10 @@ class PostgresDatabase(Database):
                         await conn.execute(text(f"NOTIFY {DELIVERIES_CHANNEL}"))
                     for change in take_changed(conn.sync_connection):
                         await conn.execute(_NOTIFY_CHANGE, {"payload": change})
-            finally:
-                _take_deliveries_queued(conn.sync_connection)  # forgotten on rollback too
-                take_changed(conn.sync_connection)
+            finally:  # forgotten on rollback too
+                if not conn.invalidated:  # (a cancelled statement invalidates; `info` goes too)
+                    _take_deliveries_queued(conn.sync_connection)
+                    take_changed(conn.sync_connection)
         if queued:
             self.doorbell.ring()
         return result
