@@ -2,14 +2,16 @@
 against a live server on each engine and finds no 5xx and no response that breaks the
 document.
 
-Each of the 103 operations is one test, run with a fixed seed (schemathesis derives each
+Each of the 103 operations is a subtest, run with a fixed seed (schemathesis derives each
 operation's seed from `SEED` and the operation's name): the document's examples, the
 coverage phase's boundary values (huge and negative integers, empty and over-long
 strings, wrong types) and at most `MAX_EXAMPLES` randomly generated cases, so a run is
 the same run every time and stays within CI's budget. Each case is sent to a server on
-every engine in turn. Path parameters name real resources made before the run
-(`Fixtures`, on each server), so the cases reach the handlers' rules instead of
-stopping at a 404 for a random SID.
+every engine in turn. The operations are grouped in one test per collection (the path's
+last resource name, both path families), and their cases are made when that test runs,
+not when pytest collects: collecting happens in every xdist worker. Path parameters
+name real resources made before the run (`Fixtures`, on each server), so the cases
+reach the handlers' rules instead of stopping at a 404 for a random SID.
 
 Which checks run, and why the others do not, is decided in one place: `CHECKS` and
 `NOT_CHECKED` below (docs/compatibility.md, "Conformance fuzzing", has the evidence).
@@ -18,13 +20,14 @@ Which checks run, and why the others do not, is decided in one place: `CHECKS` a
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.resources import files
 from typing import Any
 
 import pytest
 import requests
 import schemathesis
+import schemathesis.pytest
 from schemathesis import Case
 from schemathesis.checks import CHECKS as REGISTERED
 from schemathesis.checks import (
@@ -60,12 +63,28 @@ def as_twilio_answers(document: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
-schema = schemathesis.openapi.from_dict(as_twilio_answers(json.loads(SPEC.read_text())))
-schema.config.seed = SEED
-schema.config.generation.update(max_examples=MAX_EXAMPLES, deterministic=True, database="none")
-# Not the stateful phase: its request sequences would take the run past CI's budget; the
-# fixtures below give the paths real SIDs instead (run it with the CLI: docs/compatibility.md).
-schema.config.phases.update(phases=["examples", "coverage", "fuzzing"])
+DOCUMENT = as_twilio_answers(json.loads(SPEC.read_text()))
+
+
+def collection(path: str) -> str:
+    """The resource a path addresses: its last name that is not a `{parameter}`."""
+    return [part for part in path.split("/") if part and not part.startswith("{")][-1]
+
+
+COLLECTIONS = sorted({collection(path) for path in DOCUMENT["paths"]})
+
+
+def fuzzing_schema(name: str) -> schemathesis.BaseSchema:
+    """The document's operations on collection `name` (in both path families), as fuzzed."""
+    paths = {path: item for path, item in DOCUMENT["paths"].items() if collection(path) == name}
+    schema = schemathesis.openapi.from_dict({**DOCUMENT, "paths": paths})
+    schema.config.seed = SEED
+    schema.config.generation.update(max_examples=MAX_EXAMPLES, deterministic=True, database="none")
+    # Not the stateful phase: its request sequences would take the run past CI's budget; the
+    # fixtures below give the paths real SIDs instead (run it with the CLI: docs/compatibility.md).
+    schema.config.phases.update(phases=["examples", "coverage", "fuzzing"])
+    return schema
+
 
 # What must hold for every response chinwag gives, whatever the input.
 CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
@@ -129,23 +148,26 @@ class Fixtures:
 
 @dataclass(frozen=True)
 class Fuzzed:
-    """A server the fuzzer may change, and the resources its paths name."""
+    """A server the fuzzer may change, the resources its paths name, and a session that
+    keeps its connection to the server from case to case."""
 
     engine: str
     server: AppServer
     fixtures: Fixtures
+    session: requests.Session = field(default_factory=requests.Session)
+
+    def __post_init__(self) -> None:
+        self.session.auth = self.server.auth
 
 
 @pytest.fixture(scope="session")
-def fuzzed(
-    request: pytest.FixtureRequest, databases_by_engine: EngineDatabases
-) -> Iterator[list[Fuzzed]]:
-    """On each engine given (`request.param`), a server of its own (the fuzzer changes
-    and deletes what it finds) and the resources its paths name."""
+def fuzzed(databases_by_engine: EngineDatabases) -> Iterator[list[Fuzzed]]:
+    """On each engine, a server of its own (the fuzzer changes and deletes what it finds)
+    and the resources its paths name."""
     # No worker: the fuzzer's webhooks are never delivered (loopback only, and less work).
     servers = {
         engine: AppServer(databases_by_engine[engine].new(), Settings(run_worker=False))
-        for engine in request.param
+        for engine in ENGINES
     }
     try:
         yield [
@@ -156,6 +178,12 @@ def fuzzed(
         for server in servers.values():
             if server.running:
                 server.stop()
+
+
+@pytest.fixture(params=COLLECTIONS)
+def operations(request: pytest.FixtureRequest) -> schemathesis.BaseSchema:
+    """The operations on one collection: their cases are made as the test runs."""
+    return fuzzing_schema(request.param)
 
 
 def on_loopback(body: dict[str, Any]) -> dict[str, Any]:
@@ -216,13 +244,10 @@ def make_fixtures(api: Api) -> Fixtures:
 
 # Each case goes to both engines' servers: the cases are the same on both, and making
 # them (Hypothesis and schemathesis) costs as much as answering them.
-@pytest.mark.slow(0)  # a second or two each: after the heavy tests, before the short ones
+@pytest.mark.slow(0)  # seconds each: after the heavy tests, before the short ones
 # schemathesis's own strategies draw from `random`, which Hypothesis deprecates.
 @pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisDeprecationWarning")
-@schema.parametrize()
-# The engines as the test's parameter: its id tells the operations' tests apart (pytest
-# 9.2 builds a schemathesis test's node id from its parameters, not the operation).
-@pytest.mark.parametrize("fuzzed", [ENGINES], ids=["+".join(ENGINES)], indirect=True)
+@schemathesis.pytest.from_fixture("operations").parametrize()
 def test_no_5xx_and_every_response_matches_the_document(
     case: Case[Any], fuzzed: list[Fuzzed]
 ) -> None:
@@ -233,10 +258,8 @@ def test_no_5xx_and_every_response_matches_the_document(
         if generated:
             case.path_parameters = generated
             case.path_parameters = each.fixtures.path_parameters(case)
-        session = requests.Session()
-        session.auth = each.server.auth
         try:
-            case.call_and_validate(base_url=each.server.url, session=session, checks=CHECKS)
+            case.call_and_validate(base_url=each.server.url, session=each.session, checks=CHECKS)
         except Exception as error:
             error.add_note(f"on {each.engine}")
             raise
