@@ -67,13 +67,21 @@ def wait_until(check: Callable[[], Any], timeout: float = 10.0, what: str = "the
     return value
 
 
+def loopback_session(auth: tuple[str, str] | None = None) -> requests.Session:
+    """A session for a server on this machine: no proxy or .netrc from the environment
+    (looking them up costs about a quarter of a small request's CPU)."""
+    session = requests.Session()
+    session.trust_env = False
+    session.auth = auth
+    return session
+
+
 class Api:
     """Raw HTTP against a server, for what twilio-python cannot send or hides."""
 
     def __init__(self, server: Server, auth: tuple[str, str] | None = None) -> None:
         self.base = server.url
-        self.session = requests.Session()
-        self.session.auth = auth or (server.account_sid, server.auth_token)
+        self.session = loopback_session(auth or (server.account_sid, server.auth_token))
 
     def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         url = path if path.startswith("http") else self.base + path

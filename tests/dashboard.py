@@ -5,6 +5,7 @@ import re
 import requests
 
 from chinwag.testing import Server
+from tests.conftest import loopback_session
 
 UI = "/chinwag/ui"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -15,7 +16,7 @@ class Dashboard:
 
     def __init__(self, server: Server) -> None:
         self.base = server.url
-        self.session = requests.Session()
+        self.session = loopback_session()
 
     def sign_in(self, username: str, password: str) -> requests.Response:
         return self.session.post(

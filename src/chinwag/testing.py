@@ -287,6 +287,9 @@ def twilio_client(
         username or server.account_sid, password or server.auth_token, server.account_sid
     )
     client.conversations.base_url = server.url
+    # A server on this machine: no proxy or .netrc from the environment, and no cost of
+    # looking them up on every request.
+    client.http_client.session.trust_env = False
     return client
 
 

@@ -20,7 +20,7 @@ Which checks run, and why the others do not, is decided in one place: `CHECKS` a
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib.resources import files
 from typing import Any
 
@@ -38,7 +38,7 @@ from schemathesis.checks import (
 )
 
 from chinwag.config import Settings
-from tests.conftest import Api, customer_number
+from tests.conftest import Api, customer_number, loopback_session
 from tests.databases import ENGINES, EngineDatabases
 from tests.inprocess import AppServer
 
@@ -154,10 +154,7 @@ class Fuzzed:
     engine: str
     server: AppServer
     fixtures: Fixtures
-    session: requests.Session = field(default_factory=requests.Session)
-
-    def __post_init__(self) -> None:
-        self.session.auth = self.server.auth
+    session: requests.Session
 
 
 @pytest.fixture(scope="session")
@@ -170,8 +167,10 @@ def fuzzed(databases_by_engine: EngineDatabases) -> Iterator[list[Fuzzed]]:
         for engine in ENGINES
     }
     try:
+        for server in servers.values():
+            server.start()
         yield [
-            Fuzzed(engine, server.start(), make_fixtures(Api(server)))
+            Fuzzed(engine, server, make_fixtures(Api(server)), loopback_session(server.auth))
             for engine, server in servers.items()
         ]
     finally:
