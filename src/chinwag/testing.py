@@ -27,6 +27,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -355,7 +356,10 @@ class WebhookReceiver:
         return f"http://127.0.0.1:{self._port}"
 
     def start(self) -> "WebhookReceiver":
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        # `shutdown()` waits for the loop's next look at its flag: every 0.05 s, not
+        # socketserver's 0.5 s, which every test's teardown would wait out.
+        serve = partial(self._server.serve_forever, poll_interval=0.05)
+        threading.Thread(target=serve, daemon=True).start()
         self._serving = True
         return self
 
