@@ -119,15 +119,19 @@ def databases(engine: str, databases_by_engine: EngineDatabases) -> Databases:
 
 
 @pytest.fixture
-def database_url(databases: Databases) -> str:
+def database_url(databases: Databases) -> Iterator[str]:
     """A fresh database of the engine under test, for a server of the test's own."""
-    return databases.new()
+    url = databases.new()
+    yield url
+    databases.drop(url)
 
 
 @pytest.fixture
-def empty_database_url(databases: Databases) -> str:
+def empty_database_url(databases: Databases) -> Iterator[str]:
     """A fresh database without chinwag's schema (for migration tests)."""
-    return databases.new(migrated=False)
+    url = databases.new(migrated=False)
+    yield url
+    databases.drop(url)
 
 
 # The shared in-process server and what talks to it: most tests use these.
