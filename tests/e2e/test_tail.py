@@ -1,18 +1,16 @@
 """`chinwag deliveries tail` follows the attempt log of a running server."""
 
 import os
-import queue
 import signal
 import subprocess
-import sys
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from chinwag.launcher import launch
 from chinwag.testing import STARTUP_TIMEOUT, WebhookReceiver
-from tests.conftest import Api, app_and_receiver
+from tests.conftest import Api, app_and_receiver, wait_until
 from tests.e2e.test_deliveries_api import rename, settled, watched_conversation
 from tests.inprocess import AppServer
 
@@ -26,69 +24,57 @@ def setup(database_url: str) -> Iterator[Setup]:
         yield *pair, Api(pair[0])
 
 
-def _default_sigint() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-
-
 class Tail:
-    """`chinwag deliveries tail` in a subprocess; its output read line by line."""
+    """`chinwag deliveries tail` in a process of its own (forked by chinwag's launcher, with
+    Ctrl-C's default handling), its output followed line by line."""
 
-    def __init__(self, server: AppServer, *args: str, env: dict[str, str] | None = None) -> None:
-        command = [sys.executable, "-m", "chinwag", "deliveries", "tail", *args]
-        self.process = subprocess.Popen(
-            [*command, "--database", server.database_url],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env={**os.environ, **(env or {})},
-            # Ctrl-C as a terminal gives it, whatever this test process inherited or blocks.
-            preexec_fn=_default_sigint,
-        )
+    def __init__(self, server: AppServer, directory: Path, *args: str, **env: str) -> None:
+        self.output, self.errors = directory / "tail.out", directory / "tail.err"
+        for path in (self.output, self.errors):
+            path.unlink(missing_ok=True)
+        command = ["deliveries", "tail", *args, "--database", server.database_url]
+        self.process = launch(command, {**os.environ, **env}, self.output, self.errors)
         self.lines: list[str] = []
-        self._arrived: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
-        # A process of its own: on a loaded machine its start alone can take seconds.
+        self._read = 0  # lines of the output already looked at
         self.header = self.next_line(
             lambda line: "Following delivery attempts" in line, timeout=STARTUP_TIMEOUT
         )
 
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self._arrived.put(line.rstrip("\n"))
-
     def next_line(self, wanted: Callable[[str], bool], timeout: float = 10.0) -> str:
         """The next line that is `wanted`; earlier ones are kept in `lines`."""
-        while True:
-            try:
-                line = self._arrived.get(timeout=timeout)
-            except queue.Empty:
-                raise AssertionError(f"no such line from tail; got {self.lines}") from None
-            self.lines.append(line)
-            if wanted(line):
-                return line
+
+        def found() -> str | None:
+            text = self.output.read_text() if self.output.exists() else ""
+            complete = text.splitlines()[: text.count("\n")]
+            for line in complete[self._read :]:
+                self._read += 1
+                self.lines.append(line)
+                if wanted(line):
+                    return line
+            return None
+
+        line: str = wait_until(found, timeout, f"such a line from tail; got {self.lines}")
+        return line
 
     def interrupt(self) -> tuple[int, str]:
         """Ctrl-C; the exit code and what was written to stderr."""
-        status = Path(f"/proc/{self.process.pid}/status")
-        signals = [line for line in status.read_text().splitlines() if line.startswith("Sig")]
         self.process.send_signal(signal.SIGINT)
         try:
-            _, stderr = self.process.communicate(timeout=10)
+            code = self.process.wait(10)
         except subprocess.TimeoutExpired:
             self.process.kill()
-            _, stderr = self.process.communicate()
-            raise AssertionError(f"tail ignored Ctrl-C ({signals}): {stderr[-2000:]}") from None
-        return self.process.returncode, stderr
+            raise AssertionError(f"tail ignored Ctrl-C: {self.errors.read_text()}") from None
+        return code, self.errors.read_text()
 
 
-def test_tail_streams_each_new_attempt_as_a_plain_line_and_stops_on_ctrl_c(setup: Setup) -> None:
+def test_tail_streams_each_new_attempt_as_a_plain_line_and_stops_on_ctrl_c(
+    setup: Setup, tmp_path: Path
+) -> None:
     server, receiver, api = setup
     before, _ = watched_conversation(api, receiver.url + "/before")
     rename(api, before, "before tail")
     [old] = settled(api, 1)
-    tail = Tail(server, "--no-color")
+    tail = Tail(server, tmp_path, "--no-color")
 
     receiver.answers = [500, 200, 404]
     flaky, _ = watched_conversation(api, receiver.url + "/flaky")
@@ -114,7 +100,9 @@ def test_tail_streams_each_new_attempt_as_a_plain_line_and_stops_on_ctrl_c(setup
     assert (code, stderr) == (0, "")
 
 
-def test_tail_since_replays_the_log_filtered_by_outcome_and_conversation(setup: Setup) -> None:
+def test_tail_since_replays_the_log_filtered_by_outcome_and_conversation(
+    setup: Setup, tmp_path: Path
+) -> None:
     server, receiver, api = setup
     receiver.answers = [404, 200]
     refused, _ = watched_conversation(api, receiver.url + "/refused")
@@ -124,7 +112,7 @@ def test_tail_since_replays_the_log_filtered_by_outcome_and_conversation(setup: 
     rename(api, accepted, "second")
     settled(api, 1, "delivered")
 
-    only_failed = Tail(server, "--since", "2000-01-01T00:00:00Z", "--status", "failed")
+    only_failed = Tail(server, tmp_path, "--since", "2000-01-01T00:00:00Z", "--status", "failed")
     line = only_failed.next_line(lambda line: "#1" in line)
     assert "/refused" in line and "404" in line
     receiver.answers = [404]
@@ -134,7 +122,7 @@ def test_tail_since_replays_the_log_filtered_by_outcome_and_conversation(setup: 
     assert only_failed.interrupt()[0] == 0
 
     coloured = Tail(
-        server, "--since", "2000-01-01", "--conversation", accepted, env={"FORCE_COLOR": "1"}
+        server, tmp_path, "--since", "2000-01-01", "--conversation", accepted, FORCE_COLOR="1"
     )
     line = coloured.next_line(lambda line: "/accepted" in line)
     assert "\x1b[32m" in line and "delivered" in line  # green on a terminal
