@@ -7,6 +7,7 @@ the wire as `serve` answers it, start-up, signals, crashes, the CLI, log output,
 and several processes on one database.
 """
 
+import gc
 import itertools
 import re
 import time
@@ -55,6 +56,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         ordered += [first, *short[:1]]
         short = short[1:]
     items[:] = ordered + short
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """What the imports and the collection made lives as long as the session: keep it out
+    of every later garbage collection (the tests' own, and the five full ones pytest runs
+    at the end to report unraisable exceptions, which scanned it all each time)."""
+    gc.collect()
+    gc.freeze()
 
 
 def wait_until(check: Callable[[], Any], timeout: float = 10.0, what: str = "the condition") -> Any:
