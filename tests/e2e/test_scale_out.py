@@ -92,6 +92,7 @@ def post_burst(cluster: Cluster, conversations: list[str], first: int, count: in
 
 
 def bodies(receiver: WebhookReceiver) -> Counter[str]:
+    """How many times each message was received."""
     return Counter(request.form["Body"] for request in receiver.requests)
 
 
@@ -107,10 +108,13 @@ def test_two_servers_and_three_workers_deliver_every_event_once_and_survive_a_ki
 
     post_burst(cluster, conversations, 0, FIRST_BURST)
     wait_until(lambda: len(bodies(cluster.receiver)) == FIRST_BURST, 120, "the first burst")
-    seen = bodies(cluster.receiver)
-    assert set(seen) == {str(n) for n in range(FIRST_BURST)}
-    assert max(seen.values()) == 1  # no crash: exactly once
-    assert len(cluster.receiver.requests) == FIRST_BURST
+    # No crash: each attempt exactly once. A worker that claimed a delivery another holds
+    # would send a first attempt (RetryCount 0) twice; a receiver starved past the 5-s
+    # send timeout (a loaded machine) is sent the event again, as a counted retry.
+    attempts = Counter((r.form["Body"], r.form["RetryCount"]) for r in cluster.receiver.requests)
+    firsts = sorted(int(body) for body, retries in attempts if retries == "0")
+    assert firsts == list(range(FIRST_BURST))
+    assert max(attempts.values()) == 1
     assert all(request.signature_valid for request in cluster.receiver.requests)
 
     # A second burst, and one worker killed while it is being posted and delivered.
