@@ -104,9 +104,8 @@ class Databases:
         return f"sqlite:///{path}"
 
     def drop(self, url: str) -> None:
-        """Delete a database `new` gave, once its test is done with it: each PostgreSQL
-        database is some 12 MB on disk, and deleting them all as the session ends kept
-        every worker busy for seconds after its last test."""
+        """Delete a database `new` gave, once its test is done with it, rather than all
+        of them with the PostgreSQL server as the session ends, after the last test."""
         if self._postgres is not None:
             self._postgres.drop_database(url)
             return

@@ -378,8 +378,10 @@ class PostgresDatabase(Database):
                         await conn.execute(text(f"NOTIFY {DELIVERIES_CHANNEL}"))
                     for change in take_changed(conn.sync_connection):
                         await conn.execute(_NOTIFY_CHANGE, {"payload": change})
-            finally:  # forgotten on rollback too
-                if not conn.invalidated:  # (a cancelled statement invalidates; `info` goes too)
+            finally:
+                # Forgotten on rollback too. A statement cancelled mid-way invalidates the
+                # connection, and its `info` goes with it: reading it would reconnect here.
+                if not conn.invalidated:
                     _take_deliveries_queued(conn.sync_connection)
                     take_changed(conn.sync_connection)
         if queued:
