@@ -53,7 +53,10 @@ class Tail:
                     return line
             return None
 
-        line: str = wait_until(found, timeout, f"such a line from tail; got {self.lines}")
+        try:
+            line: str = wait_until(found, timeout, "a line from tail")
+        except AssertionError:  # say what did come, as of now
+            raise AssertionError(f"no such line from tail; got {self.lines}") from None
         return line
 
     def interrupt(self) -> tuple[int, str]:
