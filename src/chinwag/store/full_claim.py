@@ -23,6 +23,7 @@ from chinwag.store.outbox import (
     CLAIMABLE,
     CLAIMED,
     DUE,
+    DUE_AND_FREE,
     DUE_FOR_WEBHOOK,
     Delivery,
     DeliveryStatus,
@@ -97,7 +98,7 @@ _DUE_HEADS = (
     # only a condition on the locked table itself leaves out (READ COMMITTED's recheck).
     # The status is compared as an expression so that SQLite does not take it for a way
     # into the due index and walk it, testing the heads row by row.
-    .where(deliveries.c.status.concat("") == DeliveryStatus.PENDING, *CLAIMABLE[1:])
+    .where(deliveries.c.status.concat("") == DeliveryStatus.PENDING, *DUE_AND_FREE)
     .order_by(deliveries.c.next_attempt_at, deliveries.c.id)
     .limit(bindparam("limit"))
     .with_for_update(skip_locked=True, of=deliveries)

@@ -135,11 +135,12 @@ CLAIMED = RecordMapper(
     Delivery,
     columns={"auth_token": accounts.c.auth_token, "created": "date_created"},
 )
-CLAIMABLE = (
-    deliveries.c.status == DeliveryStatus.PENDING,
+# Due by now and held by no live worker's lease; CLAIMABLE adds the pending status.
+DUE_AND_FREE = (
     deliveries.c.next_attempt_at <= bindparam("now"),
     or_(deliveries.c.lease_until.is_(None), deliveries.c.lease_until <= bindparam("now")),
 )
+CLAIMABLE = (deliveries.c.status == DeliveryStatus.PENDING, *DUE_AND_FREE)
 DUE = (
     select(*CLAIMED.columns)
     .join(accounts, accounts.c.sid == deliveries.c.account_sid)
