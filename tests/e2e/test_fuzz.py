@@ -11,7 +11,8 @@ every engine in turn. The operations are grouped in one test per collection (the
 last resource name, both path families), and their cases are made when that test runs,
 not when pytest collects: collecting happens in every xdist worker. Path parameters
 name real resources made before the run (`Fixtures`, on each server), so the cases
-reach the handlers' rules instead of stopping at a 404 for a random SID.
+reach the handlers' rules instead of stopping at a 404 for a random SID; only a
+DELETE's target is generated.
 
 Which checks run, and why the others do not, is decided in one place: `CHECKS` and
 `NOT_CHECKED` below (docs/compatibility.md, "Conformance fuzzing", has the evidence).
@@ -74,9 +75,50 @@ def collection(path: str) -> str:
 COLLECTIONS = sorted({collection(path) for path in DOCUMENT["paths"]})
 
 
+# What each path parameter that names a fixture is generated as. The fixture's SID replaces
+# it before a case is sent, so its values would be thrown away: 34-character pattern
+# matches (half of the random phase's drawing) and the coverage phase's variants (cases
+# sent again with nothing else changed). A constant has neither.
+FIXTURE = {"type": "string", "const": "fixture"}
+
+
+def fixture_parameters(path: str, method: str) -> dict[str, str]:
+    """The path's `{...}` parameters that name a fixture, each with the collection whose
+    SID it takes (`Fixtures`). A DELETE keeps its generated target, so the fixtures outlive
+    the run. An update of a conversation may close it for good (`State=closed`), after
+    which every other operation on it is refused: updates get a conversation of their own."""
+    names = re.findall(r"([A-Za-z]+)/\{(\w+)\}", path)
+    if method.upper() == "DELETE":
+        names = names[:-1]
+    elif path.endswith("Conversations/{Sid}"):
+        names = [*names[:-1], ("Updated", "Sid")]
+    return {name: collection for collection, name in names}
+
+
+def as_fuzzed(path: str, item: dict[str, Any]) -> dict[str, Any]:
+    """The path's operations with each parameter that names a fixture generated as `FIXTURE`."""
+
+    def operation(method: str, spec: dict[str, Any]) -> dict[str, Any]:
+        fixed = fixture_parameters(path, method)
+        parameters = [
+            {**parameter, "schema": FIXTURE}
+            if parameter["in"] == "path" and parameter["name"] in fixed
+            else parameter
+            for parameter in spec.get("parameters", [])
+        ]
+        return {**spec, "parameters": parameters}
+
+    methods = {"get", "post", "delete"}
+    return {key: operation(key, value) if key in methods else value for key, value in item.items()}
+
+
 def fuzzing_schema(name: str) -> schemathesis.BaseSchema:
     """The document's operations on collection `name` (in both path families), as fuzzed."""
-    paths = {path: item for path, item in DOCUMENT["paths"].items() if collection(path) == name}
+    paths = {
+        path: as_fuzzed(path, item)
+        for path, item in DOCUMENT["paths"].items()
+        if collection(path) == name
+    }
     schema = schemathesis.openapi.from_dict({**DOCUMENT, "paths": paths})
     schema.config.seed = SEED
     schema.config.generation.update(max_examples=MAX_EXAMPLES, deterministic=True, database="none")
@@ -133,17 +175,11 @@ class Fixtures:
     by_collection: dict[str, str]
 
     def path_parameters(self, case: Case[Any]) -> dict[str, Any]:
-        """Each `{...}` of the case's path given the SID of its collection's resource; a
-        DELETE keeps its generated target, so the fixtures outlive the run."""
-        names = re.findall(r"([A-Za-z]+)/\{(\w+)\}", case.path)
-        if case.method.upper() == "DELETE":
-            names = names[:-1]
-        elif case.path.endswith("Conversations/{Sid}"):
-            # An update may close its conversation for good (`State=closed`), after which
-            # every other operation on it is refused: updates get a conversation of their own.
-            names = [*names[:-1], ("Updated", "Sid")]
-        given = {name: self.by_collection.get(collection) for collection, name in names}
-        return case.path_parameters | {name: sid for name, sid in given.items() if sid}
+        """The case's path parameters, each that names a fixture given its SID."""
+        named = fixture_parameters(case.path, case.method)
+        return case.path_parameters | {
+            name: self.by_collection[collection] for name, collection in named.items()
+        }
 
 
 @dataclass(frozen=True)
