@@ -33,10 +33,12 @@ ENGINES = [
 TEMPLATE = "chinwag_template"
 
 
-# Where the test servers' data lives: in memory where the system offers it. Each new
-# database is some 450 files, and making files on a disk-backed /tmp cost up to 1 ms of
-# system time each here (docs/benchmarks.md, "Test suite", fifth session).
+# Where the test servers' data lives: in memory where the system offers room for it (a
+# server takes some 75 MB; a container's /dev/shm may be 64 MB in all). Each new database
+# is some 450 files, and making files on a disk-backed /tmp cost up to 1 ms of system time
+# each here (docs/benchmarks.md, "Test suite", fifth session).
 IN_MEMORY = Path("/dev/shm")
+IN_MEMORY_ROOM = 1 << 30  # bytes free
 
 
 class PostgresServer:
@@ -48,8 +50,7 @@ class PostgresServer:
     """
 
     def __init__(self) -> None:
-        base = IN_MEMORY if os.access(IN_MEMORY, os.W_OK) else None
-        self._directory = tempfile.mkdtemp(prefix="chinwag-postgres-", dir=base)
+        self._directory = tempfile.mkdtemp(prefix="chinwag-postgres-", dir=_data_parent())
         try:
             import pgserver
         except ImportError:
@@ -92,6 +93,15 @@ class PostgresServer:
         process that outlived it)."""
         name = make_url(url).database
         self._server.psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE);")
+
+
+def _data_parent() -> Path | None:
+    """`IN_MEMORY` if it is there, writable and has room; else None (the temporary directory)."""
+    try:
+        roomy = shutil.disk_usage(IN_MEMORY).free >= IN_MEMORY_ROOM
+    except OSError:  # no such directory
+        return None
+    return IN_MEMORY if roomy and os.access(IN_MEMORY, os.W_OK) else None
 
 
 class Databases:
