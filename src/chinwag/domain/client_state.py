@@ -87,16 +87,29 @@ def memberships(conn: Connection, session: ClientSession) -> list[ParticipantCon
 
 
 def membership(
-    conn: Connection, session: ClientSession, conversation_sid: str
+    conn: Connection, session: ClientSession, conversation_ref: str
 ) -> ParticipantConversation | None:
-    participant = participant_store.get_by_identity(conn, conversation_sid, session.identity)
+    """The user's participant in a conversation of the token's service (by SID or
+    UniqueName): a conversation of another service or account is never found, whatever
+    identities take part in it."""
+    found = conversation_store.find_conversation(conn, session.service.sid, conversation_ref)
+    if found is None:
+        return None
+    participant = participant_store.get_by_identity(conn, found.sid, session.identity)
     if participant is None:
         return None
     return views.get_participant_conversation(conn, participant.sid)
 
 
-def conversation(conn: Connection, session: ClientSession, sid: str) -> Conversation | None:
-    found = conversation_store.find_conversation(conn, session.service.sid, sid)
+def conversation(conn: Connection, session: ClientSession, ref: str) -> Conversation | None:
+    """A conversation of the token's service the user may see: one they take part in (by
+    SID or UniqueName), or any by its SID, which is what `peekConversationBySid` reads
+    before `join()`. A guessable UniqueName finds only the user's own conversations."""
+    found = conversation_store.find_conversation(conn, session.service.sid, ref)
+    if found is None or found.sid == ref:
+        return found
+    if participant_store.get_by_identity(conn, found.sid, session.identity) is None:
+        return None
     return found
 
 

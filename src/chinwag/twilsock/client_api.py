@@ -251,10 +251,12 @@ async def user(tunnel: "Tunnel", request: TunnelledRequest, identity: str) -> Re
 
 async def typing(tunnel: "Tunnel", request: TunnelledRequest) -> Reply:
     """Told to the conversation's other clients on every server; nothing is stored."""
-    conversation = request.json().get("ChannelSid", "")
-    if await tunnel.read(state.membership, conversation) is None:
+    conversation = str(request.json().get("ChannelSid", ""))
+    view = await tunnel.read(state.membership, conversation)
+    if view is None:
         raise ResourceNotFound(f"Conversation '{conversation}' is not one of yours.")
-    change = Change(tunnel.session.service.sid, conversation, typing=tunnel.session.identity)
+    session = tunnel.session
+    change = Change(session.service.sid, view.conversation_sid, typing=session.identity)
     await tunnel.database.announce(change)
     return 200, {"typing_timeout": TYPING_TIMEOUT}
 

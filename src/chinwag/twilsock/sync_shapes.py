@@ -88,10 +88,10 @@ def read_object(conn: Connection, session: ClientSession, sid: str) -> SyncObjec
         return user_info(conn, session, owner)
     if suffix not in ("channel", "messages", "roster") or not owner.startswith("CH"):
         return None
-    if state.membership(conn, session, owner) is None:
-        return None  # a client reads the conversations it takes part in
-    if suffix == "channel":
+    if suffix == "channel":  # what `peekConversationBySid` reads, so that `join()` can follow
         return conversation_document(conn, session, owner)
+    if state.membership(conn, session, owner) is None:
+        return None  # messages and roster: only the conversations the user takes part in
     if suffix == "messages":
         return messages_list(conn, owner)
     return roster_map(conn, session, owner)
