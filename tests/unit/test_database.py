@@ -110,8 +110,9 @@ def test_the_doorbell_rings_every_subscriber_until_it_unsubscribes() -> None:
 
 def test_on_sqlite_another_process_s_commit_is_seen_without_a_write(tmp_path: Path) -> None:
     """SQLite has no NOTIFY (PostgreSQL wakes other processes by it): `committed` is called
-    when another connection commits (the file's data_version moves), so an idle worker
-    elsewhere looks without claiming."""
+    when another process commits (the file's data_version moves), so an idle worker
+    elsewhere looks without claiming; not for the process's own commits, which its
+    listeners hear of at once (else every socket would re-read everything on each write)."""
     url = f"sqlite:///{tmp_path / 'watched.db'}"
     upgrade(url)
     asyncio.run(_commit_elsewhere_seen(url))
@@ -124,6 +125,9 @@ async def _commit_elsewhere_seen(url: str) -> None:
     try:
         await asyncio.sleep(3 * COMMIT_WATCH_INTERVAL)
         assert not seen.is_set()  # nothing committed yet
+        await listening.write(insert_deliveries, [delivery(2)])
+        await asyncio.sleep(3 * COMMIT_WATCH_INTERVAL)
+        assert not seen.is_set()  # only its own commit
         await writing.write(insert_deliveries, [delivery(1)])
         await asyncio.wait_for(seen.wait(), 10)
     finally:

@@ -135,6 +135,58 @@ def test_nothing_changed_means_no_event() -> None:
     assert subscriptions.diff(messages(), "CH9.messages") == []  # not subscribed
 
 
+def test_a_partial_read_changes_only_the_items_it_names() -> None:
+    subscriptions = Subscriptions()
+    subscriptions.establish(messages((0, 10, "a"), (1, 20, "b"), (2, 25, "c")), 25, 1)
+    # indexes 1 (edited), 2 (removed) and 3 (added) changed; 0 was not read
+    part = messages((1, 30, "b2"), (3, 40, "d"))
+    events = subscriptions.diff_items(part, "CH1.messages", [1, 2, 3])
+    kinds = [(e["event_type"], e["event"]["item_index"]) for e in events]
+    assert kinds == [("list_item_updated", 1), ("list_item_removed", 2), ("list_item_added", 3)]
+    held = subscriptions.known["CH1.messages"].items
+    assert {index: item.data["text"] for index, item in held.items()} == {0: "a", 1: "b2", 3: "d"}
+    assert subscriptions.diff_items(None, "CH1.messages", [])[0]["event_type"] == "list_removed"
+
+
+def subscribed(*sids: str) -> Subscriptions:
+    subscriptions = Subscriptions()
+    for sid in sids:
+        kind = "document" if sid.endswith(".channel") else "list" if ".messages" in sid else "map"
+        subscriptions.establish(SyncObject(kind, sid, 0), 0, 1)
+    return subscriptions
+
+
+ALL = ("US1.conversations", "CH1.channel", "CH1.messages", "CH1.roster", "CH2.messages")
+
+
+@pytest.mark.parametrize(
+    ("changed", "reads"),
+    [
+        # a message added: its index in the list, the document (lastMessage); nothing else
+        ({"CH1": (True, {4})}, {"CH1.channel": None, "CH1.messages": [4]}),
+        # a participant added: the user's map and the roster; the list only for membership
+        (
+            {"CH1": (False, set())},
+            {
+                "US1.conversations": None,
+                "CH1.channel": None,
+                "CH1.messages": [],
+                "CH1.roster": None,
+            },
+        ),
+        # a conversation the user does not follow: the user's map (it may be a new one)
+        ({"CH7": (False, set())}, {"US1.conversations": None}),
+        ({"CH7": (True, {0})}, {}),
+        # another process on SQLite: everything, whole
+        ({"*": (False, set()), "CH1": (True, {1})}, dict.fromkeys(ALL)),
+    ],
+)
+def test_a_change_re_reads_only_what_it_can_have_changed(
+    changed: dict[str, tuple[bool, set[int]]], reads: dict[str, list[int] | None]
+) -> None:
+    assert subscribed(*ALL).reads_for(changed, "US1.conversations") == reads
+
+
 def framed(header: bytes, rest: bytes = b"") -> bytes:
     return b"TWILSOCK V3.0 %d\r\n%s\r\n%s" % (len(header), header, rest)
 

@@ -117,6 +117,10 @@ def messages(conn: Connection, conversation_sid: str) -> list[Message]:
     return message_store.messages_from_index(conn, conversation_sid, 0)
 
 
+def messages_at(conn: Connection, conversation_sid: str, indexes: list[int]) -> list[Message]:
+    return message_store.messages_at(conn, conversation_sid, indexes)
+
+
 def last_message(conn: Connection, conversation_sid: str) -> Message | None:
     newest = PageRequest(size=1, page=0)
     page = message_store.list_messages(conn, conversation_sid, newest, descending=True)

@@ -110,6 +110,7 @@ def create_message(
         ),
         origin,
         message_body=message.body,
+        message_index=message.index,
     )
     send_to_channels(conn, conversation, message, carrier)
     return message
@@ -155,6 +156,7 @@ def update_message(
         message_params(changed, with_date_updated=True),
         origin,
         message_body=changed.body,
+        message_index=changed.index,
     )
     return changed
 
@@ -184,6 +186,7 @@ def delete_message(
         message_params(message, with_date_updated=True, removed_at=utc_now()),
         origin,
         message_body=message.body,
+        message_index=message.index,
     )
 
 

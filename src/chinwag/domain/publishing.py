@@ -27,16 +27,18 @@ def publish(
     origin: Origin,
     *,
     message_body: str | None = None,
+    message_index: int | None = None,
 ) -> int:
     """Queue post-event `event_type` for every webhook that wants it; returns how many.
 
     Runs inside the caller's write transaction, so the change and its deliveries
     commit together (the transactional outbox). `params` are the event's own
     parameters; `envelope` adds the ones every event carries, and the sender
-    `RetryCount` on each attempt. `message_body` lets trigger webhooks match keywords.
+    `RetryCount` on each attempt. `message_body` lets trigger webhooks match keywords;
+    `message_index` says the change was to that message alone.
     """
     # Every change of a conversation passes here: connected client SDKs hear of it.
-    mark_changed(conn, conversation.service_sid, conversation.sid)
+    mark_changed(conn, conversation.service_sid, conversation.sid, message_index)
     if not origin.webhooks_enabled:
         return 0
     payload = _conversation_payload(conversation, event_type, params, origin)

@@ -19,47 +19,72 @@ from typing import Any
 from sqlalchemy import Connection
 
 CHANGES_CHANNEL = "chinwag_changes"
-_CHANGED = "chinwag.changed"  # a set of encoded Change, in the connection's `info`
+_CHANGED = "chinwag.changed"  # in the connection's `info`: what `mark_changed` was told
 
 
 @dataclass(frozen=True)
 class Change:
     """A conversation changed (`typing` None), or someone is typing in it (not stored).
 
-    `service_sid` "*" means "something changed, re-read everything": SQLite tells other
-    processes only that the file changed (`PRAGMA data_version`).
+    `messages` are the indexes of the messages added, updated or removed; when
+    `messages_only`, nothing else of the conversation changed (not its row, not its
+    participants), so a listener reads those messages and nothing more. `service_sid`
+    "*" means "something changed, re-read everything": SQLite tells other processes
+    only that the file changed (`PRAGMA data_version`).
     """
 
     service_sid: str
     conversation_sid: str
     typing: str | None = None
+    messages: tuple[int, ...] = ()
+    messages_only: bool = False
 
     def encode(self) -> str:
         fields: dict[str, Any] = {"s": self.service_sid, "c": self.conversation_sid}
         if self.typing is not None:
             fields["t"] = self.typing
+        if self.messages:
+            fields["m"] = list(self.messages)
+        if self.messages_only:
+            fields["o"] = 1
         return json.dumps(fields, separators=(",", ":"))
 
     @staticmethod
     def decode(payload: str) -> "Change":
         fields = json.loads(payload)
-        return Change(str(fields["s"]), str(fields["c"]), fields.get("t"))
+        messages = tuple(int(index) for index in fields.get("m", ()))
+        return Change(
+            str(fields["s"]), str(fields["c"]), fields.get("t"), messages, bool(fields.get("o"))
+        )
 
 
 ANYTHING = Change("*", "*")
 
 
-def mark_changed(conn: Connection, service_sid: str, conversation_sid: str) -> None:
-    """The unit of work on `conn` changed this conversation: tell listeners at commit."""
-    conn.info.setdefault(_CHANGED, set()).add(Change(service_sid, conversation_sid).encode())
+def mark_changed(
+    conn: Connection, service_sid: str, conversation_sid: str, message_index: int | None = None
+) -> None:
+    """The unit of work on `conn` changed this conversation (only its message at
+    `message_index`, when given): tell listeners at commit."""
+    marked: dict[tuple[str, str], tuple[bool, set[int]]] = conn.info.setdefault(_CHANGED, {})
+    only, indexes = marked.get((service_sid, conversation_sid), (True, set()))
+    if message_index is None:
+        only = False
+    else:
+        indexes.add(message_index)
+    marked[(service_sid, conversation_sid)] = (only, indexes)
 
 
 def take_changed(conn: Connection | None) -> list[str]:
-    """The encoded changes marked on `conn`, forgetting them (`info` outlives the
-    transaction, as the deliveries mark does)."""
+    """The encoded changes marked on `conn`, one per conversation, forgetting them (`info`
+    outlives the transaction, as the deliveries mark does)."""
     if conn is None:
         return []
-    return sorted(conn.info.pop(_CHANGED, ()))
+    marked = conn.info.pop(_CHANGED, {})
+    return [
+        Change(service, conversation, None, tuple(sorted(indexes)), only).encode()
+        for (service, conversation), (only, indexes) in sorted(marked.items())
+    ]
 
 
 class ChangeBell:

@@ -297,27 +297,23 @@ class SqliteDatabase(Database):
         return unsubscribe
 
     async def _watch_commits(self, committed: Callable[[], None]) -> None:
-        """Call `committed` whenever the file's data_version moves (its own connection,
-        outside any transaction: a read of the WAL index, no write)."""
-        connection = self.engine.raw_connection()
-        try:
-            last = None
-            while True:
-                try:
-                    cursor = connection.cursor()
-                    try:
-                        version = cursor.execute("PRAGMA data_version").fetchone()
-                    finally:
-                        cursor.close()
-                except Exception:  # a busy or vanished file: look again later
-                    logger.exception("watching commits failed")
-                    version = last
-                if last is not None and version != last:
-                    committed()
-                last = version
-                await asyncio.sleep(COMMIT_WATCH_INTERVAL)
-        finally:
-            connection.close()
+        """Call `committed` whenever another process commits: read on this process's
+        writer connection (between its transactions: one thread), whose data_version
+        moves only for other connections' commits, so this process's own writes (told
+        to listeners already) never make every socket re-read everything."""
+        last = None
+        while True:
+            try:
+                raw = self._writer_connection().connection.dbapi_connection
+                assert raw is not None
+                version = raw.execute("PRAGMA data_version").fetchone()
+            except Exception:  # a busy or vanished file: look again later
+                logger.exception("watching commits failed")
+                version = last
+            if last is not None and version != last:
+                committed()
+            last = version
+            await asyncio.sleep(COMMIT_WATCH_INTERVAL)
 
     async def read(
         self, work: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs

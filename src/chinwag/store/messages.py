@@ -111,5 +111,23 @@ def messages_from_index(conn: Connection, conversation_sid: str, first_index: in
     return [_MESSAGES.from_row(row) for row in compiled.rows(conn, _FROM_INDEX, params)]
 
 
+_AT_INDEXES = (
+    select(*_MESSAGES.columns)
+    .where(
+        messages.c.conversation_sid == bindparam("conversation_sid"),
+        messages.c.message_index.in_(bindparam("indexes", expanding=True)),
+    )
+    .order_by(messages.c.message_index)
+)
+
+
+def messages_at(conn: Connection, conversation_sid: str, indexes: list[int]) -> list[Message]:
+    """The conversation's messages at `indexes` that exist, in index order."""
+    if not indexes:
+        return []
+    params = {"conversation_sid": conversation_sid, "indexes": indexes}
+    return [_MESSAGES.from_row(row) for row in conn.execute(_AT_INDEXES, params)]
+
+
 def delete_message(conn: Connection, sid: str) -> None:
     conn.execute(_DELETE, {"sid": sid})

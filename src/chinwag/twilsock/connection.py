@@ -83,7 +83,9 @@ class Tunnel:
         self.base_url = base_url(request)
         self._session: ClientSession | None = None
         self.subscriptions = Subscriptions()
-        self.pending: set[str] = set()
+        # Conversations changed since the last refresh: the messages changed in each, and
+        # whether only those (see Change.messages_only).
+        self.pending: dict[str, tuple[bool, set[int]]] = {}
         self.work: asyncio.Queue[Callable[[], Any]] = asyncio.Queue()
         self.expiry: asyncio.Task[None] | None = None
 
@@ -290,7 +292,9 @@ class Tunnel:
                 self.work.put_nowait(lambda: self._typing(change))
             return
         first = not self.pending
-        self.pending.add(change.conversation_sid)
+        only, indexes = self.pending.get(change.conversation_sid, (True, set()))
+        indexes.update(change.messages)
+        self.pending[change.conversation_sid] = (only and change.messages_only, indexes)
         if first:
             self.work.put_nowait(self._refresh)
 
@@ -306,16 +310,21 @@ class Tunnel:
 
     async def _refresh(self) -> None:
         """Re-read what changed and send the difference: the user's conversations map
-        first (a new conversation), then each changed conversation's objects."""
-        changed, self.pending = self.pending, set()
-        sids = [f"{self.session.user.sid}.conversations"]
-        for conversation_sid in sorted(changed):
-            sids += self.subscriptions.subscribed_under(conversation_sid)
-        for sid in dict.fromkeys(sids):
+        first (a new conversation), then each changed conversation's objects. A messages
+        list is read only at the changed indexes (whole after `ANYTHING`); a change to
+        messages alone leaves the conversations map and the roster unread."""
+        changed, self.pending = self.pending, {}
+        reads = self.subscriptions.reads_for(changed, f"{self.session.user.sid}.conversations")
+        for sid, items in reads.items():
             if sid not in self.subscriptions.known:
                 continue
-            current = await self.read(sync_shapes.read_object, sid)
-            for event in self.subscriptions.diff(current, sid):
+            if items is None:
+                current = await self.read(sync_shapes.read_object, sid)
+                events = self.subscriptions.diff(current, sid)
+            else:
+                part = await self.read(sync_shapes.read_messages, sid, items)
+                events = self.subscriptions.diff_items(part, sid, items)
+            for event in events:
                 await self.notify(SYNC_EVENT, event)
 
     async def run_work(self) -> None:

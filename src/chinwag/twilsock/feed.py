@@ -13,7 +13,7 @@ not move past what the client holds gets the next id, since the SDK drops an eve
 whose id it has already seen for that item.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from chinwag.domain.client_state import event_id
@@ -70,6 +70,25 @@ class Subscriptions:
             return list(self.known)
         return [sid for sid in self.known if sid.startswith(f"{conversation_sid}.")]
 
+    def reads_for(
+        self, changed: dict[str, tuple[bool, set[int]]], conversations_map: str
+    ) -> dict[str, list[int] | None]:
+        """What to re-read after `changed` (conversation -> (messages only?, message
+        indexes)): each subscribed object with the items that may differ (None: all).
+        A messages list is read at the changed indexes only, whole after `ANYTHING`; a
+        change to messages alone leaves the user's conversations map and rosters be."""
+        whole = "*" in changed
+        reads: dict[str, list[int] | None] = {}
+        if not all(only for only, _ in changed.values()):
+            reads[conversations_map] = None
+        for conversation_sid, (only, indexes) in sorted(changed.items()):
+            for sid in self.subscribed_under(conversation_sid):
+                if sid.endswith(".messages") and not whole:
+                    reads[sid] = sorted(indexes)
+                elif not (only and sid.endswith(".roster")):
+                    reads[sid] = None
+        return {sid: items for sid, items in reads.items() if sid in self.known}
+
     def diff(self, current: SyncObject | None, sid: str) -> list[dict[str, Any]]:
         """The events that take the client from what it heard to `current` (None: gone)."""
         before = self.known.get(sid)
@@ -83,11 +102,34 @@ class Subscriptions:
         self.known[sid] = current
         if current.kind == "document":
             return [self._document_event(current)] if current.data != before.data else []
+        return self._item_events(before, current, set(before.items) | set(current.items))
+
+    def diff_items(
+        self, part: SyncObject | None, sid: str, keys: list[Any]
+    ) -> list[dict[str, Any]]:
+        """As `diff`, for an object of which only the items at `keys` may have changed;
+        `part` holds those of them that exist."""
+        before = self.known.get(sid)
+        if before is None or part is None:
+            return self.diff(part, sid)
+        items = dict(before.items)
+        for key in keys:
+            if key in part.items:
+                items[key] = part.items[key]
+            else:
+                items.pop(key, None)
+        self.known[sid] = replace(before, items=items, event_id=max(before.event_id, part.event_id))
+        return self._item_events(before, part, set(keys))
+
+    def _item_events(
+        self, before: SyncObject, current: SyncObject, keys: set[Any]
+    ) -> list[dict[str, Any]]:
         events = []
-        for key in sorted(set(before.items) | set(current.items)):
+        for key in sorted(keys):
             old, new = before.items.get(key), current.items.get(key)
             if new is None:
-                events.append(self._removed_event(before, key))
+                if old is not None:
+                    events.append(self._removed_event(before, key))
             elif old is None:
                 events.append(self._item_event(current, key, "added"))
             elif old.data != new.data:

@@ -169,11 +169,26 @@ def message_data(message: Message) -> dict[str, Any]:
 
 
 def messages_list(conn: Connection, sid: str) -> SyncObject:
+    return _messages_object(sid, state.messages(conn, sid))
+
+
+def read_messages(
+    conn: Connection, session: ClientSession, sid: str, indexes: list[int]
+) -> SyncObject | None:
+    """Part of a `CH….messages` list: its items at `indexes` that exist (None: the user
+    may not read it), so a change costs the messages it changed, not the history."""
+    owner = sid.partition(".")[0]
+    if state.membership(conn, session, owner) is None:
+        return None
+    return _messages_object(owner, state.messages_at(conn, owner, indexes))
+
+
+def _messages_object(sid: str, messages: list[Message]) -> SyncObject:
     items = {
         message.index: Item(
             event_id(message.date_updated), message_data(message), event_id(message.date_created)
         )
-        for message in state.messages(conn, sid)
+        for message in messages
     }
     return SyncObject("list", f"{sid}.messages", _latest(items), items=items)
 
