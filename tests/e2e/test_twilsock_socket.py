@@ -7,7 +7,7 @@ import aiohttp
 import requests
 
 from chinwag.testing import access_token
-from chinwag.twilsock import framing
+from chinwag.twilsock import connection, framing
 from tests.inprocess import AppServer
 
 
@@ -95,3 +95,76 @@ def test_garbage_closes_the_socket_with_406(app_server: AppServer) -> None:
 
     closed = asyncio.run(send_garbage())
     assert closed.method == "close" and closed.header["status"]["code"] == 406
+
+
+def _closed_by(raw: bytes, app_server: AppServer) -> framing.Frame:
+    async def send() -> framing.Frame:
+        url = app_server.url.replace("http", "ws") + "/v3/wsconnect"
+        async with aiohttp.ClientSession() as session, session.ws_connect(url) as ws:
+            await ws.send_bytes(raw)
+            return framing.parse((await ws.receive(5)).data)
+
+    return asyncio.run(send())
+
+
+def test_a_huge_size_or_a_deeply_nested_header_closes_with_406(app_server: AppServer) -> None:
+    huge = b"TWILSOCK V3.0 " + b"9" * 5000 + b"\r\n{}\r\n"
+    deep = b"[" * 100_000 + b"]" * 100_000
+    nested = b"TWILSOCK V3.0 %d\r\n%s\r\n" % (len(deep), deep)
+    for raw in (huge, nested):
+        closed = _closed_by(raw, app_server)
+        assert closed.method == "close" and closed.header["status"]["code"] == 406
+
+
+def message(http_request: Any, payload: Any = None, id: str = "TM-m") -> tuple[dict[str, Any], Any]:
+    header = {"id": id, "method": "message", "http_request": http_request}
+    return header, payload
+
+
+def test_tunnelled_requests_of_the_wrong_shape_are_answered_400(app_server: AppServer) -> None:
+    send = {"path": "/Client/v2/Conversations/CH1/Messages", "method": "POST", "headers": {}}
+    shapes = [
+        message(["not", "an", "object"]),
+        message({"path": "/Client/v2/Configuration", "method": "GET", "params": [1, 2]}),
+        message({"path": "/Client/v2/Configuration", "method": "GET", "headers": "x"}),
+        message(send, b"{not json"),
+        message(send, {"body": {"an": "object"}}),
+        message({**send, "path": "/v4/Subscriptions"}, {"requests": ["x"]}),
+        message({"path": "/v3/Lists/x/Items", "method": "GET", "params": {"PageSize": "²"}}),
+    ]
+    answers = exchange(app_server.url, init(access_token(app_server, "alice")), *shapes)
+    assert len(answers) == 1 + len(shapes)
+    statuses = [answer.header["http_status"]["code"] for answer in answers[1:]]
+    # the list 'x' does not exist: a 404 answers before its PageSize is read
+    assert statuses == [400, 400, 400, 400, 400, 400, 404], statuses
+
+
+def test_a_socket_without_init_is_closed(app_server: AppServer, monkeypatch: Any) -> None:
+    monkeypatch.setattr(connection, "INIT_TIMEOUT", 0.2)
+
+    async def wait() -> framing.Frame:
+        url = app_server.url.replace("http", "ws") + "/v3/wsconnect"
+        async with aiohttp.ClientSession() as session, session.ws_connect(url) as ws:
+            return framing.parse((await ws.receive(5)).data)
+
+    closed = asyncio.run(wait())
+    assert closed.method == "close" and closed.header["status"]["code"] == 408
+
+
+def test_one_user_s_sockets_are_bounded(app_server: AppServer) -> None:
+    token = access_token(app_server, "many-tabs")
+    limit = connection.MAX_SOCKETS_PER_IDENTITY
+
+    async def open_many() -> list[int]:
+        url = app_server.url.replace("http", "ws") + "/v3/wsconnect"
+        async with aiohttp.ClientSession() as session:
+            sockets = [await session.ws_connect(url) for _ in range(limit + 1)]
+            statuses = []
+            for ws in sockets:
+                await ws.send_bytes(framing.encode(*init(token)))
+                statuses.append(framing.parse((await ws.receive(5)).data).header["status"]["code"])
+            for ws in sockets:
+                await ws.close()
+            return statuses
+
+    assert asyncio.run(open_many()) == [200] * limit + [429]

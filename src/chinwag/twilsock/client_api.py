@@ -17,6 +17,7 @@ from chinwag.domain.conversations import ConversationFields, update_conversation
 from chinwag.domain.messages import MessageFields
 from chinwag.domain.participants import ParticipantFields
 from chinwag.domain.user_conversations import (
+    NotificationLevel,
     UserConversationFields,
     unread_messages_count,
     update_user_conversation,
@@ -25,7 +26,7 @@ from chinwag.resources.addressing import ConversationRef, ServiceRef
 from chinwag.resources.prehooks import pre_event
 from chinwag.store.changes import Change
 from chinwag.twilio.dates import to_json
-from chinwag.twilio.errors import ResourceNotFound
+from chinwag.twilio.errors import InvalidParameter, ResourceNotFound
 from chinwag.twilsock import sync_shapes
 from chinwag.twilsock.router import TunnelledRequest
 
@@ -112,11 +113,13 @@ async def update_my_conversation(
     tunnel: "Tunnel", request: TunnelledRequest, conversation: str
 ) -> Reply:
     """`setAllMessagesRead`, `updateLastReadMessageIndex` (null: none read), notification level."""
-    given = request.json()
-    index = given.get("last_read_message_index", ...)
+    index = request.json().get("last_read_message_index", ...)
+    level = request.text("notification_level")
+    if level is not None and level not in NotificationLevel.__members__.values():
+        raise InvalidParameter(f"notification_level '{level}' is not default or muted.")
     fields = UserConversationFields(
         last_read_message_index=None if index is ... else ("" if index is None else str(index)),
-        notification_level=given.get("notification_level"),
+        notification_level=None if level is None else NotificationLevel(level),
     )
     session = tunnel.session
     missing = ResourceNotFound(f"Conversation '{conversation}' is not one of yours.")
@@ -152,23 +155,26 @@ async def conversation_(tunnel: "Tunnel", request: TunnelledRequest, conversatio
 async def update_conversation_(
     tunnel: "Tunnel", request: TunnelledRequest, conversation: str
 ) -> Reply:
-    given = request.json()
     fields = ConversationFields(
-        friendly_name=given.get("friendly_name"),
-        unique_name=given.get("unique_name"),
-        attributes=given.get("attributes"),
+        friendly_name=request.text("friendly_name"),
+        unique_name=request.text("unique_name"),
+        attributes=request.text("attributes"),
     )
     await tunnel.in_conversation(conversation, update_conversation, fields, tunnel.session.origin())
     return await conversation_(tunnel, request, conversation)
 
 
 async def send_message(tunnel: "Tunnel", request: TunnelledRequest, conversation: str) -> Reply:
-    given = request.json()
+    media_sids = request.json().get("media_sids") or None
+    if media_sids is not None and not (
+        isinstance(media_sids, list) and all(isinstance(sid, str) for sid in media_sids)
+    ):
+        raise InvalidParameter("media_sids must be a list of media SIDs.")
     fields = MessageFields(
         author=tunnel.session.identity,
-        body=given.get("body"),
-        attributes=given.get("attributes"),
-        media_sids=given.get("media_sids") or None,
+        body=request.text("body"),
+        attributes=request.text("attributes"),
+        media_sids=media_sids,
     )
     fields = await _ask(tunnel, conversation, "onMessageAdd", fields)
     message = await tunnel.in_conversation(
@@ -180,8 +186,7 @@ async def send_message(tunnel: "Tunnel", request: TunnelledRequest, conversation
 async def update_message(
     tunnel: "Tunnel", request: TunnelledRequest, conversation: str, message: str
 ) -> Reply:
-    given = request.json()
-    fields = MessageFields(body=given.get("body"), attributes=given.get("attributes"))
+    fields = MessageFields(body=request.text("body"), attributes=request.text("attributes"))
     fields = await _ask(tunnel, conversation, "onMessageUpdate", fields)
     origin = tunnel.session.origin()
 
@@ -251,7 +256,7 @@ async def user(tunnel: "Tunnel", request: TunnelledRequest, identity: str) -> Re
 
 async def typing(tunnel: "Tunnel", request: TunnelledRequest) -> Reply:
     """Told to the conversation's other clients on every server; nothing is stored."""
-    conversation = str(request.json().get("ChannelSid", ""))
+    conversation = request.text("ChannelSid") or ""
     view = await tunnel.read(state.membership, conversation)
     if view is None:
         raise ResourceNotFound(f"Conversation '{conversation}' is not one of yours.")
@@ -278,7 +283,7 @@ async def sync_items(tunnel: "Tunnel", request: TunnelledRequest, kind: str, obj
     keys = sorted(found.items)
     one = params.get("Index") if found.kind == "list" else params.get("Key")
     if one is not None:
-        wanted = int(one) if found.kind == "list" and one.lstrip("-").isdigit() else one
+        wanted = _index(one) if found.kind == "list" else one
         chosen = [wanted] if wanted in found.items else []
         return 200, _items_page(found, chosen, False, False)
     descending = params.get("Order") == "desc"
@@ -287,7 +292,9 @@ async def sync_items(tunnel: "Tunnel", request: TunnelledRequest, kind: str, obj
     if params.get("From") is not None:
         origin: Any = params["From"]
         if found.kind == "list":
-            origin = int(origin)
+            origin = _index(origin)
+            if origin is None:
+                raise InvalidParameter(f"From '{params['From']}' is not an item index.")
         start = next(
             (
                 n
@@ -296,9 +303,14 @@ async def sync_items(tunnel: "Tunnel", request: TunnelledRequest, kind: str, obj
             ),
             len(ordered),
         )
-    size = min(int(params.get("PageSize") or 50), 100)
+    size = min(_index(params.get("PageSize") or "50") or 50, 100)
     chosen = ordered[start : start + size]
     return 200, _items_page(found, chosen, start > 0, start + size < len(ordered))
+
+
+def _index(text: str) -> int | None:
+    """A list index or page size: ASCII digits (int() also takes "²" and "1_0"), else None."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
 
 
 def _items_page(found: Any, keys: list[Any], before: bool, after: bool) -> dict[str, Any]:
@@ -314,9 +326,10 @@ def _items_page(found: Any, keys: list[Any], before: bool, after: bool) -> dict[
 async def subscriptions(tunnel: "Tunnel", request: TunnelledRequest) -> Reply:
     """Answered at once; the events follow as notifications (twilio-sync src/subscriptions.ts)."""
     given = request.json()
-    tunnel.schedule_subscriptions(
-        str(given.get("action")), given.get("correlation_id"), list(given.get("requests") or [])
-    )
+    requests = given.get("requests") or []
+    if not isinstance(requests, list) or not all(isinstance(one, dict) for one in requests):
+        raise InvalidParameter("requests must be a list of JSON objects.")
+    tunnel.schedule_subscriptions(str(given.get("action")), given.get("correlation_id"), requests)
     return 200, {"max_batch_size": 100, "ttl_in_s": 0, "estimated_delivery_in_ms": 5000}
 
 

@@ -44,6 +44,12 @@ TYPING_NOTIFICATION = "twilio.ipmsg.typing_indicator"
 TYPING_TIMEOUT = 5
 OK = {"code": 200, "status": "OK"}
 CLOSE_TIMEOUT = 1.0  # seconds a closing socket waits for the client's close frame
+INIT_TIMEOUT = 30.0  # seconds a socket may stay open without a verified `init`
+HEARTBEAT = 30.0  # seconds between websocket pings; no pong within half of it closes
+# Open sockets one server holds per user and per account: a browser tab each, with room
+# for many tabs and test clients, and a bound on what one token can make a server hold.
+MAX_SOCKETS_PER_IDENTITY = 20
+MAX_SOCKETS_PER_ACCOUNT = 500
 
 
 class Hub:
@@ -53,6 +59,16 @@ class Hub:
         self.database = database
         self.tunnels: set[Tunnel] = set()
         self._unsubscribe: Any = None
+
+    def refusal(self, session: ClientSession) -> str | None:
+        """Why a socket for `session` may not join: its user or account holds too many."""
+        account = [t for t in self.tunnels if t.session.account.sid == session.account.sid]
+        if len(account) >= MAX_SOCKETS_PER_ACCOUNT:
+            return f"Account '{session.account.sid}' has {len(account)} sockets open here."
+        same = [t for t in account if t.session.identity == session.identity]
+        if len(same) >= MAX_SOCKETS_PER_IDENTITY:
+            return f"'{session.identity}' has {len(same)} sockets open here."
+        return None
 
     async def join(self, tunnel: "Tunnel") -> None:
         self.tunnels.add(tunnel)
@@ -141,6 +157,13 @@ class Tunnel:
         await self.send(header)
         await self.ws.close()
 
+    async def close_unless_initialised(self) -> None:
+        """A socket that never proves itself is not kept (`init` comes at once from the SDK)."""
+        await asyncio.sleep(INIT_TIMEOUT)
+        if self._session is None:
+            with contextlib.suppress(ConnectionError):
+                await self.close(408, "INIT_TIMEOUT")
+
     async def on_frame(self, frame: framing.Frame) -> None:
         method = frame.method
         if method == "reply":
@@ -174,7 +197,15 @@ class Tunnel:
         except AccessTokenRefused as refused:
             await self._refuse(frame, refused)
             return
-        await self.request.app[HUB].join(self)
+        hub = self.request.app[HUB]
+        crowded = hub.refusal(self.session)
+        if crowded is not None:
+            self._session = None
+            status = {"code": 429, "status": "TOO_MANY_REQUESTS", "description": crowded}
+            await self.reply(frame, {"status": status})
+            await self.ws.close()
+            return
+        await hub.join(self)
         self._watch_expiry()
         storage = storage_id(self.session)
         await self.reply(
@@ -236,16 +267,18 @@ class Tunnel:
         await self.close(410, "TOKEN_EXPIRED", 20104)
 
     async def on_message(self, frame: framing.Frame) -> None:
-        request = tunnelled_request(frame)
-        found = route(request)
+        path = None
         try:
+            request = tunnelled_request(frame)
+            path = request.path
+            found = route(request)
             if found is None:
                 raise ResourceNotFound(f"The requested resource {request.path} was not found")
             status, body = await ENDPOINTS[found.endpoint](self, request, **found.args)
         except TwilioError as error:
             status, body = error.status, error.envelope()
         except Exception:
-            logger.exception("tunnelled request failed", extra={"path": request.path})
+            logger.exception("tunnelled request failed", extra={"path": path})
             status, body = 500, {"status": 500, "message": "Internal Server Error"}
         http = {"http_status": {"code": status, "status": "OK" if status < 300 else "ERROR"}}
         await self.reply(frame, {**http, "http_headers": {}}, body)
@@ -345,10 +378,13 @@ def storage_id(session: ClientSession) -> str:
 
 async def wsconnect(request: web.Request) -> web.StreamResponse:
     """GET /v3/wsconnect: the client SDK's socket (its token is in `init`, not a header)."""
-    ws = web.WebSocketResponse(max_msg_size=8 * 1024 * 1024, timeout=CLOSE_TIMEOUT)
+    ws = web.WebSocketResponse(
+        max_msg_size=8 * 1024 * 1024, timeout=CLOSE_TIMEOUT, heartbeat=HEARTBEAT
+    )
     await ws.prepare(request)
     tunnel = Tunnel(request, ws)
     worker = asyncio.create_task(tunnel.run_work())
+    deadline = asyncio.create_task(tunnel.close_unless_initialised())
     try:
         async for message in ws:
             if message.type not in (WSMsgType.BINARY, WSMsgType.TEXT):
@@ -364,6 +400,7 @@ async def wsconnect(request: web.Request) -> web.StreamResponse:
                 await tunnel.on_frame(frame)
     finally:
         worker.cancel()
+        deadline.cancel()
         if tunnel.expiry is not None:
             tunnel.expiry.cancel()
         with contextlib.suppress(asyncio.CancelledError):

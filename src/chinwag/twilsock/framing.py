@@ -14,6 +14,7 @@ MAGIC = b"TWILSOCK"
 VERSION = b"V3.0"
 SEPARATOR = b"\r\n"
 JSON_TYPE = "application/json"
+MAX_SIZE_DIGITS = 9  # a socket message is at most 8 MiB (connection.py), 7 digits
 
 
 class FrameError(ValueError):
@@ -55,6 +56,8 @@ def parse(data: bytes | str) -> Frame:
     parts = raw[:end].split(b" ")
     if len(parts) != 3 or parts[0] != MAGIC or parts[1] != VERSION or not parts[2].isdigit():
         raise FrameError(f"Unsupported twilsock preamble {raw[:end][:40]!r}.")
+    if len(parts[2]) > MAX_SIZE_DIGITS:
+        raise FrameError(f"The header size {parts[2][:20]!r}... is larger than any frame.")
     size = int(parts[2])
     start = end + len(SEPARATOR)
     header_bytes = raw[start : start + size]
@@ -62,7 +65,7 @@ def parse(data: bytes | str) -> Frame:
         raise FrameError("The twilsock header is shorter than its preamble says.")
     try:
         header = json.loads(header_bytes)
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:  # RecursionError: nesting too deep
         raise FrameError("The twilsock header is not JSON.") from error
     if not isinstance(header, dict):
         raise FrameError("The twilsock header is not a JSON object.")

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
+from chinwag.twilio.errors import InvalidParameter
 from chinwag.twilsock.framing import Frame
 
 
@@ -28,10 +29,20 @@ class TunnelledRequest:
         if not self.body:
             return {}
         content_type = str(self.headers.get("Content-Type", ""))
-        if content_type.startswith("application/x-www-form-urlencoded"):
-            return dict(parse_qsl(self.body.decode("utf-8")))
-        found = json.loads(self.body)
+        try:
+            if content_type.startswith("application/x-www-form-urlencoded"):
+                return dict(parse_qsl(self.body.decode("utf-8")))
+            found = json.loads(self.body)
+        except (ValueError, RecursionError):  # RecursionError: nesting too deep
+            raise InvalidParameter("The request body is neither JSON nor a UTF-8 form.") from None
         return found if isinstance(found, dict) else {}
+
+    def text(self, name: str) -> str | None:
+        """The body's field `name`, which must be a string (or null) when given."""
+        value = self.json().get(name)
+        if value is not None and not isinstance(value, str):
+            raise InvalidParameter(f"{name} must be a string, not {json.dumps(value)[:40]}.")
+        return value
 
 
 @dataclass(frozen=True)
@@ -44,7 +55,11 @@ def tunnelled_request(frame: Frame) -> TunnelledRequest:
     """The HTTP request a `message` frame carries. twilsock sends query parameters
     split but not decoded (`src/services/upstream.ts` parseUri), so they are decoded here."""
     http = frame.header.get("http_request") or {}
+    if not isinstance(http, dict):
+        raise InvalidParameter("http_request must be a JSON object.")
     raw_params = http.get("params") or {}
+    if not isinstance(raw_params, dict) or not isinstance(http.get("headers") or {}, dict):
+        raise InvalidParameter("http_request.params and .headers must be JSON objects.")
     params = {
         unquote(str(key)): unquote(str(value[-1] if isinstance(value, list) else value))
         for key, value in raw_params.items()
