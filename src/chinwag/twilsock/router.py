@@ -61,7 +61,7 @@ def tunnelled_request(frame: Frame) -> TunnelledRequest:
     if not isinstance(raw_params, dict) or not isinstance(http.get("headers") or {}, dict):
         raise InvalidParameter("http_request.params and .headers must be JSON objects.")
     params = {
-        unquote(str(key)): unquote(str(value[-1] if isinstance(value, list) else value))
+        unquote(str(key)): unquote(str((value or [""])[-1] if isinstance(value, list) else value))
         for key, value in raw_params.items()
     }
     return TunnelledRequest(
