@@ -15,6 +15,7 @@ from chinwag.delivery.attempts import (
 )
 from chinwag.delivery.retry import RetryDecision
 from chinwag.delivery.sender import SendResult
+from chinwag.logs import JsonFormatter, TextFormatter
 from chinwag.store.outbox import Attempt, Delivery, DeliveryStatus, Outcome
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
@@ -119,3 +120,19 @@ def test_an_attempt_leaves_its_row_and_outcome_and_is_logged_by_what_follows(
     if decision.status is not DeliveryStatus.DELIVERED:
         retry_at = decision.retry_at.isoformat() if decision.retry_at else None
         assert fields["retry_at"] == retry_at
+
+
+def test_a_failed_attempt_logs_the_url_without_its_password_and_keeps_it_whole(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    url = "https://hook-user:s3cret@hooks.test/a?b=c"
+    request = request_for(delivery(), url)
+    failed = RetryDecision(DeliveryStatus.FAILED)
+    with caplog.at_level(logging.DEBUG, logger="chinwag.delivery"):
+        outcome = attempt_outcome(delivery(), url, NOW, 1.0, SendResult(404, None), failed)
+    assert request.url == url  # signed and sent as given: Twilio signs the full URL
+    assert outcome.attempt is not None and outcome.attempt.url == url  # the attempt log's row
+    logged = [record.__dict__["url"] for record in caplog.records]
+    assert logged == ["https://hook-user:***@hooks.test/a?b=c"] * 2  # the failure, the dead letter
+    for formatter in (TextFormatter(), JsonFormatter()):  # what `chinwag serve` writes
+        assert not [line for r in caplog.records if "s3cret" in (line := formatter.format(r))]

@@ -68,6 +68,7 @@ def gate(clock: Clock | None = None, *, max_parked_rows: int = 3) -> HostGate:
         ("http://127.0.0.1:8080/x", "127.0.0.1:8080"),
         ("http://user:pw@[::1]:9/x", "::1:9"),
         ("http://hooks.example.com:99999/x", "hooks.example.com:None"),  # counted apart
+        ("http://[::1", ""),  # stored before validation refused it: the sender will not send
         (None, ""),
     ],
 )

@@ -21,7 +21,6 @@ from chinwag.twilio.forms import (
     MAX_PARAMETERS,
     Form,
     check_length,
-    is_http_url,
     parse_integer,
     parse_urlencoded,
     shown,
@@ -215,21 +214,3 @@ def test_dates_at_the_edges_are_written_with_four_digit_years() -> None:
 )
 def test_durations_never_overflow(value: str, expected: timedelta | None) -> None:
     assert parse_duration(value, NOW) == expected
-
-
-@pytest.mark.parametrize(
-    ("url", "usable"),
-    [
-        ("https://example.com/hook", True),
-        ("http://127.0.0.1:8080/x?y=1#z", True),
-        ("http://[::1]:65535/", True),
-        ("http://[::1", False),  # urlsplit raises
-        ("http://example.com:99999/", False),  # port out of range
-        ("http://example.com:abc/", False),
-        ("ftp://example.com/", False),
-        ("https:///path-only", False),
-        ("example.com", False),
-    ],
-)
-def test_webhook_urls_are_refused_unless_a_delivery_could_use_them(url: str, usable: bool) -> None:
-    assert is_http_url(url) is usable

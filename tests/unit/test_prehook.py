@@ -4,6 +4,7 @@ through unchanged, and only the allowed fields of a JSON object change it
 (twilio.com/docs/conversations/conversations-webhooks)."""
 
 import asyncio
+from dataclasses import replace
 
 import pytest
 
@@ -66,3 +67,12 @@ def test_only_the_allowed_fields_of_an_object_answer_change_the_action() -> None
 
 def test_any_2xx_with_an_object_changes_the_action() -> None:
     assert verdict(SendResult(204, None, '{"body": "b"}')).changes == {"body": "b"}
+
+
+def test_no_answer_is_logged_without_the_urls_password(caplog: pytest.LogCaptureFixture) -> None:
+    request = replace(REQUEST, url="https://hook-user:s3cret@hooks.test/pre")
+    sender = AnsweringSender(SendResult(None, "invalid_url"))
+    assert asyncio.run(ask_pre_hook(sender, request, ALLOWED)) == Verdict()
+    assert sender.asked == [request]  # the sender is given the URL whole
+    [record] = caplog.records
+    assert record.__dict__["url"] == "https://hook-user:***@hooks.test/pre"

@@ -1,11 +1,22 @@
 """A delivery's request as it goes on the wire: the form body and the signature, exactly as
-`urlencode` and twilio-python's RequestValidator make them."""
+`urlencode` and twilio-python's RequestValidator make them; and a URL that may not go."""
 
+import asyncio
+from typing import cast
 from urllib.parse import urlencode
 
+import aiohttp
+import pytest
 from twilio.request_validator import RequestValidator
 
-from chinwag.delivery.sender import OutboundRequest, form_encoded
+from chinwag.delivery.sender import (
+    INVALID_URL_ERROR,
+    HttpSender,
+    OutboundRequest,
+    SendResult,
+    form_encoded,
+)
+from chinwag.twilio.urls import masked_url
 
 PARAMS = [
     ("EventType", "onMessageAdded"),
@@ -36,3 +47,32 @@ def test_post_and_get_requests_carry_the_signature_twilio_python_computes() -> N
         sent, headers, body = get.prepared()
         assert body is None and sent.endswith(urlencode(PARAMS))
         assert validator.validate(sent, {}, headers["X-Twilio-Signature"])
+
+
+class NoWire:
+    """A session that fails the test if anything is sent through it."""
+
+    def request(self, *args: object, **kwargs: object) -> None:
+        raise AssertionError(f"sent {args}")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:9/hook\r\nX-Forged: yes",
+        "http://127.0.0.1:9/a hook",
+        "http://127.0.0.1:9/\thook",
+        "http://[::1",  # the signing step's urlsplit would raise
+        "ftp://127.0.0.1:9/hook",
+    ],
+)
+def test_a_stored_url_the_rule_refuses_never_goes_on_the_wire(
+    url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """One stored before the rule was this strict: the attempt fails for good, logged."""
+    sender = HttpSender(cast(aiohttp.ClientSession, NoWire()), deny_private_targets=False)
+    result = asyncio.run(sender.send(OutboundRequest(url, "POST", PARAMS, "secret", "token")))
+    assert result == SendResult(None, INVALID_URL_ERROR, permanent=True)
+    [record] = caplog.records
+    assert (record.getMessage(), record.__dict__["url"]) == ("target refused", masked_url(url))
+    assert "\n" not in masked_url(url) and " " not in masked_url(url)

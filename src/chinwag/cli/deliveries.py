@@ -23,6 +23,7 @@ from chinwag.store.deliveries import DeliveryFilter, DeliveryRecord, LoggedAttem
 from chinwag.store.outbox import Attempt, DeliveryStatus
 from chinwag.twilio.dates import parse_iso8601, to_json, to_webhook, utc_now
 from chinwag.twilio.pagination import PageRequest
+from chinwag.twilio.urls import masked_url
 
 deliveries_app = typer.Typer(
     help="Inspect and redeliver webhook deliveries of every account in the database.",
@@ -251,7 +252,7 @@ def _tail_line(entry: LoggedAttempt, result: AttemptOutcome) -> Text:
     answer = (entry.error or "-") if entry.response_status is None else str(entry.response_status)
     return Text(
         f"{to_webhook(entry.started_at)}  {result:<9} #{entry.attempt:<2} {answer:<7} "
-        f"{entry.latency_ms:>6.0f} ms  {entry.event_type}  {entry.token}  {entry.url}",
+        f"{entry.latency_ms:>6.0f} ms  {entry.event_type}  {entry.token}  {masked_url(entry.url)}",
         style=OUTCOME_STYLES[result],
     )
 

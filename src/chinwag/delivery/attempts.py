@@ -10,6 +10,7 @@ from datetime import datetime
 from chinwag.delivery.retry import RetryDecision
 from chinwag.delivery.sender import OutboundRequest, SendResult
 from chinwag.store.outbox import Attempt, Delivery, DeliveryStatus, Outcome
+from chinwag.twilio.urls import masked_url
 
 logger = logging.getLogger("chinwag.delivery")
 
@@ -87,7 +88,7 @@ def _log_attempt(delivery: Delivery, attempt: Attempt, decision: RetryDecision) 
     """Success at DEBUG, each failed attempt at WARNING, the end of retrying at ERROR."""
     fields = {
         **_fields(delivery),
-        "url": attempt.url,
+        "url": masked_url(attempt.url),  # the attempt row keeps it whole
         "status": attempt.response_status,  # None: no HTTP answer, see `error`
         "error": attempt.error,
         "attempt": attempt.attempt,

@@ -52,7 +52,10 @@ def target_host(url: str | None) -> str:
     """`host:port` of a URL, the unit of the per-host limit ("" without a URL)."""
     if not url:
         return ""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "http://[::1", stored before validation refused it: never sent
+        return ""
     try:
         port = parts.port or DEFAULT_PORTS.get(parts.scheme.lower())
     except ValueError:  # a port out of range: the send will fail, count it apart

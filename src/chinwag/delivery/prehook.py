@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from chinwag.delivery.sender import OutboundRequest, Sender
 from chinwag.twilio.json_text import NotJson, parse_json
+from chinwag.twilio.urls import masked_url
 
 logger = logging.getLogger("chinwag.prehook")
 MAX_ANSWER = 64 * 1024
@@ -31,7 +32,7 @@ async def ask_pre_hook(
     if result.status is None:
         logger.warning(
             "pre-event webhook gave no answer; the change goes through",
-            extra={"url": request.url, "error": result.error},
+            extra={"url": masked_url(request.url), "error": result.error},
         )
         return Verdict()
     if not result.ok:

@@ -26,11 +26,15 @@ from chinwag.delivery.target_guard import (
     GuardedResolver,
     check_literal,
 )
+from chinwag.twilio.urls import NOT_A_URL, is_http_url, masked_url
 
 TIMEOUT_SECONDS = 5.0
 USER_AGENT = "TwilioProxy/1.1"
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded; charset=utf-8"
 RESPONSE_EXCERPT = 1024
+# The error class of an attempt whose URL is none chinwag would accept today (one stored
+# before the rule refused control characters and whitespace): nothing is sent.
+INVALID_URL_ERROR = "invalid_url"
 
 logger = logging.getLogger("chinwag.delivery")
 
@@ -113,8 +117,8 @@ async def _read_up_to(response: aiohttp.ClientResponse, limit: int) -> bytes:
 class HttpSender:
     """aiohttp's pooled client; library errors are mapped to a short error class here, once:
     `timeout`, `connection_refused`, `connection_reset` (closed or reset before an answer),
-    `dns`, `connect` (other connection failures), `denied_private_target`, else the
-    aiohttp exception's name.
+    `dns`, `connect` (other connection failures), `denied_private_target`, `invalid_url`
+    (nothing sent: see `INVALID_URL_ERROR`), else the aiohttp exception's name.
 
     Made by `http_sender`, which gives it its session.
     """
@@ -130,6 +134,8 @@ class HttpSender:
         self._timeout = aiohttp.ClientTimeout(total=timeout)
 
     async def send(self, request: OutboundRequest) -> SendResult:
+        if not is_http_url(request.url):  # never on the wire: a CR or LF would split it
+            return _invalid(request.url)
         url, headers, body = request.prepared()
         try:
             if self._deny_private_targets:  # aiohttp never resolves an IP literal
@@ -175,8 +181,14 @@ def _error_class(error: aiohttp.ClientError) -> str:
 
 
 def _denied(url: str, denied: DeniedTarget) -> SendResult:
-    logger.warning("target refused", extra={"url": url, "reason": str(denied)})
+    logger.warning("target refused", extra={"url": masked_url(url), "reason": str(denied)})
     return SendResult(None, DENIED_ERROR, permanent=True)
+
+
+def _invalid(url: str) -> SendResult:
+    reason = f"the URL {NOT_A_URL}"
+    logger.warning("target refused", extra={"url": masked_url(url), "reason": reason})
+    return SendResult(None, INVALID_URL_ERROR, permanent=True)
 
 
 @contextlib.asynccontextmanager

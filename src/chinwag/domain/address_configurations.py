@@ -9,7 +9,6 @@ source. What the auto-created webhook will be is checked as a scoped webhook is
 """
 
 from dataclasses import dataclass, replace
-from urllib.parse import urlsplit
 
 from sqlalchemy import Connection
 
@@ -31,6 +30,8 @@ from chinwag.twilio.errors import (
     WebhookUrlMissing,
     WebhookUrlTooLong,
 )
+from chinwag.twilio.forms import shown
+from chinwag.twilio.urls import NOT_A_URL, is_http_url
 
 # The spec's configuration_address_enum_type; the docs say "whatsapp or sms", the enum
 # has more, and an example sends "whAtsAPP": compared in lower case.
@@ -231,9 +232,8 @@ def _url(url: str) -> str | None:
         raise WebhookUrlTooLong(
             f"AutoCreation.WebhookUrl is longer than {MAX_URL_LENGTH} characters."
         )
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        raise WebhookUrlMissing(f"AutoCreation.WebhookUrl '{url}' is not an absolute http(s) URL.")
+    if not is_http_url(url):
+        raise WebhookUrlMissing(f"AutoCreation.WebhookUrl '{shown(url)}' {NOT_A_URL}")
     return url
 
 

@@ -22,7 +22,8 @@ from chinwag.store.global_webhooks import GlobalWebhookConfig
 from chinwag.store.service_webhooks import ServiceWebhookConfig
 from chinwag.store.services import Service
 from chinwag.twilio.errors import InvalidParameter
-from chinwag.twilio.forms import check_length, is_http_url, shown
+from chinwag.twilio.forms import check_length, shown
+from chinwag.twilio.urls import NOT_A_URL, is_http_url
 
 SERVICE_FILTERS = frozenset(
     {
@@ -191,5 +192,5 @@ def _url(name: str, value: str) -> str | None:
         return None
     check_length(name, value, MAX_URL_LENGTH)
     if not is_http_url(value):
-        raise InvalidParameter(f"{name} '{shown(value)}' is not an absolute http(s) URL.")
+        raise InvalidParameter(f"{name} '{shown(value)}' {NOT_A_URL}")
     return value

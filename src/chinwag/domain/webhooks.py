@@ -34,7 +34,8 @@ from chinwag.twilio.errors import (
     WebhookUrlMissing,
     WebhookUrlTooLong,
 )
-from chinwag.twilio.forms import is_http_url
+from chinwag.twilio.forms import shown
+from chinwag.twilio.urls import NOT_A_URL, is_http_url
 
 MAX_WEBHOOKS_PER_CONVERSATION = 5
 MAX_TRIGGER_LENGTH = 248  # twilio.com/docs/api/errors/50366
@@ -190,7 +191,7 @@ def _check_url(url: str | None) -> None:
     if len(url) > MAX_URL_LENGTH:
         raise WebhookUrlTooLong(f"Configuration.Url is longer than {MAX_URL_LENGTH} characters.")
     if not is_http_url(url):
-        raise WebhookUrlMissing(f"Configuration.Url '{url}' is not an absolute http(s) URL.")
+        raise WebhookUrlMissing(f"Configuration.Url '{shown(url)}' {NOT_A_URL}")
 
 
 def _check_filters(filters: list[str] | None) -> None:

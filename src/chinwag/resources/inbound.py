@@ -27,7 +27,8 @@ from chinwag.resources.common import (
 )
 from chinwag.resources.prehooks import pre_event
 from chinwag.twilio.errors import InvalidParameter, ResourceNotFound, TooManyMedia
-from chinwag.twilio.forms import Form, is_http_url, shown
+from chinwag.twilio.forms import Form, shown
+from chinwag.twilio.urls import NOT_A_URL, is_http_url
 
 # What a pre-event webhook's JSON answer may change (conversations-webhooks doc).
 MESSAGE_CHANGES = frozenset({"body"})
@@ -65,7 +66,7 @@ async def _fetch_media(request: web.Request, urls: list[str]) -> tuple[Download,
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
         for url in urls:
             if not is_http_url(url):
-                raise InvalidParameter(f"MediaUrl '{shown(url)}' is not an absolute http(s) URL.")
+                raise InvalidParameter(f"MediaUrl '{shown(url)}' {NOT_A_URL}")
             await check_target(request, "MediaUrl", url, InvalidParameter)
             downloads.append(await _download(session, url))
     return tuple(downloads)

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import TypeVar
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl
 
 from chinwag.twilio.dates import FIRST_DATE, LAST_DATE, parse_iso8601, to_json
 from chinwag.twilio.errors import InvalidParameter, TooManyParameters
@@ -62,20 +62,6 @@ def parse_urlencoded(body: bytes) -> list[tuple[str, str]]:
             f"The request has more than {MAX_PARAMETERS} parameters, "
             "more than chinwag accepts in one request."
         ) from None
-
-
-def is_http_url(value: str) -> bool:
-    """An absolute http(s) URL with a host and, if any, a port from 0 to 65535.
-
-    urlsplit raises for "http://[::1" and the port check for "http://a:99999/": both
-    are refused here, before they are stored as a URL no delivery could use.
-    """
-    try:
-        parts = urlsplit(value)
-        parts.port  # noqa: B018 - read for its check
-    except ValueError:
-        return False
-    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
 
 
 def check_length(name: str, value: str | None, maximum: int) -> None:
