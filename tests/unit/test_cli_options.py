@@ -21,8 +21,12 @@ WIDE = {"COLUMNS": "200"}  # one line per message in typer's error box
         (["worker", "--retry-schedule", "5,-1"], "--retry-schedule '5,-1' has a negative wait"),
         (["serve", "--studio-url", "http://studio.test/flows"], "must contain {flow_sid}"),
         (["worker", "--studio-url", "http://studio.test/flows"], "must contain {flow_sid}"),
+        (["serve", "--studio-url", "studio.test/{flow_sid}"], "is not an absolute http(s) URL"),
+        (["worker", "--studio-url", "http://studio.test/a b/{flow_sid}"], "without control"),
+        (["serve", "--studio-url", "http://studio.test/{flow_sid}/{x}"], "braces other than"),
         (["serve", "--host-concurrency", "0"], "--host-concurrency"),
         (["serve", "--database-pool-size", "0"], "--database-pool-size"),
+        (["serve", "--auth-failure-limit", "0"], "--auth-failure-limit"),
     ],
 )
 def test_a_bad_option_is_refused_with_exit_code_2(args: list[str], message: str) -> None:
@@ -39,6 +43,22 @@ def test_a_key_for_an_unknown_account_is_refused(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert f"Account '{unknown}' does not exist." in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["keys", "delete", "SK" + "0" * 32], f"API key 'SK{'0' * 32}' does not exist."),
+        (["accounts", "rotate-token", "AC" + "0" * 32], f"Account 'AC{'0' * 32}' does not exist."),
+    ],
+)
+def test_deleting_an_unknown_key_or_rotating_an_unknown_account_exits_1(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    database = f"sqlite:///{tmp_path / 'unknown.db'}"
+    result = CliRunner().invoke(app, [*args, "--database", database], env=WIDE)
+    assert result.exit_code == 1, result.output
+    assert message in result.output
 
 
 def test_a_token_needs_an_account_when_the_database_holds_none_or_several(

@@ -1,9 +1,14 @@
-"""Accounts, API keys, authentication, and each account's default Conversation Service."""
+"""Accounts, API keys, authentication, and each account's default Conversation Service.
+
+Credentials are withdrawn in the database (`rotate_auth_token`, `delete_api_key`): a
+process that has not looked them up in the last `Authenticator` ttl refuses them at
+once, one that has (a running server) within that ttl, 5 s.
+"""
 
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import Connection
 
@@ -15,7 +20,7 @@ from chinwag.store.database import Database
 from chinwag.twilio import sids
 from chinwag.twilio.auth import Credentials, hash_secret, secrets_match
 from chinwag.twilio.dates import utc_now
-from chinwag.twilio.errors import InvalidParameter
+from chinwag.twilio.errors import InvalidParameter, ResourceNotFound
 
 DEFAULT_SERVICE_NAME = "Default Conversations Service"
 
@@ -61,6 +66,21 @@ def ensure_account(conn: Connection, sid: str, auth_token: str) -> Account:
     return store.get_account(conn, sid) or existing
 
 
+def rotate_auth_token(conn: Connection, sid: str) -> Account:
+    """Give the account a new random auth token; the old one no longer authenticates.
+
+    API keys are separate credentials and keep working; Access Tokens are signed with
+    keys, not the auth token, so they stay valid. Webhooks are signed with the token
+    read when each is sent, so from now on with the new one.
+    """
+    account = store.get_account(conn, sid)
+    if account is None:
+        raise ResourceNotFound(f"Account '{sid}' does not exist.")
+    token = new_auth_token()
+    store.set_auth_token(conn, sid, token)
+    return replace(account, auth_token=token)
+
+
 def create_api_key(conn: Connection, account_sid: str, friendly_name: str) -> NewApiKey:
     if store.get_account(conn, account_sid) is None:
         raise InvalidParameter(f"Account '{account_sid}' does not exist.")
@@ -75,6 +95,14 @@ def create_api_key(conn: Connection, account_sid: str, friendly_name: str) -> Ne
     )
     store.insert_api_key(conn, key)
     return NewApiKey(key, secret)
+
+
+def delete_api_key(conn: Connection, sid: str) -> ApiKey:
+    """Delete the API key `sid`: its Basic auth and the Access Tokens it signed are refused."""
+    key = store.get_api_key(conn, sid)
+    if key is None or not store.delete_api_key(conn, sid):
+        raise ResourceNotFound(f"API key '{sid}' does not exist.")
+    return key
 
 
 def authenticate(conn: Connection, credentials: Credentials) -> Account | None:
@@ -112,7 +140,9 @@ class Authenticator:
     """`authenticate` with known usernames remembered for `ttl` seconds.
 
     Every request still proves its secret (in constant time); only the database
-    lookup is saved. A token changed by another process is seen within `ttl`.
+    lookup is saved. A token changed or a key deleted by another process is seen
+    within `ttl`; a secret the remembered lookup refuses is looked up again, so a
+    rotated auth token works at once (and replaces the old one here).
     """
 
     def __init__(self, ttl: float = 5.0, clock: Callable[[], float] = time.monotonic) -> None:
@@ -124,7 +154,9 @@ class Authenticator:
         now = self._clock()
         cached = self._known.get(credentials.username)
         if cached is not None and cached[0] > now:
-            return _verify(cached[1], credentials)
+            account = _verify(cached[1], credentials)
+            if account is not None:
+                return account
         principal = await database.read(_lookup, credentials.username)
         if principal is None:
             self._known.pop(credentials.username, None)

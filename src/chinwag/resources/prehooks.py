@@ -15,7 +15,8 @@ from chinwag.delivery.sender import OutboundRequest
 from chinwag.domain.events import Origin, envelope
 from chinwag.domain.service_webhooks import EventHooks, hooks_for
 from chinwag.resources.addressing import ConversationRef, ServiceRef
-from chinwag.resources.common import SENDER, account, database, origin
+from chinwag.resources.common import SENDER, database, origin
+from chinwag.store import accounts as account_store
 from chinwag.store.conversations import Conversation
 from chinwag.store.services import Service
 from chinwag.twilio.errors import Forbidden
@@ -32,6 +33,13 @@ def overlay(stored: Params, given: Params) -> Params:
     return [(name, new.get(name, value)) for name, value in stored] + [
         (name, value) for name, value in given if name not in names
     ]
+
+
+def _auth_token(conn: Connection, account_sid: str) -> str:
+    """The token the request is signed with, as stored now: the request's account may be a
+    lookup remembered from before `chinwag accounts rotate-token` (domain/accounts.py)."""
+    found = account_store.get_account(conn, account_sid)
+    return found.auth_token if found else ""
 
 
 async def pre_event(
@@ -54,7 +62,7 @@ async def pre_event(
     if not asked_by.webhooks_enabled or SENDER not in request.app:
         return {}
 
-    def look_up(conn: Connection) -> tuple[Service, EventHooks, str | None, Params]:
+    def look_up(conn: Connection) -> tuple[Service, EventHooks, str | None, Params, str]:
         conversation_sid, described = None, params
         if isinstance(addressed, ConversationRef):
             conversation, root = addressed.resolve(conn)
@@ -65,9 +73,13 @@ async def pre_event(
             root = addressed.resolve(conn)
         assert not callable(described), "a Describe needs a ConversationRef"
         hooks = hooks_for(conn, root.service.account_sid, root.service.sid)
-        return root.service, hooks, conversation_sid, described
+        wanted = hooks.pre_url(event_type) is not None
+        token = _auth_token(conn, root.service.account_sid) if wanted else ""
+        return root.service, hooks, conversation_sid, described, token
 
-    service, hooks, conversation_sid, payload_params = await database(request).read(look_up)
+    service, hooks, conversation_sid, payload_params, auth_token = await database(request).read(
+        look_up
+    )
     url = hooks.pre_url(event_type)
     if url is None:
         return {}
@@ -84,7 +96,7 @@ async def pre_event(
         url=url,
         method=hooks.method,
         params=payload,
-        auth_token=account(request).auth_token,
+        auth_token=auth_token,
         idempotency_token=str(uuid.uuid4()),
         read_limit=MAX_ANSWER,
     )

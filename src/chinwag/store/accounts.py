@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, func, select, update
+from sqlalchemy import Connection, bindparam, delete, func, select, update
 
 from chinwag.store.records import RecordMapper
 from chinwag.store.tables import accounts, api_keys
@@ -34,6 +34,7 @@ _LIST_ACCOUNTS = select(*_ACCOUNTS.columns).order_by(accounts.c.id)
 _COUNT_ACCOUNTS = select(func.count()).select_from(accounts)
 _UPDATE_ACCOUNT = update(accounts).where(accounts.c.sid == bindparam("match_sid"))
 _GET_API_KEY = select(*_API_KEYS.columns).where(api_keys.c.sid == bindparam("sid"))
+_DELETE_API_KEY = delete(api_keys).where(api_keys.c.sid == bindparam("sid"))
 _NEWEST_SIGNING_KEY = (
     select(*_API_KEYS.columns)
     .where(api_keys.c.account_sid == bindparam("account_sid"), api_keys.c.secret.is_not(None))
@@ -71,6 +72,11 @@ def get_api_key(conn: Connection, sid: str) -> ApiKey | None:
 
 def insert_api_key(conn: Connection, key: ApiKey) -> None:
     _API_KEYS.insert(conn, key)
+
+
+def delete_api_key(conn: Connection, sid: str) -> bool:
+    """Delete the key `sid`; whether there was one."""
+    return conn.execute(_DELETE_API_KEY, {"sid": sid}).rowcount > 0
 
 
 def newest_signing_key(conn: Connection, account_sid: str) -> ApiKey | None:
