@@ -13,9 +13,11 @@ from chinwag.config import Settings
 from chinwag.delivery.sender import HttpSender, http_sender
 from chinwag.delivery.worker import Worker
 from chinwag.domain.accounts import Authenticator
+from chinwag.domain.auth_failures import FailedAuthLimit
 from chinwag.domain.carrier import Carrier
 from chinwag.metrics import CONTENT_TYPE, Metrics
 from chinwag.resources.common import (
+    AUTH_FAILURES,
     CARRIER,
     DATABASE,
     DENY_PRIVATE_TARGETS,
@@ -34,6 +36,7 @@ from chinwag.twilio.errors import (
     InvalidParameter,
     MethodNotAllowed,
     ResourceNotFound,
+    TooManyRequests,
     TwilioError,
     Unauthenticated,
 )
@@ -53,7 +56,8 @@ METRICS = web.AppKey("metrics", Metrics)
 @web.middleware
 async def front_door(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Every request's one middleware: the caller's account, Twilio's error envelope, CORS
-    headers on every response, and the request's count and time by route template.
+    headers on every response but the dashboard's (ui/headers.py sets its own), and the
+    request's count and time by route template.
 
     One coroutine rather than one middleware per concern: each layer costs aiohttp an
     awaited wrapper per request (docs/benchmarks.md, "Second pass").
@@ -84,7 +88,8 @@ async def front_door(request: web.Request, handler: Handler) -> web.StreamRespon
                 "unhandled error", extra={"method": request.method, "path": request.path}
             )
             response = _error_response(InternalError("Internal Server Error"))
-    if not response.prepared:  # a websocket has sent its headers already
+    # Not on a websocket (its headers are sent) nor the dashboard (ui/headers.py).
+    if not response.prepared and not is_ui_path(request.path):
         response.headers.update(cors.HEADERS)
     # By route template, not path: bounded labels.
     route = request.match_info.route.resource
@@ -99,6 +104,8 @@ def _error_response(error: TwilioError) -> web.Response:
     response = json_response(error.envelope(), error.status)
     if isinstance(error, Unauthenticated):
         response.headers["WWW-Authenticate"] = WWW_AUTHENTICATE
+    elif isinstance(error, TooManyRequests):
+        response.headers["Retry-After"] = str(error.retry_after)
     return response
 
 
@@ -109,12 +116,20 @@ def _needs_account(path: str) -> bool:
 
 
 async def _account(request: web.Request) -> Account:
-    """HTTP Basic with AccountSid:AuthToken or SK…:secret: the account they prove."""
+    """HTTP Basic with AccountSid:AuthToken or SK…:secret: the account they prove.
+
+    A client past its failed-authentication limit is refused before its credentials are
+    checked (domain/auth_failures.py); no credentials at all is no failed attempt."""
     credentials = parse_basic(request.headers.get("Authorization"))
     if credentials is None:
         raise Unauthenticated()
+    failures, client = request.app[AUTH_FAILURES], request.remote or ""
+    wait = failures.retry_after(client)
+    if wait is not None:
+        raise TooManyRequests(wait)
     account = await request.app[AUTHENTICATOR].authenticate(request.app[DATABASE], credentials)
     if account is None:
+        failures.record_failure(client)
         raise Unauthenticated("Authentication Error - invalid username or password")
     return account
 
@@ -172,6 +187,7 @@ def build_app(settings: Settings, database: Database) -> web.Application:
     )
     app[DATABASE] = database
     app[AUTHENTICATOR] = Authenticator()
+    app[AUTH_FAILURES] = FailedAuthLimit(settings.auth_failure_limit)
     app[METRICS] = Metrics(database)
     app[PUBLIC_URL] = (settings.public_url or "").rstrip("/")
     app[DENY_PRIVATE_TARGETS] = settings.deny_private_targets

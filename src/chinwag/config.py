@@ -12,6 +12,9 @@ from chinwag.logs import LogFormat, LogLevel
 from chinwag.store.database import DEFAULT_POOL_SIZE
 
 DEFAULT_DATABASE = "sqlite:///chinwag.db"
+# Failed authentications per client per minute (domain/auth_failures.py): a flood is
+# stopped, a person who mistyped is not, nor are the test suite's own bad credentials.
+DEFAULT_AUTH_FAILURE_LIMIT = 20
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,8 @@ class Settings:
     retention_days: float = DEFAULT_RETENTION_DAYS
     # Seconds after `sent` that the simulated carrier reports `delivered`; 0: at once.
     receipt_delay: float = 1.0
+    # Failed Basic auths and dashboard sign-ins one client IP may make per minute; then 429.
+    auth_failure_limit: int = DEFAULT_AUTH_FAILURE_LIMIT
     log_format: LogFormat = LogFormat.TEXT  # json: one object per line
     log_level: LogLevel = LogLevel.INFO
 

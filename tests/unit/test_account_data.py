@@ -19,8 +19,9 @@ def test_every_table_is_either_reset_or_kept() -> None:
     )
 
 
-def test_only_the_account_its_keys_and_its_settings_are_kept() -> None:
-    assert {"accounts", "api_keys", "account_configurations"} == KEPT
+def test_only_the_account_its_keys_its_settings_and_signed_out_sessions_are_kept() -> None:
+    kept = {"accounts", "api_keys", "account_configurations", "signed_out_sessions"}
+    assert kept == KEPT
     assert not KEPT & set(PLANNED)
 
 

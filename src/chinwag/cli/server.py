@@ -13,7 +13,7 @@ from aiohttp import web
 
 from chinwag.app import build_app, run_worker
 from chinwag.cli.common import DatabaseOption, console, open_migrated, say, with_database
-from chinwag.config import DEFAULT_DATABASE, Settings
+from chinwag.config import DEFAULT_AUTH_FAILURE_LIMIT, DEFAULT_DATABASE, Settings
 from chinwag.delivery.host_gate import DEFAULT_HOST_CONCURRENCY
 from chinwag.delivery.in_flight import DEFAULT_SHUTDOWN_GRACE
 from chinwag.delivery.leases import DEFAULT_LEASE
@@ -24,6 +24,8 @@ from chinwag.logs import LogFormat, LogLevel, configure_logging
 from chinwag.store import accounts as account_store
 from chinwag.store.database import DEFAULT_POOL_SIZE, Database
 from chinwag.twilio.errors import TwilioError
+from chinwag.twilio.sids import FLOW
+from chinwag.twilio.urls import NOT_A_URL, is_http_url
 
 # No name or help of its own: `chinwag.cli` adds its commands at the top level.
 server_app = typer.Typer()
@@ -141,6 +143,20 @@ HostConcurrencyOption = Annotated[
 ]
 
 
+def _check_studio_url(studio_url: str) -> None:
+    """A URL the worker can fill in and send to: the rule of every webhook URL."""
+    if "{flow_sid}" not in studio_url:
+        raise typer.BadParameter("--studio-url must contain {flow_sid}")
+    try:
+        filled = studio_url.format(flow_sid=FLOW + "0" * 32)  # as delivery/attempts.py does
+    except (KeyError, IndexError, ValueError):  # another {field}, or an unpaired brace
+        raise typer.BadParameter(
+            f"--studio-url '{studio_url}' has braces other than {{flow_sid}}."
+        ) from None
+    if not is_http_url(filled):
+        raise typer.BadParameter(f"--studio-url '{studio_url}' {NOT_A_URL}")
+
+
 def _delivery_settings(
     studio_url: str | None,
     twilio_strict: bool,
@@ -152,8 +168,8 @@ def _delivery_settings(
     shutdown_grace: float,
 ) -> dict[str, Any]:
     """The Settings fields `serve` and `worker` share, checked."""
-    if studio_url is not None and "{flow_sid}" not in studio_url:
-        raise typer.BadParameter("--studio-url must contain {flow_sid}")
+    if studio_url is not None:
+        _check_studio_url(studio_url)
     return {
         "studio_url": studio_url,
         "twilio_strict": twilio_strict,
@@ -201,6 +217,16 @@ def serve(
             help="Seconds after `sent` that SMS/WhatsApp receipts become `delivered`; 0: at once.",
         ),
     ] = 1.0,
+    auth_failure_limit: Annotated[
+        int,
+        typer.Option(
+            envvar="CHINWAG_AUTH_FAILURE_LIMIT",
+            min=1,
+            help="Failed Basic auths and dashboard sign-ins one client IP may make per "
+            "minute; then 429 until the minute has passed (behind a proxy all clients "
+            "share its IP).",
+        ),
+    ] = DEFAULT_AUTH_FAILURE_LIMIT,
 ) -> None:
     """Run the API server (migrates the database first)."""
     settings = Settings(
@@ -223,6 +249,7 @@ def serve(
         log_format=log_format,
         log_level=log_level,
         receipt_delay=receipt_delay,
+        auth_failure_limit=auth_failure_limit,
     )
     configure_logging(settings.log_format, settings.log_level)
     db = open_migrated(settings.database_url, settings.database_pool_size)

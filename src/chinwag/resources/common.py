@@ -13,19 +13,23 @@ from aiohttp.web_protocol import RequestPayloadError
 
 from chinwag.delivery.sender import Sender
 from chinwag.delivery.target_guard import DeniedTarget, check_url
+from chinwag.domain.auth_failures import FailedAuthLimit
 from chinwag.domain.carrier import Carrier
 from chinwag.domain.events import Origin
 from chinwag.store.accounts import Account
 from chinwag.store.database import Database
 from chinwag.twilio.errors import InvalidParameter, TooManyParameters, TwilioError
-from chinwag.twilio.forms import MAX_PARAMETERS, Form, parse_urlencoded
+from chinwag.twilio.forms import MAX_PARAMETERS, Form, parse_urlencoded, shown
 from chinwag.twilio.pagination import Filters, Page, PageRequest, build_meta
+from chinwag.twilio.urls import is_http_url
 
 DATABASE = web.AppKey("database", Database)
 PUBLIC_URL = web.AppKey("public_url", str)
 SENDER = web.AppKey("sender", Sender)  # set while the app runs, shared with the worker
 DENY_PRIVATE_TARGETS = web.AppKey("deny_private_targets", bool)
 CARRIER = web.AppKey("carrier", Carrier)  # the simulated SMS/WhatsApp carrier (--receipt-delay)
+# Failed Basic auths and sign-ins by client, one count for both doors (--auth-failure-limit).
+AUTH_FAILURES = web.AppKey("auth_failures", FailedAuthLimit)
 
 
 def database(request: web.Request) -> Database:
@@ -141,14 +145,17 @@ async def check_target(
     """With --deny-private-targets, refuse a webhook URL whose host is, or resolves to, a
     private address, or does not resolve; `refuse` makes the error (each resource's code).
 
-    Done before the write: resolving a name must not hold the database.
+    Done before the write: resolving a name must not hold the database. A URL that is
+    no http(s) URL is left to the domain's validation, which refuses it unresolved.
     """
-    if not url or not request.app[DENY_PRIVATE_TARGETS]:
+    if not url or not request.app[DENY_PRIVATE_TARGETS] or not is_http_url(url):
         return
     try:
         await check_url(url)
     except DeniedTarget as denied:
-        raise refuse(f"{name} '{url}' is refused by --deny-private-targets: {denied}.") from None
+        raise refuse(
+            f"{name} '{shown(url)}' is refused by --deny-private-targets: {denied}."
+        ) from None
 
 
 # One encoder for every response: `json.dumps` with `separators` builds a new one per call.

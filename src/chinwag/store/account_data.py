@@ -22,11 +22,21 @@ from sqlalchemy import (
     select,
 )
 
-from chinwag.store.tables import account_configurations, accounts, api_keys, metadata, services
+from chinwag.store.tables import (
+    account_configurations,
+    accounts,
+    api_keys,
+    metadata,
+    services,
+    signed_out_sessions,
+)
 
 # What a Reset leaves: the account, the keys that authenticate as it, and its settings
-# row (kept for its default Messaging Service; domain/reset.py clears its timers).
-KEPT = frozenset({accounts.name, api_keys.name, account_configurations.name})
+# row (kept for its default Messaging Service; domain/reset.py clears its timers); and
+# the dashboard sessions signed out, whoever's (a Reset must not bring a session back).
+KEPT = frozenset(
+    {accounts.name, api_keys.name, account_configurations.name, signed_out_sessions.name}
+)
 
 _ACCOUNT: BindParameter[str] = bindparam("account_sid")
 # The service a Reset empties instead of deleting (the account's default).

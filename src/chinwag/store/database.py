@@ -44,6 +44,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from chinwag.store.changes import ANYTHING, CHANGES_CHANNEL, Change, ChangeBell, take_changed
+from chinwag.store.sqlite_file import database_file, make_private
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -114,6 +115,13 @@ def engine_url(url: str) -> str:
 
 def create_sqlite_engine(url: str) -> Engine:
     engine = create_engine(engine_url(url))
+    path = database_file(engine_url(url))
+
+    @event.listens_for(engine, "do_connect")
+    def _before_connect(*_: Any) -> None:
+        # The file holds auth tokens and key secrets: owner-only (store/sqlite_file.py).
+        if path is not None:
+            make_private(path)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

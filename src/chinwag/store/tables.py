@@ -103,6 +103,15 @@ api_keys = Table(
     Column("date_created", UtcDateTime, nullable=False),
 )
 
+# Dashboard sessions ended by signing out (ui/sessions.py), by the SHA-256 of each
+# session's id, kept until the session's cookie would have expired anyway.
+signed_out_sessions = Table(
+    "signed_out_sessions",
+    metadata,
+    Column("session_sha256", String(64), primary_key=True),
+    Column("expires_at", UtcDateTime, nullable=False),
+)
+
 services = Table(
     "services",
     metadata,

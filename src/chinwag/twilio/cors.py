@@ -1,4 +1,10 @@
-"""CORS headers carried by every response, as the spec declares them for every operation."""
+"""CORS headers carried by every REST response (the dashboard's carry none: ui/headers.py).
+
+Any origin may call the API from a browser, with its own `Authorization` header; none
+may send the browser's credentials (cookies, a remembered Basic login) along: a
+wildcard origin with `Access-Control-Allow-Credentials: true` would let any site act
+with them. So the spec's `Access-Control-Allow-Credentials` header is not sent.
+"""
 
 HEADERS = {
     "Access-Control-Allow-Origin": "*",
@@ -6,6 +12,5 @@ HEADERS = {
     "Access-Control-Allow-Headers": (
         "Content-Type, Authorization, X-Twilio-Webhook-Enabled, I-Twilio-Idempotency-Token"
     ),
-    "Access-Control-Allow-Credentials": "true",
     "Access-Control-Expose-Headers": "ETag, Twilio-Request-Id",
 }

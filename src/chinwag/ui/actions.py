@@ -16,7 +16,7 @@ from chinwag.domain.events import Origin
 from chinwag.domain.messages import MessageFields
 from chinwag.resources import inbound
 from chinwag.resources.addressing import ConversationRef, ServiceRef
-from chinwag.resources.common import base_url, carrier, database
+from chinwag.resources.common import AUTH_FAILURES, base_url, carrier, database
 from chinwag.resources.messages import PRE_EVENT_FIELDS
 from chinwag.resources.prehooks import pre_event
 from chinwag.store import conversations as conversation_store
@@ -24,12 +24,14 @@ from chinwag.store import deliveries as delivery_store
 from chinwag.store.messages import Message
 from chinwag.twilio.dates import utc_now
 from chinwag.twilio.errors import ResourceNotFound, TwilioError
-from chinwag.twilio.forms import Form
+from chinwag.ui import inputs
+from chinwag.ui.origins import is_cross_origin
 from chinwag.ui.pages import find_conversation
 from chinwag.ui.sessions import (
     Session,
     action,
     clear_cookie,
+    end_session,
     read_session,
     see_other,
     set_cookie,
@@ -40,7 +42,7 @@ HOME = "/chinwag/ui/"
 
 
 def conversation_path(sid: str) -> str:
-    return f"/chinwag/ui/conversations/{sid}"
+    return f"/chinwag/ui/conversations/{quote(sid, safe='')}"
 
 
 def with_notice(path: str, notice: str) -> str:
@@ -54,27 +56,39 @@ async def sign_in_form(request: web.Request) -> web.StreamResponse:
 
 
 async def sign_in_submit(request: web.Request) -> web.StreamResponse:
-    form = await request.post()
-    username, password = str(form.get("username", "")), str(form.get("password", ""))
+    """Refused when posted from another site (login CSRF) and, like HTTP Basic, once the
+    client has failed too often (domain/auth_failures.py)."""
+    if is_cross_origin(request):
+        return web.Response(status=403, text="A sign-in posted from another site is refused.")
+    form = await inputs.form(request)
+    username, password = form.text("username") or "", form.text("password") or ""
+    failures, client = request.app[AUTH_FAILURES], request.remote or ""
+    wait = failures.retry_after(client)
+    if wait is not None:
+        error = f"Too many failed sign-ins; try again in {wait} seconds."
+        refused = _sign_in_again(request, username, error, status=429)
+        refused.headers["Retry-After"] = str(wait)
+        return refused
     cookie = await sign_in(request, username, password)
     if cookie is None:
-        context = {"session": None, "error": "Wrong SID or secret.", "username": username}
-        return aiohttp_jinja2.render_template("sign_in.html", request, context, status=401)
+        failures.record_failure(client)
+        return _sign_in_again(request, username, "Wrong SID or secret.", status=401)
     response = see_other(HOME)
     set_cookie(request, response, cookie)
     return response
 
 
+def _sign_in_again(request: web.Request, username: str, error: str, status: int) -> web.Response:
+    context = {"session": None, "error": error, "username": username}
+    return aiohttp_jinja2.render_template("sign_in.html", request, context, status=status)
+
+
 @action
 async def sign_out(request: web.Request, session: Session) -> web.StreamResponse:
+    await end_session(request, session)
     response = see_other("/chinwag/ui/sign-in")
     clear_cookie(response)
     return response
-
-
-async def _form(request: web.Request) -> Form:
-    posted = await request.post()
-    return Form([(name, value) for name, value in posted.items() if isinstance(value, str)])
 
 
 @action
@@ -82,7 +96,7 @@ async def send_message(request: web.Request, session: Session) -> web.StreamResp
     """As the REST API's message create; webhooks fire when the form's box is ticked, as
     `X-Twilio-Webhook-Enabled: true` makes them fire for a REST request."""
     sid = request.match_info["ConversationSid"]
-    form = await _form(request)
+    form = await inputs.form(request)
     fields = MessageFields(author=form.text("Author") or None, body=form.text("Body"))
     changed_by = Origin(source="API", webhooks_enabled=form.text("Webhooks") == "on")
     service_sid = await database(request).read(_service_of, session.account.sid, sid)
@@ -147,10 +161,11 @@ def _add_message(
 @action
 async def write_as_customer(request: web.Request, session: Session) -> web.StreamResponse:
     """POST /chinwag/v1/Inbound from a form: routed, auto-created, pre-event asked alike."""
-    back = str((await request.post()).get("back", "")) or HOME
-    back = back if back.startswith("/chinwag/ui/") else HOME
+    form = await inputs.form(request)
+    back = inputs.local_path(form.text("back"), HOME)
+    back = back if back.startswith(HOME) else HOME  # a dashboard page
     try:
-        received = await inbound.receive(request, await _form(request))
+        received = await inbound.receive(request, form)
     except TwilioError as error:
         return see_other(with_notice(back, error.message))
     return see_other(conversation_path(received.conversation.sid))
@@ -164,13 +179,13 @@ async def redeliver(request: web.Request, session: Session) -> web.StreamRespons
     )
     if requeued is None:
         return web.Response(status=404, text=f"Delivery {token} was not found.")
-    return see_other(f"/chinwag/ui/deliveries/{token}")
+    return see_other(f"/chinwag/ui/deliveries/{quote(token, safe='')}")
 
 
 @action
 async def redeliver_failed(request: web.Request, session: Session) -> web.StreamResponse:
     """Every failed delivery of one scoped webhook, or of one conversation, queued again."""
-    form = await _form(request)
+    form = await inputs.form(request)
     webhook, conversation = form.text("WebhookSid") or None, form.text("ConversationSid") or None
     back = conversation_path(conversation) if conversation else "/chinwag/ui/deliveries"
     if webhook is None and conversation is None:

@@ -2,7 +2,8 @@
 
 Served under /chinwag/ui/ by `chinwag serve` itself (`/` redirects there). These
 paths are not Twilio's API: they authenticate by the session cookie
-(`sessions.py`), not HTTP Basic, and are left out of the OpenAPI walk.
+(`sessions.py`), not HTTP Basic, are left out of the OpenAPI walk, and carry the
+dashboard's own headers (`headers.py`) instead of the API's CORS.
 """
 
 import asyncio
@@ -15,12 +16,14 @@ import jinja2
 from aiohttp import web
 
 from chinwag.domain.accounts import Authenticator
-from chinwag.ui import actions, feeds, pages
-from chinwag.ui.live import CLOSING, STREAMS, end_streams
+from chinwag.ui import actions, feeds, headers, pages
+from chinwag.ui.inputs import plain_errors
+from chinwag.ui.live import CLOSING, STREAMS, OpenStreams, end_streams
 from chinwag.ui.sessions import AUTHENTICATOR, CSRF_FIELD, see_other
 
 PREFIX = "/chinwag/ui"
 STATIC = Path(__file__).parent / "static"
+STATIC_PREFIX = PREFIX + "/static/"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 UI_ROUTES: list[tuple[str, str, Handler]] = [
@@ -51,6 +54,12 @@ async def to_dashboard(request: web.Request) -> web.StreamResponse:
     return see_other(PREFIX + "/")
 
 
+async def _with_dashboard_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """`on_response_prepare`: every response passes here just before its headers go."""
+    if is_ui_path(request.path):
+        headers.add_headers(response, static=request.path.startswith(STATIC_PREFIX))
+
+
 def _when(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value is not None else "—"
 
@@ -64,11 +73,12 @@ def add_ui(app: web.Application) -> None:
     environment.filters["when"] = _when
     environment.globals["csrf_field"] = CSRF_FIELD
     app[AUTHENTICATOR] = Authenticator()
-    app[STREAMS] = set()
+    app[STREAMS] = OpenStreams()
     app[CLOSING] = asyncio.Event()
     app.on_shutdown.append(end_streams)
+    app.on_response_prepare.append(_with_dashboard_headers)
     app.router.add_get("/", to_dashboard)
     app.router.add_get(PREFIX, to_dashboard)
     for method, path, handler in UI_ROUTES:
-        app.router.add_route(method, PREFIX + path, handler)
-    app.router.add_static(PREFIX + "/static/", STATIC)
+        app.router.add_route(method, PREFIX + path, plain_errors(handler))
+    app.router.add_static(STATIC_PREFIX, STATIC)

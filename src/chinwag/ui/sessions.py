@@ -6,14 +6,22 @@ or API key SID signed in with, the token a timestamped signature over
 every server of a deployment shares: the account's auth token, or the API key's
 stored secret hash. So no new secret is kept anywhere, any server accepts a session
 any other server started, and changing the auth token or deleting the API key ends
-its sessions. Nothing is written when signing in or out (an idle server writes
-nothing; tests/e2e/test_idle.py).
+its sessions. Signing in writes nothing.
+
+Signing out ends the session on every server at once: the SHA-256 of its id (the
+CSRF token, random per session and inside the signature) is written to
+`signed_out_sessions` until the cookie would have expired anyway, and every session
+read looks it up in the same transaction as the signing key. So a copy of the cookie
+is refused too, after a restart as well; other sessions of the same credentials are
+not touched.
 """
 
+import hashlib
 import hmac
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import wraps
 
 from aiohttp import web
@@ -23,25 +31,36 @@ from sqlalchemy import Connection
 from chinwag.domain.accounts import Authenticator
 from chinwag.resources.common import database
 from chinwag.store import accounts as account_store
+from chinwag.store import signed_out_sessions
 from chinwag.store.accounts import Account
 from chinwag.twilio import sids
 from chinwag.twilio.auth import Credentials
+from chinwag.twilio.dates import utc_now
+from chinwag.ui import inputs
+from chinwag.ui.origins import is_https
 
 COOKIE = "chinwag_session"
 MAX_AGE = 12 * 3600  # seconds a session lasts, whatever is done with it
 SALT = "chinwag.ui.session"
 CSRF_FIELD = "csrf_token"
 SIGN_IN_PATH = "/chinwag/ui/sign-in"
+HOME = "/chinwag/ui/"
 AUTHENTICATOR = web.AppKey("ui_authenticator", Authenticator)
 
 
 @dataclass(frozen=True)
 class Session:
-    """Who is signed in: the account, the username used, the session's CSRF token."""
+    """Who is signed in: the account, the username used, the session's CSRF token (its id
+    too), and when its cookie expires."""
 
     account: Account
     username: str
     csrf: str
+    expires_at: datetime
+
+    @property
+    def id_sha256(self) -> str:
+        return hashlib.sha256(self.csrf.encode()).hexdigest()
 
 
 def _signing_key(conn: Connection, username: str) -> tuple[Account, str] | None:
@@ -72,23 +91,42 @@ async def sign_in(request: web.Request, username: str, password: str) -> str | N
 
 
 async def read_session(request: web.Request) -> Session | None:
-    """The request's session, if its cookie is well signed, current, and its key unchanged."""
+    """The request's session, if its cookie is well signed, current, its key unchanged,
+    and it was not signed out."""
     username, _, token = request.cookies.get(COOKIE, "").partition(".")
     if not username or not token or not sids.is_sid(username, username[:2]):
         return None
-    found = await database(request).read(_signing_key, username)
+    if not token.isascii():  # itsdangerous would fail to encode a byte that is not UTF-8
+        return None
+    return await database(request).read(_find_session, username, token)
+
+
+def _find_session(conn: Connection, username: str, token: str) -> Session | None:
+    found = _signing_key(conn, username)
     if found is None:
         return None
     account, secret = found
     try:
-        payload = _serializer(secret).loads(token, max_age=MAX_AGE)
+        payload, signed_at = _serializer(secret).loads(
+            token, max_age=MAX_AGE, return_timestamp=True
+        )
     except BadSignature:  # SignatureExpired is one too
         return None
     if not isinstance(payload, dict) or payload.get("u") != username:
         return None
     if payload.get("a") != account.sid or not isinstance(payload.get("c"), str):
         return None
-    return Session(account, username, payload["c"])
+    # itsdangerous counts whole seconds and accepts an age of MAX_AGE: one more to be sure.
+    expires_at = signed_at + timedelta(seconds=MAX_AGE + 1)
+    session = Session(account, username, payload["c"], expires_at)
+    return None if signed_out_sessions.is_ended(conn, session.id_sha256) else session
+
+
+async def end_session(request: web.Request, session: Session) -> None:
+    """Sign out: the session's cookie, and any copy of it, is refused by every server."""
+    await database(request).write(
+        signed_out_sessions.end_session, session.id_sha256, session.expires_at, utc_now()
+    )
 
 
 def set_cookie(request: web.Request, response: web.StreamResponse, value: str) -> None:
@@ -99,7 +137,7 @@ def set_cookie(request: web.Request, response: web.StreamResponse, value: str) -
         path="/chinwag/ui",
         httponly=True,
         samesite="Strict",
-        secure=request.secure,
+        secure=is_https(request),
     )
 
 
@@ -108,9 +146,10 @@ def clear_cookie(response: web.StreamResponse) -> None:
 
 
 def see_other(location: str) -> web.Response:
-    """A 303 to `location` (returned, not raised: the app's error middleware turns raised
-    HTTP exceptions into Twilio's JSON envelope)."""
-    return web.Response(status=303, headers={"Location": location})
+    """A 303 to `location`, a path on this site, else to the dashboard (returned, not
+    raised: the app's error middleware turns raised HTTP exceptions into Twilio's JSON
+    envelope)."""
+    return web.Response(status=303, headers={"Location": inputs.local_path(location, HOME)})
 
 
 SessionHandler = Callable[[web.Request, Session], Awaitable[web.StreamResponse]]
@@ -139,9 +178,8 @@ def action(handler: SessionHandler) -> Handler:
         session = await read_session(request)
         if session is None:
             return web.Response(status=403, text="Not signed in.")
-        form = await request.post()
-        given = form.get(CSRF_FIELD)
-        if not isinstance(given, str) or not hmac.compare_digest(given, session.csrf):
+        given = (await inputs.form(request)).text(CSRF_FIELD) or ""  # a bad body: 400
+        if not hmac.compare_digest(given.encode(), session.csrf.encode()):  # any text
             return web.Response(status=403, text="The form's CSRF token is missing or wrong.")
         request["account"] = session.account
         return await handler(request, session)

@@ -27,6 +27,7 @@ from chinwag.twilio.errors.common import (
     ResourceNotFound,
     ServiceInstanceNotFound,
     TooManyParameters,
+    TooManyRequests,
     Unauthenticated,
 )
 from chinwag.twilio.errors.conversations import (
@@ -178,6 +179,7 @@ __all__ = [
     "TooManyMedia",
     "TooManyParameters",
     "TooManyParticipants",
+    "TooManyRequests",
     "TooManyWebhookTriggers",
     "TwilioError",
     "Unauthenticated",

@@ -37,6 +37,22 @@ class Unauthenticated(TwilioError):
         super().__init__(message)
 
 
+class TooManyRequests(TwilioError):
+    """429 20429 (errors/20429, "Too Many Requests"): here, too many failed
+    authentications from one client (domain/auth_failures.py); the front door adds
+    `Retry-After` with `retry_after` seconds."""
+
+    code = 20429
+    status = 429
+    title = "Too Many Requests"
+
+    def __init__(self, retry_after: int) -> None:
+        self.retry_after = retry_after
+        super().__init__(
+            f"Too many failed authentications from this client; retry after {retry_after} seconds."
+        )
+
+
 class ResourceNotFound(TwilioError):
     code = 20404
     status = 404
