@@ -2,16 +2,24 @@
 Twilio's Media Content Service), MediaSid and ContentSid through twilio-python."""
 
 import json
+import os
 import re
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
-from chinwag.domain.media import MAX_MEDIA_BYTES
+from chinwag.domain.media import (
+    MAX_MEDIA_BYTES,
+    MAX_UPLOAD_BYTES,
+    MAX_UPLOAD_LINES,
+    MAX_UPLOAD_PARTS,
+)
 from chinwag.testing import WebhookReceiver
 from tests.conftest import Api, assert_twilio_error, other_account
+from tests.databases import run_sql
 from tests.e2e.families import Family, one_family
 from tests.inprocess import AppServer
 
@@ -329,3 +337,197 @@ def test_two_messages_racing_for_one_medium_one_wins(api: Api, family: Family) -
     assert_twilio_error(loser, 400, 50508)
     winner = next(answer.json() for answer in answers if answer.status_code == 201)
     assert api.get(str(medium["url"])).json()["message_sid"] == winner["sid"]
+
+
+# --- Bounded, streamed uploads and safely served content (security review, item 3) ---
+
+BOUNDARY = "chinwag-upload-boundary"
+MULTIPART_TYPE = f"multipart/form-data; boundary={BOUNDARY}"
+
+
+def multipart_body(*parts: bytes, preamble: bytes = b"") -> bytes:
+    """A multipart/form-data body of ready-made parts (each its headers, a blank line and
+    its bytes), as a client that sends many would build it."""
+    framed = b"".join(f"--{BOUNDARY}\r\n".encode() + part + b"\r\n" for part in parts)
+    return preamble + framed + f"--{BOUNDARY}--\r\n".encode()
+
+
+def text_part(name: str, value: bytes = b"") -> bytes:
+    return f'Content-Disposition: form-data; name="{name}"\r\n\r\n'.encode() + value
+
+
+def file_part(filename: str, content: bytes, content_type: str = "image/png") -> bytes:
+    disposition = f'Content-Disposition: form-data; name="file"; filename="{filename}"'
+    return f"{disposition}\r\nContent-Type: {content_type}\r\n\r\n".encode() + content
+
+
+def media_count(app_server: AppServer, service: str) -> int:
+    rows = run_sql(
+        app_server.database_url, "SELECT count(*) FROM media WHERE service_sid = :s", s=service
+    )
+    return int(rows[0][0])
+
+
+def chunks_of(total: int, size: int = 1024 * 1024) -> Iterator[bytes]:
+    """`total` bytes in chunks: requests sends a generator chunked, with no Content-Length."""
+    block = b"\2" * size
+    while total > 0:
+        yield block[: min(size, total)]
+        total -= size
+
+
+def test_an_upload_of_many_empty_parts_is_refused_and_the_server_still_answers(
+    api: Api, app_server: AppServer, client: Client
+) -> None:
+    service = client.conversations.v1.services.create(friendly_name="many parts").sid
+    media = f"/chinwag/v1/Services/{service}/Media"
+    empty = [text_part("note") for _ in range(5_000)]
+    body = multipart_body(*empty, file_part("late.png", PNG))
+    refused = api.post(media, data=body, headers={"Content-Type": MULTIPART_TYPE})
+    error = assert_twilio_error(refused, 400, 20001)
+    assert error["message"] == (
+        "The multipart/form-data body has no file part among its first "
+        f"{MAX_UPLOAD_PARTS} parts, which is as far as chinwag reads an upload."
+    )
+    assert api.get("/chinwag/health").json() == {"status": "ok"}
+    # The file part among the first hundred is taken, whatever follows it.
+    body = multipart_body(*empty[: MAX_UPLOAD_PARTS - 1], file_part("early.png", PNG), *empty)
+    taken = api.post(media, data=body, headers={"Content-Type": MULTIPART_TYPE})
+    assert taken.status_code == 201, taken.text
+    assert media_count(app_server, service) == 1
+    api.delete(f"/v1/Services/{service}")
+
+
+@one_family
+def test_an_upload_of_empty_lines_is_refused(api: Api, family: Family) -> None:
+    media = f"/chinwag/v1/Services/{service_of(api, family)}/Media"
+    body = multipart_body(file_part("a.png", PNG), preamble=b"\r\n" * 200_000)
+    refused = api.post(media, data=body, headers={"Content-Type": MULTIPART_TYPE})
+    error = assert_twilio_error(refused, 400, 20001)
+    assert error["message"] == (
+        f"The multipart/form-data body has more than {MAX_UPLOAD_LINES} lines of "
+        "boundaries, part headers and preamble, more than chinwag reads in one upload."
+    )
+    assert api.get("/chinwag/health").status_code == 200
+
+
+def test_an_oversize_upload_is_refused_while_it_streams_and_stores_nothing(
+    api: Api, app_server: AppServer, client: Client
+) -> None:
+    service = client.conversations.v1.services.create(friendly_name="oversize").sid
+    media = f"{api.base}/chinwag/v1/Services/{service}/Media"
+    raw = api.session.post(
+        media,
+        data=chunks_of(MAX_MEDIA_BYTES + 1),
+        headers={"Content-Type": "video/mp4"},
+        timeout=300,
+    )
+    assert_twilio_error(raw, 400, 50512)
+    # Text fields past the form allowance, before any file part.
+    fields = text_part("note", b"\0" * (MAX_UPLOAD_BYTES + 1))
+    form = api.session.post(
+        media, data=multipart_body(fields), headers={"Content-Type": MULTIPART_TYPE}, timeout=300
+    )
+    too_large = assert_twilio_error(form, 400, 50512)
+    assert too_large["message"] == (
+        f"Message media size is too large: the multipart body is more than {MAX_UPLOAD_BYTES} "
+        "bytes (150 MB of media and 1 MB of form fields)."
+    )
+    file = file_part("big.mp4", b"\0" * (MAX_MEDIA_BYTES + 1), "video/mp4")
+    form = api.session.post(
+        media, data=multipart_body(file), headers={"Content-Type": MULTIPART_TYPE}, timeout=300
+    )
+    assert_twilio_error(form, 400, 50512)
+    assert media_count(app_server, service) == 0
+    assert api.get("/chinwag/health").status_code == 200
+    api.delete(f"/v1/Services/{service}")
+
+
+@one_family
+def test_a_large_upload_round_trips_byte_for_byte(api: Api, family: Family) -> None:
+    media = f"{api.base}/chinwag/v1/Services/{service_of(api, family)}/Media"
+    content = os.urandom(20 * 1024 * 1024)
+    raw = api.session.post(media, data=content, headers={"Content-Type": "video/mp4"}, timeout=120)
+    form = api.session.post(
+        media,
+        data={"note": "beside the media"},
+        files={"file": ("clip.mp4", content, "video/mp4")},
+        timeout=120,
+    )
+    for stored in (raw, form):
+        assert stored.status_code == 201, stored.text
+        assert stored.json()["size"] == len(content)
+        served = api.session.get(stored.json()["links"]["content"], timeout=120)
+        assert served.status_code == 200
+        assert served.content == content
+
+
+ACTIVE_TYPES = [
+    "text/html",
+    "application/xhtml+xml",
+    "image/svg+xml",
+    "text/xml",
+    "application/xml",
+    "application/javascript",
+    "text/javascript",
+    "application/octet-stream",  # anything not known to be passive
+    "image/x-unknown",
+]
+
+
+@one_family
+@pytest.mark.parametrize("content_type", ACTIVE_TYPES)
+def test_active_content_is_served_as_a_sandboxed_download(
+    api: Api, family: Family, content_type: str
+) -> None:
+    service = service_of(api, family)
+    page = b"<html><script>fetch('/dashboard').then(r => r.text())</script></html>"
+    medium = upload(api, service, page, content_type)
+    served = api.get(str(medium["links"]["content"]))  # type: ignore[index]
+    assert served.content == page
+    assert served.headers["Content-Type"] == content_type
+    assert served.headers["Content-Disposition"] == "attachment"
+    assert served.headers["X-Content-Type-Options"] == "nosniff"
+    assert served.headers["Content-Security-Policy"] == "sandbox; default-src 'none'"
+
+
+@one_family
+def test_a_download_keeps_its_filename_escaped(api: Api, family: Family) -> None:
+    service = service_of(api, family)
+    quoted = r'attachment; filename="p\"1\" x=%41\\.html"'  # p"1" x=%41\.html
+    medium = upload(api, service, b"<p>hi</p>", "text/html", {"Content-Disposition": quoted})
+    assert medium["filename"] == 'p"1" x=%41\\.html'
+    served = api.get(str(medium["links"]["content"]))  # type: ignore[index]
+    assert served.headers["Content-Disposition"] == (
+        "attachment; filename=\"p_1_ x=_41_.html\"; filename*=UTF-8''p%221%22%20x%3D%2541%5C.html"
+    )
+    response = api.post(
+        f"/chinwag/v1/Services/{service}/Media",
+        files={"file": ("pàge.svg", b"<svg/>", "image/svg+xml")},
+    )
+    assert response.json()["filename"] == "pàge.svg"
+    served = api.get(response.json()["links"]["content"])
+    assert served.headers["Content-Disposition"] == (
+        "attachment; filename=\"p_ge.svg\"; filename*=UTF-8''p%C3%A0ge.svg"
+    )
+
+
+@one_family
+@pytest.mark.parametrize(
+    "content_type", ["image/png", "image/jpeg", "audio/ogg", "video/mp4", "text/plain"]
+)
+def test_passive_content_is_served_inline_with_nosniff(
+    api: Api, family: Family, content_type: str
+) -> None:
+    service = service_of(api, family)
+    medium = upload(
+        api, service, PNG, content_type, {"Content-Disposition": 'inline; filename="car.png"'}
+    )
+    served = api.get(str(medium["links"]["content"]))  # type: ignore[index]
+    assert served.content == PNG
+    assert served.headers["Content-Type"] == content_type
+    assert served.headers["Content-Disposition"] == (
+        "inline; filename=\"car.png\"; filename*=UTF-8''car.png"
+    )
+    assert served.headers["X-Content-Type-Options"] == "nosniff"
+    assert served.headers["Content-Security-Policy"] == "sandbox; default-src 'none'"

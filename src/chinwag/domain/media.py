@@ -7,9 +7,10 @@ twilio.com/docs/conversations/conversations-limits ("Any media file type of up t
 50510, 50511, 50512, 21623; docs/compatibility.md lists each rule with its source.
 """
 
+import io
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, BinaryIO
 
 from sqlalchemy import Connection
 
@@ -27,16 +28,31 @@ from chinwag.twilio.errors import (
     MediaTooLarge,
     ResourceNotFound,
     TooManyMedia,
+    TooManyParameters,
 )
 from chinwag.twilio.forms import check_length, shown
 
 # "up to 150MB" (conversations-limits), in the binary megabytes of Twilio's own tables
 # (Flex's attachment limits give the same 150 MB as 157,286,400 bytes).
 MAX_MEDIA_BYTES = 150 * 1024 * 1024
+# A multipart upload carries the media and, around it, what form clients add: part
+# headers, boundaries, a few text fields (ignored). Twilio documents none of these limits;
+# each bounds the work one upload can make chinwag do before it is refused.
+MAX_UPLOAD_FORM_BYTES = 1024 * 1024  # what is not the media (aiohttp's own form limit)
+MAX_UPLOAD_BYTES = MAX_MEDIA_BYTES + MAX_UPLOAD_FORM_BYTES
+MAX_UPLOAD_PARTS = 100  # parts read, the file part among them
+# Boundary, header and preamble lines: a part takes four or five, and each line costs
+# chinwag a parser call, so a body of empty lines must not cost one per byte.
+MAX_UPLOAD_LINES = 20 * MAX_UPLOAD_PARTS
 # Twilio sends "up to 10 media files" with one message (messaging media-resource).
 MAX_MEDIA_PER_MESSAGE = 10
 # Twilio documents no filename limit; free text elsewhere stops at 256 characters.
 MAX_FILENAME = 256
+# Shown inline: images without scripts (not SVG), sound, video, PDF, plain text.
+INLINE_TYPES = frozenset(
+    {"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain"}
+)
+INLINE_KINDS = frozenset({"audio", "video"})
 # RFC 6838 section 4.2: type "/" subtype, each a restricted name; parameters dropped.
 _MIME = re.compile(r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}")
 
@@ -57,13 +73,60 @@ def check_size(size: int) -> None:
         raise MediaTooLarge(f"more than {MAX_MEDIA_BYTES} bytes (150 MB).")
 
 
+def check_upload_size(size: int) -> None:
+    """The bytes of a multipart upload read so far: the media and its form around it."""
+    if size > MAX_UPLOAD_BYTES:
+        raise MediaTooLarge(
+            f"the multipart body is more than {MAX_UPLOAD_BYTES} bytes "
+            "(150 MB of media and 1 MB of form fields)."
+        )
+
+
+def check_upload_parts(parts: int) -> None:
+    """The number of the multipart part about to be read: the file part must come early."""
+    if parts > MAX_UPLOAD_PARTS:
+        raise TooManyParameters(
+            f"The multipart/form-data body has no file part among its first "
+            f"{MAX_UPLOAD_PARTS} parts, which is as far as chinwag reads an upload."
+        )
+
+
+def check_upload_lines(lines: int) -> None:
+    if lines > MAX_UPLOAD_LINES:
+        raise TooManyParameters(
+            f"The multipart/form-data body has more than {MAX_UPLOAD_LINES} lines of "
+            "boundaries, part headers and preamble, more than chinwag reads in one upload."
+        )
+
+
+def check_upload_headers(content_type: str | None, filename: str | None) -> str:
+    """What an upload says of its media before its bytes are read: the media type
+    (lowercased, without parameters) and the filename's length."""
+    media_type = check_content_type(content_type)
+    check_length("Filename", filename, MAX_FILENAME)
+    return media_type
+
+
 def upload(
     conn: Connection, service: Service, content_type: str, filename: str | None, content: bytes
 ) -> Medium:
-    """Store an upload: its type checked, its size within the limit, and not empty."""
+    """Store an upload held in memory (a fetched `MediaUrl`); see `upload_file`."""
+    return upload_file(conn, service, content_type, filename, io.BytesIO(content), len(content))
+
+
+def upload_file(
+    conn: Connection,
+    service: Service,
+    content_type: str,
+    filename: str | None,
+    source: BinaryIO,
+    size: int,
+) -> Medium:
+    """Store the `size` bytes of `source` (read from its start, a chunk at a time): its
+    type checked, its size within the limit, and not empty."""
     media_type = check_content_type(content_type)
-    check_size(len(content))
-    if not content:
+    check_size(size)
+    if not size:
         raise InvalidParameter("The media is empty: an upload needs at least one byte.")
     check_length("Filename", filename, MAX_FILENAME)
     now = utc_now()
@@ -75,11 +138,11 @@ def upload(
         message_sid=None,
         content_type=media_type,
         filename=filename or None,
-        size=len(content),
+        size=size,
         date_created=now,
         date_updated=now,
     )
-    store.insert_medium(conn, medium, content)
+    store.insert_medium(conn, medium, source)
     return medium
 
 
@@ -89,6 +152,19 @@ def find_medium(conn: Connection, service: Service, sid: str, path: str) -> Medi
     if found is None:
         raise ResourceNotFound.for_path(path)
     return found
+
+
+def shown_inline(media_type: str) -> bool:
+    """Whether a browser may render the medium in its own page.
+
+    Media are served on the dashboard's origin: a type a browser runs or renders actively
+    (HTML, SVG, XML, scripts) would run with the viewer's cookies for that origin. Only
+    types a browser shows passively are inline; the others are downloads
+    (`Content-Disposition: attachment`). Every medium is also served with `nosniff` and
+    a sandboxing Content-Security-Policy (resources/media.py).
+    """
+    kind = media_type.split("/", 1)[0]
+    return media_type in INLINE_TYPES or kind in INLINE_KINDS
 
 
 def content_of(conn: Connection, medium: Medium) -> bytes:

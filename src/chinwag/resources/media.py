@@ -3,27 +3,31 @@
 It stands in for Twilio's Media Content Service (`mcs.us1.twilio.com/v1/Services/
 {ChatServiceSid}/Media`, twilio.com/docs/conversations/api/media-resource), which
 Twilio's helper libraries do not wrap either: an app uploads with plain HTTP, then
-passes the `ME` SID as `MediaSid` when it creates a message. An upload is either the
-raw bytes with their Content-Type (and an optional `Content-Disposition` filename),
-or multipart/form-data whose first file part is the media.
+passes the `ME` SID as `MediaSid` when it creates a message. How an upload's body is
+read (raw or multipart, bounded, into a temporary file) is uploads.py.
+
+The content is served on the dashboard's origin, so never as a page of it: every
+medium comes with `X-Content-Type-Options: nosniff` and a sandboxing CSP, and a type a
+browser would run or render actively (HTML, SVG, XML, scripts, anything not known to
+be passive) as a download (domain/media.py `shown_inline`).
 """
 
 from typing import Any
+from urllib.parse import quote
 
-from aiohttp import BodyPartReader, hdrs, web
-from aiohttp.helpers import content_disposition_header
-from aiohttp.multipart import parse_content_disposition
+from aiohttp import hdrs, web
 from sqlalchemy import Connection
 
 from chinwag.domain import media as domain
 from chinwag.resources.addressing import in_service
-from chinwag.resources.common import MULTIPART, UNREADABLE, base_url, json_response
+from chinwag.resources.common import base_url, json_response
+from chinwag.resources.uploads import read_upload
 from chinwag.store.media import Medium
 from chinwag.store.services import Service
 from chinwag.twilio.dates import to_json
-from chinwag.twilio.errors import InvalidParameter, TwilioError
 
-OCTET_STREAM = "application/octet-stream"  # what a file part without a type is
+# A document of its own origin that may load nothing: a script in an upload runs nowhere.
+CONTENT_SECURITY_POLICY = "sandbox; default-src 'none'"
 
 
 def media_json(medium: Medium, request: web.Request) -> dict[str, Any]:
@@ -49,10 +53,16 @@ def media_json(medium: Medium, request: web.Request) -> dict[str, Any]:
 
 
 async def create(request: web.Request) -> web.Response:
-    content_type, filename, content = await _read_upload(request)
-    medium, _ = await in_service(
-        request, domain.upload, content_type, filename, content, write=True
-    )
+    async with read_upload(request) as upload:
+        medium, _ = await in_service(
+            request,
+            domain.upload_file,
+            upload.content_type,
+            upload.filename,
+            upload.file,
+            upload.size,
+            write=True,
+        )
     return json_response(media_json(medium, request), 201)
 
 
@@ -73,62 +83,22 @@ async def content(request: web.Request) -> web.Response:
         return medium, domain.content_of(conn, medium)
 
     (medium, body), _ = await in_service(request, work)
-    headers = {hdrs.CONTENT_TYPE: medium.content_type}
-    if medium.filename:
-        headers[hdrs.CONTENT_DISPOSITION] = content_disposition_header(
-            "inline", filename=medium.filename
-        )
+    disposition = "inline" if domain.shown_inline(medium.content_type) else "attachment"
+    headers = {
+        hdrs.CONTENT_TYPE: medium.content_type,
+        hdrs.CONTENT_DISPOSITION: content_disposition(disposition, medium.filename),
+        hdrs.X_CONTENT_TYPE_OPTIONS: "nosniff",
+        hdrs.CONTENT_SECURITY_POLICY: CONTENT_SECURITY_POLICY,
+    }
     return web.Response(body=body, headers=headers)
 
 
-async def _read_upload(request: web.Request) -> tuple[str, str | None, bytes]:
-    """(media type, filename, bytes) of the upload, read no further than the size limit."""
-    try:
-        if request.content_type == MULTIPART:
-            return await _read_file_part(request)
-        content = await _read_limited(request.content.iter_chunked(64 * 1024))
-        return (
-            request.headers.get(hdrs.CONTENT_TYPE, ""),
-            _disposition_filename(request.headers.get(hdrs.CONTENT_DISPOSITION)),
-            content,
-        )
-    except TwilioError:
-        raise
-    except UNREADABLE:
-        raise InvalidParameter(
-            f"The request body is not well-formed {request.content_type}."
-        ) from None
-
-
-async def _read_file_part(request: web.Request) -> tuple[str, str | None, bytes]:
-    reader = await request.multipart()
-    while (part := await reader.next()) is not None:
-        if not isinstance(part, BodyPartReader):
-            raise InvalidParameter("A multipart/form-data body may not nest multipart parts.")
-        if part.filename is None:
-            await part.release()  # a text field: not the media
-            continue
-        content = await _read_limited(_chunks(part))
-        return part.headers.get(hdrs.CONTENT_TYPE, OCTET_STREAM), part.filename, content
-    raise InvalidParameter("The multipart/form-data body has no file part: nothing to upload.")
-
-
-async def _chunks(part: BodyPartReader) -> Any:
-    while chunk := await part.read_chunk(64 * 1024):
-        yield bytes(part.decode(chunk))
-
-
-async def _read_limited(chunks: Any) -> bytes:
-    """Every chunk, refused with 50512 as soon as they pass the size limit."""
-    content = bytearray()
-    async for chunk in chunks:
-        content.extend(chunk)
-        domain.check_size(len(content))
-    return bytes(content)
-
-
-def _disposition_filename(header: str | None) -> str | None:
-    if not header:
-        return None
-    _, params = parse_content_disposition(header)
-    return params.get("filename") or None
+def content_disposition(disposition: str, filename: str | None) -> str:
+    """`inline` or `attachment` with the filename as RFC 6266 gives it: `filename*` in
+    UTF-8, percent-encoded (RFC 8187), after a `filename` of its printable ASCII for
+    older clients; nothing of the name can end the header or the parameter."""
+    if not filename:
+        return disposition
+    fallback = "".join(c if " " <= c <= "~" and c not in '"\\%' else "_" for c in filename)
+    encoded = quote(filename, safe="!#$&+-.^_`|~", encoding="utf-8")
+    return f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"

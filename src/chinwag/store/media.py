@@ -1,13 +1,42 @@
-"""Media: uploaded files, their bytes, and the message each is attached to."""
+"""Media: uploaded files, their bytes, and the message each is attached to.
 
-from collections.abc import Sequence
+The bytes are a column of the `media` row on both engines. An upload reaches the
+database from a file, a chunk at a time, in the caller's transaction: all of it or
+nothing. PostgreSQL receives it by `COPY ... FROM STDIN` into a temporary table, the
+file read in a thread, and the row takes it from there: chinwag never holds more than a
+chunk. SQLite inserts the row with a zero-filled BLOB and writes the chunks into it
+through its incremental BLOB I/O (`sqlite3.Connection.blobopen`); while `content` is
+not the table's last column, SQLite itself builds that zero-filled record in memory
+during the INSERT (about twice the size, freed at once, and one insert at a time: SQLite
+has one writer). With `content` last it would hold a page at a time.
+"""
+
+import asyncio
+import sqlite3
+import struct
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, BinaryIO
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import (
+    Connection,
+    Integer,
+    LargeBinary,
+    bindparam,
+    column,
+    func,
+    select,
+    table,
+    text,
+    update,
+)
+from sqlalchemy.engine import AdaptedConnection
 
 from chinwag.store.records import RecordMapper
 from chinwag.store.tables import media
+
+CHUNK = 1024 * 1024  # bytes of an upload read from its file at a time
 
 
 @dataclass(frozen=True)
@@ -45,8 +74,73 @@ _ATTACH = (
 )
 
 
-def insert_medium(conn: Connection, medium: Medium, content: bytes) -> None:
-    conn.execute(media.insert(), {**vars(medium), "content": content})
+# SQLite: the row with `size` zero bytes, then overwritten in place.
+_INSERT_ZEROED = media.insert().values(
+    content=func.zeroblob(bindparam("content_size", type_=Integer))
+)
+# PostgreSQL: one bytea row copied in, taken by the insert, dropped (or at commit).
+_UPLOAD = "chinwag_media_upload"
+_CREATE_UPLOAD = text(f"CREATE TEMPORARY TABLE {_UPLOAD} (content bytea NOT NULL) ON COMMIT DROP")
+_INSERT_COPIED = media.insert().values(
+    content=select(table(_UPLOAD, column("content", LargeBinary)).c.content).scalar_subquery()
+)
+_DROP_UPLOAD = text(f"DROP TABLE {_UPLOAD}")
+# COPY's binary format (PostgreSQL docs, "COPY", "Binary Format"): signature, flags and
+# header extension length; each row a field count and each field a length and its bytes.
+_COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack("!ii", 0, 0)
+_COPY_TRAILER = struct.pack("!h", -1)
+
+
+def insert_medium(conn: Connection, medium: Medium, source: BinaryIO) -> None:
+    """Insert the medium with the `medium.size` bytes of `source`, read from its start."""
+    if conn.dialect.name == "sqlite":
+        _insert_sqlite(conn, medium, source)
+    else:
+        _insert_postgresql(conn, medium, source)
+
+
+def _insert_sqlite(conn: Connection, medium: Medium, source: BinaryIO) -> None:
+    inserted = conn.execute(_INSERT_ZEROED, {**vars(medium), "content_size": medium.size})
+    sqlite = conn.connection.driver_connection
+    assert isinstance(sqlite, sqlite3.Connection)
+    source.seek(0)
+    with sqlite.blobopen("media", "content", inserted.lastrowid) as blob:
+        remaining = medium.size
+        while remaining:
+            chunk = source.read(min(CHUNK, remaining))
+            if not chunk:
+                raise ValueError(f"The upload of {medium.sid} ended {remaining} bytes short.")
+            blob.write(chunk)
+            remaining -= len(chunk)
+
+
+def _insert_postgresql(conn: Connection, medium: Medium, source: BinaryIO) -> None:
+    conn.execute(_CREATE_UPLOAD)
+    adapted = conn.connection.dbapi_connection
+    assert isinstance(adapted, AdaptedConnection)  # SQLAlchemy's asyncpg adapter
+
+    def copy(asyncpg: Any) -> Any:  # runs on the event loop, inside this transaction
+        rows = _copy_rows(source, medium.size)
+        return asyncpg.copy_to_table(_UPLOAD, source=rows, format="binary")
+
+    adapted.run_async(copy)
+    conn.execute(_INSERT_COPIED, vars(medium))
+    conn.execute(_DROP_UPLOAD)  # a second upload in one transaction creates it again
+
+
+async def _copy_rows(source: BinaryIO, size: int) -> AsyncIterator[bytes]:
+    """The COPY binary stream of one row holding `source`'s `size` bytes; the file is read
+    in a thread, a chunk at a time."""
+    await asyncio.to_thread(source.seek, 0)
+    yield _COPY_HEADER + struct.pack("!hi", 1, size)
+    remaining = size
+    while remaining:
+        chunk = await asyncio.to_thread(source.read, min(CHUNK, remaining))
+        if not chunk:
+            raise ValueError(f"The upload ended {remaining} bytes short.")
+        remaining -= len(chunk)
+        yield chunk
+    yield _COPY_TRAILER
 
 
 def get_medium(conn: Connection, service_sid: str, sid: str) -> Medium | None:
