@@ -8,12 +8,18 @@ longer than copying).
 """
 
 import asyncio
+import fcntl
 import itertools
 import os
+import pwd
+import re
 import shutil
+import signal
 import sqlite3
+import subprocess
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Container, Iterable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -41,16 +47,28 @@ IN_MEMORY = Path("/dev/shm")
 IN_MEMORY_ROOM = 1 << 30  # bytes free
 
 
+# Each worker's server has a data directory of its own, named for the worker's pid
+# ("chinwag-postgres-<pid>-<random>"): a run killed before it could stop its servers
+# leaves them running from their directories, and the next start stops and removes
+# those whose pid is no longer alive (`remove_stale_data_directories`).
+DATA_PREFIX = "chinwag-postgres-"
+# The pid, then mkdtemp's suffix (letters, digits, _).
+_DATA_NAME = re.compile(re.escape(DATA_PREFIX) + r"(\d+)-\w+")
+# The OS user pgserver runs the server as when started as root (pgserver.postgres_server).
+SYSTEM_USER = "pgserver"
+
+
 class PostgresServer:
     """One PostgreSQL server for the test session, from pgserver.
 
     Its data lives in a directory of its own (`IN_MEMORY`, or the system's temporary
     directory), not under pytest's base temp: pgserver runs the server as an
     unprivileged user when started as root, and that user must reach the directory.
+    The workers of a run start their servers at the same time: what they share (that
+    user, the leftovers of a killed run) is set up under `_setup_lock`.
     """
 
     def __init__(self) -> None:
-        self._directory = tempfile.mkdtemp(prefix="chinwag-postgres-", dir=_data_parent())
         try:
             import pgserver
         except ImportError:
@@ -59,7 +77,23 @@ class PostgresServer:
                 "server: pip install -e '.[test]'. (CHINWAG_TEST_ENGINES=sqlite runs the "
                 "suite on SQLite only.)"
             )
-        self._server = pgserver.get_server(self._directory, cleanup_mode="stop")  # type: ignore[attr-defined]
+        with _setup_lock():
+            for parent in {IN_MEMORY, Path(tempfile.gettempdir())}:
+                remove_stale_data_directories(parent)
+            self._directory = _new_data_directory(_system_user())
+        self._names = itertools.count()
+        try:
+            self._server = pgserver.get_server(self._directory, cleanup_mode="stop")  # type: ignore[attr-defined]
+        except BaseException:
+            _remove_data_directory(self._directory)
+            raise
+        try:
+            self._prepare()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _prepare(self) -> None:
         # A throw-away server: no commit waits for the disk, and stopping it writes its
         # last checkpoint without fsyncs. Durability is PostgreSQL's, not what is tested.
         # Checkpoints cost nearly nothing then, so the log is kept small (it may be in memory).
@@ -68,7 +102,6 @@ class PostgresServer:
             " ALTER SYSTEM SET full_page_writes = off; ALTER SYSTEM SET max_wal_size = '64MB';"
         )
         self._server.psql("SELECT pg_reload_conf();")
-        self._names = itertools.count()
         self._server.psql(f"CREATE DATABASE {TEMPLATE};")
         upgrade(self.url(TEMPLATE))
 
@@ -102,6 +135,135 @@ def _data_parent() -> Path | None:
     except OSError:  # no such directory
         return None
     return IN_MEMORY if roomy and os.access(IN_MEMORY, os.W_OK) else None
+
+
+@contextmanager
+def _setup_lock() -> Iterator[None]:
+    """Held by one test process of this OS user at a time, across runs.
+
+    pgserver creates its OS user (when run as root) outside its own lock: workers
+    starting together each ran `useradd`, each of which replaced the user with a new uid,
+    and a worker's initdb, as the latest uid, could not enter the directory chowned
+    to an earlier one ("Permission denied").
+    """
+    path = Path(tempfile.gettempdir()) / f"chinwag-postgres.{os.geteuid()}.lock"
+    # Not through a link another user put in the shared directory, nor another user's file.
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    try:
+        if os.fstat(fd).st_uid != os.geteuid():
+            raise RuntimeError(f"{path} belongs to another user: remove it")
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # and with it the lock
+
+
+def _system_user() -> tuple[int, int] | None:
+    """The (uid, gid) pgserver runs the server as, the user made if missing (under
+    `_setup_lock`, so pgserver finds it and makes none); None unless running as root."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        entry = pwd.getpwnam(SYSTEM_USER)
+    except KeyError:
+        # A system user that cannot log in: it only runs the servers (pg_ctl, as that user).
+        command = ["useradd", "--system", "--user-group", "--no-create-home"]
+        command += ["--shell", "/usr/sbin/nologin", SYSTEM_USER]
+        made = subprocess.run(command, capture_output=True, text=True)
+        if made.returncode:
+            raise RuntimeError(f"{' '.join(command)}: {made.stderr.strip()}") from None
+        entry = pwd.getpwnam(SYSTEM_USER)
+    return entry.pw_uid, entry.pw_gid
+
+
+def _new_data_directory(owner: tuple[int, int] | None) -> Path:
+    """A new, empty data directory for this process's server (mode 0700), given to `owner`
+    before pgserver's initdb writes in it."""
+    parent = _data_parent()
+    directory = Path(tempfile.mkdtemp(prefix=f"{DATA_PREFIX}{os.getpid()}-", dir=parent))
+    if owner is not None:
+        os.chown(directory, *owner)
+    return directory.resolve()
+
+
+def stale_data_directories(names: Iterable[str], live_pids: Container[int]) -> list[str]:
+    """Which of `names` (entries of a directory) are data directories whose process,
+    the pid in the name, is not among `live_pids`: the leftovers of a killed run."""
+    return [
+        name
+        for name in names
+        if (match := _DATA_NAME.fullmatch(name)) and int(match[1]) not in live_pids
+    ]
+
+
+def remove_stale_data_directories(parent: Path) -> list[Path]:
+    """Stop the servers of the stale data directories in `parent` and remove the
+    directories; returns those removed. Call it under `_setup_lock`."""
+    try:
+        names = [entry.name for entry in os.scandir(parent) if entry.is_dir(follow_symlinks=False)]
+    except OSError:  # no such directory
+        return []
+    parent = parent.resolve()  # as in the servers' command lines
+    pids = {int(match[1]) for name in names if (match := _DATA_NAME.fullmatch(name))}
+    live = {pid for pid in pids if _is_alive(pid)}
+    stale = [parent / name for name in stale_data_directories(names, live)]
+    for directory in stale:
+        _remove_data_directory(directory)
+    return stale
+
+
+def _is_alive(pid: int) -> bool:
+    import psutil  # pgserver's dependency
+
+    try:
+        return bool(psutil.Process(pid).status() != psutil.STATUS_ZOMBIE)
+    except psutil.NoSuchProcess:
+        return False
+    except psutil.AccessDenied:
+        return True
+
+
+def _remove_data_directory(directory: Path) -> None:
+    _stop_server(directory)
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+def _stop_server(directory: Path) -> None:
+    """Stop the server still running from `directory`, if any, with its processes: an
+    immediate shutdown, since its data is thrown away; killed if still there after 10 s."""
+    import psutil
+
+    processes: list[Any] = []
+    for postmaster in _postmasters(directory):
+        with suppress(psutil.Error):
+            processes += [postmaster, *postmaster.children()]
+            postmaster.send_signal(signal.SIGQUIT)
+    if not processes:
+        return
+    _, alive = psutil.wait_procs(processes, timeout=10)
+    for process in alive:
+        with suppress(psutil.Error):
+            process.kill()
+    psutil.wait_procs(alive, timeout=10)
+
+
+def _postmasters(directory: Path) -> list[Any]:
+    """The server (postmaster) processes running from `directory`: the one its postmaster.pid
+    names, or any found by their command line (no such file: a start cut short)."""
+    import psutil
+
+    try:
+        pid = int((directory / "postmaster.pid").read_text().split("\n", 1)[0])
+        candidates = [psutil.Process(pid)]
+    except (OSError, ValueError, psutil.Error):
+        candidates = list(psutil.process_iter())
+    found = []
+    for process in candidates:
+        with suppress(psutil.Error):
+            # Its pid may be another process's by now: the postmaster was started on `directory`.
+            if process.name() == "postgres" and str(directory) in process.cmdline():
+                found.append(process)
+    return found
 
 
 class Databases:
