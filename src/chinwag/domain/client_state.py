@@ -101,6 +101,15 @@ def membership(
     return views.get_participant_conversation(conn, participant.sid)
 
 
+def takes_part(conn: Connection, session: ClientSession, conversation_ref: str) -> bool:
+    """Whether the user takes part in that conversation of the token's service (what
+    `membership` finds, without reading the view)."""
+    found = conversation_store.find_conversation(conn, session.service.sid, conversation_ref)
+    if found is None:
+        return False
+    return participant_store.identity_holder(conn, found.sid, session.identity) is not None
+
+
 def conversation(conn: Connection, session: ClientSession, ref: str) -> Conversation | None:
     """A conversation of the token's service the user may see: one they take part in (by
     SID or UniqueName), or any by its SID, which is what `peekConversationBySid` reads
@@ -108,7 +117,7 @@ def conversation(conn: Connection, session: ClientSession, ref: str) -> Conversa
     found = conversation_store.find_conversation(conn, session.service.sid, ref)
     if found is None or found.sid == ref:
         return found
-    if participant_store.get_by_identity(conn, found.sid, session.identity) is None:
+    if participant_store.identity_holder(conn, found.sid, session.identity) is None:
         return None
     return found
 
@@ -122,9 +131,7 @@ def messages_at(conn: Connection, conversation_sid: str, indexes: list[int]) -> 
 
 
 def last_message(conn: Connection, conversation_sid: str) -> Message | None:
-    newest = PageRequest(size=1, page=0)
-    page = message_store.list_messages(conn, conversation_sid, newest, descending=True)
-    return page.rows[0] if page.rows else None
+    return message_store.last_message(conn, conversation_sid)
 
 
 def roster(conn: Connection, conversation_sid: str) -> list[Participant]:

@@ -95,6 +95,21 @@ def list_messages(
     )
 
 
+_LAST = (
+    select(*_MESSAGES.columns)
+    .where(messages.c.conversation_sid == bindparam("conversation_sid"))
+    .order_by(messages.c.id.desc())
+    .limit(1)
+)
+
+
+def last_message(conn: Connection, conversation_sid: str) -> Message | None:
+    """The conversation's newest message (id order is index order: see list_messages)."""
+    # Compiled (store/compiled.py): every change re-reads it for each socket.
+    row = compiled.first(conn, _LAST, {"conversation_sid": conversation_sid})
+    return _MESSAGES.from_row(row) if row else None
+
+
 _FROM_INDEX = (
     select(*_MESSAGES.columns)
     .where(

@@ -112,14 +112,14 @@ class Subscriptions:
         before = self.known.get(sid)
         if before is None or part is None:
             return self.diff(part, sid)
-        items = dict(before.items)
-        for key in keys:
+        events = self._item_events(before, part, set(keys))
+        for key in keys:  # in place: a copy would cost the whole history per change
             if key in part.items:
-                items[key] = part.items[key]
+                before.items[key] = part.items[key]
             else:
-                items.pop(key, None)
-        self.known[sid] = replace(before, items=items, event_id=max(before.event_id, part.event_id))
-        return self._item_events(before, part, set(keys))
+                before.items.pop(key, None)
+        self.known[sid] = replace(before, event_id=max(before.event_id, part.event_id))
+        return events
 
     def _item_events(
         self, before: SyncObject, current: SyncObject, keys: set[Any]

@@ -90,7 +90,7 @@ def read_object(conn: Connection, session: ClientSession, sid: str) -> SyncObjec
         return None
     if suffix == "channel":  # what `peekConversationBySid` reads, so that `join()` can follow
         return conversation_document(conn, session, owner)
-    if state.membership(conn, session, owner) is None:
+    if not state.takes_part(conn, session, owner):
         return None  # messages and roster: only the conversations the user takes part in
     if suffix == "messages":
         return messages_list(conn, owner)
@@ -178,7 +178,7 @@ def read_messages(
     """Part of a `CH….messages` list: its items at `indexes` that exist (None: the user
     may not read it), so a change costs the messages it changed, not the history."""
     owner = sid.partition(".")[0]
-    if state.membership(conn, session, owner) is None:
+    if not state.takes_part(conn, session, owner):
         return None
     return _messages_object(owner, state.messages_at(conn, owner, indexes))
 
