@@ -8,7 +8,7 @@ attempts. What counts as news is `changes.py`; the streaming is `live.py`.
 import aiohttp_jinja2
 from aiohttp import web
 
-from chinwag.resources.common import database
+from chinwag.resources.common import database, read_query
 from chinwag.ui import changes, pages
 from chinwag.ui.live import Event, last_event_id, stream
 from chinwag.ui.sessions import Session, page
@@ -24,8 +24,8 @@ async def conversation_events(request: web.Request, session: Session) -> web.Str
     exists = await database(request).read(pages.find_conversation, session.account.sid, sid)
     if exists is None:
         return pages.not_found(request, session, f"Conversation {sid}")
-    resume = last_event_id(request, request.query.get("after"))
-    after = int(resume) if resume is not None and resume.lstrip("-").isdigit() else -1
+    resume = last_event_id(request, read_query(request).text("after"))
+    after = resume if resume is not None else -1  # from the first message
     where = pages.conversation_deliveries(session.account.sid, sid)
     sections = changes.Sections()
 
@@ -43,12 +43,12 @@ async def conversation_events(request: web.Request, session: Session) -> web.Str
             events.append(Event("deliveries", html))
         return events
 
-    return await stream(request, look)
+    return await stream(request, session, look)
 
 
 @page
 async def deliveries_events(request: web.Request, session: Session) -> web.StreamResponse:
-    where = pages.delivery_filter(request, session.account.sid)
+    where = pages.delivery_filter(read_query(request), session.account.sid)
     sections = changes.Sections()
 
     async def look() -> list[Event]:
@@ -56,12 +56,14 @@ async def deliveries_events(request: web.Request, session: Session) -> web.Strea
         html = _fragment(request, "_delivery_rows.html", rows=rows)
         return [Event("deliveries", html)] if sections.changed("deliveries", html) else []
 
-    return await stream(request, look)
+    return await stream(request, session, look)
 
 
 @page
 async def delivery_events(request: web.Request, session: Session) -> web.StreamResponse:
     token, account_sid = request.match_info["Token"], session.account.sid
+    if await database(request).read(changes.delivery_with_attempts, account_sid, token) is None:
+        return pages.not_found(request, session, f"Delivery {token}")  # as its page
     sections = changes.Sections()
 
     async def look() -> list[Event]:
@@ -71,4 +73,4 @@ async def delivery_events(request: web.Request, session: Session) -> web.StreamR
         html = _fragment(request, "_delivery_state.html", found=found)
         return [Event("delivery", html)] if sections.changed("delivery", html) else []
 
-    return await stream(request, look)
+    return await stream(request, session, look)

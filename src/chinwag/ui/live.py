@@ -4,7 +4,10 @@ Each stream looks for news (`changes.py`) at once, then whenever this process's
 database doorbell rings (a commit that queued deliveries) and otherwise every
 `INTERVAL` seconds, which also catches other servers' commits. Messages carry
 their index as the event id, so a reconnecting browser (`Last-Event-ID`) gets
-only what it missed. Streams end when the server shuts down.
+only what it missed. Streams end when the browser goes (noticed within `INTERVAL`) or
+the server shuts down. A signed-in session holds at most `MAX_STREAMS_PER_SESSION` at
+once on a server (the next is answered 429), so no session, nor a script holding its
+cookie, keeps connections and database looks open without bound.
 """
 
 import asyncio
@@ -15,10 +18,45 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from chinwag.resources.common import database
+from chinwag.ui.inputs import bad_request, whole_number
+from chinwag.ui.sessions import Session
 
 INTERVAL = 1.0  # seconds between looks when nothing rings
 KEEPALIVE = 15.0  # seconds of silence before a comment line keeps proxies from closing
-STREAMS = web.AppKey("ui_streams", set[asyncio.Event])
+# A browser keeps one stream per open page (and at most 6 connections per host over
+# HTTP/1.1): 8 leaves room for a few tabs and for a reload before the old one is noticed.
+MAX_STREAMS_PER_SESSION = 8
+
+
+class OpenStreams:
+    """The streams this server serves, each woken by its event, by the session that
+    opened it: all are ended at shutdown, and each session may hold only so many."""
+
+    def __init__(self, per_session: int = MAX_STREAMS_PER_SESSION) -> None:
+        self.per_session = per_session
+        self._by_session: dict[str, set[asyncio.Event]] = {}
+
+    def open(self, session: str, wake: asyncio.Event) -> bool:
+        """Count `wake` as one of `session`'s streams; False when it has its share open."""
+        held = self._by_session.setdefault(session, set())
+        if len(held) >= self.per_session:
+            return False
+        held.add(wake)
+        return True
+
+    def close(self, session: str, wake: asyncio.Event) -> None:
+        held = self._by_session.get(session, set())
+        held.discard(wake)
+        if not held:
+            self._by_session.pop(session, None)
+
+    def wake_all(self) -> None:
+        for held in list(self._by_session.values()):
+            for wake in list(held):
+                wake.set()
+
+
+STREAMS = web.AppKey("ui_streams", OpenStreams)
 CLOSING = web.AppKey("ui_closing", asyncio.Event)
 
 
@@ -39,13 +77,34 @@ class Event:
 Look = Callable[[], Awaitable[list[Event]]]
 
 
-def last_event_id(request: web.Request, fallback: str | None) -> str | None:
-    """Where a stream resumes: the browser's Last-Event-ID, else what the page said."""
-    return request.headers.get("Last-Event-ID") or fallback
+def last_event_id(request: web.Request, fallback: str | None) -> int | None:
+    """Where a stream resumes: the browser's Last-Event-ID, else what the page said; None
+    when neither is an event id this server sends (a number in ASCII digits)."""
+    resume = whole_number(request.headers.get("Last-Event-ID"))
+    return resume if resume is not None else whole_number(fallback)
 
 
-async def stream(request: web.Request, look: Look) -> web.StreamResponse:
+def _gone(request: web.Request) -> bool:
+    """Whether the browser has closed the connection (aiohttp does not cancel the handler)."""
+    return request.transport is None or request.transport.is_closing()
+
+
+async def stream(request: web.Request, session: Session, look: Look) -> web.StreamResponse:
     """Send what `look` finds until the browser goes or the server stops."""
+    streams, closing = request.app[STREAMS], request.app[CLOSING]
+    wake = asyncio.Event()
+    if not streams.open(session.csrf, wake):  # the session's random token names it
+        limit = streams.per_session
+        return bad_request(429, f"This session has {limit} live pages open already.")
+    try:
+        return await _send(request, look, wake, closing)
+    finally:
+        streams.close(session.csrf, wake)
+
+
+async def _send(
+    request: web.Request, look: Look, wake: asyncio.Event, closing: asyncio.Event
+) -> web.StreamResponse:
     response = web.StreamResponse(
         headers={
             "Content-Type": "text/event-stream",
@@ -54,14 +113,11 @@ async def stream(request: web.Request, look: Look) -> web.StreamResponse:
         }
     )
     await response.prepare(request)
-    wake = asyncio.Event()
-    streams, closing = request.app[STREAMS], request.app[CLOSING]
-    streams.add(wake)
     unsubscribe = database(request).doorbell.subscribe(wake.set)
     loop = asyncio.get_running_loop()
     quiet_since = loop.time()
     try:
-        while not closing.is_set():
+        while not closing.is_set() and not _gone(request):
             wake.clear()
             for event in await look():
                 await response.write(event.encode())
@@ -75,13 +131,10 @@ async def stream(request: web.Request, look: Look) -> web.StreamResponse:
         pass
     finally:
         unsubscribe()
-        streams.discard(wake)
     return response
 
 
 async def end_streams(app: web.Application) -> None:
     """On shutdown: every open stream ends, so shutdown need not wait for browsers."""
     app[CLOSING].set()
-    streams: set[asyncio.Event] = app[STREAMS]
-    for wake in list(streams):
-        wake.set()
+    app[STREAMS].wake_all()

@@ -6,12 +6,13 @@ delivery is simply not found (404), as in the REST API.
 
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 import aiohttp_jinja2
 from aiohttp import web
 from sqlalchemy import Connection
 
-from chinwag.resources.common import database
+from chinwag.resources.common import database, read_query
 from chinwag.store import address_configurations as address_store
 from chinwag.store import conversations as conversation_store
 from chinwag.store import global_webhooks, service_webhooks
@@ -29,20 +30,23 @@ from chinwag.store.participants import Participant
 from chinwag.store.service_webhooks import ServiceWebhookConfig
 from chinwag.store.services import Service
 from chinwag.store.webhooks import ScopedWebhook
+from chinwag.twilio.forms import Form
 from chinwag.twilio.pagination import Page, PageRequest
 from chinwag.ui import changes
+from chinwag.ui.inputs import whole_number
 from chinwag.ui.sessions import Session, page
 
 PAGE_SIZE = 50
 SHOWN_MESSAGES = 50  # the newest; older ones are a REST call away
 EVERYTHING = PageRequest(500, 0)  # participants, services, address configurations
 STATES = ("active", "inactive", "closed")
+DELIVERY_FILTERS = ("webhook", "conversation", "event", "status")  # query parameters
 
 
 def render(
     request: web.Request, session: Session, template: str, status: int = 200, **context: Any
 ) -> web.Response:
-    context.update(session=session, notice=request.query.get("notice"))
+    context.update(session=session, notice=read_query(request).text("notice"))
     return aiohttp_jinja2.render_template(template, request, context, status=status)
 
 
@@ -50,9 +54,9 @@ def not_found(request: web.Request, session: Session, what: str) -> web.Response
     return render(request, session, "not_found.html", status=404, what=what)
 
 
-def _cursor(request: web.Request, name: str) -> int | None:
-    value = request.query.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 19 else None
+def _cursor(query: Form, name: str) -> int | None:
+    """A row id to page from; anything but one (`²`, 5,000 digits) is no cursor."""
+    return whole_number(query.text(name))
 
 
 @dataclass(frozen=True)
@@ -81,11 +85,12 @@ def _conversation_list(
 
 @page
 async def conversations(request: web.Request, session: Session) -> web.Response:
-    text = request.query.get("q", "").strip()
-    state = request.query.get("state") if request.query.get("state") in STATES else None
-    at = PageRequest(PAGE_SIZE, 0, _cursor(request, "after"), _cursor(request, "before"))
+    query = read_query(request)  # UTF-8 without NUL, else 400
+    text = (query.text("q") or "").strip()
+    state = query.text("state") if query.text("state") in STATES else None
+    at = PageRequest(PAGE_SIZE, 0, _cursor(query, "after"), _cursor(query, "before"))
     listed = await database(request).read(
-        _conversation_list, session.account.sid, request.query.get("service", ""), text, state, at
+        _conversation_list, session.account.sid, query.text("service") or "", text, state, at
     )
     return render(
         request, session, "conversations.html", listed=listed, q=text, state=state, states=STATES
@@ -137,25 +142,31 @@ async def conversation(request: web.Request, session: Session) -> web.Response:
     return render(request, session, "conversation.html", view=view, last_index=last_index)
 
 
-def delivery_filter(request: web.Request, account_sid: str) -> DeliveryFilter:
+def delivery_filter(query: Form, account_sid: str) -> DeliveryFilter:
     """The deliveries page's filters, from its query string (unknown values are ignored)."""
-    query = request.query
-    status = query.get("status", "")
+    webhook, conversation, event, status = (
+        (query.text(name) or "").strip() for name in DELIVERY_FILTERS
+    )
     return DeliveryFilter(
         account_sid=account_sid,
-        webhook_sids=(query["webhook"].strip(),) if query.get("webhook", "").strip() else (),
-        conversation_sids=(
-            (query["conversation"].strip(),) if query.get("conversation", "").strip() else ()
-        ),
-        event_type=query.get("event", "").strip() or None,
+        webhook_sids=(webhook,) if webhook else (),
+        conversation_sids=(conversation,) if conversation else (),
+        event_type=event or None,
         status=DeliveryStatus(status) if status in set(DeliveryStatus) else None,
     )
 
 
+def _filter_query(query: Form) -> str:
+    """The filters again as a query string, for the page's stream and its next page."""
+    given = [(name, query.text(name)) for name in DELIVERY_FILTERS]
+    return urlencode([(name, value) for name, value in given if value])
+
+
 @page
 async def deliveries(request: web.Request, session: Session) -> web.Response:
-    where = delivery_filter(request, session.account.sid)
-    rows = await database(request).read(changes.recent_deliveries, where, _cursor(request, "after"))
+    query = read_query(request)
+    where = delivery_filter(query, session.account.sid)
+    rows = await database(request).read(changes.recent_deliveries, where, _cursor(query, "after"))
     return render(
         request,
         session,
@@ -163,7 +174,7 @@ async def deliveries(request: web.Request, session: Session) -> web.Response:
         rows=rows,
         where=where,
         statuses=list(DeliveryStatus),
-        query_string=request.query_string,
+        query_string=_filter_query(query),
         older=rows[-1].id if len(rows) == changes.RECENT_DELIVERIES else None,
     )
 
