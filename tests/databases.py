@@ -331,7 +331,9 @@ class EngineDatabases:
 
 
 def _copy_sqlite(source: Path, target: Path) -> None:
-    """A consistent copy through SQLite's backup API (it reads the WAL too, if any)."""
+    """A consistent copy through SQLite's backup API (it reads the WAL too, if any),
+    owner-only as chinwag makes its files (else each open logs that it tightened it)."""
+    os.close(os.open(target, os.O_CREAT | os.O_WRONLY, 0o600))
     with sqlite3.connect(source) as original, sqlite3.connect(target) as copy:
         original.backup(copy)
     original.close()

@@ -470,6 +470,7 @@ ACTIVE_TYPES = [
     "application/xml",
     "application/javascript",
     "text/javascript",
+    "application/pdf",  # its viewers run scripts; Chrome shows none under the sandbox
     "application/octet-stream",  # anything not known to be passive
     "image/x-unknown",
 ]

@@ -48,10 +48,9 @@ MAX_UPLOAD_LINES = 20 * MAX_UPLOAD_PARTS
 MAX_MEDIA_PER_MESSAGE = 10
 # Twilio documents no filename limit; free text elsewhere stops at 256 characters.
 MAX_FILENAME = 256
-# Shown inline: images without scripts (not SVG), sound, video, PDF, plain text.
-INLINE_TYPES = frozenset(
-    {"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain"}
-)
+# Shown inline: images without scripts (not SVG), sound, video, plain text. Not PDF:
+# viewers run scripts of their own, and Chrome shows none under the sandboxing CSP.
+INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "text/plain"})
 INLINE_KINDS = frozenset({"audio", "video"})
 # RFC 6838 section 4.2: type "/" subtype, each a restricted name; parameters dropped.
 _MIME = re.compile(r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}")

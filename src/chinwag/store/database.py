@@ -66,6 +66,8 @@ DEFAULT_POOL_SIZE = 10
 COMMIT_WATCH_INTERVAL = 0.2  # seconds between looks at SQLite's data_version
 _NOTIFY_CHANGE = text(f"SELECT pg_notify('{CHANGES_CHANNEL}', :payload)")
 MAX_RETRY_WAIT = 0.1  # seconds; waits grow from 1 ms, doubling, each drawn at random below
+# Its own generator, as delivery/retry.py's: the shared one is the embedding app's.
+_BACKOFF = random.Random()
 
 
 class UnsupportedDatabase(ValueError):
@@ -414,7 +416,7 @@ class PostgresDatabase(Database):
                     raise
                 # Conflicting transactions back off by different, growing amounts (full
                 # jitter), so even many writers to one conversation each get their turn.
-                await asyncio.sleep(random.uniform(0, min(MAX_RETRY_WAIT, 0.001 * 2**tries)))
+                await asyncio.sleep(_BACKOFF.uniform(0, min(MAX_RETRY_WAIT, 0.001 * 2**tries)))
         raise AssertionError("unreachable")
 
     async def write_locking(
