@@ -203,3 +203,15 @@ def test_a_signed_out_cookie_is_refused_at_once_by_every_server(
         assert response.status_code == 303
     finally:
         second.stop()
+
+
+def test_signing_out_ends_the_session_s_open_streams(dashboard: Dashboard) -> None:
+    stream = dashboard.get("/deliveries/events", stream=True)  # reads time out after 10 s
+    try:
+        assert stream.status_code == 200
+        assert dashboard.post("/sign-out", {}).url.endswith(f"{UI}/sign-in")
+        # the stream ends (a read past its end returns): it no longer waits for news
+        for _ in stream.iter_content(chunk_size=None):
+            pass
+    finally:
+        stream.close()

@@ -25,6 +25,7 @@ from chinwag.store.messages import Message
 from chinwag.twilio.dates import utc_now
 from chinwag.twilio.errors import ResourceNotFound, TwilioError
 from chinwag.ui import inputs
+from chinwag.ui.live import STREAMS
 from chinwag.ui.origins import is_cross_origin
 from chinwag.ui.pages import find_conversation
 from chinwag.ui.sessions import (
@@ -86,6 +87,7 @@ def _sign_in_again(request: web.Request, username: str, error: str, status: int)
 @action
 async def sign_out(request: web.Request, session: Session) -> web.StreamResponse:
     await end_session(request, session)
+    request.app[STREAMS].end(session.csrf)
     response = see_other("/chinwag/ui/sign-in")
     clear_cookie(response)
     return response

@@ -19,7 +19,7 @@ from aiohttp import web
 
 from chinwag.resources.common import database
 from chinwag.ui.inputs import bad_request, whole_number
-from chinwag.ui.sessions import Session
+from chinwag.ui.sessions import Session, read_session
 
 INTERVAL = 1.0  # seconds between looks when nothing rings
 KEEPALIVE = 15.0  # seconds of silence before a comment line keeps proxies from closing
@@ -35,6 +35,7 @@ class OpenStreams:
     def __init__(self, per_session: int = MAX_STREAMS_PER_SESSION) -> None:
         self.per_session = per_session
         self._by_session: dict[str, set[asyncio.Event]] = {}
+        self._ended: set[str] = set()  # signed out while streams were open
 
     def open(self, session: str, wake: asyncio.Event) -> bool:
         """Count `wake` as one of `session`'s streams; False when it has its share open."""
@@ -49,6 +50,17 @@ class OpenStreams:
         held.discard(wake)
         if not held:
             self._by_session.pop(session, None)
+            self._ended.discard(session)
+
+    def end(self, session: str) -> None:
+        """Sign-out: the session's streams here end at once (other servers' streams find
+        out at their next keepalive, when each reads its session again)."""
+        self._ended.add(session)
+        for wake in list(self._by_session.get(session, ())):
+            wake.set()
+
+    def ended(self, session: str) -> bool:
+        return session in self._ended
 
     def wake_all(self) -> None:
         for held in list(self._by_session.values()):
@@ -97,13 +109,23 @@ async def stream(request: web.Request, session: Session, look: Look) -> web.Stre
         limit = streams.per_session
         return bad_request(429, f"This session has {limit} live pages open already.")
     try:
-        return await _send(request, look, wake, closing)
+        return await _send(request, session, look, wake, closing)
     finally:
         streams.close(session.csrf, wake)
 
 
+async def _signed_out(request: web.Request, session: Session) -> bool:
+    """Whether the stream's session has ended on any server (the database says so)."""
+    current = await read_session(request)
+    return current is None or current.csrf != session.csrf
+
+
 async def _send(
-    request: web.Request, look: Look, wake: asyncio.Event, closing: asyncio.Event
+    request: web.Request,
+    session: Session,
+    look: Look,
+    wake: asyncio.Event,
+    closing: asyncio.Event,
 ) -> web.StreamResponse:
     response = web.StreamResponse(
         headers={
@@ -117,12 +139,15 @@ async def _send(
     loop = asyncio.get_running_loop()
     quiet_since = loop.time()
     try:
-        while not closing.is_set() and not _gone(request):
+        streams = request.app[STREAMS]
+        while not closing.is_set() and not _gone(request) and not streams.ended(session.csrf):
             wake.clear()
             for event in await look():
                 await response.write(event.encode())
                 quiet_since = loop.time()
             if loop.time() - quiet_since > KEEPALIVE:
+                if await _signed_out(request, session):
+                    break
                 await response.write(b": keepalive\n\n")
                 quiet_since = loop.time()
             with contextlib.suppress(TimeoutError):
