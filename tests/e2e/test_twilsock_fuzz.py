@@ -15,6 +15,7 @@ from typing import Any
 import aiohttp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from twilio.rest import Client
 
 from chinwag.testing import access_token
 from chinwag.twilsock import framing
@@ -22,7 +23,7 @@ from chinwag.twilsock.router import ROUTES
 from tests.inprocess import AppServer
 
 EXAMPLES = 40
-ODD = st.text(max_size=12) | st.sampled_from(["²", "-1", "9" * 30, "CH" + "0" * 32, "%0d%0a"])
+ODDITIES = ["²", "-1", "9" * 30, "2147483648", "2147483647", "CH" + "0" * 32, "%0d%0a"]
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner),
@@ -33,37 +34,40 @@ FIELDS += ["last_read_message_index", "notification_level", "media_sids", "actio
 BODY = st.dictionaries(st.sampled_from(FIELDS), JSON, max_size=4) | JSON
 
 
-def _paths() -> st.SearchStrategy[tuple[str, str]]:
-    """Each route's method and path, its `{name}` parts filled with odd text."""
+def messages_strategy(real: list[str]) -> st.SearchStrategy[tuple[Any, Any]]:
+    """Message frames for every route, path parts and params drawn from odd text and from
+    `real` (a conversation the fuzzing user is in, and its Sync objects)."""
+    odd = st.text(max_size=12) | st.sampled_from(ODDITIES + real)
 
     def filled(method: str, pattern: str) -> st.SearchStrategy[tuple[str, str]]:
         source = pattern.lstrip("^").rstrip("$")
         names = re.findall(r"\(\?P<(\w+)>\[\^/\]\+\)", source)
         template = re.sub(r"\(\?P<(\w+)>\[\^/\]\+\)", r"{\1}", source)
         values = st.fixed_dictionaries(
-            {name: ODD.filter(lambda v: "/" not in v and v) for name in names}
+            {name: odd.filter(lambda v: "/" not in v and v) for name in names}
         )
         return values.map(lambda args: (method, template.format(**args)))
 
-    return st.one_of(*(filled(method, pattern.pattern) for method, pattern, _ in ROUTES))
-
-
-HTTP_REQUEST = st.builds(
-    lambda route, params, headers: {
-        "host": "aim.us1.twilio.com",
-        "method": route[0],
-        "path": route[1],
-        "params": params,
-        "headers": headers,
-    },
-    _paths(),
-    st.dictionaries(st.sampled_from(["PageSize", "From", "Order", "Index", "Key", "Include"]), ODD)
-    | JSON,
-    st.just({"Content-Type": "application/json"})
-    | st.just({"Content-Type": "application/x-www-form-urlencoded"})
-    | JSON,
-)
-MESSAGE = st.tuples(HTTP_REQUEST | JSON, BODY)
+    paths = st.one_of(*(filled(method, pattern.pattern) for method, pattern, _ in ROUTES))
+    params = st.dictionaries(
+        st.sampled_from(["PageSize", "From", "Order", "Index", "Key", "Include"]),
+        odd | st.sampled_from(["0", "1", "desc", "asc", "items"]),
+    )
+    http_request = st.builds(
+        lambda route, params, headers: {
+            "host": "aim.us1.twilio.com",
+            "method": route[0],
+            "path": route[1],
+            "params": params,
+            "headers": headers,
+        },
+        paths,
+        params | JSON,
+        st.just({"Content-Type": "application/json"})
+        | st.just({"Content-Type": "application/x-www-form-urlencoded"})
+        | JSON,
+    )
+    return st.tuples(http_request | JSON, BODY)
 
 
 async def _send_all(url: str, token: str, messages: list[tuple[Any, Any]]) -> list[Any]:
@@ -87,8 +91,16 @@ async def _send_all(url: str, token: str, messages: list[tuple[Any, Any]]) -> li
     return statuses
 
 
-def test_no_tunnelled_request_answers_500_or_goes_unanswered(app_server: AppServer) -> None:
+def test_no_tunnelled_request_answers_500_or_goes_unanswered(
+    app_server: AppServer, client: Client
+) -> None:
     token = access_token(app_server, "fuzzer")
+    conversation = client.conversations.v1.conversations.create(unique_name=f"fuzz-{token[-8:]}")
+    conversation.participants.create(identity="fuzzer")
+    for body in ("one", "two", "three"):
+        conversation.messages.create(author="fuzzer", body=body)
+    sid = conversation.sid
+    real = [sid, f"{sid}.messages", f"{sid}.roster", f"{sid}.channel", "Lists", "Maps"]
 
     @settings(
         max_examples=EXAMPLES,
@@ -96,7 +108,7 @@ def test_no_tunnelled_request_answers_500_or_goes_unanswered(app_server: AppServ
         derandomize=True,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
     )
-    @given(st.lists(MESSAGE, min_size=1, max_size=6))
+    @given(st.lists(messages_strategy(real), min_size=1, max_size=6))
     def case(messages: list[tuple[Any, Any]]) -> None:
         statuses = asyncio.run(_send_all(app_server.url, token, messages))
         assert len(statuses) == len(messages)

@@ -98,31 +98,43 @@ def test_a_typing_form_body_reads_as_a_dict() -> None:
     assert request.json() == {"ChannelSid": "CH1"}
 
 
-def messages(*items: tuple[int, int, str]) -> SyncObject:
-    found = {index: Item(event, {"text": text}, event) for index, event, text in items}
+def messages(*items: tuple[int, int, str], created: dict[int, int] | None = None) -> SyncObject:
+    """A messages list: (index, event id, text) each, created at its event unless `created`
+    says otherwise."""
+    made = created or {}
+    found = {
+        index: Item(event, {"text": text}, made.get(index, event)) for index, event, text in items
+    }
     last = max((event for _, event, _ in items), default=0)
     return SyncObject("list", "CH1.messages", last, items=found)
 
 
+def roster(*items: tuple[str, int, str]) -> SyncObject:
+    found = {key: Item(event, {"identity": name}, event) for key, event, name in items}
+    last = max((event for _, event, _ in items), default=0)
+    return SyncObject("map", "CH1.roster", last, items=found)
+
+
 def test_a_subscription_replays_what_changed_after_the_clients_last_event() -> None:
     subscriptions = Subscriptions()
-    events = subscriptions.establish(messages((0, 10, "a"), (1, 20, "b")), 10, 7)
+    events = subscriptions.establish(messages((1, 20, "b")), 10, 7)  # read: changed after 10
     assert [e["event_type"] for e in events] == ["list_item_added", "subscription_established"]
     assert events[0]["event"]["item_index"] == 1 and events[0]["event"]["id"] == 20
     assert events[1]["correlation_id"] == 7
     assert events[1]["event"]["replay_status"] == "completed"
+    assert subscriptions.known["CH1.messages"].items == {}  # a list's history is not held
 
 
 def test_a_diff_adds_updates_and_removes_with_ids_that_only_grow() -> None:
     subscriptions = Subscriptions()
-    subscriptions.establish(messages((0, 10, "a"), (1, 20, "b")), 20, 1)
-    # item 0 edited without its time moving (e.g. a REST DateUpdated in the past)
-    events = subscriptions.diff(messages((0, 5, "a2"), (2, 30, "c")), "CH1.messages")
-    kinds = [(e["event_type"], e["event"]["item_index"]) for e in events]
+    subscriptions.establish(roster(("MB0", 10, "a"), ("MB1", 20, "b")), 20, 1)
+    # MB0 edited without its time moving (e.g. a REST DateUpdated in the past)
+    events = subscriptions.diff(roster(("MB0", 5, "a2"), ("MB2", 30, "c")), "CH1.roster")
+    kinds = [(e["event_type"], e["event"]["item_key"]) for e in events]
     assert kinds == [
-        ("list_item_updated", 0),
-        ("list_item_removed", 1),
-        ("list_item_added", 2),
+        ("map_item_updated", "MB0"),
+        ("map_item_removed", "MB1"),
+        ("map_item_added", "MB2"),
     ]
     ids = [e["event"]["id"] for e in events]
     assert ids == sorted(ids) and ids[0] > 20 and len(set(ids)) == 3
@@ -130,21 +142,21 @@ def test_a_diff_adds_updates_and_removes_with_ids_that_only_grow() -> None:
 
 def test_nothing_changed_means_no_event() -> None:
     subscriptions = Subscriptions()
-    subscriptions.establish(messages((0, 10, "a")), 10, 1)
-    assert subscriptions.diff(messages((0, 10, "a")), "CH1.messages") == []
-    assert subscriptions.diff(messages(), "CH9.messages") == []  # not subscribed
+    subscriptions.establish(roster(("MB0", 10, "a")), 10, 1)
+    assert subscriptions.diff(roster(("MB0", 10, "a")), "CH1.roster") == []
+    assert subscriptions.diff(roster(), "CH9.roster") == []  # not subscribed
 
 
 def test_a_partial_read_changes_only_the_items_it_names() -> None:
     subscriptions = Subscriptions()
-    subscriptions.establish(messages((0, 10, "a"), (1, 20, "b"), (2, 25, "c")), 25, 1)
-    # indexes 1 (edited), 2 (removed) and 3 (added) changed; 0 was not read
-    part = messages((1, 30, "b2"), (3, 40, "d"))
+    subscriptions.establish(messages(), 25, 1)  # the client holds the list as of event 25
+    # indexes 1 (edited, made at 20), 2 (removed) and 3 (added) changed; 0 was not read
+    part = messages((1, 30, "b2"), (3, 40, "d"), created={1: 20})
     events = subscriptions.diff_items(part, "CH1.messages", [1, 2, 3])
     kinds = [(e["event_type"], e["event"]["item_index"]) for e in events]
     assert kinds == [("list_item_updated", 1), ("list_item_removed", 2), ("list_item_added", 3)]
-    held = subscriptions.known["CH1.messages"].items
-    assert {index: item.data["text"] for index, item in held.items()} == {0: "a", 1: "b2", 3: "d"}
+    assert [e["event"]["id"] for e in events][0] == 30
+    assert subscriptions.known["CH1.messages"].items == {}
     assert subscriptions.diff_items(None, "CH1.messages", [])[0]["event_type"] == "list_removed"
 
 

@@ -7,7 +7,7 @@ rows' own times (`event_id`), so a change needs no extra write to be numbered.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection
 
@@ -54,9 +54,19 @@ class ClientSession:
         return Origin(source="SDK", webhooks_enabled=True, client_identity=self.grant.identity)
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
+
+
 def event_id(when: datetime) -> int:
-    """A Sync event id from a row's time: microseconds since the epoch (< 2**53, safe in JS)."""
-    return int(when.timestamp() * 1_000_000)
+    """A Sync event id from a row's time: microseconds since the epoch (< 2**53, safe in JS),
+    exactly (no float), so `event_time` gives the time back."""
+    return (when - EPOCH) // MICROSECOND
+
+
+def event_time(event: int) -> datetime:
+    """The row time an event id stands for: rows changed after it are news to the client."""
+    return EPOCH + event * MICROSECOND
 
 
 def start_session(conn: Connection, grant: AccessGrant) -> ClientSession:
@@ -122,12 +132,29 @@ def conversation(conn: Connection, session: ClientSession, ref: str) -> Conversa
     return found
 
 
-def messages(conn: Connection, conversation_sid: str) -> list[Message]:
-    return message_store.messages_from_index(conn, conversation_sid, 0)
-
-
 def messages_at(conn: Connection, conversation_sid: str, indexes: list[int]) -> list[Message]:
     return message_store.messages_at(conn, conversation_sid, indexes)
+
+
+def messages_changed_after(conn: Connection, conversation_sid: str, event: int) -> list[Message]:
+    return message_store.messages_updated_since(conn, conversation_sid, event_time(event))
+
+
+def newest_message_event(conn: Connection, conversation_sid: str) -> int:
+    """The event id of the conversation's messages list: its newest change (0: none)."""
+    newest = message_store.newest_update(conn, conversation_sid)
+    return event_id(newest) if newest is not None else 0
+
+
+def message_range(
+    conn: Connection, conversation_sid: str, first: int, descending: bool, size: int
+) -> tuple[list[Message], bool]:
+    """Up to `size` messages from index `first` in that order, and whether any come before."""
+    found = message_store.message_range(
+        conn, conversation_sid, first, descending=descending, size=size
+    )
+    before = message_store.any_before(conn, conversation_sid, first, descending=descending)
+    return found, before
 
 
 def last_message(conn: Connection, conversation_sid: str) -> Message | None:

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, select, update
+from sqlalchemy import Connection, bindparam, delete, func, select, update
 
 from chinwag.store import compiled
 from chinwag.store.paging import fetch_page
@@ -142,6 +142,73 @@ def messages_at(conn: Connection, conversation_sid: str, indexes: list[int]) -> 
         return []
     params = {"conversation_sid": conversation_sid, "indexes": indexes}
     return [_MESSAGES.from_row(row) for row in conn.execute(_AT_INDEXES, params)]
+
+
+_UPDATED_SINCE = (
+    select(*_MESSAGES.columns)
+    .where(
+        messages.c.conversation_sid == bindparam("conversation_sid"),
+        messages.c.date_updated > bindparam("since", type_=messages.c.date_updated.type),
+    )
+    .order_by(messages.c.message_index)
+)
+_NEWEST_UPDATE = select(func.max(messages.c.date_updated)).where(
+    messages.c.conversation_sid == bindparam("conversation_sid")
+)
+
+
+def messages_updated_since(
+    conn: Connection, conversation_sid: str, since: datetime
+) -> list[Message]:
+    """The conversation's messages created or changed after `since`, in index order."""
+    params = {"conversation_sid": conversation_sid, "since": since}
+    return [_MESSAGES.from_row(row) for row in conn.execute(_UPDATED_SINCE, params)]
+
+
+def newest_update(conn: Connection, conversation_sid: str) -> datetime | None:
+    """When the conversation's most recently created or changed message was."""
+    found: datetime | None = conn.execute(
+        _NEWEST_UPDATE, {"conversation_sid": conversation_sid}
+    ).scalar()
+    return found
+
+
+def _range(descending: bool) -> Any:
+    index = messages.c.message_index
+    start = index <= bindparam("first") if descending else index >= bindparam("first")
+    return (
+        select(*_MESSAGES.columns)
+        .where(messages.c.conversation_sid == bindparam("conversation_sid"), start)
+        .order_by(index.desc() if descending else index)
+        .limit(bindparam("size"))
+    )
+
+
+_RANGE = {False: _range(False), True: _range(True)}
+_BEYOND = {
+    False: select(messages.c.id).where(
+        messages.c.conversation_sid == bindparam("conversation_sid"),
+        messages.c.message_index < bindparam("first"),
+    ),
+    True: select(messages.c.id).where(
+        messages.c.conversation_sid == bindparam("conversation_sid"),
+        messages.c.message_index > bindparam("first"),
+    ),
+}
+
+
+def message_range(
+    conn: Connection, conversation_sid: str, first: int, *, descending: bool, size: int
+) -> list[Message]:
+    """Up to `size` messages from index `first` on (down, when `descending`), in that order."""
+    params = {"conversation_sid": conversation_sid, "first": first, "size": size}
+    return [_MESSAGES.from_row(row) for row in conn.execute(_RANGE[descending], params)]
+
+
+def any_before(conn: Connection, conversation_sid: str, first: int, *, descending: bool) -> bool:
+    """Whether a message comes before index `first` in that order."""
+    params = {"conversation_sid": conversation_sid, "first": first}
+    return conn.execute(_BEYOND[descending].limit(1), params).first() is not None
 
 
 def delete_message(conn: Connection, sid: str) -> None:

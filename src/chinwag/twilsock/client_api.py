@@ -6,6 +6,7 @@ service's pre-event webhook asked first (resources/prehooks.py).
 """
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
@@ -37,6 +38,7 @@ Reply = tuple[int, Any]
 AIM = "https://aim.us1.twilio.com/Client/v2"
 MCS = "https://mcs.us1.twilio.com/v1"
 TYPING_TIMEOUT = 5  # seconds; the SDK's own default (src/configuration.ts TYPING_TIMEOUT)
+DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE = 50, 100  # Sync items pages
 MESSAGE_PRE_EVENT_FIELDS = frozenset({"body", "author", "attributes"})
 
 
@@ -213,8 +215,23 @@ async def remove_message(
 
 
 async def join(tunnel: "Tunnel", request: TunnelledRequest, conversation: str) -> Reply:
-    """`conversation.join()`: the SDK's user becomes a participant (a public conversation)."""
+    """`conversation.join()`: the SDK's user becomes a participant (a public conversation).
+
+    The service's onParticipantAdd pre-event is asked first, as for a REST add, and may
+    refuse it; it names the role the user will get."""
     fields = ParticipantFields(identity=tunnel.session.identity)
+
+    def describe(conn: Connection, found: Any) -> list[tuple[str, str]]:
+        return participant_rules.new_participant_params(conn, found, fields)
+
+    await pre_event(
+        tunnel.request,
+        _conversation_ref(tunnel, conversation),
+        "onParticipantAdd",
+        describe,
+        frozenset(),
+        asked_by=tunnel.session.origin(),
+    )
     participant = await tunnel.in_conversation(
         conversation,
         participant_rules.create_participant,
@@ -270,31 +287,33 @@ async def sync_object(tunnel: "Tunnel", request: TunnelledRequest, kind: str, ob
     found = await tunnel.read(sync_shapes.read_object, object)
     if found is None or sync_shapes.KINDS.get(found.kind) != kind:
         raise ResourceNotFound(f"Sync object '{object}' was not found.")
-    return 200, found.descriptor(with_items=request.params.get("Include") == "items")
+    with_items = request.params.get("Include") == "items"
+    if with_items and found.kind == "list":  # its first page, as `sync_items` reads it
+        page = await tunnel.read(sync_shapes.messages_page, object, None, False, MAX_PAGE_SIZE)
+        found = replace(found, items=page[0].items) if page else found
+    return 200, found.descriptor(with_items=with_items)
 
 
 async def sync_items(tunnel: "Tunnel", request: TunnelledRequest, kind: str, object: str) -> Reply:
     """A page of items: `Index`/`Key` for one, else `From` (inclusive), `Order`, `PageSize`
-    (twilio-sync src/synclist.ts `_queryItemsFromServer`)."""
+    (twilio-sync src/synclist.ts `_queryItemsFromServer`). A list's page is read as such
+    from the database; a map (a roster, the user's conversations) is small and read whole."""
+    params = request.params
+    descending = params.get("Order") == "desc"
+    size = min(_index(params.get("PageSize") or "") or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+    if kind == "Lists":
+        return 200, await _list_items(tunnel, object, params, descending, size)
     found = await tunnel.read(sync_shapes.read_object, object)
     if found is None or sync_shapes.KINDS.get(found.kind) != kind:
         raise ResourceNotFound(f"Sync object '{object}' was not found.")
-    params = request.params
     keys = sorted(found.items)
-    one = params.get("Index") if found.kind == "list" else params.get("Key")
+    one = params.get("Key")
     if one is not None:
-        wanted = _index(one) if found.kind == "list" else one
-        chosen = [wanted] if wanted in found.items else []
-        return 200, _items_page(found, chosen, False, False)
-    descending = params.get("Order") == "desc"
+        return 200, _items_page(found, [one] if one in found.items else [], False, False)
     ordered = list(reversed(keys)) if descending else keys
     start = 0
-    if params.get("From") is not None:
-        origin: Any = params["From"]
-        if found.kind == "list":
-            origin = _index(origin)
-            if origin is None:
-                raise InvalidParameter(f"From '{params['From']}' is not an item index.")
+    origin = params.get("From")
+    if origin is not None:
         start = next(
             (
                 n
@@ -303,14 +322,35 @@ async def sync_items(tunnel: "Tunnel", request: TunnelledRequest, kind: str, obj
             ),
             len(ordered),
         )
-    size = min(_index(params.get("PageSize") or "50") or 50, 100)
     chosen = ordered[start : start + size]
     return 200, _items_page(found, chosen, start > 0, start + size < len(ordered))
 
 
+async def _list_items(
+    tunnel: "Tunnel", object: str, params: dict[str, str], descending: bool, size: int
+) -> dict[str, Any]:
+    one = params.get("Index")
+    given = params.get("From") if one is None else one
+    first = None if given is None else _index(given)
+    if given is not None and first is None:
+        raise InvalidParameter(f"'{given}' is not an item index.")
+    page = await tunnel.read(
+        sync_shapes.messages_page, object, first, descending, 1 if one is not None else size
+    )
+    if page is None:
+        raise ResourceNotFound(f"Sync object '{object}' was not found.")
+    found, before, after = page
+    if one is not None:
+        return _items_page(found, [first] if first in found.items else [], False, False)
+    return _items_page(found, sorted(found.items, reverse=descending), before, after)
+
+
 def _index(text: str) -> int | None:
-    """A list index or page size: ASCII digits (int() also takes "²" and "1_0"), else None."""
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
+    """A list index or page size: ASCII digits (int() also takes "²" and "1_0") up to the
+    largest message index, else None."""
+    if not (text.isascii() and text.isdigit() and len(text) <= 10):
+        return None
+    return int(text) if int(text) <= sync_shapes.LAST_INDEX else None
 
 
 def _items_page(found: Any, keys: list[Any], before: bool, after: bool) -> dict[str, Any]:
@@ -338,13 +378,7 @@ async def _ask(
 ) -> MessageFields:
     """The service's pre-event webhook may change or reject an SDK message too."""
     session = tunnel.session
-    ref = ConversationRef(
-        ServiceRef(
-            session.account, tunnel.base_url, session.service.sid, request_path(conversation)
-        ),
-        conversation,
-        ResourceNotFound(f"Conversation '{conversation}' was not found."),
-    )
+    ref = _conversation_ref(tunnel, conversation)
     given = [("Author", fields.author), ("Body", fields.body), ("Attributes", fields.attributes)]
     params = [(name, value) for name, value in given if value is not None]
     changes = await pre_event(
@@ -360,6 +394,18 @@ async def _ask(
         body=changes.get("body", fields.body),
         attributes=changes.get("attributes", fields.attributes),
         media_sids=fields.media_sids,
+    )
+
+
+def _conversation_ref(tunnel: "Tunnel", conversation: str) -> ConversationRef:
+    """The conversation a client names, in its token's account and service."""
+    session = tunnel.session
+    return ConversationRef(
+        ServiceRef(
+            session.account, tunnel.base_url, session.service.sid, request_path(conversation)
+        ),
+        conversation,
+        ResourceNotFound(f"Conversation '{conversation}' was not found."),
     )
 
 

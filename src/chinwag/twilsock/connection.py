@@ -300,7 +300,9 @@ class Tunnel:
             if action == "cancel":
                 await self.notify(SYNC_EVENT, self.subscriptions.cancel(sid, kind, correlation_id))
                 continue
-            current = await self.read(sync_shapes.read_object, sid)
+            last = wanted.get("last_event_id")
+            since = last if isinstance(last, int) and not isinstance(last, bool) else 0
+            current = await self.read(sync_shapes.read_object, sid, since)
             if current is None:
                 failed = {
                     "object_sid": sid,
@@ -311,8 +313,7 @@ class Tunnel:
                 payload["correlation_id"] = correlation_id
                 await self.notify(SYNC_EVENT, payload)
                 continue
-            last = wanted.get("last_event_id")
-            for event in self.subscriptions.establish(current, last, correlation_id):
+            for event in self.subscriptions.establish(current, since, correlation_id):
                 await self.notify(SYNC_EVENT, event)
 
     def hear(self, change: Change) -> None:
@@ -349,11 +350,17 @@ class Tunnel:
         changed, self.pending = self.pending, {}
         reads = self.subscriptions.reads_for(changed, f"{self.session.user.sid}.conversations")
         for sid, items in reads.items():
-            if sid not in self.subscriptions.known:
+            held = self.subscriptions.known.get(sid)
+            if held is None:
                 continue
-            if items is None:
+            if held.kind != "list":
                 current = await self.read(sync_shapes.read_object, sid)
                 events = self.subscriptions.diff(current, sid)
+            elif items is None:  # after ANYTHING: the items changed since the client heard
+                heard = self.subscriptions.last_sent.get(sid, 0)
+                part = await self.read(sync_shapes.read_object, sid, heard)
+                since_heard = sorted(part.items) if part is not None else []
+                events = self.subscriptions.diff_items(part, sid, since_heard)
             else:
                 part = await self.read(sync_shapes.read_messages, sid, items)
                 events = self.subscriptions.diff_items(part, sid, items)

@@ -26,7 +26,9 @@ _SID_FIELD = {"document": "document_sid", "list": "list_sid", "map": "map_sid"}
 
 @dataclass
 class Subscriptions:
-    """One socket's subscribed objects, as its client last heard of them."""
+    """One socket's subscribed objects, as its client last heard of them. A list (a
+    conversation's messages) is held without its items: its history may be long, and a
+    change names the items it touched (`diff_items`)."""
 
     known: dict[str, SyncObject] = field(default_factory=dict)
     last_sent: dict[str, int] = field(default_factory=dict)
@@ -47,7 +49,7 @@ class Subscriptions:
                 if item.event_id > since:
                     kind = "added" if item.created_id > since else "updated"
                     events.append(self._item_event(current, key, kind))
-        self.known[current.sid] = current
+        self.known[current.sid] = replace(current, items={}) if current.kind == "list" else current
         established = {
             "object_sid": current.sid,
             "object_type": current.kind,
@@ -107,17 +109,21 @@ class Subscriptions:
     def diff_items(
         self, part: SyncObject | None, sid: str, keys: list[Any]
     ) -> list[dict[str, Any]]:
-        """As `diff`, for an object of which only the items at `keys` may have changed;
-        `part` holds those of them that exist."""
+        """The events for a list of which only the items at `keys` may have changed; `part`
+        holds those of them that exist (None: the list is gone). An item is new to the
+        client when it was created after the last event the client heard of the list."""
         before = self.known.get(sid)
         if before is None or part is None:
             return self.diff(part, sid)
-        events = self._item_events(before, part, set(keys))
-        for key in keys:  # in place: a copy would cost the whole history per change
-            if key in part.items:
-                before.items[key] = part.items[key]
+        heard = self.last_sent.get(sid, 0)
+        events = []
+        for key in sorted(keys):
+            item = part.items.get(key)
+            if item is None:
+                events.append(self._removed_event(before, key))
             else:
-                before.items.pop(key, None)
+                kind = "added" if item.created_id > heard else "updated"
+                events.append(self._item_event(part, key, kind))
         self.known[sid] = replace(before, event_id=max(before.event_id, part.event_id))
         return events
 
@@ -128,8 +134,7 @@ class Subscriptions:
         for key in sorted(keys):
             old, new = before.items.get(key), current.items.get(key)
             if new is None:
-                if old is not None:
-                    events.append(self._removed_event(before, key))
+                events.append(self._removed_event(before, key))
             elif old is None:
                 events.append(self._item_event(current, key, "added"))
             elif old.data != new.data:
@@ -172,7 +177,8 @@ class Subscriptions:
         event = {
             _SID_FIELD[before.kind]: before.sid,
             "id": self._next_id(before.sid, 0),
-            "item_data": before.items[key].data,
+            # a list holds no items: the SDK finds the removed one by its index
+            "item_data": before.items[key].data if key in before.items else {},
             "date_created": to_json(utc_now()),
         }
         event["item_index" if before.kind == "list" else "item_key"] = key

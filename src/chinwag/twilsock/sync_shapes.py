@@ -11,7 +11,7 @@ Item shapes are the ones twilio-conversations 3.0.1 reads (`src/message.ts`,
 rows' times (domain/client_state.event_id).
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import Connection
@@ -23,6 +23,7 @@ from chinwag.store.participants import Participant
 from chinwag.twilio.dates import to_json, utc_now
 
 CDS = "https://cds.us1.twilio.com/v3"
+LAST_INDEX = 2**31 - 1  # the largest message index (an INTEGER column): a descending start
 KINDS = {"document": "Documents", "list": "Lists", "map": "Maps"}
 
 
@@ -79,8 +80,12 @@ class SyncObject:
         return body
 
 
-def read_object(conn: Connection, session: ClientSession, sid: str) -> SyncObject | None:
-    """The object `sid` names, if the session's user may read it."""
+def read_object(
+    conn: Connection, session: ClientSession, sid: str, since: int | None = None
+) -> SyncObject | None:
+    """The object `sid` names, if the session's user may read it. A messages list is never
+    read whole: it comes with its event id and the items changed after event `since`
+    (none when not given); its pages are read by `messages_page`."""
     owner, _, suffix = sid.partition(".")
     if suffix in ("conversations", "info") and owner.startswith("US"):
         if suffix == "conversations":
@@ -93,7 +98,7 @@ def read_object(conn: Connection, session: ClientSession, sid: str) -> SyncObjec
     if not state.takes_part(conn, session, owner):
         return None  # messages and roster: only the conversations the user takes part in
     if suffix == "messages":
-        return messages_list(conn, owner)
+        return messages_list(conn, owner, since)
     return roster_map(conn, session, owner)
 
 
@@ -168,8 +173,29 @@ def message_data(message: Message) -> dict[str, Any]:
     }
 
 
-def messages_list(conn: Connection, sid: str) -> SyncObject:
-    return _messages_object(sid, state.messages(conn, sid))
+def messages_list(conn: Connection, sid: str, since: int | None = None) -> SyncObject:
+    changed = [] if since is None else state.messages_changed_after(conn, sid, since)
+    found = _messages_object(sid, changed)
+    return replace(found, event_id=state.newest_message_event(conn, sid))
+
+
+def messages_page(
+    conn: Connection,
+    session: ClientSession,
+    sid: str,
+    first: int | None,
+    descending: bool,
+    size: int,
+) -> tuple[SyncObject, bool, bool] | None:
+    """A page of a `CH….messages` list from index `first` (the start, when None): the list
+    with those items, whether items come before them and whether after (None: not yours)."""
+    owner, _, suffix = sid.partition(".")
+    if suffix != "messages" or not state.takes_part(conn, session, owner):
+        return None
+    start = first if first is not None else (LAST_INDEX if descending else 0)
+    found, before = state.message_range(conn, owner, start, descending, size + 1)
+    page = _messages_object(owner, found[:size])
+    return page, before, len(found) > size
 
 
 def read_messages(
