@@ -259,7 +259,9 @@ def test_a_customers_media_url_is_fetched_and_stored_as_the_messages_media(
     picture = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
     (tmp_path / "cat.png").write_bytes(picture)
     with serving(tmp_path) as host:
+        missing = shop.inbound(customer_number(), "", MediaUrl=f"{host}/dog.png")
         reached = shop.inbound(customer_number(), "", MediaUrl=f"{host}/cat.png")
+    assert "answered HTTP 404" in assert_twilio_error(missing, 400, 20001)["message"]
     assert reached.status_code == 201, reached.text
     message = (
         shop.conversation(reached.json()["conversation_sid"])

@@ -151,7 +151,7 @@ def test_the_answer_is_the_conversation_with_the_specs_links(api: Api) -> None:
         ({"Attributes": "{nope", "Participant": participant(identity="a")}, 400, 50304),
         ({"Timers.Inactive": "PT1S", "Participant": participant(identity="a")}, 400, 50375),
         ({"State": "closed", "Participant": participant(identity="a")}, 400, 50384),
-        ({"State": "initializing"}, 400, 20001),
+        ({"State": "initializing"}, 400, 50378),
     ],
 )
 def test_a_refused_request_writes_nothing(

@@ -96,7 +96,7 @@ def test_the_same_unique_name_may_live_in_two_services(client: object, api: Api)
     ("body", "code"),
     [
         ({"Attributes": "{not json"}, 50304),
-        ({"State": "archived"}, 20001),
+        ({"State": "archived"}, 50378),
         ({"State": "closed"}, 50384),
         ({"Timers.Inactive": "five minutes"}, 50379),
         ({"Timers.Inactive": "PT30S"}, 50375),
@@ -131,6 +131,16 @@ def test_a_closed_conversation_cannot_be_changed(api: Api, family: Family) -> No
 
 
 @one_family
+def test_an_unknown_state_is_50378_on_create_and_update(api: Api, family: Family) -> None:
+    """errors/50378 "'State' parameter value is invalid": only active, inactive, closed."""
+    created = family.scope.conversations.create()
+    for path in (f"{family.root}/Conversations", f"{family.root}/Conversations/{created.sid}"):
+        body = assert_twilio_error(api.post(path, {"State": "bogus"}), 400, 50378)
+        assert body["message"].startswith("'State' parameter value is invalid: State 'bogus'")
+    assert family.scope.conversations(created.sid).fetch().state == "active"
+
+
+@one_family
 def test_list_filters_by_state_and_creation_date(api: Api, family: Family) -> None:
     root = f"{family.root}/Conversations"
     old = api.post(root, {"DateCreated": "2020-01-01T10:00:00Z", "State": "inactive"}).json()
@@ -145,7 +155,7 @@ def test_list_filters_by_state_and_creation_date(api: Api, family: Family) -> No
     # in descending order." (spec)
     assert [c["sid"] for c in window.json()["conversations"]] == [new["sid"], old["sid"]]
     assert "StartDate=2020-01-01T00%3A00%3A00Z" in window.json()["meta"]["url"]
-    assert_twilio_error(api.get(root, params={"State": "asleep"}), 400, 20001)
+    assert_twilio_error(api.get(root, params={"State": "asleep"}), 400, 50378)
     assert_twilio_error(api.get(root, params={"StartDate": "not a date"}), 400, 20001)
 
 

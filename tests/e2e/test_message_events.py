@@ -49,21 +49,29 @@ def test_on_message_added_carries_twilios_parameters(
     assert removed.form["EventType"] == "onMessageRemoved"
 
 
-def test_trigger_webhooks_fire_on_whole_keywords_in_any_case(
+def test_trigger_webhooks_fire_when_a_keyword_is_present_in_the_body(
     api: Api, webhook_receiver: WebhookReceiver
 ) -> None:
+    """Chat v2's Configuration.Triggers: "A string that will cause us to call the webhook
+    when it is present in a message body": a substring, as given, case and all."""
     conversation = new_conversation(api)
     hook = {
         "Target": "trigger",
         "Configuration.Url": webhook_receiver.url + "/trigger",
-        "Configuration.Triggers": ["help", "agent please"],
+        "Configuration.Triggers": ["agent", "need help"],
     }
     api.post(f"/v1/Conversations/{conversation}/Webhooks", hook)
     messages = f"/v1/Conversations/{conversation}/Messages"
-    for body in ("I need HELP now", "that was helpful", "an Agent please!", "help"):
+    bodies = ("agents are slow", "AGENT", "I NEED HELP", "we need help!", "an Agent", "ok")
+    for body in bodies:
         api.post(messages, {"Body": body}, headers=ENABLED)
+    api.post(messages, {"Body": "the last one: agent"}, headers=ENABLED)
     fired = webhook_receiver.wait_for(3)
-    assert [r.form["Body"] for r in fired] == ["I need HELP now", "an Agent please!", "help"]
+    assert [r.form["Body"] for r in fired] == [
+        "agents are slow",
+        "we need help!",
+        "the last one: agent",
+    ]
     assert all(r.form["EventType"] == "onMessageAdded" and r.signature_valid for r in fired)
 
 

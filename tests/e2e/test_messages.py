@@ -444,8 +444,8 @@ def test_a_trigger_webhook_fires_on_a_keyword_in_the_body(
     }
     assert api.post(f"/v1/Conversations/{conversation}/Webhooks", trigger).status_code == 201
     root = f"/v1/Conversations/{conversation}/Messages"
-    api.post(root, {"Body": "how helpful"}, headers=ENABLED)
-    api.post(root, {"Body": "I need HELP now"}, headers=ENABLED)
+    api.post(root, {"Body": "I need HELP now"}, headers=ENABLED)  # not as given
+    api.post(root, {"Body": "how helpful"}, headers=ENABLED)  # present in the body
     [request] = webhook_receiver.wait_for(1)
-    assert request.form["Body"] == "I need HELP now"
+    assert request.form["Body"] == "how helpful"
     assert request.form["Index"] == "1"

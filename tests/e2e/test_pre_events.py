@@ -2,11 +2,15 @@
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
-from chinwag.testing import WebhookReceiver
+from chinwag.testing import Answer, WebhookReceiver, access_token
 from tests.conftest import Api, assert_twilio_error, customer_number
+from tests.e2e.role_helpers import custom_role, default_roles
+from tests.e2e.test_twilsock_socket import exchange, init, message
+from tests.inprocess import AppServer
 
 ENABLED = {"X-Twilio-Webhook-Enabled": "true"}
 ALL_PRE_EVENTS = ["onConversationAdd", "onConversationUpdate", "onConversationRemove"]
@@ -97,6 +101,26 @@ def test_no_answer_within_five_seconds_lets_the_change_through(
     created = api.post(f"{root}/Conversations", {"FriendlyName": "patient"}, headers=ENABLED)
     assert created.status_code == 201
     assert conversation_names(api, root) == ["patient"]
+
+
+def test_a_redirect_is_not_followed_and_lets_the_change_through(
+    api: Api, guarded: tuple[str, WebhookReceiver]
+) -> None:
+    """Twilio's table rejects on "HTTP 40x" and "HTTP 50x" only; chinwag follows no
+    redirect, so a 3xx is no answer: the change is written as sent."""
+    root, receiver = guarded
+    receiver.body = b'{"friendly_name": "from a redirect"}'
+    receiver.scripts["/denied"] = [403]  # what the redirect's target would say
+    moved = {"Location": receiver.url + "/denied"}
+    receiver.answers = [Answer(302, moved), Answer(307, moved), Answer(308, moved)]
+    for status in (302, 307, 308):
+        name = f"moved {status}"
+        created = api.post(f"{root}/Conversations", {"FriendlyName": name}, headers=ENABLED)
+        assert created.status_code == 201, created.text
+        assert created.json()["friendly_name"] == name
+    # asked once each, synchronously: the redirect's target was never called
+    assert [r.url.rsplit("/", 1)[-1] for r in receiver.requests] == ["pre"] * 3
+    assert conversation_names(api, root) == ["moved 302", "moved 307", "moved 308"]
 
 
 def test_message_pre_events_can_reject_or_rewrite(
@@ -226,3 +250,65 @@ def test_a_refused_participant_never_reaches_the_pre_event(
     [asked] = webhook_receiver.wait_for(1)
     assert asked.form["MessagingBinding.Address"] == fine
     assert len(webhook_receiver.requests) == 1
+
+
+def test_on_participant_add_names_the_role_the_participant_will_get(
+    app_server: AppServer, api: Api, webhook_receiver: WebhookReceiver
+) -> None:
+    """Twilio's onParticipantAdd table lists RoleSid: without one in the request it is the
+    service's DefaultConversationRoleSid, for a REST add and an SDK `join()` alike."""
+    service = api.post("/v1/Services", {"FriendlyName": "roles asked"}).json()["sid"]
+    root = f"/v1/Services/{service}"
+    hooks = {"PreWebhookUrl": webhook_receiver.url + "/pre", "Filters": ["onParticipantAdd"]}
+    api.post(f"{root}/Configuration/Webhooks", hooks)
+    conversation = api.post(f"{root}/Conversations", {}).json()["sid"]
+    participants = f"{root}/Conversations/{conversation}/Participants"
+
+    added = api.post(participants, {"Identity": "ann"}, headers=ENABLED).json()
+    [asked] = webhook_receiver.wait_for(1)
+    assert asked.form["RoleSid"] == added["role_sid"] == default_roles(api, root)["channel user"]
+    moderator = custom_role(api, root, name="moderator")
+    api.post(f"{root}/Configuration", {"DefaultConversationRoleSid": moderator})
+    sms = {"MessagingBinding.Address": customer_number()}
+    added = api.post(participants, sms, headers=ENABLED).json()
+    assert webhook_receiver.wait_for(2)[1].form["RoleSid"] == added["role_sid"] == moderator
+
+    join: dict[str, Any] = {
+        "host": "x",
+        "path": f"/Client/v2/Conversations/{conversation}/Participants",
+        "method": "POST",
+        "params": {},
+        "headers": {"Content-Type": "application/json"},
+    }
+    webhook_receiver.status = 403
+    token = access_token(app_server, "bob", service)
+    refused = exchange(app_server.url, init(token), message(join, {}))[1]
+    assert refused.header["http_status"]["code"] == 403
+    asked = webhook_receiver.wait_for(3)[2]
+    assert (asked.form["EventType"], asked.form["Source"]) == ("onParticipantAdd", "SDK")
+    assert (asked.form["Identity"], asked.form["RoleSid"]) == ("bob", moderator)
+    assert asked.form["MessagingBinding.Type"] == "CHAT" and asked.signature_valid
+    webhook_receiver.status = 200
+    joined = exchange(app_server.url, init(token), message(join, {}))[1]
+    assert joined.header["http_status"]["code"] == 200, joined.payload
+    roster = api.get(participants).json()["participants"]
+    assert [p["identity"] for p in roster if p["identity"]] == ["ann", "bob"]
+
+
+def test_on_conversation_add_names_the_messaging_service_it_will_have(
+    api: Api, guarded: tuple[str, WebhookReceiver]
+) -> None:
+    """Twilio's onConversationAdd table lists MessagingServiceSid: the one given, else the
+    account's default Messaging Service, which the conversation then has. A REST-created
+    conversation has no creator: no MessagingBinding.* and no MessageBody."""
+    root, receiver = guarded
+    default = api.get("/v1/Configuration").json()["default_messaging_service_sid"]
+    plain = api.post(f"{root}/Conversations", {}, headers=ENABLED).json()
+    given = {"MessagingServiceSid": "MG" + "c" * 32}
+    chosen = api.post(f"{root}/Conversations", given, headers=ENABLED).json()
+    first, second = receiver.wait_for(2)
+    assert first.signature_valid and second.signature_valid
+    assert first.form["MessagingServiceSid"] == plain["messaging_service_sid"] == default
+    assert second.form["MessagingServiceSid"] == chosen["messaging_service_sid"] == "MG" + "c" * 32
+    creator = {"MessagingBinding.Address", "MessagingBinding.ProxyAddress", "MessageBody"}
+    assert not creator & set(first.form)

@@ -1,6 +1,6 @@
 """What a pre-event webhook's answer means (delivery/prehook.py), with a fake sender: a
-non-2xx answer refuses, no answer or an answer that is not a JSON object lets the change
-through unchanged, and only the allowed fields of a JSON object change it
+4xx or 5xx answer refuses; no answer, a redirect or an answer that is not a JSON object
+lets the change through unchanged; and only the allowed fields of a JSON object change it
 (twilio.com/docs/conversations/conversations-webhooks)."""
 
 import asyncio
@@ -36,9 +36,21 @@ def verdict(result: SendResult) -> Verdict:
     return found
 
 
-@pytest.mark.parametrize("status", [400, 403, 404, 500, 503])
+@pytest.mark.parametrize("status", [400, 403, 404, 499, 500, 503, 599])
 def test_an_error_status_rejects_the_change_with_that_status(status: int) -> None:
     assert verdict(SendResult(status, None, '{"body": "ignored"}')) == Verdict(rejected_with=status)
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308, 304, 399, 101, 600])
+def test_a_redirect_or_other_status_is_no_answer_not_a_rejection(
+    status: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Twilio names only 40x and 50x as rejections; chinwag follows no redirect, so a 3xx
+    leaves it without an answer, and the change goes through unchanged."""
+    assert verdict(SendResult(status, None, '{"body": "ignored"}')) == Verdict()
+    [record] = caplog.records
+    assert "a redirect is not followed" in record.getMessage()
+    assert record.__dict__["status"] == status
 
 
 @pytest.mark.parametrize("error", ["timeout", "connection_refused", "dns"])

@@ -5,6 +5,11 @@ rejects the action; a 200 with `{}` or an empty body lets it through unchanged;
 a 200 with JSON changes it (`body`, `author`, `attributes` for messages,
 `friendly_name` for conversations); no answer within 5 seconds lets it through
 unchanged (twilio.com/docs/conversations/conversations-webhooks).
+
+Twilio's table names only "HTTP 40x" and "HTTP 50x" as rejections. chinwag follows
+no redirect (delivery/sender.py), so a 3xx (or any other status outside 2xx, 4xx and
+5xx) leaves it without a usable answer: the change goes through unchanged, as with
+no answer, never rejected (docs/compatibility.md "Pre-event webhook").
 """
 
 import logging
@@ -35,8 +40,15 @@ async def ask_pre_hook(
             extra={"url": masked_url(request.url), "error": result.error},
         )
         return Verdict()
-    if not result.ok:
+    if 400 <= result.status < 600:
         return Verdict(rejected_with=result.status)
+    if not result.ok:
+        logger.warning(
+            "pre-event webhook answered neither 2xx, 4xx nor 5xx (a redirect is not "
+            "followed); the change goes through",
+            extra={"url": masked_url(request.url), "status": result.status},
+        )
+        return Verdict()
     try:
         answer = parse_json(result.body_excerpt) if result.body_excerpt.strip() else {}
     except NotJson:  # malformed, too deep or NaN: taken as no changes, like any non-JSON

@@ -78,13 +78,49 @@ class ConversationFields:
     date_updated: datetime | None = None
 
 
+@dataclass(frozen=True)
+class Creator:
+    """The customer whose SMS or WhatsApp message auto-created a conversation
+    (domain/inbound.py): onConversationAdd and onConversationAdded carry their binding,
+    "MessagingBinding.Address: Originating phone number of the channel creator", and the
+    address they wrote to. Null, so left out, for a conversation created over REST
+    (twilio.com/docs/conversations/conversations-webhooks; docs/events.md)."""
+
+    address: str
+    proxy_address: str
+
+
 def create_conversation(
     conn: Connection,
     account_sid: str,
     service_sid: str,
     fields: ConversationFields,
     origin: Origin,
+    *,
+    sid: str | None = None,
+    creator: Creator | None = None,
 ) -> Conversation:
+    """Store the conversation and queue onConversationAdded; `sid` is one chosen before
+    (an auto-creation announced to the pre-event webhooks by it)."""
+    conversation = new_conversation(conn, account_sid, service_sid, fields, sid=sid)
+    if conversation.unique_name is not None:
+        _claim_unique_name(conn, service_sid, conversation.unique_name, None)
+    store.insert_conversation(conn, conversation)
+    params = conversation_params(conversation, creator=creator)
+    publish(conn, conversation, "onConversationAdded", params, origin)
+    return conversation
+
+
+def new_conversation(
+    conn: Connection,
+    account_sid: str,
+    service_sid: str,
+    fields: ConversationFields,
+    *,
+    sid: str | None = None,
+) -> Conversation:
+    """The conversation `create_conversation` would store, the account's defaults applied
+    and every rule but the UniqueName's checked; nothing is written."""
     defaults = account_store.get_configuration(conn, account_sid)
     if defaults is not None:
         fields = _with_account_defaults(fields, defaults)
@@ -93,12 +129,10 @@ def create_conversation(
         raise ClosedAtCreation("A conversation cannot be created in the closed state.")
     now = utc_now()
     unique_name = fields.unique_name or None
-    if unique_name is not None:
-        _claim_unique_name(conn, service_sid, unique_name, None)
     created = fields.date_created or now
     state = fields.state or State.ACTIVE
     conversation = Conversation(
-        sid=sids.new_sid(sids.CONVERSATION),
+        sid=sid or sids.new_sid(sids.CONVERSATION),
         account_sid=account_sid,
         service_sid=service_sid,
         unique_name=unique_name,
@@ -115,10 +149,7 @@ def create_conversation(
         date_created=created,
         date_updated=fields.date_updated or created,
     )
-    conversation = _schedule_timers(conversation, now)
-    store.insert_conversation(conn, conversation)
-    publish(conn, conversation, "onConversationAdded", conversation_params(conversation), origin)
-    return conversation
+    return _schedule_timers(conversation, now)
 
 
 def update_conversation(
@@ -264,11 +295,15 @@ def fire_due_timers(conn: Connection, now: datetime, limit: int = 100) -> int:
 
 
 def conversation_params(
-    conversation: Conversation, removed_at: datetime | None = None
+    conversation: Conversation,
+    removed_at: datetime | None = None,
+    *,
+    creator: Creator | None = None,
 ) -> list[tuple[str, str]]:
     """onConversation* events' own parameters (docs/events.md); unset ones are left out.
 
-    The envelope (domain/events.py) adds ChatServiceSid with the other common ones.
+    onConversationAdded of an auto-created conversation names its `creator`. The
+    envelope (domain/events.py) adds ChatServiceSid with the other common ones.
     """
     params = [
         ("DateCreated", to_webhook(conversation.date_created)),
@@ -278,9 +313,47 @@ def conversation_params(
         ("Attributes", conversation.attributes),
         ("MessagingServiceSid", conversation.messaging_service_sid),
         ("State", conversation.state),
+        *_creator_params(creator),
         ("DateRemoved", to_webhook(removed_at) if removed_at else None),
     ]
     return [(name, value) for name, value in params if value is not None]
+
+
+def conversation_add_params(
+    conn: Connection,
+    account_sid: str,
+    fields: ConversationFields,
+    *,
+    creator: Creator | None = None,
+    message_body: str | None = None,
+) -> list[tuple[str, str]]:
+    """onConversationAdd's own parameters: the conversation as it would be created, the
+    request's values or else Twilio's defaults (Attributes `{}`, State `active`, the
+    account's default Messaging Service); for one a customer's message auto-creates,
+    that customer's binding and the message's text (`MessageBody`). Nothing is checked:
+    the create checks the values after the webhook's answer (docs/events.md)."""
+    defaults = account_store.get_configuration(conn, account_sid)
+    if defaults is not None:
+        fields = _with_account_defaults(fields, defaults)
+    params = [
+        ("FriendlyName", fields.friendly_name),
+        ("UniqueName", fields.unique_name),
+        ("Attributes", "{}" if fields.attributes is None else fields.attributes),
+        ("MessagingServiceSid", fields.messaging_service_sid),
+        ("State", fields.state or State.ACTIVE),
+        *_creator_params(creator),
+        ("MessageBody", message_body),
+    ]
+    return [(name, value) for name, value in params if value is not None]
+
+
+def _creator_params(creator: Creator | None) -> list[tuple[str, str | None]]:
+    if creator is None:
+        return []
+    return [
+        ("MessagingBinding.Address", creator.address),
+        ("MessagingBinding.ProxyAddress", creator.proxy_address),
+    ]
 
 
 def state_params(

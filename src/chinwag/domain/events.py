@@ -9,7 +9,6 @@ Also: who a change came from (`Origin`) and `envelope`, the parameters every
 event carries around its own. Queuing events is `domain/publishing.py`.
 """
 
-import re
 from dataclasses import dataclass
 
 from chinwag.store.webhooks import ScopedWebhook
@@ -110,15 +109,16 @@ def webhook_wants(webhook: ScopedWebhook, event_type: str, message_body: str | N
 
 
 def trigger_matches(keywords: list[str], body: str | None) -> bool:
-    """Case-insensitive whole-word match of any keyword in the message body.
+    """Whether any keyword, as given, is present in the message body: a plain substring
+    test, case and all ("agent" fires on "agents are slow", not on "AGENT").
 
-    Twilio documents only that the keyword "is present in a message body"
-    (twilio_chat_v2.json); whole words keep "help" from firing on "helpful".
+    Twilio's only wording is Programmable Chat's for the same parameter: "A string that
+    will cause us to call the webhook when it is present in a message body" (twilio-oai
+    twilio_chat_v2.json, `Configuration.Triggers`); Conversations' spec says only "The
+    list of keywords". Nothing documents case folding or word boundaries, so none is
+    added (docs/compatibility.md, "Events and delivery"). A blank keyword,
+    which validation refuses (errors/50366), never fires.
     """
     if not body:
         return False
-    return any(
-        re.search(rf"(?<!\w){re.escape(keyword.strip())}(?!\w)", body, re.IGNORECASE)
-        for keyword in keywords
-        if keyword.strip()
-    )
+    return any(keyword.strip() and keyword in body for keyword in keywords)

@@ -74,10 +74,15 @@ class ParticipantFields:
 
 
 def create_participant(
-    conn: Connection, conversation: Conversation, fields: ParticipantFields, origin: Origin
+    conn: Connection,
+    conversation: Conversation,
+    fields: ParticipantFields,
+    origin: Origin,
+    *,
+    sid: str | None = None,
 ) -> Participant:
     """Add the participant; the conversation's timers count again from now."""
-    participant = add_participant(conn, conversation, fields, origin)
+    participant = add_participant(conn, conversation, fields, origin, sid=sid)
     record_activity(conn, conversation, origin, wakes=False)
     return participant
 
@@ -106,18 +111,51 @@ def check_new_participant(
             _check_pair_free(conn, conversation.account_sid, address, fields.proxy_address)
 
 
+def new_participant_params(
+    conn: Connection, conversation: Conversation, fields: ParticipantFields
+) -> list[tuple[str, str]]:
+    """What the onParticipantAdd pre-event describes: the participant as it would be added,
+    once it passes every rule (so the webhook never sees one that is then refused).
+
+    `RoleSid` is the role it will get: the one given (checked, else 50109) or the
+    service's DefaultConversationRoleSid, as Twilio's onParticipantAdd table lists it
+    (twilio.com/docs/conversations/conversations-webhooks, docs/events.md).
+    """
+    check_new_participant(conn, conversation, fields)
+    role_sid = conversation_role(
+        conn, conversation.service_sid, conversation.account_sid, fields.role_sid
+    )
+    binding = binding_type(fields.address).upper() if fields.address else "CHAT"
+    params = [
+        ("MessagingBinding.Type", binding),
+        ("Identity", fields.identity or None),
+        ("MessagingBinding.Address", fields.address),
+        ("MessagingBinding.ProxyAddress", fields.proxy_address),
+        ("MessagingBinding.ProjectedAddress", fields.projected_address or None),
+        ("RoleSid", role_sid),
+        ("Attributes", fields.attributes or "{}"),
+    ]
+    return [(name, value) for name, value in params if value is not None]
+
+
 def add_participant(
-    conn: Connection, conversation: Conversation, fields: ParticipantFields, origin: Origin
+    conn: Connection,
+    conversation: Conversation,
+    fields: ParticipantFields,
+    origin: Origin,
+    *,
+    sid: str | None = None,
 ) -> Participant:
     """Add the participant and queue onParticipantAdded; the caller records the activity
-    (once for a whole list: domain/conversation_with_participants.py)."""
+    (once for a whole list: domain/conversation_with_participants.py). `sid` is one chosen
+    before (an inbound customer announced to the pre-event webhooks by it)."""
     check_new_participant(conn, conversation, fields)
     identity = fields.identity or None
     address = fields.address
     now = utc_now()
     created = fields.date_created or now
     participant = Participant(
-        sid=sids.new_sid(sids.PARTICIPANT),
+        sid=sid or sids.new_sid(sids.PARTICIPANT),
         account_sid=conversation.account_sid,
         service_sid=conversation.service_sid,
         conversation_sid=conversation.sid,

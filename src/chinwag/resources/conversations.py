@@ -23,8 +23,8 @@ from chinwag.store import conversations as store
 from chinwag.store.conversations import Conversation, ConversationFilter
 from chinwag.store.services import Service
 from chinwag.twilio.dates import to_json
-from chinwag.twilio.errors import InvalidParameter
-from chinwag.twilio.forms import Form
+from chinwag.twilio.errors import InvalidConversationState
+from chinwag.twilio.forms import Form, shown
 from chinwag.twilio.pagination import Page, PageRequest, parse_page_request
 
 MAX_PAGE_SIZE = 100
@@ -79,7 +79,7 @@ def conversation_fields(form: Form) -> ConversationFields:
         unique_name=form.text("UniqueName"),
         attributes=form.text("Attributes"),
         messaging_service_sid=form.text("MessagingServiceSid"),
-        state=form.choice("State", State),
+        state=form.choice("State", State, invalid=InvalidConversationState),
         timer_inactive=form.text("Timers.Inactive"),
         timer_closed=form.text("Timers.Closed"),
         email_address=form.text("Bindings.Email.Address"),
@@ -135,7 +135,10 @@ def _create(
 
 async def ask_pre_add(request: web.Request, fields: ConversationFields) -> ConversationFields:
     """Ask the onConversationAdd pre-event webhook; the fields with its changes."""
-    as_added = overlay([("Attributes", "{}"), ("State", State.ACTIVE)], _given(fields))
+
+    def as_added(conn: Connection, service: Service) -> Params:
+        return domain.conversation_add_params(conn, service.account_sid, fields)
+
     changes = await pre_event(
         request, service_ref(request), "onConversationAdd", as_added, PRE_EVENT_FIELDS
     )
@@ -189,7 +192,9 @@ async def list_(request: web.Request) -> web.Response:
     page_request = parse_page_request(query, MAX_PAGE_SIZE)
     state = query.text("State")
     if state is not None and state not in LIST_STATES:
-        raise InvalidParameter(f"State '{state}' is not one of: {', '.join(LIST_STATES)}.")
+        raise InvalidConversationState(
+            f"State '{shown(state)}' is not one of: {', '.join(LIST_STATES)}."
+        )
     filters = ConversationFilter(
         start=query.date("StartDate"), end=query.date("EndDate"), state=state
     )

@@ -1,11 +1,13 @@
 """chinwag's own `POST /chinwag/v1/Inbound`: a customer writes from SMS or WhatsApp.
 
 Routing and auto-creation are domain/inbound.py. The pre-event webhook is asked as
-Twilio would for a channel message (onMessageAdd into an existing conversation,
-onConversationAdd before auto-creating one), whatever the request's headers.
+Twilio asks it before each change it publishes, whatever the request's headers:
+onMessageAdd before a message joins an existing conversation; onConversationAdd, then
+onParticipantAdd (the customer joining), then onMessageAdd before an auto-creation.
+All are asked before anything is written, so a rejection writes nothing.
 """
 
-from dataclasses import replace
+from functools import partial
 from pathlib import PurePosixPath
 
 import aiohttp
@@ -13,8 +15,9 @@ from aiohttp import web
 from yarl import URL
 
 from chinwag.domain import inbound as domain
-from chinwag.domain.inbound import Download, InboundFields, Received, Route
+from chinwag.domain.inbound import Answers, Download, InboundFields, Received, Route
 from chinwag.domain.media import MAX_MEDIA_BYTES, MAX_MEDIA_PER_MESSAGE
+from chinwag.resources import conversations, messages
 from chinwag.resources.addressing import ConversationRef, ServiceRef
 from chinwag.resources.common import (
     account,
@@ -30,10 +33,6 @@ from chinwag.twilio.errors import InvalidParameter, ResourceNotFound, TooManyMed
 from chinwag.twilio.forms import Form, shown
 from chinwag.twilio.urls import NOT_A_URL, is_http_url
 
-# What a pre-event webhook's JSON answer may change (conversations-webhooks doc).
-MESSAGE_CHANGES = frozenset({"body"})
-CONVERSATION_CHANGES = frozenset({"friendly_name"})
-
 
 async def create(request: web.Request) -> web.Response:
     received = await receive(request, await read_form(request))
@@ -48,10 +47,10 @@ async def receive(request: web.Request, form: Form) -> Received:
         body=form.text("Body"),
         media=await _fetch_media(request, form.values("MediaUrl") or []),
     )
-    fields, friendly_name = await _ask(request, fields)
+    answers = await _ask(request, fields)
     account_sid = account(request).sid
     return await database(request).write_locking(
-        domain.receive, account_sid, fields, carrier(request), friendly_name
+        domain.receive, account_sid, fields, carrier(request), answers
     )
 
 
@@ -87,25 +86,50 @@ async def _download(session: aiohttp.ClientSession, url: str) -> Download:
     return Download(content_type, filename, content)
 
 
-async def _ask(request: web.Request, fields: InboundFields) -> tuple[InboundFields, str | None]:
-    """The pre-event webhook's say: it may reject the message (403) or change it."""
+async def _ask(request: web.Request, fields: InboundFields) -> Answers:
+    """The pre-event webhooks' say: any may reject (403, nothing written); onConversationAdd
+    may name the new conversation, onMessageAdd change the message's body, author and
+    attributes, as for a REST change."""
     from_, to, origin = domain.check(fields)
     route: Route = await database(request).read(domain.find_route, account(request).sid, from_, to)
     service = ServiceRef(account(request), base_url(request), route.service_sid, request.path)
-    if route.conversation_sid is None:
-        params = [("Attributes", "{}"), ("State", "active")]
+    addressed: ServiceRef | ConversationRef = service
+    friendly_name = None
+    if route.creates:
+        describe = partial(domain.conversation_add_payload, fields=fields)
         changes = await pre_event(
-            request, service, "onConversationAdd", params, CONVERSATION_CHANGES, asked_by=origin
+            request,
+            service,
+            "onConversationAdd",
+            describe,
+            conversations.PRE_EVENT_FIELDS,
+            asked_by=origin,
         )
-        return fields, changes.get("friendly_name")
-    missing = ResourceNotFound.for_path(request.path)
-    conversation = ConversationRef(service, route.conversation_sid, missing)
-    params = [("Author", from_), ("Body", fields.body or ""), ("Attributes", "{}")]
-    params.append(("ParticipantSid", route.participant_sid or ""))
+        friendly_name = changes.get("friendly_name")
+        describe = partial(domain.participant_add_payload, route=route, fields=fields)
+        await pre_event(
+            request,
+            service,
+            "onParticipantAdd",
+            describe,
+            frozenset(),
+            asked_by=origin,
+            conversation_sid=route.conversation_sid,
+        )
+    else:
+        missing = ResourceNotFound.for_path(request.path)
+        addressed = ConversationRef(service, route.conversation_sid, missing)
+    message = domain.customer_message(fields)
     changes = await pre_event(
-        request, conversation, "onMessageAdd", params, MESSAGE_CHANGES, asked_by=origin
+        request,
+        addressed,
+        "onMessageAdd",
+        domain.message_add_payload(message, route.participant_sid),
+        messages.PRE_EVENT_FIELDS,
+        asked_by=origin,
+        conversation_sid=route.conversation_sid,
     )
-    return replace(fields, body=changes.get("body", fields.body)), None
+    return Answers(route, friendly_name, messages.with_changes(message, changes))
 
 
 def _received_json(received: Received) -> dict[str, object]:

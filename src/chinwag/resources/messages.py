@@ -124,7 +124,7 @@ def _describe_stored(request: web.Request, sid: str, fields: MessageFields) -> D
     return describe
 
 
-def _with_changes(fields: MessageFields, changes: dict[str, str]) -> MessageFields:
+def with_changes(fields: MessageFields, changes: dict[str, str]) -> MessageFields:
     """The pre-event webhook's changes, then validated exactly like the request's own values."""
     return replace(
         fields,
@@ -140,7 +140,7 @@ async def _ask(request: web.Request, event_type: str, fields: MessageFields) -> 
     changes = await pre_event(
         request, conversation_ref(request), event_type, described, PRE_EVENT_FIELDS
     )
-    return _with_changes(fields, changes)
+    return with_changes(fields, changes)
 
 
 async def create(request: web.Request) -> web.Response:

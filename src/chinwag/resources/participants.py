@@ -110,17 +110,14 @@ async def _ask(request: web.Request, event_type: str, fields: ParticipantFields)
     """Participant pre-events may only reject; Twilio documents no fields they can change.
 
     onParticipantAdd describes the participant as it would be added, once it passes
-    every rule; Update and Remove the stored participant with the request's new values.
+    every rule, with the role it will get; Update and Remove the stored participant
+    with the request's new values.
     """
     sid = request.match_info.get("Sid")
 
     def describe(conn: Connection, conversation: Conversation) -> Params:
         if sid is None:
-            # Refused before asked: the webhook never sees an address that is then refused.
-            domain.check_new_participant(conn, conversation, fields)
-            binding = binding_type(fields.address).upper() if fields.address else "CHAT"
-            new = [("MessagingBinding.Type", binding), ("Attributes", "{}")]
-            return overlay(new, _given(fields))
+            return domain.new_participant_params(conn, conversation, fields)
         participant = _participant(conn, conversation, sid, request.path)
         stored = domain.participant_params(participant)
         stored.append(("DateUpdated", to_webhook(participant.date_updated)))

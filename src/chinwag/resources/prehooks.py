@@ -6,6 +6,7 @@ The service's own configuration's webhook, or else the account's global one
 
 import uuid
 from collections.abc import Callable
+from typing import cast
 
 from aiohttp import web
 from sqlalchemy import Connection
@@ -24,6 +25,8 @@ from chinwag.twilio.errors import Forbidden
 Params = list[tuple[str, str]]
 # The payload from what is stored (the resource a change is about), read in the look-up.
 Describe = Callable[[Connection, Conversation], Params]
+# The same for a change that adds to a service (onConversationAdd): from the service.
+DescribeNew = Callable[[Connection, Service], Params]
 
 
 def overlay(stored: Params, given: Params) -> Params:
@@ -46,40 +49,43 @@ async def pre_event(
     request: web.Request,
     addressed: ServiceRef | ConversationRef,
     event_type: str,
-    params: Params | Describe,
+    params: Params | Describe | DescribeNew,
     allowed: frozenset[str],
     *,
     asked_by: Origin | None = None,
+    conversation_sid: str | None = None,
 ) -> dict[str, str]:
     """Ask the service-level pre-event webhook, if it wants `event_type`; returns its changes.
 
     With a `ConversationRef` the payload names the conversation, and the ref's `missing`
     error is raised if there is none; `params` may then be a `Describe`, so the payload
-    carries the whole stored resource as Twilio's does. Raises Forbidden when the
-    webhook rejects the change, so nothing is written.
+    carries the whole stored resource as Twilio's does. With a `ServiceRef` it may be a
+    `DescribeNew`, and `conversation_sid` names a conversation not stored yet (one an
+    inbound message auto-creates: its SID is chosen before the webhook is asked). Raises
+    Forbidden when the webhook rejects the change, so nothing is written.
     """
     asked_by = asked_by or origin(request)  # given for changes that are no REST request
     if not asked_by.webhooks_enabled or SENDER not in request.app:
         return {}
 
     def look_up(conn: Connection) -> tuple[Service, EventHooks, str | None, Params, str]:
-        conversation_sid, described = None, params
+        named, described = conversation_sid, params
         if isinstance(addressed, ConversationRef):
             conversation, root = addressed.resolve(conn)
-            conversation_sid = conversation.sid
+            named = conversation.sid
             if callable(params):
-                described = params(conn, conversation)
+                described = cast(Describe, params)(conn, conversation)
         else:
             root = addressed.resolve(conn)
-        assert not callable(described), "a Describe needs a ConversationRef"
+            if callable(params):
+                described = cast(DescribeNew, params)(conn, root.service)
+        assert not callable(described)
         hooks = hooks_for(conn, root.service.account_sid, root.service.sid)
         wanted = hooks.pre_url(event_type) is not None
         token = _auth_token(conn, root.service.account_sid) if wanted else ""
-        return root.service, hooks, conversation_sid, described, token
+        return root.service, hooks, named, described, token
 
-    service, hooks, conversation_sid, payload_params, auth_token = await database(request).read(
-        look_up
-    )
+    service, hooks, named, payload_params, auth_token = await database(request).read(look_up)
     url = hooks.pre_url(event_type)
     if url is None:
         return {}
@@ -87,7 +93,7 @@ async def pre_event(
         event_type,
         service.account_sid,
         service.sid,
-        conversation_sid,
+        named,
         payload_params,
         asked_by,
         pre_event=True,

@@ -14,7 +14,7 @@ from typing import TypeVar
 from urllib.parse import parse_qsl
 
 from chinwag.twilio.dates import FIRST_DATE, LAST_DATE, parse_iso8601, to_json
-from chinwag.twilio.errors import InvalidParameter, TooManyParameters
+from chinwag.twilio.errors import InvalidParameter, TooManyParameters, TwilioError
 
 E = TypeVar("E", bound=StrEnum)
 NUL = "\x00"
@@ -140,7 +140,16 @@ class Form:
             )
         return parsed
 
-    def choice(self, name: str, kind: type[E], *, ignore_case: bool = False) -> E | None:
+    def choice(
+        self,
+        name: str,
+        kind: type[E],
+        *,
+        ignore_case: bool = False,
+        invalid: type[TwilioError] = InvalidParameter,
+    ) -> E | None:
+        """A member of `kind`, or None when absent; any other value raises `invalid`
+        (20001 unless the parameter has a code of its own, as `State` has 50378)."""
         raw = self.text(name)
         if raw is None:
             return None
@@ -149,7 +158,7 @@ class Form:
             return kind(candidate)
         except ValueError:
             allowed = ", ".join(member.value for member in kind)
-            raise InvalidParameter(f"{name} '{shown(raw)}' is not one of: {allowed}.") from None
+            raise invalid(f"{name} '{shown(raw)}' is not one of: {allowed}.") from None
 
 
 def parse_integer(raw: str) -> int | None:
