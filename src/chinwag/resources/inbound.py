@@ -7,6 +7,7 @@ onParticipantAdd (the customer joining), then onMessageAdd before an auto-creati
 All are asked before anything is written, so a rejection writes nothing.
 """
 
+from collections.abc import Callable
 from functools import partial
 from pathlib import PurePosixPath
 
@@ -14,12 +15,14 @@ import aiohttp
 from aiohttp import web
 from yarl import URL
 
+from chinwag.delivery.target_guard import DeniedTarget, GuardedResolver, check_literal
 from chinwag.domain import inbound as domain
 from chinwag.domain.inbound import Answers, Download, InboundFields, Received, Route
 from chinwag.domain.media import MAX_MEDIA_BYTES, MAX_MEDIA_PER_MESSAGE
 from chinwag.resources import conversations, messages
 from chinwag.resources.addressing import ConversationRef, ServiceRef
 from chinwag.resources.common import (
+    DENY_PRIVATE_TARGETS,
     account,
     base_url,
     carrier,
@@ -32,6 +35,9 @@ from chinwag.resources.prehooks import pre_event
 from chinwag.twilio.errors import InvalidParameter, ResourceNotFound, TooManyMedia
 from chinwag.twilio.forms import Form, shown
 from chinwag.twilio.urls import NOT_A_URL, is_http_url
+
+MAX_REDIRECTS = 10  # aiohttp's own default
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 
 async def create(request: web.Request) -> web.Response:
@@ -62,28 +68,74 @@ async def _fetch_media(request: web.Request, urls: list[str]) -> tuple[Download,
             f"{len(urls)} MediaUrl values, a message takes at most {MAX_MEDIA_PER_MESSAGE}."
         )
     downloads = []
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
+    guarded = request.app[DENY_PRIVATE_TARGETS]
+    # Names are checked where they are resolved, so the address connected to is the one
+    # checked (no DNS rebinding); IP literals never reach a resolver: `_refuse_literal`.
+    connector = aiohttp.TCPConnector(resolver=GuardedResolver()) if guarded else None
+    timeout = aiohttp.ClientTimeout(total=30)
+    async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
         for url in urls:
             if not is_http_url(url):
                 raise InvalidParameter(f"MediaUrl '{shown(url)}' {NOT_A_URL}")
             await check_target(request, "MediaUrl", url, InvalidParameter)
-            downloads.append(await _download(session, url))
+            hop_check = _refuse_literal if guarded else None
+            downloads.append(await _download(session, url, hop_check))
     return tuple(downloads)
 
 
-async def _download(session: aiohttp.ClientSession, url: str) -> Download:
+def _refuse_literal(url: str) -> None:
+    check_literal(URL(url).raw_host or "")
+
+
+async def _download(
+    session: aiohttp.ClientSession, url: str, hop_check: Callable[[str], None] | None = None
+) -> Download:
+    """The file at `url`, following redirects one at a time (at most `MAX_REDIRECTS`):
+    each URL redirected to is held to the rule of every URL and to `hop_check` (the
+    --deny-private-targets guard) before it is asked, as the first one was."""
+    target = url
     try:
-        async with session.get(url, allow_redirects=True) as response:
-            if response.status != 200:
-                raise InvalidParameter(f"MediaUrl '{shown(url)}' answered HTTP {response.status}.")
-            content = await response.content.read(MAX_MEDIA_BYTES + 1)
-            content_type = response.content_type or "application/octet-stream"
+        for _ in range(MAX_REDIRECTS + 1):
+            if hop_check is not None:
+                hop_check(target)
+            async with session.get(target, allow_redirects=False) as response:
+                location = response.headers.get("Location")
+                if response.status in REDIRECTS and location:
+                    target = str(response.url.join(URL(location)))
+                    if not is_http_url(target):
+                        raise InvalidParameter(
+                            f"MediaUrl '{shown(url)}' redirects to '{shown(target)}', which "
+                            f"{NOT_A_URL}"
+                        )
+                    continue
+                if response.status != 200:
+                    status = response.status
+                    raise InvalidParameter(f"MediaUrl '{shown(url)}' answered HTTP {status}.")
+                content = await response.content.read(MAX_MEDIA_BYTES + 1)
+                content_type = response.content_type or "application/octet-stream"
+                break
+        else:
+            raise InvalidParameter(
+                f"MediaUrl '{shown(url)}' redirects more than {MAX_REDIRECTS} times."
+            )
+    except DeniedTarget as denied:
+        raise _refused(url, denied) from None
     except (aiohttp.ClientError, TimeoutError) as error:
+        if isinstance(error, aiohttp.ClientConnectorError) and isinstance(
+            error.os_error, DeniedTarget
+        ):
+            raise _refused(url, error.os_error) from None
         raise InvalidParameter(
             f"MediaUrl '{shown(url)}' could not be fetched: {type(error).__name__}."
         ) from None
     filename = PurePosixPath(URL(url).path).name or None
     return Download(content_type, filename, content)
+
+
+def _refused(url: str, denied: DeniedTarget) -> InvalidParameter:
+    return InvalidParameter(
+        f"MediaUrl '{shown(url)}' is refused by --deny-private-targets: {denied}."
+    )
 
 
 async def _ask(request: web.Request, fields: InboundFields) -> Answers:
