@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import requests
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
@@ -17,6 +18,7 @@ from chinwag.domain.media import (
     MAX_UPLOAD_LINES,
     MAX_UPLOAD_PARTS,
 )
+from chinwag.store.media import CHUNK
 from chinwag.testing import WebhookReceiver
 from tests.conftest import Api, assert_twilio_error, other_account
 from tests.databases import run_sql
@@ -460,6 +462,57 @@ def test_a_large_upload_round_trips_byte_for_byte(api: Api, family: Family) -> N
         served = api.session.get(stored.json()["links"]["content"], timeout=120)
         assert served.status_code == 200
         assert served.content == content
+
+
+@one_family
+def test_a_medium_of_several_chunks_streams_with_its_length_and_headers(
+    api: Api, family: Family
+) -> None:
+    content = os.urandom(2 * CHUNK + 12_345)  # two whole chunks and a part
+    disposition = {"Content-Disposition": 'inline; filename="clip.mp4"'}
+    medium = upload(api, service_of(api, family), content, "video/mp4", disposition)
+    url = str(medium["links"]["content"])  # type: ignore[index]
+    received = bytearray()
+    with api.session.get(url, stream=True, timeout=60) as served:
+        assert served.status_code == 200
+        assert served.headers["Content-Length"] == str(len(content))
+        assert "Transfer-Encoding" not in served.headers
+        assert served.headers["Content-Type"] == "video/mp4"
+        assert served.headers["Content-Disposition"] == (
+            "inline; filename=\"clip.mp4\"; filename*=UTF-8''clip.mp4"
+        )
+        assert served.headers["X-Content-Type-Options"] == "nosniff"
+        assert served.headers["Content-Security-Policy"] == "sandbox; default-src 'none'"
+        assert served.headers["Access-Control-Allow-Origin"] == "*"
+        for part in served.iter_content(100_000):
+            received += part
+    assert received == content
+
+
+def test_a_download_left_or_cut_short_by_a_deletion_frees_the_server(
+    api: Api, client: Client
+) -> None:
+    """While a client holds a download open, other requests are answered; a medium deleted
+    meanwhile may end its download early, but never with other bytes and never by a hang."""
+    service = client.conversations.v1.services.create(friendly_name="streamed").sid
+    content = os.urandom(24 * CHUNK)  # more than the sockets' buffers hold
+    medium = upload(api, service, content, "video/mp4")
+    url = str(medium["links"]["content"])  # type: ignore[index]
+    with api.session.get(url, stream=True, timeout=60) as left:
+        assert len(next(left.iter_content(CHUNK))) > 0
+    received = bytearray()
+    with api.session.get(url, stream=True, timeout=60) as cut:
+        parts = cut.iter_content(CHUNK)
+        received += next(parts)
+        assert api.get(str(medium["url"])).json()["sid"] == medium["sid"]
+        assert api.delete(f"/v1/Services/{service}").status_code == 204
+        try:
+            for part in parts:
+                received += part
+        except requests.exceptions.ChunkedEncodingError:  # closed short: the medium is gone
+            pass
+    assert content.startswith(received)
+    assert api.get("/chinwag/health").json() == {"status": "ok"}
 
 
 ACTIVE_TYPES = [

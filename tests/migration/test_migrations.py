@@ -1,6 +1,7 @@
 """The Alembic migrations build exactly the schema `store/tables.py` declares, on each engine."""
 
 import re
+from typing import Any
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -46,7 +47,7 @@ def test_migrations_replayed_from_empty_match_the_tables(empty_database_url: str
     upgrade(url)  # at the head already: a no-op, as at every server start
 
     assert on_database(url, _differences) == []
-    assert run_sql(url, "SELECT version_num FROM alembic_version") == [("0021",)]
+    assert run_sql(url, "SELECT version_num FROM alembic_version") == [("0022",)]
     tables = on_database(url, lambda conn: set(inspect(conn).get_table_names()))
     assert tables >= set(metadata.tables)
 
@@ -62,9 +63,9 @@ def test_a_fresh_database_is_created_as_the_migrations_build_it(
 
     assert on_database(created, _differences) == []
     assert on_database(created, _schema) == on_database(migrated, _schema)
-    assert run_sql(created, "SELECT version_num FROM alembic_version") == [("0021",)]
+    assert run_sql(created, "SELECT version_num FROM alembic_version") == [("0022",)]
     head = ScriptDirectory.from_config(alembic_config(created)).get_current_head()
-    assert head_revision() == head == "0021"
+    assert head_revision() == head == "0022"
     command.check(alembic_config(created))  # Alembic itself sees nothing to generate
 
 
@@ -197,6 +198,103 @@ def test_upgrading_makes_the_default_services_configuration_the_global_one(
     ]
     [(filters,)] = run_sql(url, "SELECT filters FROM global_webhooks")
     assert filters in ('["onMessageAdded"]', ["onMessageAdded"])  # JSON text or decoded
+
+
+def _media_columns(conn: Connection) -> list[str]:
+    return [column["name"] for column in inspect(conn).get_columns("media")]
+
+
+def _media_keys(conn: Connection) -> dict[str, Any]:
+    """`media`'s primary key, unique constraints, foreign keys (and their ON DELETE) and
+    indexes, as the database reports them."""
+    found = inspect(conn)
+    return {
+        "primary": found.get_pk_constraint("media"),
+        "unique": found.get_unique_constraints("media"),
+        "foreign": sorted(found.get_foreign_keys("media"), key=repr),
+        "indexes": sorted(found.get_indexes("media"), key=repr),
+    }
+
+
+def test_upgrading_a_0021_database_puts_media_content_last_and_keeps_the_media(
+    empty_database_url: str,
+) -> None:
+    """0022 rebuilds `media` on SQLite with `content` last (where SQLite keeps an upload's
+    zeroblob lazy); the media, their bytes, keys, cascades and indexes survive, and a
+    downgrade puts the column back. PostgreSQL's table is left as it is."""
+    url = empty_database_url
+    sqlite = url.startswith("sqlite")
+    command.upgrade(alembic_config(url), "0021")
+    before = on_database(url, _media_columns)
+    assert before.index("content") < before.index("date_created")
+    keys = on_database(url, _media_keys)
+    assert {fk["options"].get("ondelete") for fk in keys["foreign"]} == {"CASCADE"}
+    when = "'2026-01-01 00:00:00'"
+    for sql in (
+        f"INSERT INTO accounts (sid, auth_token, friendly_name, date_created) "
+        f"VALUES ('AC1', 't', 'a', {when})",
+        f"INSERT INTO services (sid, account_sid, friendly_name, is_default, date_created, "
+        f"date_updated) VALUES ('IS1', 'AC1', 's', 1, {when}, {when})",
+        f"INSERT INTO conversations (sid, account_sid, service_sid, attributes, state, "
+        f"date_created, date_updated) VALUES ('CH1', 'AC1', 'IS1', '{{}}', 'active', "
+        f"{when}, {when})",
+        f"INSERT INTO messages (sid, account_sid, service_sid, conversation_sid, "
+        f"message_index, attributes, date_created, date_updated) VALUES ('IM1', 'AC1', "
+        f"'IS1', 'CH1', 0, '{{}}', {when}, {when})",
+    ):
+        run_sql(url, sql)
+    sent, kept = bytes(range(256)) * 4096 + b"sent", b"\0kept\xff"
+    insert_medium = (
+        "INSERT INTO media (id, sid, account_sid, service_sid, conversation_sid, message_sid, "
+        "content_type, filename, size, content, date_created, date_updated) VALUES (:id, "
+        ":sid, 'AC1', 'IS1', :conversation, :message, 'image/png', :filename, :size, "
+        f":content, {when}, {when})"
+    )
+    for medium in (
+        {"id": 7, "sid": "ME1", "conversation": "CH1", "message": "IM1", "filename": "a.png"},
+        {"id": 9, "sid": "ME2", "conversation": None, "message": None, "filename": None},
+    ):
+        content = sent if medium["sid"] == "ME1" else kept
+        run_sql(url, insert_medium, **medium, size=len(content), content=content)
+    media = "SELECT id, sid, message_sid, filename, size, content FROM media ORDER BY id"
+    stored = [(7, "ME1", "IM1", "a.png", len(sent), sent), (9, "ME2", None, None, 6, kept)]
+    assert run_sql(url, media) == stored
+
+    upgrade(url)
+
+    assert run_sql(url, media) == stored
+    if sqlite:
+        columns = [row[1] for row in run_sql(url, "PRAGMA table_info(media)")]
+        assert columns == [name for name in before if name != "content"] + ["content"]
+    else:
+        assert on_database(url, _media_columns) == before
+        assert run_sql(url, CONTENT_STORAGE) == [("e",)]  # EXTERNAL: never compressed
+    assert on_database(url, _media_keys) == keys
+    assert on_database(url, _differences) == []
+    run_sql(url, "DELETE FROM messages WHERE sid = 'IM1'")  # cascades to its medium
+    assert run_sql(url, "SELECT sid FROM media") == [("ME2",)]
+    command.downgrade(alembic_config(url), "0021")
+    assert on_database(url, _media_columns) == before
+    assert on_database(url, _media_keys) == keys
+    assert run_sql(url, media) == [stored[1]]
+    run_sql(url, "DELETE FROM services WHERE sid = 'IS1'")  # and the service to the rest
+    assert run_sql(url, "SELECT sid FROM media") == []
+
+
+CONTENT_STORAGE = (
+    "SELECT attstorage::text FROM pg_attribute "
+    "WHERE attrelid = 'media'::regclass AND attname = 'content'"
+)
+
+
+def test_a_fresh_database_stores_media_as_the_migrations_do(empty_database_url: str) -> None:
+    """Content last on SQLite, uncompressed on PostgreSQL (store/tables.py, 0022)."""
+    url = empty_database_url
+    upgrade(url)  # create_all, not the migrations
+    if url.startswith("sqlite"):
+        assert run_sql(url, "PRAGMA table_info(media)")[-1][1] == "content"
+    else:
+        assert run_sql(url, CONTENT_STORAGE) == [("e",)]
 
 
 def test_the_head_is_read_in_every_style_alembic_writes_a_revision() -> None:

@@ -164,3 +164,39 @@ async def _cancelled_mid_statement(url: str) -> None:
         assert await database.read(lambda conn: conn.execute(text("SELECT 1")).scalar()) == 1
     finally:
         await database.close()
+
+
+def test_on_sqlite_a_read_series_holds_its_snapshot_apart_from_the_shared_reader(
+    tmp_path: Path,
+) -> None:
+    """A series (a download's reads) is one transaction on a connection of its own: it
+    keeps its snapshot across awaits while every other read sees each new commit. An
+    in-memory database has no second connection: there each read is its own."""
+    asyncio.run(_series_apart(f"sqlite:///{tmp_path / 'series.db'}"))
+
+
+def _count(conn: Connection) -> int:
+    return int(conn.execute(text("SELECT count(*) FROM t")).scalar_one())
+
+
+def _insert(conn: Connection) -> None:
+    conn.execute(text("INSERT INTO t VALUES (1)"))
+
+
+async def _series_apart(url: str) -> None:
+    database, in_memory = open_database(url), open_database("sqlite://")
+    try:
+        await database.write(lambda conn: conn.execute(text("CREATE TABLE t (x INTEGER)")))
+        await database.write(_insert)
+        async with database.read_series() as series:
+            assert series.one_transaction
+            assert await series.read(_count) == 1
+            await database.write(_insert)
+            assert await database.read(_count) == 2
+            assert await series.read(_count) == 1
+        async with database.read_series() as series:
+            assert await series.read(_count) == 2
+        async with in_memory.read_series() as series:
+            assert not series.one_transaction
+    finally:
+        await close(database, in_memory)

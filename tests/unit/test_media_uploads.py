@@ -3,6 +3,7 @@
 sends the same bodies to a real server on both engines."""
 
 import asyncio
+import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
@@ -12,11 +13,17 @@ import pytest
 from aiohttp import StreamReader, web
 from aiohttp.test_utils import make_mocked_request
 from multidict import CIMultiDict
+from sqlalchemy import Connection
 
 from chinwag.domain import media as domain
+from chinwag.domain.accounts import create_account
 from chinwag.resources import uploads
 from chinwag.resources.media import content_disposition
 from chinwag.resources.uploads import Spool, Upload, read_upload
+from chinwag.store import media as store
+from chinwag.store.database import open_database
+from chinwag.store.media import CHUNK, Medium
+from chinwag.store.services import delete_service, get_default_service
 from chinwag.twilio.errors import MediaTooLarge, TooManyParameters, TwilioError
 
 T = TypeVar("T")
@@ -233,3 +240,36 @@ def test_only_passive_media_are_shown_inline(media_type: str, inline: bool) -> N
 )
 def test_the_filename_is_escaped_as_rfc_6266_gives_it(filename: str | None, header: str) -> None:
     assert content_disposition("attachment", filename) == header
+
+
+def test_content_is_served_by_chunks_and_a_single_read_leaves_no_snapshot_behind(
+    database_url: str,
+) -> None:
+    """`content_chunks` reads a medium a chunk at a time (on SQLite through one BLOB
+    handle for the whole download); a `ContentReader` whose reads are transactions of
+    their own closes its handle after each, so the shared reader sees later commits."""
+    content = os.urandom(2 * CHUNK + 5)
+
+    def store_medium(conn: Connection) -> Medium:
+        service = get_default_service(conn, create_account(conn, "media").sid)
+        assert service is not None
+        return domain.upload(conn, service, "video/mp4", None, content)
+
+    async def work() -> tuple[list[bytes], bytes | None, bytes | None]:
+        database = open_database(database_url)
+        try:
+            medium = await database.write(store_medium)
+            chunks = [chunk async for chunk in domain.content_chunks(database, medium)]
+            reader = store.ContentReader(medium.service_sid, medium.sid, one_transaction=False)
+            middle = await database.read(reader.read, CHUNK - 2, 4)
+            await database.write(delete_service, medium.service_sid)  # and its media
+            gone = await database.read(reader.read, 0, 4)
+            return chunks, middle, gone
+        finally:
+            await database.close()
+
+    chunks, middle, gone = run(work)
+    assert [len(chunk) for chunk in chunks] == [CHUNK, CHUNK, 5]
+    assert b"".join(chunks) == content
+    assert middle == content[CHUNK - 2 : CHUNK + 2]
+    assert gone is None

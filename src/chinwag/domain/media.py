@@ -9,12 +9,13 @@ twilio.com/docs/conversations/conversations-limits ("Any media file type of up t
 
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import AsyncGenerator, Sequence
 from typing import Any, BinaryIO
 
 from sqlalchemy import Connection
 
 from chinwag.store import media as store
+from chinwag.store.database import Database
 from chinwag.store.media import Medium
 from chinwag.store.services import Service
 from chinwag.twilio import sids
@@ -166,11 +167,24 @@ def shown_inline(media_type: str) -> bool:
     return media_type in INLINE_TYPES or kind in INLINE_KINDS
 
 
-def content_of(conn: Connection, medium: Medium) -> bytes:
-    content = store.get_content(conn, medium.service_sid, medium.sid)
-    if content is None:  # deleted between the two reads of one transaction: cannot happen
-        raise MediaNotFound(f"MediaSid '{medium.sid}' has no content.")
-    return content
+async def content_chunks(database: Database, medium: Medium) -> AsyncGenerator[bytes, None]:
+    """The medium's bytes, `store.CHUNK` at a time, read in a `Database.read_series`: no
+    read holds the connections others use while the client takes its time. A medium
+    never changes once stored; one deleted meanwhile (with its message or service) may
+    end early, fewer than `medium.size` bytes. Close it (`aclosing`) if not read through."""
+    async with database.read_series() as series:
+        reader = store.ContentReader(medium.service_sid, medium.sid, series.one_transaction)
+        try:
+            offset = 0
+            while offset < medium.size:
+                length = min(store.CHUNK, medium.size - offset)
+                chunk = await series.read(reader.read, offset, length)
+                if not chunk:
+                    return
+                yield chunk
+                offset += len(chunk)
+        finally:
+            reader.close()
 
 
 def check_media_sids(given: Sequence[str] | None) -> list[str]:

@@ -12,6 +12,7 @@ browser would run or render actively (HTML, SVG, XML, scripts, anything not know
 be passive) as a download (domain/media.py `shown_inline`).
 """
 
+from contextlib import aclosing
 from typing import Any
 from urllib.parse import quote
 
@@ -20,10 +21,11 @@ from sqlalchemy import Connection
 
 from chinwag.domain import media as domain
 from chinwag.resources.addressing import in_service
-from chinwag.resources.common import base_url, json_response
+from chinwag.resources.common import base_url, database, json_response
 from chinwag.resources.uploads import read_upload
 from chinwag.store.media import Medium
 from chinwag.store.services import Service
+from chinwag.twilio import cors
 from chinwag.twilio.dates import to_json
 
 # A document of its own origin that may load nothing: a script in an upload runs nowhere.
@@ -75,22 +77,32 @@ async def fetch(request: web.Request) -> web.Response:
     return json_response(media_json(medium, request))
 
 
-async def content(request: web.Request) -> web.Response:
-    sid, path = request.match_info["Sid"], request.path
-
-    def work(conn: Connection, service: Service) -> tuple[Medium, bytes]:
-        medium = domain.find_medium(conn, service, sid, path)
-        return medium, domain.content_of(conn, medium)
-
-    (medium, body), _ = await in_service(request, work)
+async def content(request: web.Request) -> web.StreamResponse:
+    """The bytes, streamed a chunk at a time (domain/media.py `content_chunks`)."""
+    medium, _ = await in_service(request, _medium, request.match_info["Sid"], request.path)
     disposition = "inline" if domain.shown_inline(medium.content_type) else "attachment"
-    headers = {
-        hdrs.CONTENT_TYPE: medium.content_type,
-        hdrs.CONTENT_DISPOSITION: content_disposition(disposition, medium.filename),
-        hdrs.X_CONTENT_TYPE_OPTIONS: "nosniff",
-        hdrs.CONTENT_SECURITY_POLICY: CONTENT_SECURITY_POLICY,
-    }
-    return web.Response(body=body, headers=headers)
+    response = web.StreamResponse(
+        headers={
+            hdrs.CONTENT_TYPE: medium.content_type,
+            hdrs.CONTENT_DISPOSITION: content_disposition(disposition, medium.filename),
+            hdrs.X_CONTENT_TYPE_OPTIONS: "nosniff",
+            hdrs.CONTENT_SECURITY_POLICY: CONTENT_SECURITY_POLICY,
+            **cors.HEADERS,  # sent here: the front door adds none to a prepared response
+        }
+    )
+    response.content_length = medium.size
+    await response.prepare(request)
+    sent = 0
+    try:
+        async with aclosing(domain.content_chunks(database(request), medium)) as chunks:
+            async for chunk in chunks:
+                await response.write(chunk)
+                sent += len(chunk)
+    except ConnectionError:  # the client went away
+        return response
+    if sent < medium.size:  # deleted meanwhile: close, so the client sees a short body
+        response.force_close()
+    return response
 
 
 def content_disposition(disposition: str, filename: str | None) -> str:

@@ -2,7 +2,8 @@
 
 Store functions are plain synchronous SQLAlchemy Core code that takes a
 `Connection`; `Database.write(work, ...)` and `Database.read(work, ...)` run one in
-a transaction and are awaited by the caller.
+a transaction and are awaited by the caller. Reads spread over the time a client takes
+(a download) run in a `Database.read_series`.
 
 - SQLite (the embedded default): queries run inline on the event loop. A WAL-mode
   write with synchronous=NORMAL takes far less time than a thread hop
@@ -35,10 +36,11 @@ import contextlib
 import logging
 import random
 import sqlite3
-from collections.abc import Awaitable, Callable
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, NullPool, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -115,8 +117,9 @@ def engine_url(url: str) -> str:
     )
 
 
-def create_sqlite_engine(url: str) -> Engine:
-    engine = create_engine(engine_url(url))
+def create_sqlite_engine(url: str, **options: Any) -> Engine:
+    """The engine of an SQLite URL; `options` go to `create_engine` (a `poolclass`)."""
+    engine = create_engine(engine_url(url), **options)
     path = database_file(engine_url(url))
 
     @event.listens_for(engine, "do_connect")
@@ -149,6 +152,23 @@ def create_sqlite_engine(url: str) -> Engine:
             raise DBAPIError.instance(sql, (), error, sqlite3.Error) from error
 
     return engine
+
+
+class Read(Protocol):
+    """`Database.read`'s signature: `await read(work, *args)` runs `work(conn, *args)`."""
+
+    async def __call__(
+        self, work: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T: ...
+
+
+@dataclass(frozen=True)
+class ReadSeries:
+    """Reads spread over a long time (a download's): `read` runs each; `one_transaction`
+    says whether they share one transaction (one snapshot, held for the series)."""
+
+    read: Read
+    one_transaction: bool
 
 
 class Database:
@@ -184,6 +204,12 @@ class Database:
     ) -> T:
         """Run `work` in one read transaction: a consistent snapshot."""
         raise NotImplementedError
+
+    @contextlib.asynccontextmanager
+    async def read_series(self) -> AsyncIterator[ReadSeries]:
+        """Reads spread over the time a client takes: here each is a transaction of its
+        own, as `read`, so none holds a connection of the pool while the client waits."""
+        yield ReadSeries(self.read, one_transaction=False)
 
     async def listen_for_deliveries(
         self, wake: Callable[[], None], committed: Callable[[], None] | None = None
@@ -244,6 +270,7 @@ class SqliteDatabase(Database):
         self.engine = create_sqlite_engine(url)
         self._writer: Connection | None = None
         self._reader: Connection | None = None
+        self._series_engine: Engine | None = None
 
     def _writer_connection(self) -> Connection:
         if self._writer is None:
@@ -332,12 +359,37 @@ class SqliteDatabase(Database):
         with conn.begin():
             return work(conn, *args, **kwargs)
 
+    @contextlib.asynccontextmanager
+    async def read_series(self) -> AsyncIterator[ReadSeries]:
+        """One read transaction on a connection of its own (opened for the series, on
+        this thread), so that what one read opens serves the next (a BLOB handle, which
+        would otherwise walk a large BLOB's pages from its start for every chunk) while
+        the shared reader stays free. The snapshot lasts as long as the series: until it
+        ends, checkpoints copy no commit made after it from the WAL into the database
+        file. An in-memory database has no second connection: a transaction per read."""
+        if database_file(engine_url(self.url)) is None:
+            async with super().read_series() as series:
+                yield series
+            return
+        if self._series_engine is None:  # no pool: one connection per series, closed after
+            self._series_engine = create_sqlite_engine(self.url, poolclass=NullPool)
+        with self._series_engine.connect() as conn, conn.begin():
+
+            async def read(
+                work: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
+            ) -> T:
+                return work(conn, *args, **kwargs)
+
+            yield ReadSeries(read, one_transaction=True)
+
     async def close(self) -> None:
         for conn in (self._writer, self._reader):
             if conn is not None:
                 conn.close()
         self._writer = self._reader = None
         self.engine.dispose()
+        if self._series_engine is not None:
+            self._series_engine.dispose()
 
 
 def _sqlstate(error: DBAPIError) -> str | None:

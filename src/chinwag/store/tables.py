@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 
 from sqlalchemy import (
+    DDL,
     JSON,
     Column,
     DateTime,
@@ -17,6 +18,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.engine import Dialect
 
@@ -381,11 +383,17 @@ media = Table(
     Column("content_type", Text, nullable=False),
     Column("filename", Text),
     Column("size", Integer, nullable=False),
-    Column("content", LargeBinary, nullable=False),
     Column("date_created", UtcDateTime, nullable=False),
     Column("date_updated", UtcDateTime, nullable=False),
+    # Last: SQLite writes an upload's zeroblob(size) lazily only as a record's last
+    # column, else it builds the whole zero-filled record in memory (store/media.py).
+    Column("content", LargeBinary, nullable=False),
     Index(None, "service_sid", "id"),
 )
+# PostgreSQL compresses a bytea by default, and then every MiB a download reads by
+# `substring` decompresses it from its start; most media are compressed already.
+UNCOMPRESSED_MEDIA = "ALTER TABLE media ALTER COLUMN content SET STORAGE EXTERNAL"
+event.listen(media, "after_create", DDL(UNCOMPRESSED_MEDIA).execute_if(dialect="postgresql"))
 
 # Delivery receipts: one per (message, non-chat participant it went to), its latest status.
 delivery_receipts = Table(
