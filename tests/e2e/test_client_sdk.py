@@ -105,10 +105,15 @@ def conversation(
     created = client.conversations.v1.services(service.sid).conversations.create(
         friendly_name="sdk chat"
     )
-    for identity in ("alice", "bob", "carol"):
-        client.conversations.v1.services(service.sid).conversations(
-            created.sid
-        ).participants.create(identity=identity)
+    # alice renames and re-attributes the conversation: a channel user may not (roles)
+    roles = client.conversations.v1.services(service.sid).roles.list()
+    admin = next(role.sid for role in roles if role.friendly_name == "channel admin")
+    participants = (
+        client.conversations.v1.services(service.sid).conversations(created.sid).participants
+    )
+    participants.create(identity="alice", role_sid=admin)
+    for identity in ("bob", "carol"):
+        participants.create(identity=identity)
     key_sid, secret = api_key
     yield {
         "url": app_server.url,
@@ -240,3 +245,49 @@ def test_a_client_catches_up_after_a_server_restart(
         "attributes": {},
         "participantSid": None,
     } in lines
+
+
+def test_a_support_desk_on_the_sdk_roles_and_a_moderation_hook(
+    node_sdk: Path, client: Client, app_server: AppServer, api_key: tuple[str, str]
+) -> None:
+    """Agents are channel admins, customers channel users, and a pre-event hook rewrites
+    every message: the customer's message is rewritten, their attempts at the agent's
+    message, the conversation's name and the agent are refused with 50107, the agent's
+    at the customer's are not (docs/client-sdk.md, "Roles")."""
+    service = client.conversations.v1.services.create(friendly_name="desk")
+    desk = client.conversations.v1.services(service.sid)
+    moderator = WebhookReceiver(app_server.auth_token).start()
+    try:
+        moderator.body = b'{"body": "this **** parcel"}'
+        desk.configuration.webhooks().update(
+            pre_webhook_url=moderator.url + "/moderate", filters=["onMessageAdd"]
+        )
+        admin = next(r.sid for r in desk.roles.list() if r.friendly_name == "channel admin")
+        chat = desk.conversations.create(friendly_name="Order #42")
+        chat.participants.create(identity="agent", role_sid=admin)
+        chat.participants.create(identity="customer")
+        chat.messages.create(author="agent", body="How can I help?")  # REST: no hook asked
+        key_sid, secret = api_key
+        config = {"url": app_server.url, "accountSid": app_server.auth[0], "keySid": key_sid}
+        config |= {"secret": secret, "serviceSid": service.sid, "conversationSid": chat.sid}
+        lines = run_sdk({**config, "scenario": "supportDesk", "identities": ["agent", "customer"]})
+    finally:
+        moderator.stop()
+    outcomes = {line["name"]: line for line in lines if line["event"] in ("allowed", "refused")}
+    assert {name: line["event"] for name, line in outcomes.items()} == {
+        "customer sends": "allowed",
+        "customer edits the agent's": "refused",
+        "customer deletes the agent's": "refused",
+        "customer renames": "refused",
+        "customer removes the agent": "refused",
+        "agent edits the customer's": "allowed",
+        "agent removes the customer": "allowed",
+    }, lines
+    for line in outcomes.values():
+        if line["event"] == "refused":
+            assert (line["status"], line["body"]["code"]) == (403, 50107), line
+    [stored] = [line["bodies"] for line in lines if line["event"] == "stored"]
+    assert stored == ["How can I help?", "this **** parcel"]
+    assert [m.body for m in chat.messages.list()] == ["How can I help?", "edited by the agent"]
+    assert chat.fetch().friendly_name == "Order #42"
+    assert [p.identity for p in chat.participants.list()] == ["agent"]

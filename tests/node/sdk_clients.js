@@ -160,7 +160,39 @@ async function catchUp() {
   await a.shutdown();
 }
 
-const scenarios = { twoClients, refused, catchUp };
+async function supportDesk() {
+  // An agent (channel admin) and a customer (channel user) on the SDK; the agent's
+  // message came through REST. Prints what each attempt did.
+  const [agent, customer] = config.identities;
+  const a = await connect(agent, token(agent));
+  const c = await connect(customer, token(customer));
+  const ca = await a.getConversationBySid(config.conversationSid);
+  const cc = await c.getConversationBySid(config.conversationSid);
+  const attempt = async (name, action) => {
+    try {
+      await action();
+      say({ event: "allowed", name });
+    } catch (error) {
+      say({ event: "refused", name, status: error.status ?? null, body: error.body ?? null,
+            message: String((error && error.message) || error) });
+    }
+  };
+  await attempt("customer sends", () => cc.sendMessage("this darn parcel"));
+  await until(async () => (await cc.getMessages()).items.length === 2, "both messages");
+  const [agents, customers] = (await cc.getMessages()).items;
+  say({ event: "stored", bodies: [agents.body, customers.body] });
+  await attempt("customer edits the agent's", () => agents.updateBody("I am the agent now"));
+  await attempt("customer deletes the agent's", () => agents.remove());
+  await attempt("customer renames", () => cc.updateFriendlyName("mine"));
+  await attempt("customer removes the agent", () => cc.removeParticipant(agent));
+  const [, theirs] = (await ca.getMessages()).items;
+  await attempt("agent edits the customer's", () => theirs.updateBody("edited by the agent"));
+  await attempt("agent removes the customer", () => ca.removeParticipant(customer));
+  await a.shutdown();
+  await c.shutdown();
+}
+
+const scenarios = { twoClients, refused, catchUp, supportDesk };
 scenarios[config.scenario]()
   .then(() => process.exit(0))
   .catch((error) => { say({ event: "error", message: String(error && error.stack || error) }); process.exit(1); });

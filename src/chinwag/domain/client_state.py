@@ -8,10 +8,12 @@ rows' own times (`event_id`), so a change needs no extra write to be numbered.
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 
 from sqlalchemy import Connection
 
 from chinwag.domain.access_tokens import AccessGrant
+from chinwag.domain.actors import Actor, sdk_origin
 from chinwag.domain.events import Origin
 from chinwag.domain.services import default_service
 from chinwag.domain.users import ensure_user
@@ -48,10 +50,15 @@ class ClientSession:
     def identity(self) -> str:
         return self.grant.identity
 
+    @cached_property
+    def actor(self) -> Actor:
+        """The socket's actor, built once per session: the token's account, service and
+        identity (domain/actors.py)."""
+        return Actor.sdk(self.account, self.service.sid, self.grant.identity)
+
     def origin(self) -> Origin:
-        """SDK changes always fire webhooks, naming the client
-        (support.twilio.com 4403669397019)."""
-        return Origin(source="SDK", webhooks_enabled=True, client_identity=self.grant.identity)
+        """How the user's changes are published: always firing webhooks, naming the client."""
+        return self.actor.origin
 
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -80,8 +87,7 @@ def start_session(conn: Connection, grant: AccessGrant) -> ClientSession:
             raise ResourceNotFound(f"The token's service '{grant.chat_service_sid}' was not found.")
     else:
         service = default_service(conn, grant.account_sid)
-    origin = Origin(source="SDK", webhooks_enabled=True, client_identity=grant.identity)
-    ensure_user(conn, grant.account_sid, service.sid, grant.identity, origin)
+    ensure_user(conn, grant.account_sid, service.sid, grant.identity, sdk_origin(grant.identity))
     user = user_store.get_by_identity(conn, service.sid, grant.identity)
     account = account_store.get_account(conn, grant.account_sid)
     assert user is not None and account is not None
@@ -118,6 +124,13 @@ def takes_part(conn: Connection, session: ClientSession, conversation_ref: str) 
     if found is None:
         return False
     return participant_store.identity_holder(conn, found.sid, session.identity) is not None
+
+
+def own_participant(
+    conn: Connection, session: ClientSession, conversation_sid: str
+) -> Participant | None:
+    """The user's participant in a conversation the caller has found in the service."""
+    return participant_store.get_by_identity(conn, conversation_sid, session.identity)
 
 
 def conversation(conn: Connection, session: ClientSession, ref: str) -> Conversation | None:

@@ -2,7 +2,8 @@
 
 Each is `endpoint(tunnel, request, **path_args) -> (status, body)`. Writes go through
 the same domain functions as REST, as the token's identity, `Source=SDK`, with the
-service's pre-event webhook asked first (resources/prehooks.py).
+service's pre-event webhook asked first (operations/prehooks.py), as the socket's actor
+(`ClientSession.actor`).
 """
 
 from collections.abc import Awaitable, Callable
@@ -14,17 +15,19 @@ from sqlalchemy import Connection
 from chinwag.domain import client_state as state
 from chinwag.domain import messages as message_rules
 from chinwag.domain import participants as participant_rules
+from chinwag.domain import permissions
 from chinwag.domain.conversations import ConversationFields, update_conversation
 from chinwag.domain.messages import MessageFields
 from chinwag.domain.participants import ParticipantFields
+from chinwag.domain.pre_event_answers import MESSAGE_FIELDS, message_with_changes
 from chinwag.domain.user_conversations import (
     NotificationLevel,
     UserConversationFields,
     unread_messages_count,
     update_user_conversation,
 )
-from chinwag.resources.addressing import ConversationRef, ServiceRef
-from chinwag.resources.prehooks import pre_event
+from chinwag.operations.addressing import ConversationRef, ServiceRef
+from chinwag.operations.prehooks import Describe, Params, pre_event
 from chinwag.store.changes import Change
 from chinwag.twilio.dates import to_json
 from chinwag.twilio.errors import InvalidParameter, ResourceNotFound
@@ -32,14 +35,13 @@ from chinwag.twilsock import sync_shapes
 from chinwag.twilsock.router import TunnelledRequest
 
 if TYPE_CHECKING:
-    from chinwag.twilsock.connection import Tunnel
+    from chinwag.twilsock.connection import Needs, Tunnel
 
 Reply = tuple[int, Any]
 AIM = "https://aim.us1.twilio.com/Client/v2"
 MCS = "https://mcs.us1.twilio.com/v1"
 TYPING_TIMEOUT = 5  # seconds; the SDK's own default (src/configuration.ts TYPING_TIMEOUT)
 DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE = 50, 100  # Sync items pages
-MESSAGE_PRE_EVENT_FIELDS = frozenset({"body", "author", "attributes"})
 
 
 async def configuration(tunnel: "Tunnel", request: TunnelledRequest) -> Reply:
@@ -126,6 +128,9 @@ async def update_my_conversation(
     session = tunnel.session
     missing = ResourceNotFound(f"Conversation '{conversation}' is not one of yours.")
 
+    if level is not None:
+        await tunnel.authorize(conversation, _always("editNotificationLevel"))
+
     def work(conn: Connection) -> Any:
         return update_user_conversation(
             conn, session.user, conversation, fields, session.origin(), missing
@@ -162,7 +167,16 @@ async def update_conversation_(
         unique_name=request.text("unique_name"),
         attributes=request.text("attributes"),
     )
-    await tunnel.in_conversation(conversation, update_conversation, fields, tunnel.session.origin())
+    naming = fields.friendly_name is not None or fields.unique_name is not None
+    needed = ["editConversationName"] if naming else []
+    needed += ["editConversationAttributes"] if fields.attributes is not None else []
+    await tunnel.in_conversation(
+        conversation,
+        update_conversation,
+        fields,
+        tunnel.session.origin(),
+        needs=_always(*needed),
+    )
     return await conversation_(tunnel, request, conversation)
 
 
@@ -178,9 +192,14 @@ async def send_message(tunnel: "Tunnel", request: TunnelledRequest, conversation
         attributes=request.text("attributes"),
         media_sids=media_sids,
     )
+    needs = _always(
+        *(["sendMessage"] if fields.body is not None or not media_sids else []),
+        *(["sendMediaMessage"] if media_sids else []),
+    )
+    await tunnel.authorize(conversation, needs)
     fields = await _ask(tunnel, conversation, "onMessageAdd", fields)
     message = await tunnel.in_conversation(
-        conversation, message_rules.create_message, fields, tunnel.session.origin()
+        conversation, message_rules.create_message, fields, tunnel.session.origin(), needs=needs
     )
     return 200, {"sid": message.sid, "index": message.index}
 
@@ -188,21 +207,36 @@ async def send_message(tunnel: "Tunnel", request: TunnelledRequest, conversation
 async def update_message(
     tunnel: "Tunnel", request: TunnelledRequest, conversation: str, message: str
 ) -> Reply:
-    fields = MessageFields(body=request.text("body"), attributes=request.text("attributes"))
-    fields = await _ask(tunnel, conversation, "onMessageUpdate", fields)
+    given = MessageFields(body=request.text("body"), attributes=request.text("attributes"))
+    identity = tunnel.session.identity
+
+    def needs(conn: Connection, found: Any) -> list[str]:
+        stored = message_rules.find_message(conn, found, message, request.path)
+        body, attributes = given.body is not None, given.attributes is not None
+        return permissions.to_edit(stored, identity, body, attributes)
+
+    await tunnel.authorize(conversation, needs)
+    fields = await _ask(tunnel, conversation, "onMessageUpdate", given)
     origin = tunnel.session.origin()
 
     def work(conn: Connection, found: Any) -> Any:
         stored = message_rules.find_message(conn, found, message, request.path)
         return message_rules.update_message(conn, found, stored, fields, origin)
 
-    changed = await tunnel.in_conversation(conversation, work)
+    changed = await tunnel.in_conversation(conversation, work, needs=needs)
     return 200, {"sid": changed.sid, "index": changed.index}
 
 
 async def remove_message(
     tunnel: "Tunnel", request: TunnelledRequest, conversation: str, message: str
 ) -> Reply:
+    identity = tunnel.session.identity
+
+    def needs(conn: Connection, found: Any) -> list[str]:
+        stored = message_rules.find_message(conn, found, message, request.path)
+        return [permissions.to_delete(stored, identity)]
+
+    await tunnel.authorize(conversation, needs)
     await _ask(tunnel, conversation, "onMessageRemove", MessageFields())
     origin = tunnel.session.origin()
 
@@ -210,7 +244,7 @@ async def remove_message(
         stored = message_rules.find_message(conn, found, message, request.path)
         message_rules.delete_message(conn, found, stored, origin)
 
-    await tunnel.in_conversation(conversation, work)
+    await tunnel.in_conversation(conversation, work, needs=needs)
     return 200, {}
 
 
@@ -220,24 +254,20 @@ async def join(tunnel: "Tunnel", request: TunnelledRequest, conversation: str) -
     The service's onParticipantAdd pre-event is asked first, as for a REST add, and may
     refuse it; it names the role the user will get."""
     fields = ParticipantFields(identity=tunnel.session.identity)
+    needs = _always("joinConversation")
+    await tunnel.authorize(conversation, needs, member=False)
 
     def describe(conn: Connection, found: Any) -> list[tuple[str, str]]:
         return participant_rules.new_participant_params(conn, found, fields)
 
-    await pre_event(
-        tunnel.request,
-        _conversation_ref(tunnel, conversation),
-        "onParticipantAdd",
-        describe,
-        frozenset(),
-        asked_by=tunnel.session.origin(),
-    )
+    await _pre_event(tunnel, conversation, "onParticipantAdd", describe, frozenset())
     participant = await tunnel.in_conversation(
         conversation,
         participant_rules.create_participant,
         fields,
         tunnel.session.origin(),
         member=False,
+        needs=needs,
     )
     return 200, {"sid": participant.sid}
 
@@ -245,16 +275,23 @@ async def join(tunnel: "Tunnel", request: TunnelledRequest, conversation: str) -
 async def leave(
     tunnel: "Tunnel", request: TunnelledRequest, conversation: str, participant: str
 ) -> Reply:
-    origin = tunnel.session.origin()
+    """`conversation.leave()` (the user's own participant, by identity) or
+    `participant.remove()` (anyone's, by identity or SID)."""
+    origin, identity = tunnel.session.origin(), tunnel.session.identity
+    missing = ResourceNotFound(f"Participant '{participant}' was not found.")
 
-    def work(conn: Connection, found: Any) -> None:
-        missing = ResourceNotFound(f"Participant '{participant}' was not found.")
-        held = participant_rules.find_participant(
+    def held(conn: Connection, found: Any) -> Any:
+        return participant_rules.find_participant(
             conn, found, participant, missing, by_identity=True
         )
-        participant_rules.delete_participant(conn, found, held, origin)
 
-    await tunnel.in_conversation(conversation, work)
+    def needs(conn: Connection, found: Any) -> list[str]:
+        return [permissions.to_remove(held(conn, found), identity)]
+
+    def work(conn: Connection, found: Any) -> None:
+        participant_rules.delete_participant(conn, found, held(conn, found), origin)
+
+    await tunnel.in_conversation(conversation, work, needs=needs)
     return 200, {}
 
 
@@ -377,23 +414,24 @@ async def _ask(
     tunnel: "Tunnel", conversation: str, event_type: str, fields: MessageFields
 ) -> MessageFields:
     """The service's pre-event webhook may change or reject an SDK message too."""
-    session = tunnel.session
-    ref = _conversation_ref(tunnel, conversation)
     given = [("Author", fields.author), ("Body", fields.body), ("Attributes", fields.attributes)]
     params = [(name, value) for name, value in given if value is not None]
-    changes = await pre_event(
-        tunnel.request,
-        ref,
-        event_type,
-        params,
-        MESSAGE_PRE_EVENT_FIELDS,
-        asked_by=session.origin(),
-    )
-    return MessageFields(
-        author=changes.get("author", fields.author),
-        body=changes.get("body", fields.body),
-        attributes=changes.get("attributes", fields.attributes),
-        media_sids=fields.media_sids,
+    changes = await _pre_event(tunnel, conversation, event_type, params, MESSAGE_FIELDS)
+    return message_with_changes(fields, changes)
+
+
+async def _pre_event(
+    tunnel: "Tunnel",
+    conversation: str,
+    event_type: str,
+    params: Params | Describe,
+    allowed: frozenset[str],
+) -> dict[str, str]:
+    """Ask the service's pre-event webhook about a change in `conversation`, as the user."""
+    ref = _conversation_ref(tunnel, conversation)
+    session = tunnel.session
+    return await pre_event(
+        tunnel.database, tunnel.sender, session.actor, ref, event_type, params, allowed
     )
 
 
@@ -407,6 +445,11 @@ def _conversation_ref(tunnel: "Tunnel", conversation: str) -> ConversationRef:
         conversation,
         ResourceNotFound(f"Conversation '{conversation}' was not found."),
     )
+
+
+def _always(*permissions: str) -> "Needs":
+    """The permissions of an action whatever the conversation holds."""
+    return lambda conn, conversation: list(permissions)
 
 
 def request_path(conversation: str) -> str:

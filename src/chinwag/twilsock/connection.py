@@ -14,19 +14,22 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
+from http import HTTPStatus
 from typing import Any, TypeVar
 
 from aiohttp import WSCloseCode, WSMsgType, web
 from sqlalchemy import Connection
 
+from chinwag.delivery.sender import Sender
 from chinwag.domain.access_tokens import (
     AccessTokenRefused,
     token_about_to_expire_at,
     verify_access_token,
 )
-from chinwag.domain.client_state import ClientSession, membership, start_session
+from chinwag.domain.client_state import ClientSession, own_participant, start_session
 from chinwag.domain.conversations import find_conversation
-from chinwag.resources.common import DATABASE, base_url
+from chinwag.domain.permissions import grants
+from chinwag.request_context import DATABASE, base_url, sender
 from chinwag.store.changes import Change
 from chinwag.store.conversations import Conversation
 from chinwag.store.database import Database
@@ -39,6 +42,8 @@ from chinwag.twilsock.router import route, tunnelled_request
 
 logger = logging.getLogger("chinwag.twilsock")
 T = TypeVar("T")
+# The permissions an action in a conversation needs, read in its transaction.
+Needs = Callable[[Connection, Conversation], list[str]]
 PATH = "/v3/wsconnect"
 TYPING_NOTIFICATION = "twilio.ipmsg.typing_indicator"
 TYPING_TIMEOUT = 5
@@ -110,6 +115,11 @@ class Tunnel:
         assert self._session is not None
         return self._session
 
+    @property
+    def sender(self) -> Sender | None:
+        """What the service's pre-event webhook is asked with (the app's, shared)."""
+        return sender(self.request)
+
     async def read(self, work: Callable[..., T], *args: Any) -> T:
         """`work(conn, session, *args)` in one read transaction."""
         return await self.database.read(work, self.session, *args)
@@ -118,22 +128,50 @@ class Tunnel:
         return await self.database.write(work)
 
     async def in_conversation(
-        self, sid: str, work: Callable[..., T], *args: Any, member: bool = True
+        self,
+        sid: str,
+        work: Callable[..., T],
+        *args: Any,
+        member: bool = True,
+        needs: Needs | None = None,
     ) -> T:
         """`work(conn, conversation, *args)` in one write transaction, the conversation's
-        row locked, as REST's `in_conversation`; a client writes where it takes part."""
-        session = self.session
+        row locked, as REST's `in_conversation`; a client writes where it takes part, and
+        only what its roles allow (`authorize`)."""
 
         def run(conn: Connection) -> T:
-            missing = ResourceNotFound(f"Conversation '{sid}' was not found.")
-            conversation: Conversation = find_conversation(
-                conn, session.service.sid, sid, missing, for_update=True
-            )
-            if member and membership(conn, session, conversation.sid) is None:
-                raise missing
+            conversation = self._authorized(conn, sid, member, needs, for_update=True)
             return work(conn, conversation, *args)
 
         return await self.database.write_locking(run)
+
+    async def authorize(self, sid: str, needs: Needs, member: bool = True) -> None:
+        """Refuse now what `in_conversation` would refuse, before a pre-event webhook is
+        asked about an action the user may not take: each permission `needs(conn,
+        conversation)` names must be held (domain/permissions.py), else 50107."""
+        await self.database.read(self._authorized, sid, member, needs)
+
+    def _authorized(
+        self,
+        conn: Connection,
+        sid: str,
+        member: bool,
+        needs: Needs | None,
+        for_update: bool = False,
+    ) -> Conversation:
+        session = self.session
+        missing = ResourceNotFound(f"Conversation '{sid}' was not found.")
+        conversation: Conversation = find_conversation(
+            conn, session.service.sid, sid, missing, for_update=for_update
+        )
+        participant = own_participant(conn, session, conversation.sid)
+        if member and participant is None:
+            raise missing
+        if needs is not None:
+            allowed = grants(conn, session.user, participant)
+            for permission in needs(conn, conversation):
+                allowed.require(permission)
+        return conversation
 
     # -- frames ----------------------------------------------------------------------
 
@@ -280,7 +318,7 @@ class Tunnel:
         except Exception:
             logger.exception("tunnelled request failed", extra={"path": path})
             status, body = 500, {"status": 500, "message": "Internal Server Error"}
-        http = {"http_status": {"code": status, "status": "OK" if status < 300 else "ERROR"}}
+        http = {"http_status": {"code": status, "status": HTTPStatus(status).phrase}}
         await self.reply(frame, {**http, "http_headers": {}}, body)
 
     # -- live events -----------------------------------------------------------------

@@ -81,6 +81,7 @@ from chinwag.twilio.errors.participants import (
 from chinwag.twilio.errors.roles import (
     ConversationRoleNotFound,
     InvalidRoleType,
+    NotAuthorized,
     PermissionNotFound,
     RoleInUse,
     RoleNotFound,
@@ -160,6 +161,7 @@ __all__ = [
     "MessageBodyMissing",
     "MessageBodyTooLong",
     "MethodNotAllowed",
+    "NotAuthorized",
     "ParticipantAddressEmpty",
     "ParticipantAddressEqualsProxy",
     "ParticipantAddressInUse",

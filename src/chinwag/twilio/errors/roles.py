@@ -45,3 +45,12 @@ class RoleInUse(TwilioError):
     """
 
     code = 20001
+
+
+class NotAuthorized(TwilioError):
+    """An SDK user whose roles lack the permission an action needs (errors/50107:
+    "Specified User is not authorized for this command due to his Role or Permissions")."""
+
+    code = 50107
+    title = "User not authorized for command"
+    status = 403
