@@ -2,8 +2,8 @@
 
 Permission values: twilio.com/docs/conversations/api/role-resource ("Permission values");
 default roles: Chat's defaults (twilio.com/docs/chat/permissions) in Conversations' names;
-codes from twilio.com/docs/api/errors/<code>. chinwag stores and hands out roles but
-enforces no permission: REST calls act with the account's credentials, which roles do
+codes from twilio.com/docs/api/errors/<code>. What a role allows an SDK user is
+domain/permissions.py; REST calls act with the account's credentials, which roles do
 not restrict. docs/compatibility.md lists each rule and how sure it is.
 """
 
