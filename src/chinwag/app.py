@@ -16,15 +16,15 @@ from chinwag.domain.accounts import Authenticator
 from chinwag.domain.auth_failures import FailedAuthLimit
 from chinwag.domain.carrier import Carrier
 from chinwag.metrics import CONTENT_TYPE, Metrics
-from chinwag.resources.common import (
+from chinwag.request_context import (
     AUTH_FAILURES,
     CARRIER,
     DATABASE,
     DENY_PRIVATE_TARGETS,
     PUBLIC_URL,
     SENDER,
-    json_response,
 )
+from chinwag.resources.common import json_response
 from chinwag.resources.routes import Handler, add_routes
 from chinwag.store.accounts import Account
 from chinwag.store.database import Database

@@ -4,6 +4,7 @@ The browser's view of the same pages is tests/browser/.
 """
 
 import asyncio
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -177,6 +178,20 @@ def test_a_message_sent_from_the_dashboard_is_in_the_api(
     assert page.status_code == 200 and "hello" in page.text
     (message,) = tenant.api.get(f"/v1/Conversations/{conversation}/Messages").json()["messages"]
     assert (message["author"], message["body"]) == ("agent", "hello")
+
+
+def test_a_conversation_page_names_each_participants_role(
+    dashboard: Dashboard, tenant: Tenant
+) -> None:
+    conversation = tenant.client.conversations.v1.conversations.create()
+    roles = {r.friendly_name: r.sid for r in tenant.client.conversations.v1.roles.list()}
+    conversation.participants.create(identity="agent", role_sid=roles["channel admin"])
+    conversation.participants.create(identity="customer")
+    page = dashboard.get(f"/conversations/{conversation.sid}").text
+    rows = re.findall(r"<tr>\s*<td>chat</td>\s*<td>(\w+)</td>(?:.|\n)*?</tr>", page)
+    assert rows == ["agent", "customer"]
+    assert re.search(r"<td>agent</td>(?:(?!</tr>).|\n)*<td>channel admin</td>", page)
+    assert re.search(r"<td>customer</td>(?:(?!</tr>).|\n)*<td>channel user</td>", page)
 
 
 def test_an_inbound_message_without_a_route_comes_back_as_a_notice(dashboard: Dashboard) -> None:

@@ -1,5 +1,5 @@
 """A request body sent as multipart/form-data is read as its URL-encoded twin: text parts
-are parameters, file parts are not (resources/common.py; test_bad_input.py has the
+are parameters, file parts are not (request_context.py; test_bad_input.py has the
 malformed bodies)."""
 
 from tests.conftest import Api, assert_twilio_error

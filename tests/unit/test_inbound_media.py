@@ -11,7 +11,7 @@ import pytest
 from aiohttp import web
 
 from chinwag.delivery.target_guard import DeniedTarget
-from chinwag.resources.inbound import MAX_REDIRECTS, _download
+from chinwag.operations.inbound import MAX_REDIRECTS, _download
 from chinwag.twilio.errors import InvalidParameter
 
 T = TypeVar("T")

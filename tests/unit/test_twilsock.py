@@ -155,7 +155,7 @@ def test_a_partial_read_changes_only_the_items_it_names() -> None:
     events = subscriptions.diff_items(part, "CH1.messages", [1, 2, 3])
     kinds = [(e["event_type"], e["event"]["item_index"]) for e in events]
     assert kinds == [("list_item_updated", 1), ("list_item_removed", 2), ("list_item_added", 3)]
-    assert [e["event"]["id"] for e in events][0] == 30
+    assert events[0]["event"]["id"] == 30
     assert subscriptions.known["CH1.messages"].items == {}
     assert subscriptions.diff_items(None, "CH1.messages", [])[0]["event_type"] == "list_removed"
 

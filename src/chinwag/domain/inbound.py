@@ -9,7 +9,7 @@ Twilio the Messaging Service's own webhook gets the message). Inbound messages a
 REST change: their webhooks fire without `X-Twilio-Webhook-Enabled`, with `Source`
 `SMS` or `WHATSAPP`. docs/channels.md lists each rule with its source.
 
-The pre-event webhooks are asked before anything is written (resources/inbound.py), so
+The pre-event webhooks are asked before anything is written (operations/inbound.py), so
 an auto-creation is planned first: its `Route` carries the SIDs the conversation and the
 customer's participant will have, which onParticipantAdd and onMessageAdd name.
 """
@@ -89,7 +89,7 @@ class Route:
 
 @dataclass(frozen=True)
 class Answers:
-    """What the pre-event webhooks were told and answered (resources/inbound.py asks them
+    """What the pre-event webhooks were told and answered (operations/inbound.py asks them
     before anything is written): the `route` they were told about, whose SIDs an
     auto-creation keeps; onConversationAdd's `friendly_name`; the message as onMessageAdd
     left it (`author`, `body`, `attributes`), None for the customer's own."""

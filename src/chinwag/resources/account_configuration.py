@@ -6,7 +6,8 @@ from aiohttp import web
 
 from chinwag.domain import account_configuration as domain
 from chinwag.domain.account_configuration import Configuration, ConfigurationChanges
-from chinwag.resources.common import account, base_url, database, json_response, read_form
+from chinwag.request_context import base_url, database, read_form
+from chinwag.resources.common import account, json_response
 
 
 def configuration_json(configuration: Configuration, base: str) -> dict[str, Any]:

@@ -7,16 +7,9 @@ from sqlalchemy import Connection
 
 from chinwag.domain import address_configurations as domain
 from chinwag.domain.address_configurations import AddressFields
+from chinwag.request_context import base_url, database, read_form, read_query
 from chinwag.resources.addressing import list_in_account
-from chinwag.resources.common import (
-    account,
-    base_url,
-    check_target,
-    database,
-    json_response,
-    read_form,
-    read_query,
-)
+from chinwag.resources.common import account, check_target, json_response
 from chinwag.store import address_configurations as store
 from chinwag.store.address_configurations import AddressConfiguration
 from chinwag.twilio.dates import to_json

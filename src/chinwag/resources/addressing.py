@@ -1,91 +1,29 @@
-"""What a request's path addresses, and running one domain call there.
+"""What a REST path addresses, and running one domain call there.
 
 A path names a service (`{ChatServiceSid}`, or none for the account's default
-service) and, under it, maybe a conversation (its SID or UniqueName). `ServiceRef`
-and `ConversationRef` are what the path names; they are looked up inside the
-handler's transaction, giving the rows and the `ServiceRoot` that the response's
-URLs hang under.
+service) and, under it, maybe a conversation (its SID or UniqueName):
+`service_ref` and `conversation_ref` read them as operations/addressing.py's refs,
+which are looked up inside the handler's transaction. Also the paged lists of an
+account's, a service's and a conversation's resources.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, TypeVar, TypeVarTuple
 
 from aiohttp import web
 from sqlalchemy import Connection
 
-from chinwag.domain.conversations import find_conversation, find_in_default_service
-from chinwag.domain.services import default_service, find_service
-from chinwag.resources.common import account, base_url, database, list_response
-from chinwag.store.accounts import Account
+from chinwag.operations import addressing
+from chinwag.operations.addressing import ConversationRef, ServiceRef, ServiceRoot
+from chinwag.request_context import base_url, database
+from chinwag.resources.common import account, list_response
 from chinwag.store.conversations import Conversation
 from chinwag.store.services import Service
-from chinwag.twilio.errors import ResourceNotFound, TwilioError
+from chinwag.twilio.errors import ResourceNotFound
 from chinwag.twilio.pagination import Filters, Page, PageRequest
 
 T = TypeVar("T")
 Ts = TypeVarTuple("Ts")
-
-
-@dataclass(frozen=True)
-class ServiceRoot:
-    """A looked-up service, and the absolute URL its resources hang under.
-
-    `url` is `<base>/v1/Services/IS…` on the service path family and `<base>/v1` on the
-    default-service family, so `url` and `links` echo the family the caller used.
-    """
-
-    service: Service
-    url: str
-    explicit: bool  # True on /v1/Services/{ChatServiceSid}/...
-
-
-@dataclass(frozen=True)
-class ServiceRef:
-    """The service a path names, not yet looked up; `service_sid` None is the default one."""
-
-    account: Account
-    base_url: str
-    service_sid: str | None
-    path: str
-
-    def resolve(self, conn: Connection) -> ServiceRoot:
-        if self.service_sid is None:
-            return self.root(default_service(conn, self.account.sid))
-        return self.root(find_service(conn, self.account.sid, self.service_sid, self.path))
-
-    def root(self, service: Service) -> ServiceRoot:
-        """The root of `service`, found for this reference."""
-        if self.service_sid is None:
-            return ServiceRoot(service, f"{self.base_url}/v1", False)
-        return ServiceRoot(service, f"{self.base_url}/v1/Services/{service.sid}", True)
-
-
-@dataclass(frozen=True)
-class ConversationRef:
-    """The conversation a path names (SID or UniqueName) under a service, not yet looked up.
-
-    `missing` is raised when there is none: Twilio's 20404 naming the requested path.
-    """
-
-    service: ServiceRef
-    sid_or_unique_name: str
-    missing: TwilioError
-
-    def resolve(
-        self, conn: Connection, for_update: bool = False
-    ) -> tuple[Conversation, ServiceRoot]:
-        """The conversation and its service's root; `for_update` locks the conversation's row."""
-        if self.service.service_sid is None:  # the default service, read with the conversation
-            conversation, service = find_in_default_service(
-                conn, self.service.account.sid, self.sid_or_unique_name, self.missing, for_update
-            )
-            return conversation, self.service.root(service)
-        root = self.service.resolve(conn)
-        conversation = find_conversation(
-            conn, root.service.sid, self.sid_or_unique_name, self.missing, for_update
-        )
-        return conversation, root
 
 
 def service_ref(request: web.Request) -> ServiceRef:
@@ -111,15 +49,9 @@ async def in_service(
 ) -> tuple[T, ServiceRoot]:
     """`work(conn, service, *args)` on the service the path names, in one transaction
     (a write transaction with `write`); its result, and the root for the response's URLs."""
-    addressed = service_ref(request)
-
-    def run(conn: Connection) -> tuple[T, ServiceRoot]:
-        root = addressed.resolve(conn)
-        return work(conn, root.service, *args), root
-
-    if write:
-        return await database(request).write(run)
-    return await database(request).read(run)
+    return await addressing.in_service(
+        database(request), service_ref(request), work, *args, write=write
+    )
 
 
 async def in_conversation(
@@ -129,20 +61,11 @@ async def in_conversation(
     write: bool = False,
 ) -> tuple[T, ServiceRoot]:
     """`work(conn, conversation, *args)` on the conversation a sub-resource path names
-    (else 404 20404); its result, and the root for the response's URLs.
-
-    A write locks the conversation's row first, in a `Database.write_locking`
-    transaction, so writers under one conversation take turns instead of conflicting.
-    """
-    addressed = conversation_ref(request)
-
-    def run(conn: Connection) -> tuple[T, ServiceRoot]:
-        conversation, root = addressed.resolve(conn, for_update=write)
-        return work(conn, conversation, *args), root
-
-    if write:
-        return await database(request).write_locking(run)
-    return await database(request).read(run)
+    (else 404 20404), its row locked by a write; its result, and the root for the
+    response's URLs."""
+    return await addressing.in_conversation(
+        database(request), conversation_ref(request), work, *args, write=write
+    )
 
 
 # One page of a list: (conn, the SID of the service or conversation it is under, the request).

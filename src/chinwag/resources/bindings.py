@@ -12,8 +12,10 @@ from sqlalchemy import Connection
 
 from chinwag.domain import bindings as domain
 from chinwag.domain.bindings import BindingFields
-from chinwag.resources.addressing import ServiceRoot, in_service, list_in_service
-from chinwag.resources.common import json_response, read_form, read_query
+from chinwag.operations.addressing import ServiceRoot
+from chinwag.request_context import read_form, read_query
+from chinwag.resources.addressing import in_service, list_in_service
+from chinwag.resources.common import json_response
 from chinwag.store import bindings as store
 from chinwag.store.bindings import Binding, BindingFilter
 from chinwag.store.services import Service

@@ -14,8 +14,10 @@ from sqlalchemy import Connection
 
 from chinwag.domain.conversation_with_participants import create_conversation_with_participants
 from chinwag.domain.participants import ParticipantFields
-from chinwag.resources.addressing import ServiceRoot, in_service
-from chinwag.resources.common import json_response, origin, read_form
+from chinwag.operations.addressing import ServiceRoot
+from chinwag.request_context import read_form
+from chinwag.resources.addressing import in_service
+from chinwag.resources.common import json_response, origin
 from chinwag.resources.conversations import ask_pre_add, conversation_fields, conversation_json
 from chinwag.store.conversations import Conversation
 from chinwag.store.services import Service

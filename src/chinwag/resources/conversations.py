@@ -1,6 +1,5 @@
 """Conversation resource: /v1/Conversations and /v1/Services/{ChatServiceSid}/Conversations."""
 
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -10,15 +9,13 @@ from sqlalchemy import Connection
 from chinwag.domain import conversations as domain
 from chinwag.domain.conversations import ConversationFields, State
 from chinwag.domain.events import Origin
-from chinwag.resources.addressing import (
-    ConversationRef,
-    ServiceRoot,
-    in_service,
-    list_in_service,
-    service_ref,
-)
-from chinwag.resources.common import database, json_response, origin, read_form, read_query
-from chinwag.resources.prehooks import Describe, Params, overlay, pre_event
+from chinwag.domain.pre_event_answers import CONVERSATION_FIELDS, conversation_with_changes
+from chinwag.operations.addressing import ConversationRef, ServiceRoot
+from chinwag.operations.prehooks import Describe, Params, overlay
+from chinwag.request_context import database, read_form, read_query
+from chinwag.resources.addressing import in_service, list_in_service, service_ref
+from chinwag.resources.common import json_response, origin
+from chinwag.resources.prehooks import pre_event
 from chinwag.store import conversations as store
 from chinwag.store.conversations import Conversation, ConversationFilter
 from chinwag.store.services import Service
@@ -89,10 +86,6 @@ def conversation_fields(form: Form) -> ConversationFields:
     )
 
 
-# What a pre-event webhook's JSON answer may change (conversations-webhooks doc).
-PRE_EVENT_FIELDS = frozenset({"friendly_name"})
-
-
 def _given(fields: ConversationFields) -> Params:
     given = [
         ("FriendlyName", fields.friendly_name),
@@ -111,13 +104,6 @@ def _describe_stored(fields: ConversationFields) -> Describe:
         return overlay(domain.conversation_params(conversation), _given(fields))
 
     return describe
-
-
-def _with_changes(fields: ConversationFields, changes: dict[str, str]) -> ConversationFields:
-    """The pre-event webhook's changes, validated later exactly like the request's own values."""
-    if "friendly_name" in changes:
-        return replace(fields, friendly_name=changes["friendly_name"])
-    return fields
 
 
 def _conversation(request: web.Request) -> ConversationRef:
@@ -140,9 +126,9 @@ async def ask_pre_add(request: web.Request, fields: ConversationFields) -> Conve
         return domain.conversation_add_params(conn, service.account_sid, fields)
 
     changes = await pre_event(
-        request, service_ref(request), "onConversationAdd", as_added, PRE_EVENT_FIELDS
+        request, service_ref(request), "onConversationAdd", as_added, CONVERSATION_FIELDS
     )
-    return _with_changes(fields, changes)
+    return conversation_with_changes(fields, changes)
 
 
 async def create(request: web.Request) -> web.Response:
@@ -162,9 +148,9 @@ async def update(request: web.Request) -> web.Response:
     fields = conversation_fields(await read_form(request))
     addressed, changed_by = _conversation(request), origin(request)
     changes = await pre_event(
-        request, addressed, "onConversationUpdate", _describe_stored(fields), PRE_EVENT_FIELDS
+        request, addressed, "onConversationUpdate", _describe_stored(fields), CONVERSATION_FIELDS
     )
-    fields = _with_changes(fields, changes)
+    fields = conversation_with_changes(fields, changes)
 
     def work(conn: Connection) -> tuple[Conversation, ServiceRoot]:
         conversation, root = addressed.resolve(conn)

@@ -11,15 +11,9 @@ from sqlalchemy import Connection
 
 from chinwag.domain import credentials as domain
 from chinwag.domain.credentials import CredentialFields
+from chinwag.request_context import base_url, database, read_form, read_query
 from chinwag.resources.addressing import list_in_account
-from chinwag.resources.common import (
-    account,
-    base_url,
-    database,
-    json_response,
-    read_form,
-    read_query,
-)
+from chinwag.resources.common import account, json_response
 from chinwag.store import credentials as store
 from chinwag.store.credentials import Credential
 from chinwag.twilio.dates import to_json

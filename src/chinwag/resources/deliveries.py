@@ -8,15 +8,8 @@ from typing import Any
 
 from aiohttp import web
 
-from chinwag.resources.common import (
-    account,
-    base_url,
-    database,
-    json_response,
-    list_response,
-    read_form,
-    read_query,
-)
+from chinwag.request_context import base_url, database, read_form, read_query
+from chinwag.resources.common import account, json_response, list_response
 from chinwag.store import deliveries as store
 from chinwag.store.deliveries import DeliveryFilter, DeliveryRecord
 from chinwag.store.outbox import Attempt, DeliveryStatus

@@ -7,7 +7,8 @@ from typing import Any
 from aiohttp import web
 
 from chinwag.domain import service_webhooks as domain
-from chinwag.resources.common import account, base_url, database, json_response
+from chinwag.request_context import base_url, database
+from chinwag.resources.common import account, json_response
 from chinwag.resources.service_webhooks import read_changes
 from chinwag.store.global_webhooks import GlobalWebhookConfig
 

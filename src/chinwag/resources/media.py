@@ -20,8 +20,9 @@ from aiohttp import hdrs, web
 from sqlalchemy import Connection
 
 from chinwag.domain import media as domain
+from chinwag.request_context import base_url, database
 from chinwag.resources.addressing import in_service
-from chinwag.resources.common import base_url, database, json_response
+from chinwag.resources.common import json_response
 from chinwag.resources.uploads import read_upload
 from chinwag.store.media import Medium
 from chinwag.store.services import Service

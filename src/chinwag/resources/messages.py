@@ -11,15 +11,14 @@ from sqlalchemy import Connection
 from chinwag.domain import messages as domain
 from chinwag.domain.media import media_to_describe
 from chinwag.domain.messages import MessageFields
+from chinwag.domain.pre_event_answers import MESSAGE_FIELDS, message_with_changes
 from chinwag.domain.receipts import DeliverySummary, delivery_of
-from chinwag.resources.addressing import (
-    ServiceRoot,
-    conversation_ref,
-    in_conversation,
-    list_in_conversation,
-)
-from chinwag.resources.common import carrier, json_response, origin, read_form, read_query
-from chinwag.resources.prehooks import Describe, Params, overlay, pre_event
+from chinwag.operations.addressing import ServiceRoot
+from chinwag.operations.prehooks import Describe, Params, overlay
+from chinwag.request_context import carrier, read_form, read_query
+from chinwag.resources.addressing import conversation_ref, in_conversation, list_in_conversation
+from chinwag.resources.common import json_response, origin
+from chinwag.resources.prehooks import pre_event
 from chinwag.store import messages as store
 from chinwag.store.conversations import Conversation
 from chinwag.store.messages import Message
@@ -86,10 +85,6 @@ def _fields(form: Form, *, on_create: bool) -> MessageFields:
     )
 
 
-# What a pre-event webhook's JSON answer may change (conversations-webhooks doc).
-PRE_EVENT_FIELDS = frozenset({"body", "author", "attributes"})
-
-
 def _given(fields: MessageFields) -> Params:
     given = [("Author", fields.author), ("Body", fields.body), ("Attributes", fields.attributes)]
     return [(name, value) for name, value in given if value is not None]
@@ -124,23 +119,13 @@ def _describe_stored(request: web.Request, sid: str, fields: MessageFields) -> D
     return describe
 
 
-def with_changes(fields: MessageFields, changes: dict[str, str]) -> MessageFields:
-    """The pre-event webhook's changes, then validated exactly like the request's own values."""
-    return replace(
-        fields,
-        body=changes.get("body", fields.body),
-        author=changes.get("author", fields.author),
-        attributes=changes.get("attributes", fields.attributes),
-    )
-
-
 async def _ask(request: web.Request, event_type: str, fields: MessageFields) -> MessageFields:
     sid = request.match_info.get("Sid")
     described = _describe_new(fields) if sid is None else _describe_stored(request, sid, fields)
     changes = await pre_event(
-        request, conversation_ref(request), event_type, described, PRE_EVENT_FIELDS
+        request, conversation_ref(request), event_type, described, MESSAGE_FIELDS
     )
-    return with_changes(fields, changes)
+    return message_with_changes(fields, changes)
 
 
 async def create(request: web.Request) -> web.Response:

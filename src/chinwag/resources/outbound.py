@@ -9,7 +9,8 @@ from typing import Any
 from aiohttp import web
 
 from chinwag.domain.receipts import DeliveryStatus
-from chinwag.resources.common import account, base_url, database, list_response, read_query
+from chinwag.request_context import base_url, database, read_query
+from chinwag.resources.common import account, list_response
 from chinwag.store import outbound as store
 from chinwag.store.outbound import OutboundFilter, OutboundWithStatus
 from chinwag.twilio.dates import to_json

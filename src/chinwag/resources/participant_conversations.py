@@ -7,8 +7,9 @@ from aiohttp import web
 from sqlalchemy import Connection
 
 from chinwag.domain.participant_conversations import list_participant_conversations
-from chinwag.resources.addressing import ServiceRoot, list_in_service
-from chinwag.resources.common import read_query
+from chinwag.operations.addressing import ServiceRoot
+from chinwag.request_context import read_query
+from chinwag.resources.addressing import list_in_service
 from chinwag.resources.conversations import timers_json
 from chinwag.resources.participants import binding_json
 from chinwag.store.participant_conversations import ParticipantConversation

@@ -8,14 +8,12 @@ from sqlalchemy import Connection
 from chinwag.domain import participants as domain
 from chinwag.domain.addresses import binding_type
 from chinwag.domain.participants import ParticipantFields
-from chinwag.resources.addressing import (
-    ServiceRoot,
-    conversation_ref,
-    in_conversation,
-    list_in_conversation,
-)
-from chinwag.resources.common import json_response, origin, read_form, read_query
-from chinwag.resources.prehooks import Params, overlay, pre_event
+from chinwag.operations.addressing import ServiceRoot
+from chinwag.operations.prehooks import Params, overlay
+from chinwag.request_context import read_form, read_query
+from chinwag.resources.addressing import conversation_ref, in_conversation, list_in_conversation
+from chinwag.resources.common import json_response, origin
+from chinwag.resources.prehooks import pre_event
 from chinwag.store import participants as store
 from chinwag.store.conversations import Conversation
 from chinwag.store.participants import Participant

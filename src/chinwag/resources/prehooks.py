@@ -1,48 +1,13 @@
-"""Asking the service-level pre-event webhook before a change (see delivery/prehook.py).
-
-The service's own configuration's webhook, or else the account's global one
-(domain/service_webhooks.hooks_for).
-"""
-
-import uuid
-from collections.abc import Callable
-from typing import cast
+"""REST's way to ask the pre-event webhook: operations/prehooks.py with the request's
+database, sender and actor (webhooks only with `X-Twilio-Webhook-Enabled: true`)."""
 
 from aiohttp import web
-from sqlalchemy import Connection
 
-from chinwag.delivery.prehook import MAX_ANSWER, ask_pre_hook
-from chinwag.delivery.sender import OutboundRequest
-from chinwag.domain.events import Origin, envelope
-from chinwag.domain.service_webhooks import EventHooks, hooks_for
-from chinwag.resources.addressing import ConversationRef, ServiceRef
-from chinwag.resources.common import SENDER, database, origin
-from chinwag.store import accounts as account_store
-from chinwag.store.conversations import Conversation
-from chinwag.store.services import Service
-from chinwag.twilio.errors import Forbidden
-
-Params = list[tuple[str, str]]
-# The payload from what is stored (the resource a change is about), read in the look-up.
-Describe = Callable[[Connection, Conversation], Params]
-# The same for a change that adds to a service (onConversationAdd): from the service.
-DescribeNew = Callable[[Connection, Service], Params]
-
-
-def overlay(stored: Params, given: Params) -> Params:
-    """The stored resource's parameters with the request's new values in their place."""
-    new = dict(given)
-    names = {name for name, _ in stored}
-    return [(name, new.get(name, value)) for name, value in stored] + [
-        (name, value) for name, value in given if name not in names
-    ]
-
-
-def _auth_token(conn: Connection, account_sid: str) -> str:
-    """The token the request is signed with, as stored now: the request's account may be a
-    lookup remembered from before `chinwag accounts rotate-token` (domain/accounts.py)."""
-    found = account_store.get_account(conn, account_sid)
-    return found.auth_token if found else ""
+from chinwag.operations import prehooks
+from chinwag.operations.addressing import ConversationRef, ServiceRef
+from chinwag.operations.prehooks import Describe, DescribeNew, Params
+from chinwag.request_context import database, sender
+from chinwag.resources.common import actor
 
 
 async def pre_event(
@@ -51,64 +16,9 @@ async def pre_event(
     event_type: str,
     params: Params | Describe | DescribeNew,
     allowed: frozenset[str],
-    *,
-    asked_by: Origin | None = None,
-    conversation_sid: str | None = None,
 ) -> dict[str, str]:
-    """Ask the service-level pre-event webhook, if it wants `event_type`; returns its changes.
-
-    With a `ConversationRef` the payload names the conversation, and the ref's `missing`
-    error is raised if there is none; `params` may then be a `Describe`, so the payload
-    carries the whole stored resource as Twilio's does. With a `ServiceRef` it may be a
-    `DescribeNew`, and `conversation_sid` names a conversation not stored yet (one an
-    inbound message auto-creates: its SID is chosen before the webhook is asked). Raises
-    Forbidden when the webhook rejects the change, so nothing is written.
-    """
-    asked_by = asked_by or origin(request)  # given for changes that are no REST request
-    if not asked_by.webhooks_enabled or SENDER not in request.app:
-        return {}
-
-    def look_up(conn: Connection) -> tuple[Service, EventHooks, str | None, Params, str]:
-        named, described = conversation_sid, params
-        if isinstance(addressed, ConversationRef):
-            conversation, root = addressed.resolve(conn)
-            named = conversation.sid
-            if callable(params):
-                described = cast(Describe, params)(conn, conversation)
-        else:
-            root = addressed.resolve(conn)
-            if callable(params):
-                described = cast(DescribeNew, params)(conn, root.service)
-        assert not callable(described)
-        hooks = hooks_for(conn, root.service.account_sid, root.service.sid)
-        wanted = hooks.pre_url(event_type) is not None
-        token = _auth_token(conn, root.service.account_sid) if wanted else ""
-        return root.service, hooks, named, described, token
-
-    service, hooks, named, payload_params, auth_token = await database(request).read(look_up)
-    url = hooks.pre_url(event_type)
-    if url is None:
-        return {}
-    payload = envelope(
-        event_type,
-        service.account_sid,
-        service.sid,
-        named,
-        payload_params,
-        asked_by,
-        pre_event=True,
+    """Ask the service's pre-event webhook about the request's change; its allowed changes.
+    Raises Forbidden when it rejects the change (operations/prehooks.pre_event)."""
+    return await prehooks.pre_event(
+        database(request), sender(request), actor(request), addressed, event_type, params, allowed
     )
-    outbound = OutboundRequest(
-        url=url,
-        method=hooks.method,
-        params=payload,
-        auth_token=auth_token,
-        idempotency_token=str(uuid.uuid4()),
-        read_limit=MAX_ANSWER,
-    )
-    verdict = await ask_pre_hook(request.app[SENDER], outbound, allowed)
-    if verdict.rejected_with is not None:
-        raise Forbidden(
-            f"The pre-event webhook rejected {event_type} with HTTP {verdict.rejected_with}."
-        )
-    return verdict.changes

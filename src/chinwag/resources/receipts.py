@@ -13,16 +13,10 @@ from chinwag.domain import receipts as domain
 from chinwag.domain.carrier import move_receipt
 from chinwag.domain.messages import find_message
 from chinwag.domain.receipts import ReceiptFields
-from chinwag.resources.addressing import ServiceRoot, in_conversation
-from chinwag.resources.common import (
-    account,
-    base_url,
-    database,
-    json_response,
-    list_response,
-    read_form,
-    read_query,
-)
+from chinwag.operations.addressing import ServiceRoot
+from chinwag.request_context import base_url, database, read_form, read_query
+from chinwag.resources.addressing import in_conversation
+from chinwag.resources.common import account, json_response, list_response
 from chinwag.store import receipts as store
 from chinwag.store.conversations import Conversation
 from chinwag.store.receipts import Receipt

@@ -7,7 +7,8 @@ start from a clean slate without a new account; answers 204.
 from aiohttp import web
 
 from chinwag.domain.reset import reset_account
-from chinwag.resources.common import account, database
+from chinwag.request_context import database
+from chinwag.resources.common import account
 
 
 async def reset(request: web.Request) -> web.Response:

@@ -7,8 +7,10 @@ from sqlalchemy import Connection
 
 from chinwag.domain import roles as domain
 from chinwag.domain.roles import RoleFields
-from chinwag.resources.addressing import ServiceRoot, in_service, list_in_service, service_ref
-from chinwag.resources.common import database, json_response, read_form, read_query
+from chinwag.operations.addressing import ServiceRoot
+from chinwag.request_context import database, read_form, read_query
+from chinwag.resources.addressing import in_service, list_in_service, service_ref
+from chinwag.resources.common import json_response
 from chinwag.store import roles as store
 from chinwag.store.roles import Role
 from chinwag.store.services import Service

@@ -6,8 +6,10 @@ from aiohttp import web
 
 from chinwag.domain import service_notifications as domain
 from chinwag.domain.service_notifications import NotificationChanges
-from chinwag.resources.addressing import ServiceRoot, in_service
-from chinwag.resources.common import json_response, read_form
+from chinwag.operations.addressing import ServiceRoot
+from chinwag.request_context import read_form
+from chinwag.resources.addressing import in_service
+from chinwag.resources.common import json_response
 from chinwag.store.service_notifications import ServiceNotifications
 from chinwag.twilio.forms import Form
 

@@ -10,8 +10,10 @@ from aiohttp import web
 
 from chinwag.domain import service_webhooks as domain
 from chinwag.domain.service_webhooks import ConfigChanges
-from chinwag.resources.addressing import ServiceRoot, in_service
-from chinwag.resources.common import check_target, json_response, read_form
+from chinwag.operations.addressing import ServiceRoot
+from chinwag.request_context import read_form
+from chinwag.resources.addressing import in_service
+from chinwag.resources.common import check_target, json_response
 from chinwag.store.service_webhooks import ServiceWebhookConfig
 from chinwag.twilio.errors import InvalidParameter
 

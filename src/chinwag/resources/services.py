@@ -6,15 +6,9 @@ from aiohttp import web
 from sqlalchemy import Connection
 
 from chinwag.domain import services as domain
+from chinwag.request_context import base_url, database, read_form, read_query
 from chinwag.resources.addressing import list_in_account
-from chinwag.resources.common import (
-    account,
-    base_url,
-    database,
-    json_response,
-    read_form,
-    read_query,
-)
+from chinwag.resources.common import account, json_response
 from chinwag.store import services as store
 from chinwag.store.services import Service
 from chinwag.twilio.dates import to_json

@@ -9,7 +9,8 @@ domain/access_tokens.py; docs/client-sdk.md, "Tokens".
 from aiohttp import web
 
 from chinwag.domain.access_tokens import DEFAULT_TTL, MAX_LIFETIME, issue_access_token
-from chinwag.resources.common import account, database, json_response, read_form
+from chinwag.request_context import database, read_form
+from chinwag.resources.common import account, json_response
 from chinwag.twilio.dates import to_json, utc_now
 from chinwag.twilio.errors import InvalidParameter
 

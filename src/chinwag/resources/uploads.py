@@ -23,7 +23,7 @@ from aiohttp import BodyPartReader, MultipartReader, StreamReader, hdrs, web
 from aiohttp.multipart import parse_content_disposition
 
 from chinwag.domain import media as domain
-from chinwag.resources.common import MULTIPART, UNREADABLE
+from chinwag.request_context import MULTIPART, UNREADABLE
 from chinwag.twilio.errors import InvalidParameter, TwilioError
 
 OCTET_STREAM = "application/octet-stream"  # what a file part without a type is

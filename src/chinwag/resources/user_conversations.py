@@ -8,8 +8,10 @@ from sqlalchemy import Connection
 from chinwag.domain import user_conversations as domain
 from chinwag.domain.user_conversations import NotificationLevel, UserConversationFields
 from chinwag.domain.users import find_user
-from chinwag.resources.addressing import ConversationRef, ServiceRoot, in_service, service_ref
-from chinwag.resources.common import json_response, list_response, origin, read_form, read_query
+from chinwag.operations.addressing import ConversationRef, ServiceRoot
+from chinwag.request_context import read_form, read_query
+from chinwag.resources.addressing import in_service, service_ref
+from chinwag.resources.common import json_response, list_response, origin
 from chinwag.resources.conversations import timers_json
 from chinwag.resources.prehooks import pre_event
 from chinwag.store.participant_conversations import ParticipantConversation

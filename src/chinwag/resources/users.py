@@ -7,8 +7,10 @@ from sqlalchemy import Connection
 
 from chinwag.domain import users as domain
 from chinwag.domain.users import UserFields
-from chinwag.resources.addressing import ServiceRoot, in_service, list_in_service, service_ref
-from chinwag.resources.common import json_response, origin, read_form, read_query
+from chinwag.operations.addressing import ServiceRoot
+from chinwag.request_context import read_form, read_query
+from chinwag.resources.addressing import in_service, list_in_service, service_ref
+from chinwag.resources.common import json_response, origin
 from chinwag.resources.prehooks import pre_event
 from chinwag.store import users as store
 from chinwag.store.services import Service

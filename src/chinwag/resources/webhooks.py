@@ -7,8 +7,10 @@ from sqlalchemy import Connection
 
 from chinwag.domain import webhooks as domain
 from chinwag.domain.webhooks import Method, Target, WebhookConfiguration
-from chinwag.resources.addressing import ServiceRoot, in_conversation, list_in_conversation
-from chinwag.resources.common import check_target, json_response, read_form, read_query
+from chinwag.operations.addressing import ServiceRoot
+from chinwag.request_context import read_form, read_query
+from chinwag.resources.addressing import in_conversation, list_in_conversation
+from chinwag.resources.common import check_target, json_response
 from chinwag.store import webhooks as store
 from chinwag.store.conversations import Conversation
 from chinwag.store.webhooks import ScopedWebhook

@@ -393,7 +393,8 @@ media = Table(
 # PostgreSQL compresses a bytea by default, and then every MiB a download reads by
 # `substring` decompresses it from its start; most media are compressed already.
 UNCOMPRESSED_MEDIA = "ALTER TABLE media ALTER COLUMN content SET STORAGE EXTERNAL"
-event.listen(media, "after_create", DDL(UNCOMPRESSED_MEDIA).execute_if(dialect="postgresql"))
+_UNCOMPRESSED = DDL(UNCOMPRESSED_MEDIA)  # type: ignore[no-untyped-call]  # SQLAlchemy's own
+event.listen(media, "after_create", _UNCOMPRESSED.execute_if(dialect="postgresql"))
 
 # Delivery receipts: one per (message, non-chat participant it went to), its latest status.
 delivery_receipts = Table(

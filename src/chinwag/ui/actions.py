@@ -1,8 +1,9 @@
 """What the dashboard changes (POST): sign in and out, send, write as a customer, redeliver.
 
-Every change goes through the same domain and store calls as the REST API; a
-Twilio error (a closed conversation, no route for an inbound message) comes back
-to the page as a notice instead of the JSON envelope.
+Every change goes through the same operations, domain and store calls as the REST
+API, as the signed-in account's dashboard actor (domain/actors.py); a Twilio error (a
+closed conversation, no route for an inbound message) comes back to the page as a
+notice instead of the JSON envelope.
 """
 
 from urllib.parse import quote
@@ -12,13 +13,21 @@ from aiohttp import web
 from sqlalchemy import Connection
 
 from chinwag.domain import messages as message_domain
-from chinwag.domain.events import Origin
+from chinwag.domain.actors import Actor
+from chinwag.domain.carrier import Carrier
 from chinwag.domain.messages import MessageFields
-from chinwag.resources import inbound
-from chinwag.resources.addressing import ConversationRef, ServiceRef
-from chinwag.resources.common import AUTH_FAILURES, base_url, carrier, database
-from chinwag.resources.messages import PRE_EVENT_FIELDS
-from chinwag.resources.prehooks import pre_event
+from chinwag.domain.pre_event_answers import MESSAGE_FIELDS, message_with_changes
+from chinwag.operations import inbound
+from chinwag.operations.addressing import ConversationRef, ServiceRef
+from chinwag.operations.prehooks import pre_event
+from chinwag.request_context import (
+    AUTH_FAILURES,
+    base_url,
+    carrier,
+    database,
+    deny_private_targets,
+    sender,
+)
 from chinwag.store import conversations as conversation_store
 from chinwag.store import deliveries as delivery_store
 from chinwag.store.messages import Message
@@ -100,14 +109,14 @@ async def send_message(request: web.Request, session: Session) -> web.StreamResp
     sid = request.match_info["ConversationSid"]
     form = await inputs.form(request)
     fields = MessageFields(author=form.text("Author") or None, body=form.text("Body"))
-    changed_by = Origin(source="API", webhooks_enabled=form.text("Webhooks") == "on")
+    actor = Actor.dashboard(session.account, webhooks_enabled=form.text("Webhooks") == "on")
     service_sid = await database(request).read(_service_of, session.account.sid, sid)
     if service_sid is None:
         return web.Response(status=404, text=f"Conversation {sid} was not found.")
     try:
-        fields = await _ask_pre_event(request, session, service_sid, sid, fields, changed_by)
+        fields = await _ask_pre_event(request, actor, service_sid, sid, fields)
         await database(request).write_locking(
-            _add_message, session.account.sid, sid, fields, changed_by, request
+            _add_message, sid, fields, actor, carrier(request), request.path
         )
     except TwilioError as error:
         return see_other(with_notice(conversation_path(sid), error.message))
@@ -115,30 +124,22 @@ async def send_message(request: web.Request, session: Session) -> web.StreamResp
 
 
 async def _ask_pre_event(
-    request: web.Request,
-    session: Session,
-    service_sid: str,
-    sid: str,
-    fields: MessageFields,
-    changed_by: Origin,
+    request: web.Request, actor: Actor, service_sid: str, sid: str, fields: MessageFields
 ) -> MessageFields:
     """onMessageAdd to the service's pre-event webhook, if any: it may refuse or change."""
-    service = ServiceRef(session.account, base_url(request), service_sid, request.path)
+    service = ServiceRef(actor.account, base_url(request), service_sid, request.path)
     missing = ResourceNotFound.for_path(request.path)
     given = [("Author", fields.author or message_domain.DEFAULT_AUTHOR), ("Body", fields.body)]
     changes = await pre_event(
-        request,
+        database(request),
+        sender(request),
+        actor,
         ConversationRef(service, sid, missing),
         "onMessageAdd",
         [(name, value) for name, value in given if value is not None],
-        PRE_EVENT_FIELDS,
-        asked_by=changed_by,
+        MESSAGE_FIELDS,
     )
-    return MessageFields(
-        author=changes.get("author", fields.author),
-        body=changes.get("body", fields.body),
-        attributes=changes.get("attributes"),
-    )
+    return message_with_changes(fields, changes)
 
 
 def _service_of(conn: Connection, account_sid: str, sid: str) -> str | None:
@@ -147,27 +148,32 @@ def _service_of(conn: Connection, account_sid: str, sid: str) -> str | None:
 
 
 def _add_message(
-    conn: Connection,
-    account_sid: str,
-    sid: str,
-    fields: MessageFields,
-    changed_by: Origin,
-    request: web.Request,
+    conn: Connection, sid: str, fields: MessageFields, actor: Actor, carrier: Carrier, path: str
 ) -> Message:
     conversation = conversation_store.get_conversation(conn, sid, for_update=True)
-    if conversation is None or conversation.account_sid != account_sid:
-        raise ResourceNotFound.for_path(request.path)
-    return message_domain.create_message(conn, conversation, fields, changed_by, carrier(request))
+    if conversation is None or conversation.account_sid != actor.account.sid:
+        raise ResourceNotFound.for_path(path)
+    return message_domain.create_message(conn, conversation, fields, actor.origin, carrier)
 
 
 @action
 async def write_as_customer(request: web.Request, session: Session) -> web.StreamResponse:
-    """POST /chinwag/v1/Inbound from a form: routed, auto-created, pre-event asked alike."""
+    """POST /chinwag/v1/Inbound from a form (operations/inbound.py): routed, auto-created,
+    pre-event asked alike."""
     form = await inputs.form(request)
     back = inputs.local_path(form.text("back"), HOME)
     back = back if back.startswith(HOME) else HOME  # a dashboard page
     try:
-        received = await inbound.receive(request, form)
+        received = await inbound.receive(
+            form,
+            Actor.dashboard(session.account),
+            database=database(request),
+            sender=sender(request),
+            carrier=carrier(request),
+            base_url=base_url(request),
+            path=request.path,
+            deny_private_targets=deny_private_targets(request),
+        )
     except TwilioError as error:
         return see_other(with_notice(back, error.message))
     return see_other(conversation_path(received.conversation.sid))

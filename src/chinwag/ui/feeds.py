@@ -8,7 +8,7 @@ attempts. What counts as news is `changes.py`; the streaming is `live.py`.
 import aiohttp_jinja2
 from aiohttp import web
 
-from chinwag.resources.common import database, read_query
+from chinwag.request_context import database, read_query
 from chinwag.ui import changes, pages
 from chinwag.ui.live import Event, last_event_id, stream
 from chinwag.ui.sessions import Session, page

@@ -3,7 +3,7 @@
 Whatever a browser (or anyone else) sends, a bad value is either treated as absent (a
 cursor that is not a number) or answered with 400 and a short plain page (a NUL, a body
 that is not UTF-8): never a 500, never a broken connection. Query strings and forms
-are read by the REST API's own strict readers (`read_query`, `read_form`); their
+are read by the readers the REST API uses too (`read_query`, `read_form`); their
 refusals, and any other Twilio error a dashboard handler lets out, are rendered here
 as plain text instead of the API's JSON envelope (`plain_errors`).
 """
@@ -14,7 +14,7 @@ from functools import wraps
 
 from aiohttp import web
 
-from chinwag.resources.common import read_form
+from chinwag.request_context import read_form
 from chinwag.twilio.errors import TwilioError
 from chinwag.twilio.forms import MAX_STORED_INTEGER, Form
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from chinwag.resources.common import database
+from chinwag.request_context import database
 from chinwag.ui.inputs import bad_request, whole_number
 from chinwag.ui.sessions import Session, read_session
 

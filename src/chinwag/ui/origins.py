@@ -4,7 +4,7 @@ Browsers send `Origin` with every cross-origin POST (and same-origin ones), so a
 sign-in form posted from another site is told from ours: login CSRF, signing a victim
 in as the attacker, is refused. This server's own origin is what a browser uses to
 reach it: the request's scheme and `Host`, the scheme https too where a TLS proxy says
-so (`X-Forwarded-Proto: https`), or `--public-url` (resources/common.base_url). A page
+so (`X-Forwarded-Proto: https`), or `--public-url` (request_context.base_url). A page
 can set neither `Host` nor `X-Forwarded-Proto` on a form it posts, so trusting them
 here lets no other site through; nor does it let a client drop `Secure` (`is_https`
 only ever adds it).
@@ -13,7 +13,7 @@ only ever adds it).
 from aiohttp import web
 from yarl import URL
 
-from chinwag.resources.common import base_url
+from chinwag.request_context import base_url
 
 Origin = tuple[str, str, int | None]  # scheme, host, port (the scheme's default if none)
 

@@ -12,12 +12,13 @@ import aiohttp_jinja2
 from aiohttp import web
 from sqlalchemy import Connection
 
-from chinwag.resources.common import database, read_query
+from chinwag.request_context import database, read_query
 from chinwag.store import address_configurations as address_store
 from chinwag.store import conversations as conversation_store
 from chinwag.store import global_webhooks, service_webhooks
 from chinwag.store import messages as message_store
 from chinwag.store import participants as participant_store
+from chinwag.store import roles as role_store
 from chinwag.store import services as service_store
 from chinwag.store import webhooks as webhook_store
 from chinwag.store.address_configurations import AddressConfiguration
@@ -104,6 +105,7 @@ class ConversationView:
     messages: list[Message] = field(default_factory=list)
     webhooks: list[ScopedWebhook] = field(default_factory=list)
     deliveries: list[DeliveryRecord] = field(default_factory=list)
+    role_names: dict[str, str] = field(default_factory=dict)  # the service's, by SID
 
 
 def find_conversation(conn: Connection, account_sid: str, sid: str) -> Conversation | None:
@@ -129,6 +131,10 @@ def _conversation_view(conn: Connection, account_sid: str, sid: str) -> Conversa
         messages=list(reversed(newest)),
         webhooks=webhook_store.list_for_conversation(conn, sid),
         deliveries=changes.recent_deliveries(conn, conversation_deliveries(account_sid, sid)),
+        role_names={
+            role.sid: role.friendly_name
+            for role in role_store.list_roles(conn, conversation.service_sid, EVERYTHING).rows
+        },
     )
 
 

@@ -29,7 +29,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import Connection
 
 from chinwag.domain.accounts import Authenticator
-from chinwag.resources.common import database
+from chinwag.request_context import database
 from chinwag.store import accounts as account_store
 from chinwag.store import signed_out_sessions
 from chinwag.store.accounts import Account
@@ -164,7 +164,6 @@ def page(handler: SessionHandler) -> Handler:
         session = await read_session(request)
         if session is None:
             return see_other(SIGN_IN_PATH)
-        request["account"] = session.account  # what resources' helpers read
         return await handler(request, session)
 
     return wrapped
@@ -181,7 +180,6 @@ def action(handler: SessionHandler) -> Handler:
         given = (await inputs.form(request)).text(CSRF_FIELD) or ""  # a bad body: 400
         if not hmac.compare_digest(given.encode(), session.csrf.encode()):  # any text
             return web.Response(status=403, text="The form's CSRF token is missing or wrong.")
-        request["account"] = session.account
         return await handler(request, session)
 
     return wrapped
