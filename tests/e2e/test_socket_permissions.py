@@ -143,3 +143,50 @@ def test_a_role_without_send_and_a_user_without_join_are_refused(app_server: App
     service.users("outsider").update(role_sid=cannot_join.sid)
     assert asyncio.run(_with_socket(app_server.url, token, join)) == 50107
     assert [p.identity for p in conversation.participants.list()] == []
+
+
+def test_every_sdk_change_asks_the_pre_event_webhook_as_the_user(app_server: AppServer) -> None:
+    """Renaming (onConversationUpdate, whose answer may rename), the read horizon
+    (onParticipantUpdate) and leaving (onParticipantRemove, here refused) are asked with
+    Source=SDK and the user's identity, as REST's changes are."""
+    tenant = new_tenant(app_server, "hooked")
+    client = tenant.client.conversations.v1
+    receiver = WebhookReceiver(tenant.auth_token).start()
+    try:
+        conversation = client.conversations.create(friendly_name="before")
+        service = conversation.chat_service_sid
+        events = ["onConversationUpdate", "onParticipantUpdate", "onParticipantRemove"]
+        client.services(service).configuration.webhooks().update(
+            pre_webhook_url=receiver.url + "/pre", method="POST", filters=events
+        )
+        roles = roles_of(tenant, service)
+        conversation.participants.create(identity="agent", role_sid=roles["channel admin"])
+        conversation.messages.create(author="agent", body="hello")
+        base = f"/Client/v2/Conversations/{conversation.sid}"
+        receiver.body = b'{"friendly_name": "renamed by the hook"}'
+        receiver.answers = [200, 200, 403]
+
+        async def act(socket: Socket) -> list[int | None]:
+            read = {"last_read_message_index": 0}
+            return [
+                code(await ask(socket, "POST", base, {"friendly_name": "after"})),
+                code(
+                    await ask(
+                        socket, "POST", f"/Client/v2/Me/Conversations/{conversation.sid}", read
+                    )
+                ),
+                code(await ask(socket, "DELETE", f"{base}/Participants/agent")),
+            ]
+
+        answers = asyncio.run(_with_socket(app_server.url, token_for(tenant, "agent"), act))
+    finally:
+        receiver.stop()
+    assert answers == [None, None, 20403]
+    asked = [r.form for r in receiver.requests]
+    assert [form["EventType"] for form in asked] == events
+    assert all((form["Source"], form["ClientIdentity"]) == ("SDK", "agent") for form in asked)
+    assert asked[0]["FriendlyName"] == "after"
+    assert asked[1]["LastReadMessageIndex"] == "0" and asked[2]["Identity"] == "agent"
+    assert conversation.fetch().friendly_name == "renamed by the hook"
+    [agent] = conversation.participants.list()
+    assert agent.last_read_message_index == 0  # the update went through; the leave did not

@@ -1,4 +1,5 @@
-"""The endpoints tunnelled requests reach: Conversations (`aim`) and Sync (`cds`).
+"""The endpoints tunnelled requests reach: Conversations (`aim`), and Sync (`cds`) from
+sync_api.py.
 
 Each is `endpoint(tunnel, request, **path_args) -> (status, body)`. Writes go through
 the same domain functions as REST, as the token's identity, `Source=SDK`, with the
@@ -7,7 +8,6 @@ service's pre-event webhook asked first (operations/prehooks.py), as the socket'
 """
 
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
@@ -16,10 +16,19 @@ from chinwag.domain import client_state as state
 from chinwag.domain import messages as message_rules
 from chinwag.domain import participants as participant_rules
 from chinwag.domain import permissions
-from chinwag.domain.conversations import ConversationFields, update_conversation
+from chinwag.domain.conversations import (
+    ConversationFields,
+    conversation_params,
+    update_conversation,
+)
 from chinwag.domain.messages import MessageFields
 from chinwag.domain.participants import ParticipantFields
-from chinwag.domain.pre_event_answers import MESSAGE_FIELDS, message_with_changes
+from chinwag.domain.pre_event_answers import (
+    CONVERSATION_FIELDS,
+    MESSAGE_FIELDS,
+    conversation_with_changes,
+    message_with_changes,
+)
 from chinwag.domain.user_conversations import (
     NotificationLevel,
     UserConversationFields,
@@ -27,12 +36,12 @@ from chinwag.domain.user_conversations import (
     update_user_conversation,
 )
 from chinwag.operations.addressing import ConversationRef, ServiceRef
-from chinwag.operations.prehooks import Describe, Params, pre_event
+from chinwag.operations.prehooks import Describe, Params, overlay, pre_event
 from chinwag.store.changes import Change
-from chinwag.twilio.dates import to_json
+from chinwag.twilio.dates import to_json, to_webhook
 from chinwag.twilio.errors import InvalidParameter, ResourceNotFound
-from chinwag.twilsock import sync_shapes
-from chinwag.twilsock.router import TunnelledRequest
+from chinwag.twilsock import sync_api
+from chinwag.twilsock.router import NUL, TunnelledRequest
 
 if TYPE_CHECKING:
     from chinwag.twilsock.connection import Needs, Tunnel
@@ -41,7 +50,6 @@ Reply = tuple[int, Any]
 AIM = "https://aim.us1.twilio.com/Client/v2"
 MCS = "https://mcs.us1.twilio.com/v1"
 TYPING_TIMEOUT = 5  # seconds; the SDK's own default (src/configuration.ts TYPING_TIMEOUT)
-DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE = 50, 100  # Sync items pages
 
 
 async def configuration(tunnel: "Tunnel", request: TunnelledRequest) -> Reply:
@@ -119,17 +127,28 @@ async def update_my_conversation(
     """`setAllMessagesRead`, `updateLastReadMessageIndex` (null: none read), notification level."""
     index = request.json().get("last_read_message_index", ...)
     level = request.text("notification_level")
+    session = tunnel.session
+    missing = ResourceNotFound(f"Conversation '{conversation}' is not one of yours.")
     if level is not None and level not in NotificationLevel.__members__.values():
         raise InvalidParameter(f"notification_level '{level}' is not default or muted.")
     fields = UserConversationFields(
         last_read_message_index=None if index is ... else ("" if index is None else str(index)),
         notification_level=None if level is None else NotificationLevel(level),
     )
-    session = tunnel.session
-    missing = ResourceNotFound(f"Conversation '{conversation}' is not one of yours.")
 
     if level is not None:
         await tunnel.authorize(conversation, _always("editNotificationLevel"))
+    horizon = (
+        [] if index is ... else [("LastReadMessageIndex", "" if index is None else str(index))]
+    )
+
+    def describe(conn: Connection, found: Any) -> Params:
+        mine = state.own_participant(conn, session, found.sid)
+        if mine is None:
+            raise missing
+        return overlay(_stored_participant(mine), horizon)
+
+    await _pre_event(tunnel, conversation, "onParticipantUpdate", describe, frozenset())
 
     def work(conn: Connection) -> Any:
         return update_user_conversation(
@@ -170,12 +189,24 @@ async def update_conversation_(
     naming = fields.friendly_name is not None or fields.unique_name is not None
     needed = ["editConversationName"] if naming else []
     needed += ["editConversationAttributes"] if fields.attributes is not None else []
+    needs = _always(*needed)
+    await tunnel.authorize(conversation, needs)
+    given = [
+        ("FriendlyName", fields.friendly_name),
+        ("UniqueName", fields.unique_name),
+        ("Attributes", fields.attributes),
+    ]
+
+    def describe(conn: Connection, found: Any) -> Params:
+        new = [(name, value) for name, value in given if value is not None]
+        return overlay(conversation_params(found), new)
+
+    changes = await _pre_event(
+        tunnel, conversation, "onConversationUpdate", describe, CONVERSATION_FIELDS
+    )
+    fields = conversation_with_changes(fields, changes)
     await tunnel.in_conversation(
-        conversation,
-        update_conversation,
-        fields,
-        tunnel.session.origin(),
-        needs=_always(*needed),
+        conversation, update_conversation, fields, tunnel.session.origin(), needs=needs
     )
     return await conversation_(tunnel, request, conversation)
 
@@ -183,7 +214,8 @@ async def update_conversation_(
 async def send_message(tunnel: "Tunnel", request: TunnelledRequest, conversation: str) -> Reply:
     media_sids = request.json().get("media_sids") or None
     if media_sids is not None and not (
-        isinstance(media_sids, list) and all(isinstance(sid, str) for sid in media_sids)
+        isinstance(media_sids, list)
+        and all(isinstance(sid, str) and NUL not in sid for sid in media_sids)
     ):
         raise InvalidParameter("media_sids must be a list of media SIDs.")
     fields = MessageFields(
@@ -288,6 +320,12 @@ async def leave(
     def needs(conn: Connection, found: Any) -> list[str]:
         return [permissions.to_remove(held(conn, found), identity)]
 
+    def describe(conn: Connection, found: Any) -> Params:
+        return _stored_participant(held(conn, found))
+
+    await tunnel.authorize(conversation, needs)
+    await _pre_event(tunnel, conversation, "onParticipantRemove", describe, frozenset())
+
     def work(conn: Connection, found: Any) -> None:
         participant_rules.delete_participant(conn, found, held(conn, found), origin)
 
@@ -320,96 +358,6 @@ async def typing(tunnel: "Tunnel", request: TunnelledRequest) -> Reply:
     return 200, {"typing_timeout": TYPING_TIMEOUT}
 
 
-async def sync_object(tunnel: "Tunnel", request: TunnelledRequest, kind: str, object: str) -> Reply:
-    found = await tunnel.read(sync_shapes.read_object, object)
-    if found is None or sync_shapes.KINDS.get(found.kind) != kind:
-        raise ResourceNotFound(f"Sync object '{object}' was not found.")
-    with_items = request.params.get("Include") == "items"
-    if with_items and found.kind == "list":  # its first page, as `sync_items` reads it
-        page = await tunnel.read(sync_shapes.messages_page, object, None, False, MAX_PAGE_SIZE)
-        found = replace(found, items=page[0].items) if page else found
-    return 200, found.descriptor(with_items=with_items)
-
-
-async def sync_items(tunnel: "Tunnel", request: TunnelledRequest, kind: str, object: str) -> Reply:
-    """A page of items: `Index`/`Key` for one, else `From` (inclusive), `Order`, `PageSize`
-    (twilio-sync src/synclist.ts `_queryItemsFromServer`). A list's page is read as such
-    from the database; a map (a roster, the user's conversations) is small and read whole."""
-    params = request.params
-    descending = params.get("Order") == "desc"
-    size = min(_index(params.get("PageSize") or "") or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
-    if kind == "Lists":
-        return 200, await _list_items(tunnel, object, params, descending, size)
-    found = await tunnel.read(sync_shapes.read_object, object)
-    if found is None or sync_shapes.KINDS.get(found.kind) != kind:
-        raise ResourceNotFound(f"Sync object '{object}' was not found.")
-    keys = sorted(found.items)
-    one = params.get("Key")
-    if one is not None:
-        return 200, _items_page(found, [one] if one in found.items else [], False, False)
-    ordered = list(reversed(keys)) if descending else keys
-    start = 0
-    origin = params.get("From")
-    if origin is not None:
-        start = next(
-            (
-                n
-                for n, key in enumerate(ordered)
-                if (key <= origin if descending else key >= origin)
-            ),
-            len(ordered),
-        )
-    chosen = ordered[start : start + size]
-    return 200, _items_page(found, chosen, start > 0, start + size < len(ordered))
-
-
-async def _list_items(
-    tunnel: "Tunnel", object: str, params: dict[str, str], descending: bool, size: int
-) -> dict[str, Any]:
-    one = params.get("Index")
-    given = params.get("From") if one is None else one
-    first = None if given is None else _index(given)
-    if given is not None and first is None:
-        raise InvalidParameter(f"'{given}' is not an item index.")
-    page = await tunnel.read(
-        sync_shapes.messages_page, object, first, descending, 1 if one is not None else size
-    )
-    if page is None:
-        raise ResourceNotFound(f"Sync object '{object}' was not found.")
-    found, before, after = page
-    if one is not None:
-        return _items_page(found, [first] if first in found.items else [], False, False)
-    return _items_page(found, sorted(found.items, reverse=descending), before, after)
-
-
-def _index(text: str) -> int | None:
-    """A list index or page size: ASCII digits (int() also takes "²" and "1_0") up to the
-    largest message index, else None."""
-    if not (text.isascii() and text.isdigit() and len(text) <= 10):
-        return None
-    return int(text) if int(text) <= sync_shapes.LAST_INDEX else None
-
-
-def _items_page(found: Any, keys: list[Any], before: bool, after: bool) -> dict[str, Any]:
-    return {
-        "items": [found.item_json(key) for key in keys],
-        "meta": {
-            "previous_token": "p" if before else None,
-            "next_token": "n" if after else None,
-        },
-    }
-
-
-async def subscriptions(tunnel: "Tunnel", request: TunnelledRequest) -> Reply:
-    """Answered at once; the events follow as notifications (twilio-sync src/subscriptions.ts)."""
-    given = request.json()
-    requests = given.get("requests") or []
-    if not isinstance(requests, list) or not all(isinstance(one, dict) for one in requests):
-        raise InvalidParameter("requests must be a list of JSON objects.")
-    tunnel.schedule_subscriptions(str(given.get("action")), given.get("correlation_id"), requests)
-    return 200, {"max_batch_size": 100, "ttl_in_s": 0, "estimated_delivery_in_ms": 5000}
-
-
 async def _ask(
     tunnel: "Tunnel", conversation: str, event_type: str, fields: MessageFields
 ) -> MessageFields:
@@ -433,6 +381,13 @@ async def _pre_event(
     return await pre_event(
         tunnel.database, tunnel.sender, session.actor, ref, event_type, params, allowed
     )
+
+
+def _stored_participant(participant: Any) -> Params:
+    """A participant's pre-event description, as REST's participant update and remove."""
+    stored = participant_rules.participant_params(participant)
+    stored.append(("DateUpdated", to_webhook(participant.date_updated)))
+    return stored
 
 
 def _conversation_ref(tunnel: "Tunnel", conversation: str) -> ConversationRef:
@@ -471,7 +426,7 @@ ENDPOINTS: dict[str, Endpoint] = {
     "leave": leave,
     "user": user,
     "typing": typing,
-    "sync_object": sync_object,
-    "sync_items": sync_items,
-    "subscriptions": subscriptions,
+    "sync_object": sync_api.sync_object,
+    "sync_items": sync_api.sync_items,
+    "subscriptions": sync_api.subscriptions,
 }

@@ -14,6 +14,8 @@ from urllib.parse import parse_qsl, unquote
 from chinwag.twilio.errors import InvalidParameter
 from chinwag.twilsock.framing import Frame
 
+NUL = "\x00"
+
 
 @dataclass(frozen=True)
 class TunnelledRequest:
@@ -38,10 +40,13 @@ class TunnelledRequest:
         return found if isinstance(found, dict) else {}
 
     def text(self, name: str) -> str | None:
-        """The body's field `name`, which must be a string (or null) when given."""
+        """The body's field `name`, which must be a string (or null) when given, and hold
+        no NUL (PostgreSQL text cannot, as a REST form value cannot: twilio/forms.py)."""
         value = self.json().get(name)
         if value is not None and not isinstance(value, str):
             raise InvalidParameter(f"{name} must be a string, not {json.dumps(value)[:40]}.")
+        if value is not None and NUL in value:
+            raise InvalidParameter(f"{name} holds a NUL character.")
         return value
 
 
@@ -64,10 +69,13 @@ def tunnelled_request(frame: Frame) -> TunnelledRequest:
         unquote(str(key)): unquote(str((value or [""])[-1] if isinstance(value, list) else value))
         for key, value in raw_params.items()
     }
+    path = "/" + str(http.get("path", "")).lstrip("/")
+    if NUL in path or any(NUL in key + value for key, value in params.items()):
+        raise InvalidParameter("The request's path or parameters hold a NUL character.")
     return TunnelledRequest(
         method=str(http.get("method", "GET")).upper(),
         host=str(http.get("host", "")),
-        path="/" + str(http.get("path", "")).lstrip("/"),
+        path=path,
         params=params,
         headers=http.get("headers") or {},
         body=frame.payload,
