@@ -585,3 +585,21 @@ def test_passive_content_is_served_inline_with_nosniff(
     )
     assert served.headers["X-Content-Type-Options"] == "nosniff"
     assert served.headers["Content-Security-Policy"] == "sandbox; default-src 'none'"
+
+
+@one_family
+def test_a_compressible_medium_is_stored_whole_so_downloads_read_slices(
+    api: Api, family: Family, app_server: AppServer
+) -> None:
+    """PostgreSQL would compress a repeated byte, and every MiB a download reads would then
+    decompress the value from its start (store/media.py, tables.py)."""
+    content = b"a" * (2 * CHUNK)
+    medium = upload(api, service_of(api, family), content, "text/plain")
+    url, sid = app_server.database_url, str(medium["sid"])
+    if url.startswith("postgresql"):
+        query = "SELECT pg_column_compression(content), octet_length(content) FROM media"
+        assert run_sql(url, f"{query} WHERE sid = :sid", sid=sid) == [(None, len(content))]
+    else:
+        query = "SELECT length(content) FROM media WHERE sid = :sid"
+        assert run_sql(url, query, sid=sid) == [(len(content),)]
+    assert api.get(str(medium["links"]["content"])).content == content  # type: ignore[index]

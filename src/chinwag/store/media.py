@@ -95,6 +95,9 @@ _INSERT_ZEROED = media.insert().values(
 # PostgreSQL: one bytea row copied in, taken by the insert, dropped (or at commit).
 _UPLOAD = "chinwag_media_upload"
 _CREATE_UPLOAD = text(f"CREATE TEMPORARY TABLE {_UPLOAD} (content bytea NOT NULL) ON COMMIT DROP")
+# Uncompressed here as in `media` (tables.py): INSERT ... SELECT moves a value compressed
+# here into `media` compressed, and a download's every slice would decompress it.
+_UNCOMPRESSED_UPLOAD = text(f"ALTER TABLE {_UPLOAD} ALTER COLUMN content SET STORAGE EXTERNAL")
 _INSERT_COPIED = media.insert().values(
     content=select(table(_UPLOAD, column("content", LargeBinary)).c.content).scalar_subquery()
 )
@@ -130,6 +133,7 @@ def _insert_sqlite(conn: Connection, medium: Medium, source: BinaryIO) -> None:
 
 def _insert_postgresql(conn: Connection, medium: Medium, source: BinaryIO) -> None:
     conn.execute(_CREATE_UPLOAD)
+    conn.execute(_UNCOMPRESSED_UPLOAD)
     adapted = conn.connection.dbapi_connection
     assert isinstance(adapted, AdaptedConnection)  # SQLAlchemy's asyncpg adapter
 
