@@ -250,8 +250,8 @@ def test_a_client_catches_up_after_a_server_restart(
 def test_a_support_desk_on_the_sdk_roles_and_a_moderation_hook(
     node_sdk: Path, client: Client, app_server: AppServer, api_key: tuple[str, str]
 ) -> None:
-    """Agents are channel admins, customers channel users, and a pre-event hook rewrites
-    every message: the customer's message is rewritten, their attempts at the agent's
+    """Agents are channel admins, customers channel users, and a pre-event hook moderates
+    messages: the customer's first is rewritten, the second blocked, their attempts at the agent's
     message, the conversation's name and the agent are refused with 50107, the agent's
     at the customer's are not (docs/client-sdk.md, "Roles")."""
     service = client.conversations.v1.services.create(friendly_name="desk")
@@ -259,6 +259,7 @@ def test_a_support_desk_on_the_sdk_roles_and_a_moderation_hook(
     moderator = WebhookReceiver(app_server.auth_token).start()
     try:
         moderator.body = b'{"body": "this **** parcel"}'
+        moderator.answers = [200, 403]  # rewrites the first message, blocks the second
         desk.configuration.webhooks().update(
             pre_webhook_url=moderator.url + "/moderate", filters=["onMessageAdd"]
         )
@@ -276,6 +277,7 @@ def test_a_support_desk_on_the_sdk_roles_and_a_moderation_hook(
     outcomes = {line["name"]: line for line in lines if line["event"] in ("allowed", "refused")}
     assert {name: line["event"] for name, line in outcomes.items()} == {
         "customer sends": "allowed",
+        "customer sends spam": "refused",
         "customer edits the agent's": "refused",
         "customer deletes the agent's": "refused",
         "customer renames": "refused",
@@ -283,9 +285,10 @@ def test_a_support_desk_on_the_sdk_roles_and_a_moderation_hook(
         "agent edits the customer's": "allowed",
         "agent removes the customer": "allowed",
     }, lines
-    for line in outcomes.values():
+    for name, line in outcomes.items():
         if line["event"] == "refused":
-            assert (line["status"], line["body"]["code"]) == (403, 50107), line
+            refused_by = 20403 if name == "customer sends spam" else 50107  # the hook; roles
+            assert (line["status"], line["body"]["code"]) == (403, refused_by), line
     [stored] = [line["bodies"] for line in lines if line["event"] == "stored"]
     assert stored == ["How can I help?", "this **** parcel"]
     assert [m.body for m in chat.messages.list()] == ["How can I help?", "edited by the agent"]

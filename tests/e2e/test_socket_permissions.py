@@ -190,3 +190,41 @@ def test_every_sdk_change_asks_the_pre_event_webhook_as_the_user(app_server: App
     assert conversation.fetch().friendly_name == "renamed by the hook"
     [agent] = conversation.participants.list()
     assert agent.last_read_message_index == 0  # the update went through; the leave did not
+
+
+def test_muting_needs_its_permission_and_a_removal_asks_the_hook(app_server: AppServer) -> None:
+    """`setUserNotificationLevel` needs editNotificationLevel; `message.remove()` asks
+    onMessageRemove, whose rejection keeps the message."""
+    tenant = new_tenant(app_server, "muting")
+    client = tenant.client.conversations.v1
+    receiver = WebhookReceiver(tenant.auth_token).start()
+    try:
+        conversation = client.conversations.create()
+        service = client.services(conversation.chat_service_sid)
+        service.configuration.webhooks().update(
+            pre_webhook_url=receiver.url + "/pre", method="POST", filters=["onMessageRemove"]
+        )
+        silent = service.roles.create(
+            friendly_name="no muting", type="conversation", permission=["deleteOwnMessage"]
+        )
+        conversation.participants.create(identity="fan", role_sid=silent.sid)
+        kept = conversation.messages.create(author="fan", body="keep me")
+        receiver.answers = [403]
+        mine = f"/Client/v2/Me/Conversations/{conversation.sid}"
+        removal = f"/Client/v2/Conversations/{conversation.sid}/Messages/{kept.sid}"
+
+        async def act(socket: Socket) -> list[int | None]:
+            return [
+                code(await ask(socket, "POST", mine, {"notification_level": "muted"})),
+                code(await ask(socket, "DELETE", removal)),
+            ]
+
+        answers = asyncio.run(_with_socket(app_server.url, token_for(tenant, "fan"), act))
+    finally:
+        receiver.stop()
+    assert answers == [50107, 20403]
+    [asked] = receiver.requests
+    assert (asked.form["EventType"], asked.form["MessageSid"]) == ("onMessageRemove", kept.sid)
+    assert [m.body for m in conversation.messages.list()] == ["keep me"]
+    user_conversation = service.users("fan").user_conversations(conversation.sid).fetch()
+    assert user_conversation.notification_level == "default"

@@ -178,6 +178,7 @@ async function supportDesk() {
     }
   };
   await attempt("customer sends", () => cc.sendMessage("this darn parcel"));
+  await attempt("customer sends spam", () => cc.sendMessage("buy cheap watches"));
   await until(async () => (await cc.getMessages()).items.length === 2, "both messages");
   const [agents, customers] = (await cc.getMessages()).items;
   say({ event: "stored", bodies: [agents.body, customers.body] });

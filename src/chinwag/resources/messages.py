@@ -9,12 +9,11 @@ from aiohttp import web
 from sqlalchemy import Connection
 
 from chinwag.domain import messages as domain
-from chinwag.domain.media import media_to_describe
 from chinwag.domain.messages import MessageFields
 from chinwag.domain.pre_event_answers import MESSAGE_FIELDS, message_with_changes
 from chinwag.domain.receipts import DeliverySummary, delivery_of
 from chinwag.operations.addressing import ServiceRoot
-from chinwag.operations.prehooks import Describe, Params, overlay
+from chinwag.operations.message_prehooks import describe_new, describe_stored
 from chinwag.request_context import carrier, read_form, read_query
 from chinwag.resources.addressing import conversation_ref, in_conversation, list_in_conversation
 from chinwag.resources.common import json_response, origin
@@ -22,7 +21,6 @@ from chinwag.resources.prehooks import pre_event
 from chinwag.store import messages as store
 from chinwag.store.conversations import Conversation
 from chinwag.store.messages import Message
-from chinwag.store.participants import identity_holder
 from chinwag.twilio.dates import to_json
 from chinwag.twilio.forms import Form
 from chinwag.twilio.pagination import Page, PageRequest, parse_page_request
@@ -85,43 +83,9 @@ def _fields(form: Form, *, on_create: bool) -> MessageFields:
     )
 
 
-def _given(fields: MessageFields) -> Params:
-    given = [("Author", fields.author), ("Body", fields.body), ("Attributes", fields.attributes)]
-    return [(name, value) for name, value in given if value is not None]
-
-
-def _describe_new(fields: MessageFields) -> Describe:
-    """onMessageAdd: the message as it would be added, with its author's participant."""
-
-    def describe(conn: Connection, conversation: Conversation) -> Params:
-        author = fields.author if fields.author is not None else domain.DEFAULT_AUTHOR
-        stored = [("Author", author), ("Body", fields.body), ("Attributes", "{}")]
-        stored.append(("ParticipantSid", identity_holder(conn, conversation.sid, author)))
-        if fields.content_sid is None:  # a template's message ignores MediaSid (spec)
-            media = media_to_describe(conn, conversation.service_sid, fields.media_sids)
-            stored.append(("Media", domain.media_text(media)))
-        stored.append(("ContentSid", fields.content_sid))
-        return overlay(
-            [(name, value) for name, value in stored if value is not None], _given(fields)
-        )
-
-    return describe
-
-
-def _describe_stored(request: web.Request, sid: str, fields: MessageFields) -> Describe:
-    """onMessageUpdate/Remove: the stored message with the request's new values."""
-
-    def describe(conn: Connection, conversation: Conversation) -> Params:
-        message = domain.find_message(conn, conversation, sid, request.path)
-        stored = domain.message_params(message, with_date_updated=True)
-        return overlay(stored, _given(fields))
-
-    return describe
-
-
 async def _ask(request: web.Request, event_type: str, fields: MessageFields) -> MessageFields:
     sid = request.match_info.get("Sid")
-    described = _describe_new(fields) if sid is None else _describe_stored(request, sid, fields)
+    described = describe_new(fields) if sid is None else describe_stored(sid, fields, request.path)
     changes = await pre_event(
         request, conversation_ref(request), event_type, described, MESSAGE_FIELDS
     )

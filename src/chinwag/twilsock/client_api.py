@@ -36,6 +36,7 @@ from chinwag.domain.user_conversations import (
     update_user_conversation,
 )
 from chinwag.operations.addressing import ConversationRef, ServiceRef
+from chinwag.operations.message_prehooks import describe_new, describe_stored
 from chinwag.operations.prehooks import Describe, Params, overlay, pre_event
 from chinwag.store.changes import Change
 from chinwag.twilio.dates import to_json, to_webhook
@@ -248,7 +249,8 @@ async def update_message(
         return permissions.to_edit(stored, identity, body, attributes)
 
     await tunnel.authorize(conversation, needs)
-    fields = await _ask(tunnel, conversation, "onMessageUpdate", given)
+    stored = (message, request.path)
+    fields = await _ask(tunnel, conversation, "onMessageUpdate", given, stored)
     origin = tunnel.session.origin()
 
     def work(conn: Connection, found: Any) -> Any:
@@ -269,7 +271,7 @@ async def remove_message(
         return [permissions.to_delete(stored, identity)]
 
     await tunnel.authorize(conversation, needs)
-    await _ask(tunnel, conversation, "onMessageRemove", MessageFields())
+    await _ask(tunnel, conversation, "onMessageRemove", MessageFields(), (message, request.path))
     origin = tunnel.session.origin()
 
     def work(conn: Connection, found: Any) -> None:
@@ -359,12 +361,21 @@ async def typing(tunnel: "Tunnel", request: TunnelledRequest) -> Reply:
 
 
 async def _ask(
-    tunnel: "Tunnel", conversation: str, event_type: str, fields: MessageFields
+    tunnel: "Tunnel",
+    conversation: str,
+    event_type: str,
+    fields: MessageFields,
+    stored: tuple[str, str] | None = None,
 ) -> MessageFields:
-    """The service's pre-event webhook may change or reject an SDK message too."""
-    given = [("Author", fields.author), ("Body", fields.body), ("Attributes", fields.attributes)]
-    params = [(name, value) for name, value in given if value is not None]
-    changes = await _pre_event(tunnel, conversation, event_type, params, MESSAGE_FIELDS)
+    """The service's pre-event webhook may change or reject an SDK message too, told of it
+    as of a REST change: the new message, or the `stored` one (its SID and the path that
+    names it) with the new values."""
+    if stored is None:
+        described = describe_new(fields)
+    else:
+        sid, path = stored
+        described = describe_stored(sid, fields, path)
+    changes = await _pre_event(tunnel, conversation, event_type, described, MESSAGE_FIELDS)
     return message_with_changes(fields, changes)
 
 
