@@ -10,14 +10,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import statistics
-import subprocess
-from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+from provenance import provenance
 
 # (key in a run's summary, column title, format)
 COLUMNS = [
@@ -30,24 +27,6 @@ COLUMNS = [
     ("post_median_ms", "POST median ms", "{:.1f}"),
     ("idle_cpu_per_s", "idle CPU s/s", "{:.3f}"),
 ]
-
-
-def _git(source: str) -> dict[str, Any]:
-    """The commit the measured tree is at, and whether its src/ differs from it
-    (read-only git commands; None outside a checkout)."""
-    try:
-        commit = subprocess.run(
-            ["git", "-C", source, "rev-parse", "HEAD"], capture_output=True, text=True, check=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", source, "status", "--porcelain", "--", "."],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.splitlines()
-    except (OSError, subprocess.CalledProcessError):
-        return {"commit": None, "uncommitted_files_in_src": None}
-    return {"commit": commit, "uncommitted_files_in_src": len(dirty)}
 
 
 def summary(run: dict[str, Any]) -> dict[str, float | None]:
@@ -75,22 +54,7 @@ def medians(runs: list[dict[str, Any]]) -> dict[str, float | None]:
 def results_json(
     label: str, source: str, engines: dict[str, Any], args: dict[str, Any], elapsed_s: float
 ) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "label": label,
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "source": source,
-        "git": _git(source),
-        "versions": {
-            "python": platform.python_version(),
-            "aiohttp": metadata.version("aiohttp"),
-            "sqlalchemy": metadata.version("sqlalchemy"),
-            "asyncpg": metadata.version("asyncpg"),
-            "cpus": str(os.cpu_count()),
-        },
-        "args": {k: os.path.relpath(v) if isinstance(v, Path) else v for k, v in args.items()},
-        "elapsed_s": round(elapsed_s, 1),
-        "engines": {},
-    }
+    out: dict[str, Any] = {**provenance(label, source, args, elapsed_s), "engines": {}}
     for engine, found in engines.items():
         out["engines"][engine] = {
             "version": found["version"],

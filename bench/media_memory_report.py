@@ -10,15 +10,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import statistics
-from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from fanout_report import _git
+from provenance import provenance
 
 STEPS = ("upload", "download")
 
@@ -44,22 +40,7 @@ def medians(runs: list[dict[str, Any]]) -> dict[str, Any]:
 def results_json(
     label: str, source: str, engines: dict[str, Any], args: dict[str, Any], elapsed_s: float
 ) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "label": label,
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "source": source,
-        "git": _git(source),
-        "versions": {
-            "python": platform.python_version(),
-            "aiohttp": metadata.version("aiohttp"),
-            "sqlalchemy": metadata.version("sqlalchemy"),
-            "asyncpg": metadata.version("asyncpg"),
-            "cpus": str(os.cpu_count()),
-        },
-        "args": {k: os.path.relpath(v) if isinstance(v, Path) else v for k, v in args.items()},
-        "elapsed_s": round(elapsed_s, 1),
-        "engines": {},
-    }
+    out: dict[str, Any] = {**provenance(label, source, args, elapsed_s), "engines": {}}
     for engine, found in engines.items():
         out["engines"][engine] = {
             "version": found["version"],
