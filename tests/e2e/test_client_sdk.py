@@ -294,3 +294,36 @@ def test_a_support_desk_on_the_sdk_roles_and_a_moderation_hook(
     assert [m.body for m in chat.messages.list()] == ["How can I help?", "edited by the agent"]
     assert chat.fetch().friendly_name == "Order #42"
     assert [p.identity for p in chat.participants.list()] == ["agent"]
+
+
+def test_the_demo_apps_flow_creates_adds_sends_renames_and_leaves(
+    node_sdk: Path, client: Client, app_server: AppServer, api_key: tuple[str, str]
+) -> None:
+    """createConversation, join (already the creator: nothing changes), add a chat and an
+    SMS participant, send, rename, a new friendly name bob sees live, the counts, leave."""
+    created = client.conversations.v1.services.create(friendly_name="demo app")
+    service = client.conversations.v1.services(created.sid)
+    key_sid, secret = api_key
+    config = {"url": app_server.url, "accountSid": app_server.auth[0], "keySid": key_sid}
+    config |= {"secret": secret, "serviceSid": created.sid, "scenario": "demoApp"}
+    lines = run_sdk({**config, "identities": ["alice", "bob"]})
+    events = {line["event"]: line for line in lines}
+    assert "error" not in events, lines
+    sid = events["created"]["sid"]
+    assert events["created"]["friendlyName"] == "Demo"
+    assert events["userSeen"]["friendlyName"] == "Alice A."
+    assert (events["counts"]["messages"], events["counts"]["participants"]) == (1, 3)
+    assert events["types"]["types"] == [[None, "sms"], ["alice", "chat"], ["bob", "chat"]]
+    assert "left" in events
+    conversation = service.conversations(sid).fetch()
+    assert (conversation.friendly_name, json.loads(conversation.attributes)) == (
+        "Demo renamed",
+        {"topic": "demo"},
+    )
+    listed = service.conversations(sid).participants.list()
+    assert sorted(p.identity or p.messaging_binding["address"] for p in listed) == [
+        "+15550001111",
+        "bob",
+    ]
+    assert [m.body for m in service.conversations(sid).messages.list()] == ["hello from the demo"]
+    assert service.users("alice").fetch().friendly_name == "Alice A."

@@ -193,7 +193,36 @@ async function supportDesk() {
   await c.shutdown();
 }
 
-const scenarios = { twoClients, refused, catchUp, supportDesk };
+async function demoApp() {
+  // The demo app's flow (twilio/twilio-conversations-demo-react): create, join, add a chat
+  // and an SMS participant, send, rename, edit one's friendly name, leave. Bob watches.
+  const [alice, bob] = config.identities;
+  const a = await connect(alice, token(alice));
+  const b = await connect(bob, token(bob));
+  const created = await a.createConversation({ friendlyName: "Demo", attributes: { topic: "demo" } });
+  await created.join();
+  say({ event: "created", sid: created.sid, friendlyName: created.friendlyName });
+  await created.add(bob);
+  await created.addNonChatParticipant("+15550002222", "+15550001111", { via: "sdk" });
+  await created.sendMessage("hello from the demo");
+  await created.updateFriendlyName("Demo renamed");
+  const seen = await b.getUser(alice);
+  await a.user.updateFriendlyName("Alice A.");
+  await until(() => seen.friendlyName === "Alice A.", "bob to see alice's new friendly name");
+  say({ event: "userSeen", friendlyName: seen.friendlyName });
+  const mine = await a.getConversationBySid(created.sid);
+  await until(async () => (await mine.getParticipants()).length === 3, "three participants");
+  say({ event: "counts", messages: await mine.getMessagesCount(),
+        participants: await mine.getParticipantsCount() });
+  const types = (await mine.getParticipants()).map((p) => [p.identity, p.type]);
+  say({ event: "types", types: types.sort() });
+  await mine.leave();
+  say({ event: "left" });
+  await a.shutdown();
+  await b.shutdown();
+}
+
+const scenarios = { twoClients, refused, catchUp, supportDesk, demoApp };
 scenarios[config.scenario]()
   .then(() => process.exit(0))
   .catch((error) => { say({ event: "error", message: String(error && error.stack || error) }); process.exit(1); });

@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from chinwag.store.changes import Change
 from chinwag.twilsock import framing
 from chinwag.twilsock.feed import Subscriptions
 from chinwag.twilsock.router import TunnelledRequest, route, tunnelled_request
@@ -78,6 +79,15 @@ def test_a_message_frame_carries_an_http_request_with_undecoded_params() -> None
         ),
         ("POST", "/Client/v2/Indicators/Typing", "typing", {}),
         ("POST", "/v4/Subscriptions", "subscriptions", {}),
+        ("POST", "/Client/v2/Conversations", "create_conversation", {}),
+        ("DELETE", "/Client/v2/Conversations/CH1", "delete_conversation", {"conversation": "CH1"}),
+        (
+            "POST",
+            "/Client/v2/Conversations/CH1/Participants/MB1",
+            "update_participant",
+            {"conversation": "CH1", "participant": "MB1"},
+        ),
+        ("POST", "/Client/v2/Users/al%40ice", "update_user", {"identity": "al@ice"}),
     ],
 )
 def test_routes_match_by_method_and_path(
@@ -168,7 +178,7 @@ def subscribed(*sids: str) -> Subscriptions:
     return subscriptions
 
 
-ALL = ("US1.conversations", "CH1.channel", "CH1.messages", "CH1.roster", "CH2.messages")
+ALL = ("US1.conversations", "CH1.channel", "CH1.messages", "CH1.roster", "CH2.messages", "US2.info")
 
 
 @pytest.mark.parametrize(
@@ -197,6 +207,17 @@ def test_a_change_re_reads_only_what_it_can_have_changed(
     changed: dict[str, tuple[bool, set[int]]], reads: dict[str, list[int] | None]
 ) -> None:
     assert subscribed(*ALL).reads_for(changed, "US1.conversations") == reads
+
+
+def test_a_users_change_re_reads_their_info_map_if_held_and_nothing_else() -> None:
+    users = frozenset({"US2", "US9"})
+    assert subscribed(*ALL).reads_for({}, "US1.conversations", users) == {"US2.info": None}
+
+
+def test_a_users_change_crosses_processes_with_its_user_sid() -> None:
+    change = Change("IS1", "", user_sid="US2")
+    assert Change.decode(change.encode()) == change
+    assert Change.decode(Change("IS1", "CH1", messages=(3,)).encode()).user_sid is None
 
 
 def framed(header: bytes, rest: bytes = b"") -> bytes:

@@ -174,6 +174,15 @@ def last_message(conn: Connection, conversation_sid: str) -> Message | None:
     return message_store.last_message(conn, conversation_sid)
 
 
+def counts(conn: Connection, session: ClientSession, conversation_sid: str) -> tuple[int, int]:
+    """How many messages and participants a conversation holds (`getMessagesCount`,
+    `getParticipantsCount`: "semi-realtime" counters, read when asked)."""
+    return (
+        message_store.count_messages(conn, conversation_sid),
+        participant_store.count_participants(conn, conversation_sid),
+    )
+
+
 def roster(conn: Connection, conversation_sid: str) -> list[Participant]:
     return list(participant_store.list_participants(conn, conversation_sid, ALL).rows)
 

@@ -9,6 +9,7 @@ lists each with its source.
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import Connection
@@ -16,6 +17,7 @@ from sqlalchemy import Connection
 from chinwag.domain.addresses import binding_type
 from chinwag.domain.events import Origin
 from chinwag.domain.publishing import publish
+from chinwag.store import messages as message_store
 from chinwag.store import participants as participant_store
 from chinwag.store import receipts as store
 from chinwag.store.conversations import Conversation
@@ -129,6 +131,24 @@ def delivery_of(conn: Connection, message_sids: Sequence[str]) -> dict[str, Deli
     return {sid: summary for sid, statuses in found.items() if (summary := summarize(statuses))}
 
 
+def receipts_changed(conn: Connection, message_sids: Sequence[str]) -> dict[str, datetime]:
+    """When each of these messages' receipts last changed (those that have any): a client
+    SDK's message item changes with them (its `delivery`)."""
+    return store.latest_changes(conn, message_sids)
+
+
+def messages_with_receipts_changed_after(
+    conn: Connection, conversation_sid: str, after: datetime, known: set[str]
+) -> list[Message]:
+    """The conversation's messages, other than those `known`, whose receipts changed after
+    `after`: what a client SDK subscribing again missed of their `delivery`."""
+    found = []
+    for sid in store.messages_changed_after(conn, conversation_sid, after):
+        if sid not in known and (message := message_store.get_message(conn, conversation_sid, sid)):
+            found.append(message)
+    return found
+
+
 def record_receipt(
     conn: Connection,
     conversation: Conversation,
@@ -172,7 +192,9 @@ def record_receipt(
             date_updated=None,  # "`null` if the delivery receipt has not been updated" (spec)
         )
         store.insert_receipt(conn, receipt)
-    publish(conn, conversation, "onDeliveryUpdated", receipt_params(receipt), origin)
+    # Named by its message: a connected SDK re-reads that message's item (its `delivery`).
+    params = receipt_params(receipt)
+    publish(conn, conversation, "onDeliveryUpdated", params, origin, message_index=message.index)
     return receipt, existing is None
 
 

@@ -14,6 +14,7 @@ from chinwag.domain.publishing import publish_service_event
 from chinwag.domain.service_configuration import service_role
 from chinwag.store import bindings as binding_store
 from chinwag.store import users as store
+from chinwag.store.changes import mark_user_changed
 from chinwag.store.services import Service
 from chinwag.store.users import User
 from chinwag.twilio import sids
@@ -108,6 +109,7 @@ def update_user(conn: Connection, user: User, fields: UserFields, origin: Origin
         date_updated=utc_now(),
     )
     store.save_user(conn, changed)
+    mark_user_changed(conn, changed.service_sid, changed.sid)  # clients' `US….info` maps
     _publish(conn, changed, "onUserUpdated", origin, updated=True)
     return changed
 

@@ -1,11 +1,13 @@
 """User resource: /v1/Users and /v1/Services/{ChatServiceSid}/Users."""
 
+from dataclasses import replace
 from typing import Any
 
 from aiohttp import web
 from sqlalchemy import Connection
 
 from chinwag.domain import users as domain
+from chinwag.domain.reachability import Reachability, reachabilities_of, reachability_of
 from chinwag.domain.users import UserFields
 from chinwag.operations.addressing import ServiceRoot
 from chinwag.request_context import read_form, read_query
@@ -15,15 +17,15 @@ from chinwag.resources.prehooks import pre_event
 from chinwag.store import users as store
 from chinwag.store.services import Service
 from chinwag.store.users import User
-from chinwag.twilio.dates import to_json, to_webhook
+from chinwag.twilio.dates import to_json, to_webhook, utc_now
 from chinwag.twilio.errors import ResourceNotFound
 from chinwag.twilio.forms import Form
-from chinwag.twilio.pagination import parse_page_request
+from chinwag.twilio.pagination import Page, PageRequest, parse_page_request
 
 MAX_PAGE_SIZE = 50  # spec: "The default is 50, and the maximum is 50."
 
 
-def user_json(user: User, root: ServiceRoot) -> dict[str, Any]:
+def user_json(user: User, root: ServiceRoot, reach: Reachability | None = None) -> dict[str, Any]:
     url = f"{root.url}/Users/{user.sid}"
     return {
         "sid": user.sid,
@@ -33,9 +35,9 @@ def user_json(user: User, root: ServiceRoot) -> dict[str, Any]:
         "identity": user.identity,
         "friendly_name": user.friendly_name,
         "attributes": user.attributes,
-        # null unless the service has reachability, which chinwag does not offer (spec)
-        "is_online": None,
-        "is_notifiable": None,
+        # null unless the service has reachability (spec; domain/reachability.py)
+        "is_online": reach.online if reach else None,
+        "is_notifiable": reach.notifiable if reach else None,
         "date_created": to_json(user.date_created),
         "date_updated": to_json(user.date_updated),
         "url": url,
@@ -75,13 +77,21 @@ async def _ask_update(request: web.Request, ref: str, fields: UserFields) -> Non
 
 async def create(request: web.Request) -> web.Response:
     fields = _fields(await read_form(request), on_create=True)
-    user, root = await in_service(request, domain.create_user, fields, origin(request), write=True)
-    return json_response(user_json(user, root), 201)
+    changed_by = origin(request)
+
+    def work(conn: Connection, service: Service) -> Reached:
+        return _reached(conn, domain.create_user(conn, service, fields, changed_by))
+
+    (user, reach), root = await in_service(request, work, write=True)
+    return json_response(user_json(user, root, reach), 201)
 
 
 async def fetch(request: web.Request) -> web.Response:
-    user, root = await in_service(request, _user, request.match_info["Sid"], request.path)
-    return json_response(user_json(user, root))
+    def work(conn: Connection, service: Service) -> Reached:
+        return _reached(conn, _user(conn, service, request.match_info["Sid"], request.path))
+
+    (user, reach), root = await in_service(request, work)
+    return json_response(user_json(user, root, reach))
 
 
 async def update(request: web.Request) -> web.Response:
@@ -89,12 +99,12 @@ async def update(request: web.Request) -> web.Response:
     ref, changed_by = request.match_info["Sid"], origin(request)
     await _ask_update(request, ref, fields)
 
-    def work(conn: Connection, service: Service) -> User:
+    def work(conn: Connection, service: Service) -> Reached:
         user = _user(conn, service, ref, request.path)
-        return domain.update_user(conn, user, fields, changed_by)
+        return _reached(conn, domain.update_user(conn, user, fields, changed_by))
 
-    user, root = await in_service(request, work, write=True)
-    return json_response(user_json(user, root))
+    (user, reach), root = await in_service(request, work, write=True)
+    return json_response(user_json(user, root, reach))
 
 
 async def delete(request: web.Request) -> web.Response:
@@ -109,4 +119,20 @@ async def delete(request: web.Request) -> web.Response:
 
 async def list_(request: web.Request) -> web.Response:
     page_request = parse_page_request(read_query(request), MAX_PAGE_SIZE)
-    return await list_in_service(request, "users", page_request, store.list_users, user_json)
+
+    def fetch_page(conn: Connection, service_sid: str, wanted: PageRequest) -> Page:
+        page = store.list_users(conn, service_sid, wanted)
+        found = reachabilities_of(conn, page.rows, utc_now()) or {}
+        return replace(page, rows=[(user, found.get(user.sid)) for user in page.rows])
+
+    def item_json(row: Reached, root: ServiceRoot) -> dict[str, Any]:
+        return user_json(row[0], root, row[1])
+
+    return await list_in_service(request, "users", page_request, fetch_page, item_json)
+
+
+Reached = tuple[User, Reachability | None]
+
+
+def _reached(conn: Connection, user: User) -> Reached:
+    return user, reachability_of(conn, user, utc_now())

@@ -93,3 +93,17 @@ def delete_binding(conn: Connection, sid: str) -> None:
 def delete_for_identity(conn: Connection, service_sid: str, identity: str) -> None:
     """Every binding the identity registered in the service (its user is being deleted)."""
     conn.execute(_DELETE_FOR_IDENTITY, {"service_sid": service_sid, "identity": identity})
+
+
+def identities_with_binding(
+    conn: Connection, service_sid: str, identities: Sequence[str], binding_types: Sequence[str]
+) -> set[str]:
+    """Which of these identities have a binding of one of these types, in one query."""
+    if not identities:
+        return set()
+    query = select(bindings.c.identity).where(
+        bindings.c.service_sid == service_sid,
+        bindings.c.identity.in_(list(identities)),
+        bindings.c.binding_type.in_(list(binding_types)),
+    )
+    return {row[0] for row in conn.execute(query)}

@@ -20,11 +20,13 @@ from sqlalchemy import Connection
 
 CHANGES_CHANNEL = "chinwag_changes"
 _CHANGED = "chinwag.changed"  # in the connection's `info`: what `mark_changed` was told
+_USERS = "chinwag.users_changed"  # and what `mark_user_changed` was told
 
 
 @dataclass(frozen=True)
 class Change:
-    """A conversation changed (`typing` None), or someone is typing in it (not stored).
+    """A conversation changed (`typing` None), or someone is typing in it (not stored), or
+    (`user_sid` given, no conversation) a user's friendly name or attributes changed.
 
     `messages` are the indexes of the messages added, updated or removed; when
     `messages_only`, nothing else of the conversation changed (not its row, not its
@@ -38,6 +40,7 @@ class Change:
     typing: str | None = None
     messages: tuple[int, ...] = ()
     messages_only: bool = False
+    user_sid: str | None = None
 
     def encode(self) -> str:
         fields: dict[str, Any] = {"s": self.service_sid, "c": self.conversation_sid}
@@ -47,14 +50,22 @@ class Change:
             fields["m"] = list(self.messages)
         if self.messages_only:
             fields["o"] = 1
+        if self.user_sid is not None:
+            fields["u"] = self.user_sid
         return json.dumps(fields, separators=(",", ":"))
 
     @staticmethod
     def decode(payload: str) -> "Change":
         fields = json.loads(payload)
         messages = tuple(int(index) for index in fields.get("m", ()))
+        user = fields.get("u")
         return Change(
-            str(fields["s"]), str(fields["c"]), fields.get("t"), messages, bool(fields.get("o"))
+            str(fields["s"]),
+            str(fields["c"]),
+            fields.get("t"),
+            messages,
+            bool(fields.get("o")),
+            None if user is None else str(user),
         )
 
 
@@ -75,16 +86,25 @@ def mark_changed(
     marked[(service_sid, conversation_sid)] = (only, indexes)
 
 
+def mark_user_changed(conn: Connection, service_sid: str, user_sid: str) -> None:
+    """The unit of work on `conn` changed this user (friendly name, attributes): the
+    sockets holding its `US….info` map re-read it at commit. A user has no conversation,
+    so without this a change reached clients only by SQLite's whole re-read."""
+    users: set[tuple[str, str]] = conn.info.setdefault(_USERS, set())
+    users.add((service_sid, user_sid))
+
+
 def take_changed(conn: Connection | None) -> list[str]:
-    """The encoded changes marked on `conn`, one per conversation, forgetting them (`info`
-    outlives the transaction, as the deliveries mark does)."""
+    """The encoded changes marked on `conn`, one per conversation and per user, forgetting
+    them (`info` outlives the transaction, as the deliveries mark does)."""
     if conn is None:
         return []
     marked = conn.info.pop(_CHANGED, {})
+    users = conn.info.pop(_USERS, set())
     return [
         Change(service, conversation, None, tuple(sorted(indexes)), only).encode()
         for (service, conversation), (only, indexes) in sorted(marked.items())
-    ]
+    ] + [Change(service, "", user_sid=user).encode() for service, user in sorted(users)]
 
 
 class ChangeBell:

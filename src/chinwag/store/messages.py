@@ -213,3 +213,8 @@ def any_before(conn: Connection, conversation_sid: str, first: int, *, descendin
 
 def delete_message(conn: Connection, sid: str) -> None:
     conn.execute(_DELETE, {"sid": sid})
+
+
+def count_messages(conn: Connection, conversation_sid: str) -> int:
+    query = select(func.count()).where(messages.c.conversation_sid == conversation_sid)
+    return int(conn.execute(query).scalar_one())

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, delete, select
+from sqlalchemy import Connection, bindparam, delete, func, select
 
 from chinwag.store.paging import fetch_page
 from chinwag.store.records import RecordMapper
@@ -110,3 +110,8 @@ def messaging_participants(conn: Connection, conversation_sid: str) -> list[Part
     """The conversation's SMS/WhatsApp participants that have a proxy address to send from."""
     rows = conn.execute(_MESSAGING, {"conversation_sid": conversation_sid})
     return [_PARTICIPANTS.from_row(row) for row in rows]
+
+
+def count_participants(conn: Connection, conversation_sid: str) -> int:
+    query = select(func.count()).where(participants.c.conversation_sid == conversation_sid)
+    return int(conn.execute(query).scalar_one())

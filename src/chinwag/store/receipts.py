@@ -4,11 +4,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, bindparam, func, or_, select, type_coerce, update
 
 from chinwag.store.paging import fetch_page
 from chinwag.store.records import RecordMapper
-from chinwag.store.tables import delivery_receipts
+from chinwag.store.tables import UtcDateTime, delivery_receipts
 from chinwag.twilio.pagination import Page, PageRequest
 
 
@@ -108,6 +108,39 @@ def statuses_of(conn: Connection, message_sids: Sequence[str]) -> dict[str, list
     for message_sid, status in conn.execute(_STATUSES, {"message_sids": list(message_sids)}):
         found.setdefault(message_sid, []).append(status)
     return found
+
+
+_CHANGED = func.coalesce(delivery_receipts.c.date_updated, delivery_receipts.c.date_created)
+_LATEST = (
+    select(delivery_receipts.c.message_sid, type_coerce(func.max(_CHANGED), UtcDateTime()))
+    .where(delivery_receipts.c.message_sid.in_(bindparam("message_sids", expanding=True)))
+    .group_by(delivery_receipts.c.message_sid)
+)
+_CHANGED_AFTER = (
+    select(delivery_receipts.c.message_sid)
+    .where(
+        delivery_receipts.c.conversation_sid == bindparam("conversation_sid"),
+        or_(
+            delivery_receipts.c.date_created > bindparam("after"),
+            delivery_receipts.c.date_updated > bindparam("after"),
+        ),
+    )
+    .distinct()
+)
+
+
+def latest_changes(conn: Connection, message_sids: Sequence[str]) -> dict[str, datetime]:
+    """When each of these messages' receipts last changed (those that have any), in one query."""
+    if not message_sids:
+        return {}
+    rows = conn.execute(_LATEST, {"message_sids": list(message_sids)})
+    return {sid: when for sid, when in rows}
+
+
+def messages_changed_after(conn: Connection, conversation_sid: str, after: datetime) -> list[str]:
+    """The SIDs of the conversation's messages whose receipts changed after `after`."""
+    rows = conn.execute(_CHANGED_AFTER, {"conversation_sid": conversation_sid, "after": after})
+    return sorted(row[0] for row in rows)
 
 
 def receipts_due(conn: Connection, now: datetime, limit: int) -> list[Receipt]:

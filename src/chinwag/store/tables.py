@@ -114,6 +114,20 @@ signed_out_sessions = Table(
     Column("expires_at", UtcDateTime, nullable=False),
 )
 
+# The client SDK sockets open now, one row each, for reachability (domain/reachability.py):
+# a user with a live row is online. Each server renews its sockets' lease while they are
+# open; a crashed server's rows expire at `expires_at` and count no more.
+socket_presence = Table(
+    "socket_presence",
+    metadata,
+    Column("socket_id", String(32), primary_key=True),
+    Column("account_sid", String(34), nullable=False),
+    Column("service_sid", String(34), nullable=False),
+    Column("user_sid", String(34), nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Index(None, "user_sid", "expires_at"),
+)
+
 services = Table(
     "services",
     metadata,
@@ -432,6 +446,8 @@ delivery_receipts = Table(
     Index(None, "participant_sid"),
     # The timer loop's look-up of receipts whose carrier report is due.
     Index(None, "date_due"),
+    # A client SDK subscribing again hears of the receipts changed since (migration 0023).
+    Index(None, "conversation_sid"),
 )
 
 # What an SMS or WhatsApp customer received: one row per (message, recipient participant).

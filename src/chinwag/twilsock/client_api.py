@@ -22,7 +22,6 @@ from chinwag.domain.conversations import (
     update_conversation,
 )
 from chinwag.domain.messages import MessageFields
-from chinwag.domain.participants import ParticipantFields
 from chinwag.domain.pre_event_answers import (
     CONVERSATION_FIELDS,
     MESSAGE_FIELDS,
@@ -41,7 +40,7 @@ from chinwag.operations.prehooks import Describe, Params, overlay, pre_event
 from chinwag.store.changes import Change
 from chinwag.twilio.dates import to_json, to_webhook
 from chinwag.twilio.errors import InvalidParameter, ResourceNotFound
-from chinwag.twilsock import sync_api
+from chinwag.twilsock import client_calls, reachability, receipts_api, sync_api
 from chinwag.twilsock.router import NUL, TunnelledRequest
 
 if TYPE_CHECKING:
@@ -71,7 +70,7 @@ async def configuration(tunnel: "Tunnel", request: TunnelledRequest) -> Reply:
         "options": {
             "consumption_report_interval": "PT1S",
             "http_cache_interval": "PT1S",
-            "reachability_enabled": False,
+            "reachability_enabled": await reachability.enabled(tunnel),
             "user_infos_to_subscribe": 100,
             "media_attachments_count_limit": 1,
             "media_attachment_size_limit_in_mb": 5,
@@ -164,6 +163,7 @@ async def conversation_(tunnel: "Tunnel", request: TunnelledRequest, conversatio
     found = await tunnel.read(state.conversation, conversation)
     if found is None:
         raise ResourceNotFound(f"Conversation '{conversation}' was not found.")
+    messages_count, participants_count = await tunnel.read(state.counts, found.sid)
     return 200, {
         "sid": found.sid,
         "friendly_name": found.friendly_name,
@@ -176,6 +176,9 @@ async def conversation_(tunnel: "Tunnel", request: TunnelledRequest, conversatio
             "messages": f"{found.sid}.messages",
             "participants": f"{found.sid}.roster",
         },
+        # what getMessagesCount / getParticipantsCount read (src/conversation.ts)
+        "messages_count": messages_count,
+        "participants_count": participants_count,
     }
 
 
@@ -283,27 +286,10 @@ async def remove_message(
 
 
 async def join(tunnel: "Tunnel", request: TunnelledRequest, conversation: str) -> Reply:
-    """`conversation.join()`: the SDK's user becomes a participant (a public conversation).
-
-    The service's onParticipantAdd pre-event is asked first, as for a REST add, and may
-    refuse it; it names the role the user will get."""
-    fields = ParticipantFields(identity=tunnel.session.identity)
-    needs = _always("joinConversation")
-    await tunnel.authorize(conversation, needs, member=False)
-
-    def describe(conn: Connection, found: Any) -> list[tuple[str, str]]:
-        return participant_rules.new_participant_params(conn, found, fields)
-
-    await _pre_event(tunnel, conversation, "onParticipantAdd", describe, frozenset())
-    participant = await tunnel.in_conversation(
-        conversation,
-        participant_rules.create_participant,
-        fields,
-        tunnel.session.origin(),
-        member=False,
-        needs=needs,
-    )
-    return 200, {"sid": participant.sid}
+    """`POST .../Participants`: `conversation.join()` (the body names the user themself),
+    `conversation.add(identity)` or `addNonChatParticipant` (client_calls.add_participant):
+    the body names whom to add (the caller only when it names them, or no one)."""
+    return await client_calls.add_participant(tunnel, request, conversation)
 
 
 async def leave(
@@ -437,6 +423,13 @@ ENDPOINTS: dict[str, Endpoint] = {
     "leave": leave,
     "user": user,
     "typing": typing,
+    "create_conversation": client_calls.create_conversation_,
+    "delete_conversation": client_calls.delete_conversation_,
+    "update_participant": client_calls.update_participant,
+    "update_user": client_calls.update_user_,
+    "message_receipts": receipts_api.message_receipts,
+    "message_recipients": receipts_api.message_recipients,
+    "content_templates": receipts_api.content_templates,
     "sync_object": sync_api.sync_object,
     "sync_items": sync_api.sync_items,
     "subscriptions": sync_api.subscriptions,

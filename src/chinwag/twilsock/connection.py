@@ -38,6 +38,7 @@ from chinwag.twilio.errors import ResourceNotFound, TwilioError
 from chinwag.twilsock import framing, sync_shapes
 from chinwag.twilsock.client_api import ENDPOINTS
 from chinwag.twilsock.feed import SYNC_EVENT, Subscriptions
+from chinwag.twilsock.reachability import add_presence, socket_closed, socket_opened
 from chinwag.twilsock.router import route, tunnelled_request
 
 logger = logging.getLogger("chinwag.twilsock")
@@ -64,6 +65,8 @@ class Hub:
         self.database = database
         self.tunnels: set[Tunnel] = set()
         self._unsubscribe: Any = None
+        # Two sockets' `init` may start listening at once: only one listener may be made.
+        self._listening = asyncio.Lock()
 
     def refusal(self, session: ClientSession) -> str | None:
         """Why a socket for `session` may not join: its user or account holds too many."""
@@ -77,14 +80,16 @@ class Hub:
 
     async def join(self, tunnel: "Tunnel") -> None:
         self.tunnels.add(tunnel)
-        if self._unsubscribe is None:
-            self._unsubscribe = await self.database.listen_for_changes(self._hear)
+        async with self._listening:
+            if self._unsubscribe is None:
+                self._unsubscribe = await self.database.listen_for_changes(self._hear)
 
     async def leave(self, tunnel: "Tunnel") -> None:
         self.tunnels.discard(tunnel)
-        if not self.tunnels and self._unsubscribe is not None:
-            unsubscribe, self._unsubscribe = self._unsubscribe, None
-            await unsubscribe()
+        async with self._listening:
+            if not self.tunnels and self._unsubscribe is not None:
+                unsubscribe, self._unsubscribe = self._unsubscribe, None
+                await unsubscribe()
 
     def _hear(self, change: Change) -> None:
         for tunnel in list(self.tunnels):
@@ -107,6 +112,7 @@ class Tunnel:
         # Conversations changed since the last refresh: the messages changed in each, and
         # whether only those (see Change.messages_only).
         self.pending: dict[str, tuple[bool, set[int]]] = {}
+        self.pending_users: set[str] = set()  # users changed since (their `US….info`)
         self.work: asyncio.Queue[Callable[[], Any]] = asyncio.Queue()
         self.expiry: asyncio.Task[None] | None = None
 
@@ -259,6 +265,7 @@ class Tunnel:
                 "capabilities": list(frame.header.get("capabilities") or []),
             },
         )
+        await socket_opened(self)  # online while open, where the service has reachability
 
     async def on_update(self, frame: framing.Frame) -> None:
         try:
@@ -305,16 +312,25 @@ class Tunnel:
         await self.close(410, "TOKEN_EXPIRED", 20104)
 
     async def on_message(self, frame: framing.Frame) -> None:
-        path = None
+        method = path = None
         try:
             request = tunnelled_request(frame)
-            path = request.path
+            method, path = request.method, request.path
             found = route(request)
             if found is None:
                 raise ResourceNotFound(f"The requested resource {request.path} was not found")
             status, body = await ENDPOINTS[found.endpoint](self, request, **found.args)
         except TwilioError as error:
             status, body = error.status, error.envelope()
+            # Why the SDK got an error, for the developer reading the server's log.
+            logger.info(
+                "tunnelled request failed: %s %s -> %s (Twilio code %s)",
+                method,
+                path,
+                status,
+                error.code,
+                extra={"path": path, "http_status": status, "twilio_code": error.code},
+            )
         except Exception:
             logger.exception("tunnelled request failed", extra={"path": path})
             status, body = 500, {"status": 500, "message": "Internal Server Error"}
@@ -363,7 +379,12 @@ class Tunnel:
             if change.typing != self.session.identity:
                 self.work.put_nowait(lambda: self._typing(change))
             return
-        first = not self.pending
+        first = not self.pending and not self.pending_users
+        if change.user_sid is not None:
+            self.pending_users.add(change.user_sid)
+            if first:
+                self.work.put_nowait(self._refresh)
+            return
         only, indexes = self.pending.get(change.conversation_sid, (True, set()))
         indexes.update(change.messages)
         self.pending[change.conversation_sid] = (only and change.messages_only, indexes)
@@ -386,7 +407,9 @@ class Tunnel:
         list is read only at the changed indexes (whole after `ANYTHING`); a change to
         messages alone leaves the conversations map and the roster unread."""
         changed, self.pending = self.pending, {}
-        reads = self.subscriptions.reads_for(changed, f"{self.session.user.sid}.conversations")
+        users, self.pending_users = frozenset(self.pending_users), set()
+        my_map = f"{self.session.user.sid}.conversations"
+        reads = self.subscriptions.reads_for(changed, my_map, users)
         for sid, items in reads.items():
             held = self.subscriptions.known.get(sid)
             if held is None:
@@ -451,11 +474,13 @@ async def wsconnect(request: web.Request) -> web.StreamResponse:
         with contextlib.suppress(asyncio.CancelledError):
             await worker
         await request.app[HUB].leave(tunnel)
+        await socket_closed(tunnel)
     return ws
 
 
 def add_socket(app: web.Application) -> None:
     app[HUB] = Hub(app[DATABASE])
+    add_presence(app, app[DATABASE])
     app.router.add_get(PATH, wsconnect)
 
     async def close_sockets(app: web.Application) -> None:

@@ -73,14 +73,18 @@ class Subscriptions:
         return [sid for sid in self.known if sid.startswith(f"{conversation_sid}.")]
 
     def reads_for(
-        self, changed: dict[str, tuple[bool, set[int]]], conversations_map: str
+        self,
+        changed: dict[str, tuple[bool, set[int]]],
+        conversations_map: str,
+        users: frozenset[str] = frozenset(),
     ) -> dict[str, list[int] | None]:
         """What to re-read after `changed` (conversation -> (messages only?, message
-        indexes)): each subscribed object with the items that may differ (None: all).
-        A messages list is read at the changed indexes only, whole after `ANYTHING`; a
-        change to messages alone leaves the user's conversations map and rosters be."""
+        indexes)) and after changes of the `users` (their SIDs): each subscribed object
+        with the items that may differ (None: all). A messages list is read at the
+        changed indexes only, whole after `ANYTHING`; a change to messages alone leaves the
+        user's conversations map and rosters be; a user's change, its `US….info` map."""
         whole = "*" in changed
-        reads: dict[str, list[int] | None] = {}
+        reads: dict[str, list[int] | None] = {f"{user}.info": None for user in sorted(users)}
         if not all(only for only, _ in changed.values()):
             reads[conversations_map] = None
         for conversation_sid, (only, indexes) in sorted(changed.items()):

@@ -11,15 +11,24 @@ Item shapes are the ones twilio-conversations 3.0.1 reads (`src/message.ts`,
 rows' times (domain/client_state.event_id).
 """
 
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import Connection
 
 from chinwag.domain import client_state as state
-from chinwag.domain.client_state import ClientSession, event_id
+from chinwag.domain.addresses import binding_type
+from chinwag.domain.client_state import EPOCH, ClientSession, event_id, event_time
+from chinwag.domain.reachability import reachability_of
+from chinwag.domain.receipts import (
+    DeliverySummary,
+    delivery_of,
+    messages_with_receipts_changed_after,
+    receipts_changed,
+)
 from chinwag.store.messages import Message
 from chinwag.store.participants import Participant
+from chinwag.store.users import User
 from chinwag.twilio.dates import to_json, utc_now
 
 CDS = "https://cds.us1.twilio.com/v3"
@@ -129,9 +138,20 @@ def user_info(conn: Connection, session: ClientSession, user_sid: str) -> SyncOb
     items = {
         "friendlyName": Item(when, {"value": found.friendly_name}),
         "attributes": Item(when, {"value": found.attributes}),
-        "reachability": Item(when, {"online": None, "notifiable": None}),
+        "reachability": _reachability(conn, found, when),
     }
     return SyncObject("map", f"{user_sid}.info", when, items=items)
+
+
+def _reachability(conn: Connection, user: User, when: int) -> Item:
+    """`{online, notifiable}`, null while the service has reachability off; numbered now
+    when on, so that a client subscribing again hears a change it missed (the SDK
+    compares the values and tells nothing when they are the same)."""
+    now = utc_now()
+    found = reachability_of(conn, user, now)
+    if found is None:
+        return Item(when, {"online": None, "notifiable": None})
+    return Item(event_id(now), {"online": found.online, "notifiable": found.notifiable})
 
 
 def conversation_document(conn: Connection, session: ClientSession, sid: str) -> SyncObject | None:
@@ -158,8 +178,10 @@ def conversation_document(conn: Connection, session: ClientSession, sid: str) ->
     return SyncObject("document", f"{sid}.channel", when, data=data)
 
 
-def message_data(message: Message) -> dict[str, Any]:
-    return {
+def message_data(message: Message, delivery: DeliverySummary | None = None) -> dict[str, Any]:
+    """A message item; `delivery` (its receipts' summary, REST's `delivery`) is the SDK's
+    `aggregatedDeliveryReceipt`, given only when the message has receipts."""
+    data: dict[str, Any] = {
         "sid": message.sid,
         "author": message.author,
         "text": message.body,
@@ -171,11 +193,17 @@ def message_data(message: Message) -> dict[str, Any]:
         "medias": message.media,
         "contentSid": message.content_sid,
     }
+    if delivery is not None:
+        data["delivery"] = asdict(delivery)
+    return data
 
 
 def messages_list(conn: Connection, sid: str, since: int | None = None) -> SyncObject:
     changed = [] if since is None else state.messages_changed_after(conn, sid, since)
-    found = _messages_object(sid, changed)
+    if since is not None:  # a message's item changes with its receipts too
+        known = {message.sid for message in changed}
+        changed += messages_with_receipts_changed_after(conn, sid, event_time(since), known)
+    found = _messages_object(conn, sid, changed)
     return replace(found, event_id=state.newest_message_event(conn, sid))
 
 
@@ -194,7 +222,7 @@ def messages_page(
         return None
     start = first if first is not None else (LAST_INDEX if descending else 0)
     found, before = state.message_range(conn, owner, start, descending, size + 1)
-    page = _messages_object(owner, found[:size])
+    page = _messages_object(conn, owner, found[:size])
     return page, before, len(found) > size
 
 
@@ -206,13 +234,17 @@ def read_messages(
     owner = sid.partition(".")[0]
     if not state.takes_part(conn, session, owner):
         return None
-    return _messages_object(owner, state.messages_at(conn, owner, indexes))
+    return _messages_object(conn, owner, state.messages_at(conn, owner, indexes))
 
 
-def _messages_object(sid: str, messages: list[Message]) -> SyncObject:
+def _messages_object(conn: Connection, sid: str, messages: list[Message]) -> SyncObject:
+    message_sids = [message.sid for message in messages]
+    summaries, receipted = delivery_of(conn, message_sids), receipts_changed(conn, message_sids)
     items = {
         message.index: Item(
-            event_id(message.date_updated), message_data(message), event_id(message.date_created)
+            max(event_id(message.date_updated), event_id(receipted.get(message.sid, EPOCH))),
+            message_data(message, summaries.get(message.sid)),
+            event_id(message.date_created),
         )
         for message in messages
     }
@@ -229,9 +261,17 @@ def participant_data(participant: Participant, user_sid: str | None) -> dict[str
         "lastConsumedMessageIndex": participant.last_read_message_index,
         "lastConsumptionTimestamp": participant.last_read_timestamp,
         "roleSid": participant.role_sid,
-        "type": "chat" if participant.identity else "sms",
+        "type": participant_type(participant),
         "userInfo": f"{user_sid}.info" if user_sid else None,
     }
+
+
+def participant_type(participant: Participant) -> str:
+    """What the SDK shows as `participant.type`: `chat`, or the channel of the messaging
+    binding's address (`whatsapp:+1...` is `whatsapp`, a bare number `sms`)."""
+    if participant.identity or not participant.messaging_address:
+        return "chat"
+    return binding_type(participant.messaging_address)
 
 
 def roster_map(conn: Connection, session: ClientSession, sid: str) -> SyncObject:
