@@ -186,8 +186,11 @@ def test_an_unreachable_receiver_fails_at_once_in_twilio_strict_mode(database_ur
         nobody_listens = f"http://127.0.0.1:{free_port()}/hook"
         scoped_webhook(api, conversation, nobody_listens, "onConversationUpdated")
         api.post(f"/v1/Conversations/{conversation}", {"FriendlyName": "x"}, headers=ENABLED)
+        # Claimed and tried once (a stop at once may come before the worker's first claim).
+        query = "SELECT status FROM deliveries"
+        wait_until(lambda: read_outbox(server, query) != [("pending",)], 20, "the attempt")
     finally:
-        server.stop()  # the worker finishes its batch on shutdown
+        server.stop()
     assert read_outbox(server, "SELECT status, error, attempts FROM deliveries") == [
         ("failed", "connection_refused", 1)
     ]
