@@ -167,3 +167,49 @@ def test_a_user_outside_a_conversation_may_only_peek_at_it_by_sid(
     }
     member = asyncio.run(_with_socket(app_server.url, token_for(b, "bob"), probe))
     assert set(member.values()) == {200}
+
+
+def test_a_client_back_from_away_hears_what_was_removed(app_server: AppServer) -> None:
+    """Subscribing again from the last event it heard, a client is told of the message
+    deleted and the participant removed meanwhile (store/removals.py)."""
+    tenant = new_tenant(app_server, "away")
+    conversation = tenant.client.conversations.v1.conversations.create()
+    conversation.participants.create(identity="alice")
+    leaving = conversation.participants.create(identity="bob")
+    doomed = conversation.messages.create(author="alice", body="soon gone")
+    conversation.messages.create(author="alice", body="stays")
+    sid, token = conversation.sid, token_for(tenant, "alice")
+
+    async def last_event_ids(socket: Socket) -> dict[str, int]:
+        ids = {}
+        for kind, suffix in (("Lists", "messages"), ("Maps", "roster")):
+            status, body = await socket.ask("GET", f"/v3/{kind}/{sid}.{suffix}")
+            assert status == 200
+            ids[suffix] = int(body["last_event_id"])
+        return ids
+
+    heard = asyncio.run(_with_socket(app_server.url, token, last_event_ids))
+    conversation.messages(doomed.sid).delete()
+    conversation.participants(leaving.sid).delete()
+
+    async def come_back(socket: Socket) -> list[dict[str, Any]]:
+        events = []
+        for suffix, kind in (("messages", "list"), ("roster", "map")):
+            request = {"object_sid": f"{sid}.{suffix}", "object_type": kind}
+            body = {"event_protocol_version": 4, "action": "establish", "correlation_id": 1}
+            body["requests"] = [{**request, "last_event_id": heard[suffix]}]
+            assert (await socket.ask("POST", "/v4/Subscriptions", json.dumps(body)))[0] == 200
+            while True:
+                notice = framing.parse((await socket.ws.receive(10)).data).json()
+                events.append(notice)
+                if notice["event_type"] == "subscription_established":
+                    break
+        return events
+
+    replayed = asyncio.run(_with_socket(app_server.url, token, come_back))
+    removals = [
+        (e["event_type"], e["event"].get("item_index", e["event"].get("item_key")))
+        for e in replayed
+        if e["event_type"].endswith("_removed")
+    ]
+    assert removals == [("list_item_removed", doomed.index), ("map_item_removed", leaving.sid)]

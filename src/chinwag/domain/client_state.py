@@ -22,6 +22,7 @@ from chinwag.store import conversations as conversation_store
 from chinwag.store import messages as message_store
 from chinwag.store import participant_conversations as views
 from chinwag.store import participants as participant_store
+from chinwag.store import removals
 from chinwag.store import services as service_store
 from chinwag.store import users as user_store
 from chinwag.store.accounts import Account
@@ -147,6 +148,14 @@ def conversation(conn: Connection, session: ClientSession, ref: str) -> Conversa
 
 def messages_at(conn: Connection, conversation_sid: str, indexes: list[int]) -> list[Message]:
     return message_store.messages_at(conn, conversation_sid, indexes)
+
+
+def removed_after(
+    conn: Connection, conversation_sid: str, object: str, event: int
+) -> dict[str, int]:
+    """The keys removed from the conversation's `object` after `event`, with their ids."""
+    found = removals.removals_after(conn, conversation_sid, object, event_time(event))
+    return {key: event_id(when) for key, when in found}
 
 
 def messages_changed_after(conn: Connection, conversation_sid: str, event: int) -> list[Message]:

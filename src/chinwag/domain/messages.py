@@ -24,6 +24,7 @@ from chinwag.store import messages as store
 from chinwag.store.conversations import Conversation
 from chinwag.store.messages import Message
 from chinwag.store.participants import identity_holder
+from chinwag.store.removals import record_removal
 from chinwag.twilio import sids
 from chinwag.twilio.dates import to_webhook, utc_now
 from chinwag.twilio.errors import (
@@ -179,11 +180,13 @@ def delete_message(
 ) -> None:
     """The index is not given back: the conversation's counter only moves forward."""
     store.delete_message(conn, message.sid)
+    now = utc_now()
+    record_removal(conn, conversation, "messages", str(message.index), now)
     publish(
         conn,
         conversation,
         "onMessageRemoved",
-        message_params(message, with_date_updated=True, removed_at=utc_now()),
+        message_params(message, with_date_updated=True, removed_at=now),
         origin,
         message_body=message.body,
         message_index=message.index,

@@ -25,6 +25,7 @@ from chinwag.store import address_pairs as pairs
 from chinwag.store import participants as store
 from chinwag.store.conversations import Conversation
 from chinwag.store.participants import Participant
+from chinwag.store.removals import record_removal
 from chinwag.twilio import sids
 from chinwag.twilio.dates import to_webhook, utc_now
 from chinwag.twilio.errors import (
@@ -298,7 +299,9 @@ def delete_participant(
     conn: Connection, conversation: Conversation, participant: Participant, origin: Origin
 ) -> None:
     store.delete_participant(conn, participant.sid)
-    params = participant_params(participant, removed_at=utc_now())
+    now = utc_now()
+    record_removal(conn, conversation, "roster", participant.sid, now)
+    params = participant_params(participant, removed_at=now)
     publish(conn, conversation, "onParticipantRemoved", params, origin)
 
 

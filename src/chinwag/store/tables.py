@@ -410,6 +410,26 @@ UNCOMPRESSED_MEDIA = "ALTER TABLE media ALTER COLUMN content SET STORAGE EXTERNA
 _UNCOMPRESSED = DDL(UNCOMPRESSED_MEDIA)  # type: ignore[no-untyped-call]  # SQLAlchemy's own
 event.listen(media, "after_create", _UNCOMPRESSED.execute_if(dialect="postgresql"))
 
+# What was removed from a conversation's Sync objects (a message by its index, a
+# participant by its SID), so a client subscribing again after being away hears of it
+# (twilsock/feed.py); store/removals.py keeps each conversation's last week of them.
+sync_removals = Table(
+    "sync_removals",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("account_sid", String(34), nullable=False),
+    Column(
+        "conversation_sid",
+        String(34),
+        ForeignKey("conversations.sid", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("object", String(16), nullable=False),  # "messages" or "roster"
+    Column("item_key", String(34), nullable=False),
+    Column("removed_at", UtcDateTime, nullable=False),
+    Index(None, "conversation_sid", "removed_at"),
+)
+
 # Delivery receipts: one per (message, non-chat participant it went to), its latest status.
 delivery_receipts = Table(
     "delivery_receipts",

@@ -420,7 +420,7 @@ class Tunnel:
             elif items is None:  # after ANYTHING: the items changed since the client heard
                 heard = self.subscriptions.last_sent.get(sid, 0)
                 part = await self.read(sync_shapes.read_object, sid, heard)
-                since_heard = sorted(part.items) if part is not None else []
+                since_heard = sorted(set(part.items) | set(part.removed)) if part else []
                 events = self.subscriptions.diff_items(part, sid, since_heard)
             else:
                 part = await self.read(sync_shapes.read_messages, sid, items)

@@ -49,6 +49,8 @@ class Subscriptions:
                 if item.event_id > since:
                     kind = "added" if item.created_id > since else "updated"
                     events.append(self._item_event(current, key, kind))
+            for key in sorted(set(current.removed) - set(current.items)):  # while away
+                events.append(self._removed_event(current, key))
         self.known[current.sid] = replace(current, items={}) if current.kind == "list" else current
         established = {
             "object_sid": current.sid,

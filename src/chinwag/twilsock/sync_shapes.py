@@ -52,6 +52,8 @@ class SyncObject:
     event_id: int
     data: dict[str, Any] = field(default_factory=dict)  # a document's
     items: dict[Any, Item] = field(default_factory=dict)
+    # Keys removed after the event a read was asked from, with their removals' ids.
+    removed: dict[Any, int] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -107,8 +109,17 @@ def read_object(
     if not state.takes_part(conn, session, owner):
         return None  # messages and roster: only the conversations the user takes part in
     if suffix == "messages":
-        return messages_list(conn, owner, since)
-    return roster_map(conn, session, owner)
+        found = messages_list(conn, owner, since)
+        removed = _removed(conn, owner, "messages", since)
+        return replace(found, removed={int(key): event for key, event in removed.items()})
+    return replace(roster_map(conn, session, owner), removed=_removed(conn, owner, "roster", since))
+
+
+def _removed(
+    conn: Connection, conversation_sid: str, object: str, since: int | None
+) -> dict[str, int]:
+    """What left the object after `since` (nothing asked: none), for a client that was away."""
+    return {} if not since else state.removed_after(conn, conversation_sid, object, since)
 
 
 def my_conversations(conn: Connection, session: ClientSession) -> SyncObject:
