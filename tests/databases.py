@@ -42,7 +42,7 @@ TEMPLATE = "chinwag_template"
 # Where the test servers' data lives: in memory where the system offers room for it (a
 # server takes some 75 MB; a container's /dev/shm may be 64 MB in all). Each new database
 # is some 450 files, and making files on a disk-backed /tmp cost up to 1 ms of system time
-# each here (docs/benchmarks.md, "Test suite", fifth session).
+# each here (docs/benchmarks.md, "Test suite", and its git history).
 IN_MEMORY = Path("/dev/shm")
 IN_MEMORY_ROOM = 1 << 30  # bytes free
 

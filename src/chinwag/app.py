@@ -60,7 +60,7 @@ async def front_door(request: web.Request, handler: Handler) -> web.StreamRespon
     request's count and time by route template.
 
     One coroutine rather than one middleware per concern: each layer costs aiohttp an
-    awaited wrapper per request (docs/benchmarks.md, "Second pass").
+    awaited wrapper per request (docs/benchmarks.md, "API", and its git history).
     """
     started = time.monotonic()
     if request.method == "OPTIONS":  # CORS preflight: no credentials are sent with it

@@ -262,7 +262,7 @@ def _account(conn: Connection) -> str:
 def test_ten_thousand_conversations_page_by_keyset(crowded: tuple[str, str]) -> None:
     """Every page the list shows, first or deep, filtered or searched, is the right one:
     keyset paging on the (service_sid, id) index (its speed is a benchmark's business,
-    docs/benchmarks.md "Dashboard", not a test's)."""
+    docs/benchmarks.md "Other measurements", not a test's)."""
     url, service = crowded
 
     def page(text: str | None, state: str | None, request: PageRequest) -> list[Conversation]:

@@ -3,7 +3,7 @@
 `Connection.execute` spends ~20 us of Python on every statement (cache lookup,
 execution context, parameter and result processing set up anew) around ~5 us of
 SQLite; for the statements every create and every delivery runs, that was a
-third of the server's CPU (docs/benchmarks.md, "Issue 17"). Here a statement is
+third of the server's CPU (docs/benchmarks.md, "API", and its git history). Here a statement is
 compiled once per dialect into its SQL string, the order of its parameters and
 their types' bind and result processors (SQLAlchemy's own, so values go in and
 come out exactly as through `Connection.execute`), and is run with

@@ -143,7 +143,7 @@ def create_sqlite_engine(url: str, **options: Any) -> Engine:
     def _on_begin(connection: Connection) -> None:
         mode = "IMMEDIATE" if connection.get_execution_options().get("write") else "DEFERRED"
         # On the driver itself: `exec_driver_sql` builds an execution context, a tenth
-        # of a create's CPU (docs/benchmarks.md, "Issue 17"). Errors are raised as
+        # of a create's CPU (docs/benchmarks.md, "API", and its git history). Errors are raised as
         # SQLAlchemy's, as that did.
         sql = f"BEGIN {mode}"
         try:

@@ -3,8 +3,8 @@
 An empty database gets `store/tables.py`'s schema through `metadata.create_all`
 and is stamped with the head revision, in one transaction: replaying every
 Alembic migration (SQLite rebuilds a table for most of them) made up most of a
-server's start (docs/benchmarks.md, "Issue 17"). tests/migration proves that the
-two paths give the same schema on both engines. A database already at the head
+server's start (docs/benchmarks.md, "Start-up", and its git history). tests/migration
+proves that the two paths give the same schema on both engines. A database already at the head
 is left alone; any other runs the Alembic migrations shipped inside the package.
 Alembic itself is imported only to migrate: a server that starts on a fresh or
 current database never loads it.
