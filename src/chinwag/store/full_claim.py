@@ -4,8 +4,8 @@ A full claim reads at most `WINDOW` times its room from the due index, in its or
 there the rows of the webhooks still busy and the leased rows come first, and a busy
 worker's claim used to read the whole backlog past them to find nothing
 (docs/benchmarks.md, "Delivery", and its git history). When the window was full and
-gave less than the room, the rest is found by seeks in the `(webhook_sid, ...)` index: the service-level
-URLs' rows (its NULL range), then each webhook's oldest due unleased row (its head),
+gave less than the room, the rest is found by seeks in the `(webhook_sid, ...)` index:
+the service-level URLs' rows (its NULL range), then each webhook's oldest due unleased row (its head),
 the webhooks listed by a loose scan of that index (a recursive CTE on both engines),
 the busy ones dropped, and the rest of the room shared among the heads, oldest first.
 The seeks cost one or two per webhook that has any row left (finished ones too, until
