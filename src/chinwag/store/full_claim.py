@@ -5,9 +5,10 @@ there the rows of the webhooks still busy and the leased rows come first, and a 
 worker's claim used to read the whole backlog past them to find nothing
 (docs/benchmarks.md, "Delivery", and its git history). When the window was full and
 gave less than the room, the rest is found by seeks in the `(webhook_sid, ...)` index:
-the service-level URLs' rows (its NULL range), then each webhook's oldest due unleased row (its head),
-the webhooks listed by a loose scan of that index (a recursive CTE on both engines),
-the busy ones dropped, and the rest of the room shared among the heads, oldest first.
+the service-level URLs' rows (its NULL range), then each webhook's oldest due unleased
+row (its head), the webhooks listed by a loose scan of that index (a recursive CTE on
+both engines), the busy ones dropped, and the rest of the room shared among the heads,
+oldest first.
 The seeks cost one or two per webhook that has any row left (finished ones too, until
 retention prunes them), so they run only past a full window. Lists are bound as one
 parameter each (store/bound_lists.py): every statement here is compiled once.
