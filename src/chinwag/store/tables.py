@@ -370,6 +370,8 @@ messages = Table(
     UniqueConstraint("conversation_sid", "message_index"),
     # Lists page on id within a conversation: no sort of the whole conversation.
     Index(None, "conversation_sid", "id"),
+    # A client SDK's list: its newest change and what changed after an event, by seek.
+    Index(None, "conversation_sid", "date_updated"),
 )
 
 # chinwag's media store (standing in for Twilio's Media Content Service): the bytes in
