@@ -69,7 +69,8 @@ CONNECTING = 6  # sockets set up at a time (each subscription reads the whole hi
 class Socket:
     """A raw twilsock client: one reader task, answers matched to requests by id, every
     notification replied to and counted; the `list_item_added` of the messages list
-    at indexes from `first_new` on are the ones the measured phase waits for."""
+    at indexes from `first_new` on are the ones the measured phase waits for (`added`:
+    each index with the perf_counter() time its event was read, for bench/clients.py)."""
 
     def __init__(
         self, identity: str, ws: aiohttp.ClientWebSocketResponse, messages_sid: str, first_new: int
@@ -83,7 +84,7 @@ class Socket:
         self.events: Counter[str] = Counter()
         self.established = 0
         self.ready = asyncio.Event()
-        self.added: set[int] = set()
+        self.added: dict[int, float] = {}
         self.wanted = 0
         self.done_at: float | None = None
         self.on_done: Any = None
@@ -100,9 +101,9 @@ class Socket:
                 if future is not None and not future.done():
                     future.set_result(frame)
             elif frame.method == "notification":
+                self._heard(frame.json() or {})
                 reply = {"id": frame.id, "method": "reply", "status": OK}
                 await self.ws.send_bytes(framing.encode(reply))
-                self._heard(frame.json() or {})
             elif frame.method == "close":
                 self.closed = frame.header.get("status")
 
@@ -120,7 +121,7 @@ class Socket:
             index = event.get("item_index")
             mine = event.get("list_sid") == self.messages_sid
             if mine and isinstance(index, int) and index >= self.first_new:
-                self.added.add(index)
+                self.added.setdefault(index, time.perf_counter())
                 if self.done_at is None and self.wanted and len(self.added) >= self.wanted:
                     self.done_at = time.perf_counter()
                     if self.on_done is not None:
