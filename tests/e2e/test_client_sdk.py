@@ -66,11 +66,13 @@ def run_sdk(config: dict[str, Any], timeout: float = 60) -> list[dict[str, Any]]
     return lines
 
 
-def run_sdk_live(config: dict[str, Any], when_ready: Callable[[], None]) -> list[dict[str, Any]]:
+def run_sdk_live(
+    config: dict[str, Any], when_ready: Callable[[], None], script: Path = SCRIPT
+) -> list[dict[str, Any]]:
     """The script's lines, calling `when_ready` once its clients have subscribed."""
     lines: list[dict[str, Any]] = []
     with subprocess.Popen(
-        ["node", str(SCRIPT), json.dumps(config)],
+        ["node", str(script), json.dumps(config)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

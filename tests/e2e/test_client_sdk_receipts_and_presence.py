@@ -3,15 +3,18 @@ messages: `aggregatedDeliveryReceipt` and its live update, `getDetailedDeliveryR
 `getContentTemplates`, `getMessageRecipients`, and reachability (`reachabilityEnabled`,
 `user.isOnline`, `userUpdated` when a user connects and leaves)."""
 
-import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
 from twilio.rest import Client
 
 from tests.conftest import Api, customer_number
-from tests.e2e.test_client_sdk import NODE_DIR, api_key, node_sdk  # noqa: F401 (fixtures)
+from tests.e2e.test_client_sdk import (  # noqa: F401 (api_key, node_sdk: fixtures)
+    NODE_DIR,
+    api_key,
+    node_sdk,
+    run_sdk_live,
+)
 from tests.inprocess import AppServer
 
 SCRIPT = NODE_DIR / "sdk_receipts_presence.js"
@@ -19,25 +22,7 @@ SCRIPT = NODE_DIR / "sdk_receipts_presence.js"
 
 def run_live(config: dict[str, Any], when_ready: Any) -> list[dict[str, Any]]:
     """The script's lines, calling `when_ready` once its client listens."""
-    lines: list[dict[str, Any]] = []
-    with subprocess.Popen(
-        ["node", str(SCRIPT), json.dumps(config)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=NODE_DIR,
-    ) as process:
-        assert process.stdout is not None and process.stderr is not None
-        for line in process.stdout:
-            lines.append(json.loads(line))
-            if lines[-1]["event"] == "ready":
-                when_ready()
-            if lines[-1]["event"] in ("done", "error"):
-                break
-        process.wait(timeout=30)
-        errors = process.stderr.read()
-    assert lines and lines[-1]["event"] == "done", (lines[-2:], errors[-3000:])
-    return lines
+    return run_sdk_live(config, when_ready, SCRIPT)
 
 
 def test_the_sdk_reads_receipts_templates_and_reachability(

@@ -164,22 +164,9 @@ async def conversation_(tunnel: "Tunnel", request: TunnelledRequest, conversatio
     if found is None:
         raise ResourceNotFound(f"Conversation '{conversation}' was not found.")
     messages_count, participants_count = await tunnel.read(state.counts, found.sid)
-    return 200, {
-        "sid": found.sid,
-        "friendly_name": found.friendly_name,
-        "unique_name": found.unique_name,
-        "attributes": found.attributes,
-        "date_created": to_json(found.date_created),
-        "date_updated": to_json(found.date_updated),
-        "sync_objects": {
-            "conversation": f"{found.sid}.channel",
-            "messages": f"{found.sid}.messages",
-            "participants": f"{found.sid}.roster",
-        },
-        # what getMessagesCount / getParticipantsCount read (src/conversation.ts)
-        "messages_count": messages_count,
-        "participants_count": participants_count,
-    }
+    # the counts: what getMessagesCount / getParticipantsCount read (src/conversation.ts)
+    counts = {"messages_count": messages_count, "participants_count": participants_count}
+    return 200, {**client_calls.conversation_json(found), **counts}
 
 
 async def update_conversation_(
