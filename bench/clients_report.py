@@ -12,11 +12,11 @@ messages of history.
 
 from __future__ import annotations
 
-import argparse
-import json
 import statistics
 from pathlib import Path
 from typing import Any
+
+from provenance import compare
 
 P99_TARGET_MS = 100.0
 CPU_SPREAD = 0.20
@@ -203,29 +203,28 @@ def save_plot(labelled: dict[str, dict[str, Any]], path: Path) -> None:
     fig.savefig(path, dpi=100)
 
 
+def _pool(known: dict[str, Any], results: dict[str, Any]) -> None:
+    """Files of one label (say one per H) merged; more runs of the same H pooled."""
+    for engine, found in results["engines"].items():
+        mine = known["engines"].setdefault(engine, found)
+        if mine is found:
+            continue
+        for history, runs in found["histories"].items():
+            held = mine["histories"].setdefault(history, runs)
+            if held is not runs:
+                held["runs"] = held["runs"] + runs["runs"]
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Tabulate bench/clients.py results.")
-    parser.add_argument("files", type=Path, nargs="+", help="clients-<label>.json files")
-    parser.add_argument("--plot", type=Path, help="save the latency and CPU plot here")
-    args = parser.parse_args(argv)
-    labelled: dict[str, dict[str, Any]] = {}
-    for file in args.files:
-        results = json.loads(file.read_text())
-        known = labelled.setdefault(results["label"], results)
-        if known is not results:  # files of one label (say one per H): merge them
-            for engine, found in results["engines"].items():
-                mine = known["engines"].setdefault(engine, found)
-                if mine is found:
-                    continue
-                for history, runs in found["histories"].items():
-                    held = mine["histories"].setdefault(history, runs)
-                    if held is not runs:  # more runs of the same H: pooled
-                        held["runs"] = held["runs"] + runs["runs"]
-    print(report(labelled))
-    if args.plot:
-        save_plot(labelled, args.plot)
-        print(f"\nwrote {args.plot}")
-    return 0
+    return compare(
+        argv,
+        "Tabulate bench/clients.py results.",
+        "clients-<label>.json files",
+        "save the latency and CPU plot here",
+        report,
+        save_plot,
+        merge=_pool,
+    )
 
 
 if __name__ == "__main__":

@@ -8,13 +8,11 @@ Compare labelled runs (each a results file of bench/fanout.py) and plot them:
 
 from __future__ import annotations
 
-import argparse
-import json
 import statistics
 from pathlib import Path
 from typing import Any
 
-from provenance import provenance
+from provenance import compare, provenance
 
 # (key in a run's summary, column title, format)
 COLUMNS = [
@@ -145,19 +143,14 @@ def save_plot(labelled: dict[str, dict[str, Any]], path: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Compare bench/fanout.py results.")
-    parser.add_argument("files", type=Path, nargs="+", help="fanout-<label>.json files")
-    parser.add_argument("--plot", type=Path, help="save a bar chart of CPU seconds here")
-    args = parser.parse_args(argv)
-    labelled = {}
-    for file in args.files:
-        results = json.loads(file.read_text())
-        labelled[results["label"]] = results
-    print(report(labelled))
-    if args.plot:
-        save_plot(labelled, args.plot)
-        print(f"\nwrote {args.plot}")
-    return 0
+    return compare(
+        argv,
+        "Compare bench/fanout.py results.",
+        "fanout-<label>.json files",
+        "save a bar chart of CPU seconds here",
+        report,
+        save_plot,
+    )
 
 
 if __name__ == "__main__":

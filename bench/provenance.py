@@ -1,14 +1,18 @@
-"""Where a benchmark's results came from: the tree measured, the versions, the arguments.
+"""Where a benchmark's results came from, and the command line its report shares.
 
 Every results file starts with `provenance(...)`, so a figure in docs/benchmarks.md can
 be traced to the commit it was measured at and whether src/ had uncommitted changes.
+`compare` is each `*_report.py`'s `main`: read results files, print the table, plot.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import platform
 import subprocess
+from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -50,3 +54,36 @@ def provenance(label: str, source: str, args: dict[str, Any], elapsed_s: float) 
         "args": {k: os.path.relpath(v) if isinstance(v, Path) else v for k, v in args.items()},
         "elapsed_s": round(elapsed_s, 1),
     }
+
+
+Labelled = dict[str, dict[str, Any]]
+
+
+def compare(
+    argv: list[str] | None,
+    description: str,
+    files_help: str,
+    plot_help: str,
+    report: Callable[[Labelled], str],
+    save_plot: Callable[[Labelled, Path], None],
+    merge: Callable[[dict[str, Any], dict[str, Any]], None] | None = None,
+) -> int:
+    """Print `report` of the results files given, keyed by label, and plot them on
+    --plot; a second file of a label is `merge`d into the first (else it replaces it)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("files", type=Path, nargs="+", help=files_help)
+    parser.add_argument("--plot", type=Path, help=plot_help)
+    args = parser.parse_args(argv)
+    labelled: Labelled = {}
+    for file in args.files:
+        results = json.loads(file.read_text())
+        known = labelled.get(results["label"])
+        if known is not None and merge is not None:
+            merge(known, results)
+        else:
+            labelled[results["label"]] = results
+    print(report(labelled))
+    if args.plot:
+        save_plot(labelled, args.plot)
+        print(f"\nwrote {args.plot}")
+    return 0
