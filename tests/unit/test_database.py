@@ -12,6 +12,7 @@ from chinwag.store.database import COMMIT_WATCH_INTERVAL, Database, Doorbell, op
 from chinwag.store.migrate import upgrade
 from chinwag.store.outbox import NewDelivery, insert_deliveries
 from chinwag.twilio.dates import utc_now
+from tests.databases import ENGINES, EngineDatabases
 
 
 def delivery(number: int) -> NewDelivery:
@@ -162,6 +163,39 @@ async def _cancelled_mid_statement(url: str) -> None:
         else:  # the unit ran to its end before the cancel
             assert task.done() and task.result() is None
         assert await database.read(lambda conn: conn.execute(text("SELECT 1")).scalar()) == 1
+    finally:
+        await database.close()
+
+
+# SQLite's statements run on the loop: a BEGIN there is never cut short.
+@pytest.mark.skipif("postgresql" not in ENGINES, reason="runs on PostgreSQL only")
+def test_a_connection_whose_begin_was_cancelled_is_not_reused(
+    databases_by_engine: EngineDatabases,
+) -> None:
+    """A task cancelled while its BEGIN is on the wire leaves the asyncpg connection thinking
+    a transaction is open (SQLAlchemy never learns of it), and the pool would hand it to the
+    next unit of work, which then failed at its own BEGIN ("nested transaction has a different
+    isolation level") or ran inside the stale one. The pool replaces such a connection."""
+    databases = databases_by_engine["postgresql"]
+    url = databases.new()
+    try:
+        asyncio.run(_begin_cancelled(url))
+    finally:
+        databases.drop(url)
+
+
+async def _begin_cancelled(url: str) -> None:
+    database = open_database(url, pool_size=1)
+    try:
+        async with database.engine.connect() as conn:  # type: ignore[attr-defined]
+            driver = (await conn.get_raw_connection()).driver_connection
+            begin = asyncio.create_task(driver.transaction(isolation="repeatable_read").start())
+            await asyncio.sleep(0)  # BEGIN sent; its answer not yet read
+            begin.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await begin
+        for unit in (database.write_locking, database.write, database.read):
+            assert await unit(lambda conn: conn.execute(text("SELECT 1")).scalar()) == 1
     finally:
         await database.close()
 

@@ -42,7 +42,7 @@ from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
 from sqlalchemy import Connection, Engine, NullPool, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from chinwag.store.changes import ANYTHING, CHANGES_CHANNEL, Change, ChangeBell, take_changed
@@ -405,6 +405,16 @@ def _worth_retrying(error: DBAPIError, tries: int) -> bool:
     return state == UNIQUE_VIOLATION and tries < MAX_UNIQUE_TRIES
 
 
+def _refuse_a_connection_in_a_transaction(dbapi_connection: Any, *_: object) -> None:
+    """A task cancelled while its BEGIN was on the wire (a socket closing, a request whose
+    client left) leaves asyncpg holding a transaction SQLAlchemy never recorded, so
+    rollback-on-return skips it; the next unit of work on that connection then fails at its
+    own BEGIN or runs inside the stale one. The pool replaces such a connection instead."""
+    driver = dbapi_connection.driver_connection
+    if driver._top_xact is not None or driver.is_in_transaction():
+        raise DisconnectionError("connection left in a transaction by a cancelled task")
+
+
 class PostgresDatabase(Database):
     """A pool of asyncpg connections; see the module docstring for isolation."""
 
@@ -418,6 +428,7 @@ class PostgresDatabase(Database):
         self.engine: AsyncEngine = create_async_engine(
             engine_url(url), pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
         )
+        event.listen(self.engine.sync_engine, "checkout", _refuse_a_connection_in_a_transaction)
 
     async def _transaction(
         self,
