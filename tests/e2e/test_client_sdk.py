@@ -329,3 +329,40 @@ def test_the_demo_apps_flow_creates_adds_sends_renames_and_leaves(
     ]
     assert [m.body for m in service.conversations(sid).messages.list()] == ["hello from the demo"]
     assert service.users("alice").fetch().friendly_name == "Alice A."
+
+
+def test_the_sdk_finds_peeks_joins_and_tunes_a_conversation(
+    node_sdk: Path, client: Client, app_server: AppServer, api_key: tuple[str, str]
+) -> None:
+    """getConversationByUniqueName, peekConversationBySid then join by a non-member,
+    updateUniqueName, updateLastReadMessageIndex, setAllMessagesUnread and
+    setUserNotificationLevel, each checked in the REST view."""
+    created = client.conversations.v1.services.create(friendly_name="lookups")
+    service = client.conversations.v1.services(created.sid)
+    chat = service.conversations.create(friendly_name="Orders", unique_name="orders")
+    admin = next(r.sid for r in service.roles.list() if r.friendly_name == "channel admin")
+    chat_ref = service.conversations(chat.sid)
+    chat_ref.participants.create(identity="alice", role_sid=admin)
+    for body in ("one", "two", "three"):
+        chat_ref.messages.create(author="alice", body=body)
+    key_sid, secret = api_key
+    config = {"url": app_server.url, "accountSid": app_server.auth[0], "keySid": key_sid}
+    config |= {"secret": secret, "serviceSid": created.sid, "scenario": "lookups"}
+    config |= {"conversationSid": chat.sid, "uniqueName": "orders", "newUniqueName": "orders-2"}
+    lines = run_sdk({**config, "identities": ["alice", "bob"]})
+    events = {line["event"]: line for line in lines}
+    assert "error" not in events, lines
+    assert events["byUniqueName"]["sid"] == chat.sid
+    assert (events["peeked"]["friendlyName"], events["peeked"]["status"]) == (
+        "Orders",
+        "notParticipating",
+    )
+    assert events["joined"]["status"] == "joined"
+    assert sorted(p.identity for p in chat_ref.participants.list()) == ["alice", "bob"]
+    assert events["renamed"]["uniqueName"] == "orders-2"
+    assert chat_ref.fetch().unique_name == "orders-2"
+    # No read horizon, no count: null, as the SDK documents for getUnreadMessagesCount
+    assert (events["readUpTo"]["unread"], events["allUnread"]["unread"]) == (1, None)
+    assert events["muted"]["level"] == "muted"
+    mine = service.users("alice").user_conversations(chat.sid).fetch()
+    assert (mine.last_read_message_index, mine.notification_level) == (None, "muted")

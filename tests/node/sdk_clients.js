@@ -222,7 +222,34 @@ async function demoApp() {
   await b.shutdown();
 }
 
-const scenarios = { twoClients, refused, catchUp, supportDesk, demoApp };
+async function lookups() {
+  // Finding and tuning a conversation: by unique name, a peek and join by a non-member, a new
+  // unique name, read horizons set and cleared, and a muted notification level.
+  const [alice, bob] = config.identities;
+  const a = await connect(alice, token(alice));
+  const b = await connect(bob, token(bob));
+  const found = await a.getConversationByUniqueName(config.uniqueName);
+  say({ event: "byUniqueName", sid: found.sid });
+  const peeked = await b.peekConversationBySid(config.conversationSid);
+  say({ event: "peeked", friendlyName: peeked.friendlyName, status: peeked.status });
+  await peeked.join();
+  await until(() => peeked.status === "joined", "bob's status to become joined");
+  say({ event: "joined", status: peeked.status });
+  await found.updateUniqueName(config.newUniqueName);
+  await until(() => found.uniqueName === config.newUniqueName, "the new unique name");
+  say({ event: "renamed", uniqueName: found.uniqueName });
+  const unread = await found.updateLastReadMessageIndex(1);
+  say({ event: "readUpTo", unread, index: found.lastReadMessageIndex });
+  await found.setAllMessagesUnread();
+  say({ event: "allUnread", unread: await found.getUnreadMessagesCount() });
+  await found.setUserNotificationLevel("muted");
+  await until(() => found.notificationLevel === "muted", "the muted notification level");
+  say({ event: "muted", level: found.notificationLevel });
+  await a.shutdown();
+  await b.shutdown();
+}
+
+const scenarios = { twoClients, refused, catchUp, supportDesk, demoApp, lookups };
 scenarios[config.scenario]()
   .then(() => process.exit(0))
   .catch((error) => { say({ event: "error", message: String(error && error.stack || error) }); process.exit(1); });
