@@ -335,8 +335,9 @@ def test_the_sdk_finds_peeks_joins_and_tunes_a_conversation(
     node_sdk: Path, client: Client, app_server: AppServer, api_key: tuple[str, str]
 ) -> None:
     """getConversationByUniqueName, peekConversationBySid then join by a non-member,
-    updateUniqueName, updateLastReadMessageIndex, setAllMessagesUnread and
-    setUserNotificationLevel, each checked in the REST view."""
+    updateUniqueName, updateLastReadMessageIndex, setAllMessagesUnread,
+    setUserNotificationLevel, a message's updateAttributes and leave (participantLeft,
+    conversationLeft), each checked in the REST view."""
     created = client.conversations.v1.services.create(friendly_name="lookups")
     service = client.conversations.v1.services(created.sid)
     chat = service.conversations.create(friendly_name="Orders", unique_name="orders")
@@ -358,11 +359,16 @@ def test_the_sdk_finds_peeks_joins_and_tunes_a_conversation(
         "notParticipating",
     )
     assert events["joined"]["status"] == "joined"
-    assert sorted(p.identity for p in chat_ref.participants.list()) == ["alice", "bob"]
     assert events["renamed"]["uniqueName"] == "orders-2"
     assert chat_ref.fetch().unique_name == "orders-2"
     # No read horizon, no count: null, as the SDK documents for getUnreadMessagesCount
     assert (events["readUpTo"]["unread"], events["allUnread"]["unread"]) == (1, None)
     assert events["muted"]["level"] == "muted"
+    assert "attributes" in events["messageAttributes"]["reasons"]
+    assert events["messageAttributes"]["attributes"] == {"starred": True}
+    assert events["left"]["participantLeft"] == "bob"
+    assert events["left"]["conversationLeft"] == chat.sid
+    assert json.loads(chat_ref.messages.list()[0].attributes) == {"starred": True}
+    assert [p.identity for p in chat_ref.participants.list()] == ["alice"]
     mine = service.users("alice").user_conversations(chat.sid).fetch()
     assert (mine.last_read_message_index, mine.notification_level) == (None, "muted")

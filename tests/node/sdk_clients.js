@@ -245,6 +245,14 @@ async function lookups() {
   await found.setUserNotificationLevel("muted");
   await until(() => found.notificationLevel === "muted", "the muted notification level");
   say({ event: "muted", level: found.notificationLevel });
+  const [first] = (await found.getMessages(1, 0, "forward")).items;
+  const edited = new Promise((resolve) => found.on("messageUpdated", ({ updateReasons }) => resolve(updateReasons)));
+  await first.updateAttributes({ starred: true });
+  say({ event: "messageAttributes", reasons: await edited, attributes: first.attributes });
+  const left = new Promise((resolve) => found.on("participantLeft", (p) => resolve(p.identity)));
+  const gone = new Promise((resolve) => b.on("conversationLeft", (c) => resolve(c.sid)));
+  await peeked.leave();
+  say({ event: "left", participantLeft: await left, conversationLeft: await gone });
   await a.shutdown();
   await b.shutdown();
 }
