@@ -127,6 +127,22 @@ def takes_part(conn: Connection, session: ClientSession, conversation_ref: str) 
     return participant_store.identity_holder(conn, found.sid, session.identity) is not None
 
 
+def in_service(conn: Connection, service_sid: str, conversation_sid: str) -> Conversation | None:
+    """A conversation of the service by its SID: what every socket of the service may read
+    of it (its document), whoever the socket's user."""
+    found = conversation_store.find_conversation(conn, service_sid, conversation_sid)
+    return found if found is not None and found.sid == conversation_sid else None
+
+
+def members(conn: Connection, conversation_sid: str) -> frozenset[str]:
+    """The identities taking part in a conversation: who may read its messages."""
+    return frozenset(
+        p.identity
+        for p in participant_store.chat_participants(conn, conversation_sid)
+        if p.identity
+    )
+
+
 def own_participant(
     conn: Connection, session: ClientSession, conversation_sid: str
 ) -> Participant | None:

@@ -112,6 +112,15 @@ def messaging_participants(conn: Connection, conversation_sid: str) -> list[Part
     return [_PARTICIPANTS.from_row(row) for row in rows]
 
 
+_CHAT = _LIST.where(participants.c.identity.is_not(None)).order_by(participants.c.id)
+
+
+def chat_participants(conn: Connection, conversation_sid: str) -> list[Participant]:
+    """The conversation's chat participants (those with an identity), oldest first."""
+    rows = conn.execute(_CHAT, {"conversation_sid": conversation_sid})
+    return [_PARTICIPANTS.from_row(row) for row in rows]
+
+
 def count_participants(conn: Connection, conversation_sid: str) -> int:
     query = select(func.count()).where(participants.c.conversation_sid == conversation_sid)
     return int(conn.execute(query).scalar_one())

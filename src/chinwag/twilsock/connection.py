@@ -58,11 +58,40 @@ MAX_SOCKETS_PER_IDENTITY = 20
 MAX_SOCKETS_PER_ACCOUNT = 500
 
 
+class SharedReads:
+    """What every socket holding an object re-reads after a change, read once for all of
+    them. A read is kept until the next change is heard, so a socket that takes its
+    pending changes and then reads gets a read begun after it heard them."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self._reads: dict[tuple[Any, ...], asyncio.Future[Any]] = {}
+
+    def heard(self) -> None:
+        self._reads.clear()
+
+    async def read(self, work: Callable[..., T], *args: Any) -> T:
+        key = (work, *args)
+        found = self._reads.get(key)
+        if found is None:
+            found = self._reads[key] = asyncio.ensure_future(self.database.read(work, *args))
+            found.add_done_callback(partial(self._forget_failed, key))
+        # Done already (SQLite reads on the loop): the value; else one socket closing
+        # mid-read leaves the read to the others.
+        result: T = found.result() if found.done() else await asyncio.shield(found)
+        return result
+
+    def _forget_failed(self, key: tuple[Any, ...], read: asyncio.Future[Any]) -> None:
+        if (read.cancelled() or read.exception() is not None) and self._reads.get(key) is read:
+            del self._reads[key]
+
+
 class Hub:
     """The app's sockets and the one change listener they share (started with the first)."""
 
     def __init__(self, database: Database) -> None:
         self.database = database
+        self.shared = SharedReads(database)
         self.tunnels: set[Tunnel] = set()
         self._unsubscribe: Any = None
         # Two sockets' `init` may start listening at once: only one listener may be made.
@@ -92,6 +121,7 @@ class Hub:
                 await unsubscribe()
 
     def _hear(self, change: Change) -> None:
+        self.shared.heard()
         for tunnel in list(self.tunnels):
             tunnel.hear(change)
 
@@ -410,11 +440,15 @@ class Tunnel:
         users, self.pending_users = frozenset(self.pending_users), set()
         my_map = f"{self.session.user.sid}.conversations"
         reads = self.subscriptions.reads_for(changed, my_map, users)
+        shared, service_sid = self.request.app[HUB].shared, self.session.service.sid
         for sid, items in reads.items():
             held = self.subscriptions.known.get(sid)
             if held is None:
                 continue
-            if held.kind != "list":
+            if sid.endswith(".channel"):
+                current = await shared.read(sync_shapes.shared_document, service_sid, sid)
+                events = self.subscriptions.diff(current, sid)
+            elif held.kind != "list":
                 current = await self.read(sync_shapes.read_object, sid)
                 events = self.subscriptions.diff(current, sid)
             elif items is None:  # after ANYTHING: the items changed since the client heard
@@ -423,8 +457,11 @@ class Tunnel:
                 since_heard = sorted(set(part.items) | set(part.removed)) if part else []
                 events = self.subscriptions.diff_items(part, sid, since_heard)
             else:
-                part = await self.read(sync_shapes.read_messages, sid, items)
-                events = self.subscriptions.diff_items(part, sid, items)
+                part, readers = await shared.read(
+                    sync_shapes.shared_messages, service_sid, sid, tuple(items)
+                )
+                mine = part if self.session.identity in readers else None
+                events = self.subscriptions.diff_items(mine, sid, items)
             for event in events:
                 await self.notify(SYNC_EVENT, event)
 

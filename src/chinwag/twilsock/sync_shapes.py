@@ -26,6 +26,7 @@ from chinwag.domain.receipts import (
     messages_with_receipts_changed_after,
     receipts_changed,
 )
+from chinwag.store.conversations import Conversation
 from chinwag.store.messages import Message
 from chinwag.store.participants import Participant
 from chinwag.store.users import User
@@ -167,8 +168,18 @@ def _reachability(conn: Connection, user: User, when: int) -> Item:
 
 def conversation_document(conn: Connection, session: ClientSession, sid: str) -> SyncObject | None:
     found = state.conversation(conn, session, sid)
-    if found is None:
-        return None
+    return None if found is None else _document(conn, found)
+
+
+def shared_document(conn: Connection, service_sid: str, sid: str) -> SyncObject | None:
+    """A `CH….channel` document, read once for every socket of the service holding it
+    (any of them may read it by its SID: `conversation_document`)."""
+    found = state.in_service(conn, service_sid, sid.partition(".")[0])
+    return None if found is None else _document(conn, found)
+
+
+def _document(conn: Connection, found: Conversation) -> SyncObject:
+    sid = found.sid
     last = state.last_message(conn, sid)
     data: dict[str, Any] = {
         "sid": sid,
@@ -237,15 +248,17 @@ def messages_page(
     return page, before, len(found) > size
 
 
-def read_messages(
-    conn: Connection, session: ClientSession, sid: str, indexes: list[int]
-) -> SyncObject | None:
-    """Part of a `CH….messages` list: its items at `indexes` that exist (None: the user
-    may not read it), so a change costs the messages it changed, not the history."""
+def shared_messages(
+    conn: Connection, service_sid: str, sid: str, indexes: tuple[int, ...]
+) -> tuple[SyncObject | None, frozenset[str]]:
+    """Part of a `CH….messages` list, its items at `indexes` that exist, and who may read
+    it (None, nobody: gone), read once for every socket that holds the list: a change
+    costs the messages it changed, not the history nor the number of sockets."""
     owner = sid.partition(".")[0]
-    if not state.takes_part(conn, session, owner):
-        return None
-    return _messages_object(conn, owner, state.messages_at(conn, owner, indexes))
+    if state.in_service(conn, service_sid, owner) is None:
+        return None, frozenset()
+    messages = _messages_object(conn, owner, state.messages_at(conn, owner, list(indexes)))
+    return messages, state.members(conn, owner)
 
 
 def _messages_object(conn: Connection, sid: str, messages: list[Message]) -> SyncObject:
