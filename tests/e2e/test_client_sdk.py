@@ -372,3 +372,60 @@ def test_the_sdk_finds_peeks_joins_and_tunes_a_conversation(
     assert [p.identity for p in chat_ref.participants.list()] == ["alice"]
     mine = service.users("alice").user_conversations(chat.sid).fetch()
     assert (mine.last_read_message_index, mine.notification_level) == (None, "muted")
+
+
+def test_the_sdks_other_calls_answer_as_on_twilio(
+    node_sdk: Path, client: Client, app_server: AppServer, api_key: tuple[str, str]
+) -> None:
+    """updateToken, getSubscribedUsers, getAttributes, participant lookups and getUser, a
+    participant's updateAttributes, paging back and forth, a message's getParticipant /
+    getContentData / getChannelMetadata / getMediaByCategories, buildAndSend,
+    advanceLastReadMessageIndex, a user's updateAttributes and unsubscribe, a
+    participant's remove and a conversation's delete; REST shows each write."""
+    created = client.conversations.v1.services.create(friendly_name="other calls")
+    service = client.conversations.v1.services(created.sid)
+    chat = service.conversations.create(friendly_name="Returns", attributes='{"queue": 7}')
+    admin = next(r.sid for r in service.roles.list() if r.friendly_name == "channel admin")
+    chat_ref = service.conversations(chat.sid)
+    chat_ref.participants.create(identity="alice", role_sid=admin)
+    chat_ref.participants.create(identity="bob")
+    for body in ("one", "two", "three"):
+        chat_ref.messages.create(author="alice", body=body)
+    key_sid, secret = api_key
+    config = {"url": app_server.url, "accountSid": app_server.auth[0], "keySid": key_sid}
+    config |= {"secret": secret, "serviceSid": created.sid, "scenario": "otherCalls"}
+    lines = run_sdk({**config, "conversationSid": chat.sid, "identities": ["alice", "bob"]})
+    events = {line["event"]: line for line in lines}
+    assert "error" not in events, lines
+    assert events["tokenUpdated"]["state"] == "connected"
+    assert events["subscribedUsers"]["identities"] == ["alice"]  # none other asked for yet
+    assert events["attributes"]["attributes"] == {"queue": 7}
+    assert events["participantLookups"] == {
+        "event": "participantLookups",
+        "identity": "bob",
+        "user": "bob",
+    }
+    pages = events["pages"]
+    assert (pages["first"], pages["older"], pages["back"]) == (
+        ["two", "three"],
+        ["one"],
+        ["two", "three"],
+    )
+    lookups = events["messageLookups"]
+    assert (lookups["participant"], lookups["content"], lookups["channelMetadata"]) == (
+        "alice",
+        None,
+        None,
+    )
+    assert lookups["media"] == 0
+    assert events["built"]["index"] == 3
+    assert (events["advanced"]["unread"], events["advanced"]["index"]) == (2, 1)
+    assert events["removed"] == {
+        "event": "removed",
+        "participantLeft": "bob",
+        "conversationLeft": chat.sid,
+    }
+    assert events["deleted"]["conversationRemoved"] == chat.sid
+    assert json.loads(service.users("alice").fetch().attributes) == {"team": "support"}
+    assert [c.sid for c in service.conversations.list()] == []  # with its participants
+    assert service.participant_conversations.list(identity="alice") == []

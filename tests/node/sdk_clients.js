@@ -257,7 +257,58 @@ async function lookups() {
   await b.shutdown();
 }
 
-const scenarios = { twoClients, refused, catchUp, supportDesk, demoApp, lookups };
+async function otherCalls() {
+  // The remaining calls of a front-end that are neither media nor push nor email, each
+  // reported with what it answered; alice is the channel admin, bob a channel user.
+  const [alice, bob] = config.identities;
+  const a = await connect(alice, token(alice));
+  const b = await connect(bob, token(bob));
+  const mine = await a.getConversationBySid(config.conversationSid);
+  const theirs = await b.getConversationBySid(config.conversationSid);
+  await a.updateToken(token(alice));
+  say({ event: "tokenUpdated", state: a.connectionState });
+  await mine.getParticipants();
+  const users = await a.getSubscribedUsers();
+  say({ event: "subscribedUsers", identities: users.map((u) => u.identity).sort() });
+  say({ event: "attributes", attributes: await mine.getAttributes() });
+  const bobs = await mine.getParticipantByIdentity(bob);
+  const same = await mine.getParticipantBySid(bobs.sid);
+  say({ event: "participantLookups", identity: same.identity, user: (await same.getUser()).identity });
+  const own = await mine.getParticipantByIdentity(alice);
+  await own.updateAttributes({ desk: "returns" });
+  await until(() => own.attributes.desk === "returns", "alice's participant attributes");
+  const page = await mine.getMessages(2);
+  const older = page.hasPrevPage ? await page.prevPage() : null;
+  const back = older && older.hasNextPage ? await older.nextPage() : null;
+  say({ event: "pages", first: page.items.map((m) => m.body), older: older && older.items.map((m) => m.body),
+        back: back && back.items.map((m) => m.body) });
+  const [latest] = page.items.slice(-1);
+  say({ event: "messageLookups", participant: (await latest.getParticipant()).identity,
+        content: await latest.getContentData(), channelMetadata: await latest.getChannelMetadata(),
+        media: latest.getMediaByCategories(["media"]).length });
+  const index = await mine.prepareMessage().setBody("built").setAttributes({ built: true }).buildAndSend();
+  say({ event: "built", index });
+  const advanced = await theirs.advanceLastReadMessageIndex(1);
+  await until(() => theirs.lastReadMessageIndex === 1, "bob's read horizon");
+  await theirs.advanceLastReadMessageIndex(0); // behind the horizon: nothing changes
+  say({ event: "advanced", unread: advanced, index: theirs.lastReadMessageIndex });
+  const me = a.user;
+  await me.updateAttributes({ team: "support" });
+  await until(() => me.attributes.team === "support", "alice's user attributes");
+  const seen = await b.getUser(alice);
+  await seen.unsubscribe();
+  const gone = new Promise((resolve) => mine.on("participantLeft", (p) => resolve(p.identity)));
+  const left = new Promise((resolve) => b.on("conversationLeft", (c) => resolve(c.sid)));
+  await bobs.remove();
+  say({ event: "removed", participantLeft: await gone, conversationLeft: await left });
+  const removed = new Promise((resolve) => a.on("conversationRemoved", (c) => resolve(c.sid)));
+  await mine.delete();
+  say({ event: "deleted", conversationRemoved: await removed });
+  await a.shutdown();
+  await b.shutdown();
+}
+
+const scenarios = { twoClients, refused, catchUp, supportDesk, demoApp, lookups, otherCalls };
 scenarios[config.scenario]()
   .then(() => process.exit(0))
   .catch((error) => { say({ event: "error", message: String(error && error.stack || error) }); process.exit(1); });
