@@ -27,6 +27,8 @@ WIDE = {"COLUMNS": "200"}  # one line per message in typer's error box
         (["serve", "--host-concurrency", "0"], "--host-concurrency"),
         (["serve", "--database-pool-size", "0"], "--database-pool-size"),
         (["serve", "--auth-failure-limit", "0"], "--auth-failure-limit"),
+        (["serve", "--processes", "0"], "--processes"),
+        (["serve", "--processes", "2", "--database", "sqlite://"], "an in-memory SQLite"),
     ],
 )
 def test_a_bad_option_is_refused_with_exit_code_2(args: list[str], message: str) -> None:

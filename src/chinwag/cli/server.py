@@ -13,6 +13,7 @@ from aiohttp import web
 
 from chinwag.app import build_app, run_worker
 from chinwag.cli.common import DatabaseOption, console, open_migrated, say, with_database
+from chinwag.cli.processes import serve_processes, shared_between_processes
 from chinwag.config import DEFAULT_AUTH_FAILURE_LIMIT, DEFAULT_DATABASE, Settings
 from chinwag.delivery.host_gate import DEFAULT_HOST_CONCURRENCY
 from chinwag.delivery.in_flight import DEFAULT_SHUTDOWN_GRACE
@@ -227,6 +228,15 @@ def serve(
             "share its IP).",
         ),
     ] = DEFAULT_AUTH_FAILURE_LIMIT,
+    processes: Annotated[
+        int,
+        typer.Option(
+            envvar="CHINWAG_PROCESSES",
+            min=1,
+            help="Server processes accepting on the port, to use more cores; the first "
+            "delivers webhooks (with --worker).",
+        ),
+    ] = 1,
 ) -> None:
     """Run the API server (migrates the database first)."""
     settings = Settings(
@@ -252,6 +262,23 @@ def serve(
         auth_failure_limit=auth_failure_limit,
     )
     configure_logging(settings.log_format, settings.log_level)
+
+    def announce() -> None:  # once the socket is bound, so "listening" is true when shown
+        say(
+            f"chinwag listening on http://{settings.host}:{settings.port}\n"
+            f"Dashboard: http://{_browsable(settings.host)}:{settings.port}/chinwag/ui/\n"
+            "  (sign in with TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN)"
+        )
+
+    if processes > 1:
+        if not shared_between_processes(settings.database_url):
+            raise typer.BadParameter(
+                "--processes needs a database file or PostgreSQL: an in-memory SQLite "
+                "database belongs to one process."
+            )
+        with_database(settings.database_url, _bootstrap_account, settings.database_pool_size)
+        serve_processes(settings, processes, announce)
+        return
     db = open_migrated(settings.database_url, settings.database_pool_size)
 
     async def start() -> web.Application:
@@ -263,12 +290,7 @@ def serve(
         start(),
         host=settings.host,
         port=settings.port,
-        # run_app calls `print` once the socket is bound, so "listening" is true when shown.
-        print=lambda _: say(
-            f"chinwag listening on http://{settings.host}:{settings.port}\n"
-            f"Dashboard: http://{_browsable(settings.host)}:{settings.port}/chinwag/ui/\n"
-            "  (sign in with TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN)"
-        ),
+        print=lambda _: announce(),
         access_log=None,
         # API requests in flight get the grace too (a pre-event webhook may be waited on).
         shutdown_timeout=settings.shutdown_grace,
