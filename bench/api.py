@@ -1,6 +1,7 @@
 """API benchmark: the seed's create call against chinwag, Prism and a hello-world ceiling.
 
-Run from the repository root, with chinwag installed (`pip install -e '.[bench]'`: psutil for bench/cpu.py):
+Run from the repository root, with chinwag installed (`pip install -e '.[bench]'`: psutil
+for bench/cpu.py):
 
     bench/setup.sh && python bench/api.py
 
@@ -21,6 +22,11 @@ For each target: a warm-up, then closed-loop runs at each concurrency level, the
 a run paced at half of that target's peak rate (wrk's delay() hook in
 create.lua) for the latency at half load. Only 201s count as successes.
 Results: a table on stdout (Markdown) and bench/results/api.json.
+
+Every core (issue 31): with `--processes 1,2`, each chinwag server also runs as
+`chinwag serve --processes 2` and hello-world as 2 processes on one socket alike; the
+report sets each chinwag-…-pN against hello-pN. CPU is counted for every process of a
+target.
 
 Scale-out (issue 6): `--engines sqlite,postgresql --servers 1,2,4 --no-peers`
 measures chinwag alone on each engine with 1, 2 and 4 `chinwag serve` processes
@@ -52,6 +58,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
+import psutil
 from api_report import report, results_json, save_plot
 from cpu import CpuMeter
 from engines import add_engines_option, databases, integers
@@ -156,6 +163,7 @@ class Target:
     ports: list[int]
     env: dict[str, str] = field(default_factory=dict)
     engine: str | None = None  # chinwag's database engine
+    processes: int = 1  # of each server (`--processes`)
     runs: list[Run] = field(default_factory=list)
     half_load: Run | None = None
     seed_probe: dict[str, object] = field(default_factory=dict)
@@ -327,8 +335,11 @@ def log_run(target: Target, run: Run, duration_s: int) -> None:
     )
 
 
-def chinwag_target(engine: str, database_url: str, servers: int, pool_size: int) -> Target:
-    """`servers` chinwag processes on one database, each on its own port."""
+def chinwag_target(
+    engine: str, database_url: str, servers: int, pool_size: int, processes: int = 1
+) -> Target:
+    """`servers` chinwag servers on one database, each on its own port, each of
+    `processes` processes (`chinwag serve --processes`)."""
     chinwag = shutil.which("chinwag")
     if chinwag is None:
         raise SystemExit("chinwag is not installed: pip install -e .")
@@ -339,22 +350,30 @@ def chinwag_target(engine: str, database_url: str, servers: int, pool_size: int)
     ]
     if engine == "postgresql":
         commands = [[*command, "--database-pool-size", str(pool_size)] for command in commands]
+    if processes > 1:
+        commands = [[*command, "--processes", str(processes)] for command in commands]
     return Target(
-        f"chinwag-{engine}-{servers}",
-        f"seed create: 2 repeated Filters, {engine} insert, 201 JSON; {servers} server(s)",
+        f"chinwag-{engine}-{servers}" + (f"-p{processes}" if processes > 1 else ""),
+        f"seed create: 2 repeated Filters, {engine} insert, 201 JSON; {servers} server(s)"
+        f" of {processes} process(es)",
         SEED_BODY,
         commands,
         ports,
         env={"TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN},
         engine=engine,
+        processes=processes,
     )
 
 
-def hello_target() -> Target:
+def hello_target(processes: int = 1) -> Target:
     port = free_port()
     command = [sys.executable, str(BENCH / "hello.py"), "--port", str(port)]
-    measured = "any POST -> fixed 201 (aiohttp.web, no parsing or storage)"
-    return Target("hello", measured, SEED_BODY, [command], [port])
+    command += ["--processes", str(processes)]
+    measured = (
+        f"any POST -> fixed 201 (aiohttp.web, no parsing or storage); {processes} process(es)"
+    )
+    name = "hello" + (f"-p{processes}" if processes > 1 else "")
+    return Target(name, measured, SEED_BODY, [command], [port], processes=processes)
 
 
 def prism_target() -> Target:
@@ -383,7 +402,13 @@ def running(target: Target, work: Path) -> Iterator[list[int]]:
                 )
             processes.append(process)
             wait_ready(target.name, port, process)
-        yield [process.pid for process in processes]
+        # with the processes they forked (`--processes`): CPU is counted for each
+        yield [
+            found.pid
+            for process in processes
+            for parent in [psutil.Process(process.pid)]
+            for found in [parent, *parent.children(recursive=True)]
+        ]
     except Exception:
         for log_file in sorted(work.glob("*.log")):
             print(f"--- {log_file.name} (tail)", file=sys.stderr)
@@ -433,6 +458,12 @@ def main(argv: list[str] | None = None) -> int:
         help="chinwag serve processes on one database, comma-separated (default 1)",
     )
     parser.add_argument(
+        "--processes",
+        type=integers,
+        default=[1],
+        help="processes of each chinwag server and of hello, comma-separated (default 1)",
+    )
+    parser.add_argument(
         "--pool-size",
         type=int,
         default=10,
@@ -453,16 +484,19 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="chinwag-bench-") as tmp:
         work = Path(tmp)
         if args.peers:
-            targets["hello"] = hello_target()
-            run_target(targets["hello"], work, args)
+            for processes in args.processes:
+                hello = hello_target(processes)
+                targets[hello.name] = hello
+                run_target(hello, work, args)
         for engine in args.engines:
             with databases(engine, work) as dbs:
                 database_versions[engine] = dbs.version()
                 for servers in args.servers:
-                    url = dbs.new(f"api-{servers}")
-                    target = chinwag_target(engine, url, servers, args.pool_size)
-                    targets[target.name] = target
-                    run_target(target, work, args, dbs.postgres_pid())
+                    for processes in args.processes:
+                        url = dbs.new(f"api-{servers}-{processes}")
+                        target = chinwag_target(engine, url, servers, args.pool_size, processes)
+                        targets[target.name] = target
+                        run_target(target, work, args, dbs.postgres_pid())
         if args.peers:
             targets["prism"] = prism_target()
             run_target(targets["prism"], work, args)

@@ -65,10 +65,27 @@ def report(targets: dict[str, Target]) -> tuple[str, dict[str, bool]]:
     if {"hello", "prism", BASELINE} <= targets.keys():
         peer_lines, checks = _peer_checks(targets)
         lines += ["", *peer_lines]
-    chinwags = [t for t in targets.values() if t.engine is not None]
+    lines += _processes_lines(targets)
+    chinwags = [t for t in targets.values() if t.engine is not None and t.processes == 1]
     if len(chinwags) > 1:
         lines += ["", *scaleout_table(chinwags)]
     return "\n".join(lines), checks
+
+
+def _processes_lines(targets: dict[str, Target]) -> list[str]:
+    """chinwag with --processes N against hello-world with as many processes."""
+    hellos = {t.processes: t for t in targets.values() if t.name.startswith("hello")}
+    lines = []
+    for target in targets.values():
+        hello = hellos.get(target.processes)
+        if target.engine is None or target.processes == 1 or hello is None:
+            continue
+        ratio = target.peak.created_per_s / hello.peak.created_per_s
+        lines.append(
+            f"- {target.name} peak / {hello.name} peak: {target.peak.created_per_s:,.0f} / "
+            f"{hello.peak.created_per_s:,.0f} = {ratio:.2f}"
+        )
+    return ["", *lines] if lines else []
 
 
 def _peer_checks(targets: dict[str, Target]) -> tuple[list[str], dict[str, bool]]:

@@ -8,6 +8,9 @@ with the same server library, event loop and load generator.
 from __future__ import annotations
 
 import argparse
+import os
+import signal
+import socket
 
 from aiohttp import web
 
@@ -31,12 +34,27 @@ def make_app() -> web.Application:
 
 
 def serve(app: web.Application, description: str | None, argv: list[str] | None) -> None:
-    """Run `app` on --host/--port, quietly (bench/receiver.py uses this too)."""
+    """Run `app` on --host/--port, quietly (bench/receiver.py uses this too); with
+    --processes N, in N processes accepting on one socket, as `chinwag serve --processes`."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--processes", type=int, default=1)
     args = parser.parse_args(argv)
-    web.run_app(app, host=args.host, port=args.port, access_log=None, print=None)
+    if args.processes == 1:
+        web.run_app(app, host=args.host, port=args.port, access_log=None, print=None)
+        return
+    listening = socket.create_server((args.host, args.port), backlog=128)
+    children = []
+    for _ in range(args.processes):
+        pid = os.fork()
+        if pid == 0:
+            web.run_app(app, sock=listening, access_log=None, print=None)
+            os._exit(0)
+        children.append(pid)
+    signal.signal(signal.SIGTERM, lambda *_: [os.kill(child, signal.SIGTERM) for child in children])
+    for _ in children:
+        os.wait()
 
 
 def main(argv: list[str] | None = None) -> None:
