@@ -417,7 +417,8 @@ def test_the_sdks_other_calls_answer_as_on_twilio(
         None,
         None,
     )
-    assert lookups["media"] == 0
+    assert (lookups["media"], lookups["byCategory"], lookups["recipients"]) == (0, 0, 0)
+    assert lookups["email"] == [None, None]  # no email channel: no email body or history
     assert events["built"]["index"] == 3
     assert (events["advanced"]["unread"], events["advanced"]["index"]) == (2, 1)
     assert events["removed"] == {

@@ -285,7 +285,10 @@ async function otherCalls() {
   const [latest] = page.items.slice(-1);
   say({ event: "messageLookups", participant: (await latest.getParticipant()).identity,
         content: await latest.getContentData(), channelMetadata: await latest.getChannelMetadata(),
-        media: latest.getMediaByCategories(["media"]).length });
+        media: latest.getMediaByCategories(["media"]).length,
+        byCategory: latest.getMediaByCategory(["media"]).length,
+        email: [latest.getEmailBody(), latest.getEmailHistory()],
+        recipients: (await mine.getMessageRecipients()).items.length });
   const index = await mine.prepareMessage().setBody("built").setAttributes({ built: true }).buildAndSend();
   say({ event: "built", index });
   const advanced = await theirs.advanceLastReadMessageIndex(1);
