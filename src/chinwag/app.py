@@ -16,6 +16,7 @@ from chinwag.domain.accounts import Authenticator
 from chinwag.domain.auth_failures import FailedAuthLimit
 from chinwag.domain.carrier import Carrier
 from chinwag.metrics import CONTENT_TYPE, Metrics
+from chinwag.operations import media_urls
 from chinwag.request_context import (
     AUTH_FAILURES,
     CARRIER,
@@ -24,8 +25,9 @@ from chinwag.request_context import (
     PUBLIC_URL,
     SENDER,
 )
-from chinwag.resources.common import json_response
-from chinwag.resources.routes import Handler, add_routes
+from chinwag.resources import media
+from chinwag.resources.common import act_as, json_response
+from chinwag.resources.routes import ACCESS_TOKEN_ROUTES, SIGNED_ROUTES, Handler, add_routes
 from chinwag.store.accounts import Account
 from chinwag.store.database import Database
 from chinwag.timers import timer_runner
@@ -70,7 +72,7 @@ async def front_door(request: web.Request, handler: Handler) -> web.StreamRespon
             if NUL in request.path:  # e.g. a UniqueName in the path
                 raise InvalidParameter(f"The request path {NUL_MESSAGE}")
             if _needs_account(request.path):
-                request["account"] = await _account(request)
+                await _authenticate(request)
             response = await handler(request)
         except TwilioError as error:
             response = _error_response(error)
@@ -113,6 +115,19 @@ def _needs_account(path: str) -> bool:
     """Aggregates (health, metrics) need no credentials; the dashboard has sessions; the
     client SDK's socket gets its token in `init`."""
     return path not in PUBLIC_PATHS and not is_ui_path(path) and path != twilsock.PATH
+
+
+async def _authenticate(request: web.Request) -> None:
+    """Who the request acts for: HTTP Basic, or where the route takes them (routes.py) the
+    client SDK's Access Token in `X-Twilio-Token`, or a temporary URL's signature."""
+    route = request.match_info.route.resource
+    template = route.canonical if route is not None else ""
+    if template in SIGNED_ROUTES and media_urls.SIGNATURE in request.query:
+        request["account"] = await media.signed_account(request)
+    elif template in ACCESS_TOKEN_ROUTES and media.ACCESS_TOKEN in request.headers:
+        act_as(request, await media.sdk_user(request))
+    else:
+        request["account"] = await _account(request)
 
 
 async def _account(request: web.Request) -> Account:

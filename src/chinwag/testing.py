@@ -9,7 +9,8 @@ gets the fixtures:
 `chinwag_server` is one server per test session on a free port with a fresh
 SQLite file; `LiveServer` can also be used directly to start more. `chinwag_client`
 empties the server's account first (`POST /chinwag/v1/Reset`), so no test sees
-another's conversations, users, webhooks or deliveries.
+another's conversations, users, webhooks or deliveries. `wait_for_push` finds a push
+notification chinwag recorded where Twilio would have pushed.
 """
 
 import base64
@@ -45,6 +46,7 @@ STARTUP_TIMEOUT = 20.0
 # Seconds between looks at /chinwag/health while a server starts: a refused connect
 # costs well under a millisecond, and a start is over in a few hundred.
 HEALTH_POLL = 0.01
+PUSH_POLL = 0.05  # seconds between looks at the recorded pushes while waiting for one
 
 
 class Server(Protocol):
@@ -120,6 +122,54 @@ def access_token(
         raise RuntimeError(f"chinwag's Tokens answered {answer.status}: {answer.body}")
     token: str = answer.body["token"]
     return token
+
+
+def every_page(
+    server: Server, path: str, filters: Mapping[str, str | None], key: str
+) -> list[dict[str, Any]]:
+    """Every item of a chinwag list, following its `next_page_url`s; None filters are left out."""
+    items: list[dict[str, Any]] = []
+    given = {name: value for name, value in filters.items() if value is not None}
+    following: str | None = f"{path}?{urlencode(given)}"
+    while following:
+        answer = chinwag_request(server, "GET", following)
+        if answer.status != 200:
+            raise RuntimeError(f"chinwag's {path} answered {answer.status}: {answer.body}")
+        items += answer.body[key]
+        next_url = answer.body["meta"]["next_page_url"]
+        following = next_url.removeprefix(server.url) if next_url else None
+    return items
+
+
+def pushes(server: Server, service_sid: str, identity: str | None = None) -> list[dict[str, Any]]:
+    """The push notifications chinwag recorded in a service where Twilio would have pushed
+    (`GET /chinwag/v1/Services/{ChatServiceSid}/Pushes`), newest first, each with its
+    FCM or APNs `payload`; `identity` keeps one user's."""
+    path = f"/chinwag/v1/Services/{service_sid}/Pushes"
+    return every_page(server, path, {"Identity": identity}, "pushes")
+
+
+def wait_for_push(
+    server: Server, service_sid: str, timeout: float = 10.0, **wanted: str
+) -> dict[str, Any]:
+    """The newest push recorded in the service whose fields have the `wanted` values
+    (`identity="bob"`, `message_type="new_message"`, `binding_type="apn"`,
+    `conversation_sid=...`), waiting up to `timeout` seconds for it; an AssertionError
+    listing what was recorded otherwise.
+
+    A push is recorded in the transaction of its change, so one made through the REST API
+    is there when the call returns; waiting is for changes made elsewhere (an SDK client,
+    a `chinwag inbound` run)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        recorded = pushes(server, service_sid, wanted.get("identity"))
+        for push in recorded:
+            if all(push.get(name) == value for name, value in wanted.items()):
+                return push
+        if time.monotonic() > deadline:
+            seen = [(p["identity"], p["message_type"], p["binding_type"]) for p in recorded]
+            raise AssertionError(f"no push with {wanted} in {service_sid}; recorded: {seen}")
+        time.sleep(PUSH_POLL)
 
 
 def free_port() -> int:
@@ -247,16 +297,17 @@ class LiveServer:
     def outbound(self, to: str | None = None) -> list[dict[str, Any]]:
         """What SMS/WhatsApp customers received (`GET /chinwag/v1/Outbound`), newest first;
         `to` keeps one customer's."""
-        messages: list[dict[str, Any]] = []
-        path: str | None = "/chinwag/v1/Outbound?" + urlencode({"To": to} if to else {})
-        while path:
-            answer = self.request("GET", path)
-            if answer.status != 200:
-                raise RuntimeError(f"chinwag's Outbound answered {answer.status}: {answer.body}")
-            messages += answer.body["messages"]
-            following = answer.body["meta"]["next_page_url"]
-            path = following.removeprefix(self.url) if following else None
-        return messages
+        return every_page(self, "/chinwag/v1/Outbound", {"To": to}, "messages")
+
+    def pushes(self, service_sid: str, identity: str | None = None) -> list[dict[str, Any]]:
+        """The push notifications recorded in a service (see `pushes`)."""
+        return pushes(self, service_sid, identity)
+
+    def wait_for_push(
+        self, service_sid: str, timeout: float = 10.0, **wanted: str
+    ) -> dict[str, Any]:
+        """The newest recorded push with the `wanted` fields (see `wait_for_push`)."""
+        return wait_for_push(self, service_sid, timeout, **wanted)
 
 
 @pytest.fixture(scope="session")
@@ -281,13 +332,14 @@ def chinwag_client(chinwag_server: LiveServer) -> "Client":
 def twilio_client(
     server: Server, username: str | None = None, password: str | None = None
 ) -> "Client":
-    """A twilio-python client whose Conversations requests go to `server`."""
+    """A twilio-python client whose Conversations and Events requests go to `server`."""
     from twilio.rest import Client
 
     client = Client(
         username or server.account_sid, password or server.auth_token, server.account_sid
     )
     client.conversations.base_url = server.url
+    client.events.base_url = server.url  # Event Streams: Sinks, Subscriptions, Types
     # A server on this machine: no proxy or .netrc from the environment, and no cost of
     # looking them up on every request.
     client.http_client.session.trust_env = False
@@ -301,10 +353,16 @@ class ReceivedRequest:
     headers: dict[str, str]
     params: list[tuple[str, str]]  # form body (POST) or query string (GET)
     signature_valid: bool
+    body: str = ""  # a JSON body (an Event Streams sink's CloudEvents) as sent
 
     @property
     def form(self) -> dict[str, str]:
         return dict(self.params)
+
+    @property
+    def json(self) -> Any:
+        """The JSON body: a sink's array of CloudEvents."""
+        return json.loads(self.body)
 
 
 @dataclass(frozen=True)
@@ -319,6 +377,20 @@ class Answer:
 HANG = Answer(fault="hang")  # answer nothing, until the receiver stops (past any timeout)
 RESET = Answer(fault="reset")  # reset the connection (TCP RST) without answering
 HANG_LIMIT = 60.0
+
+
+def _parameters(
+    method: str, content_type: str, url: str, body: str
+) -> tuple[list[tuple[str, str]], dict[str, str] | str]:
+    """A request's parameters, and what its signature is checked against: the form (POST),
+    nothing more than the URL (GET), or a JSON body itself (a sink's CloudEvents, signed
+    through its URL's `bodySHA256`: delivery/signing.py)."""
+    if content_type.startswith("application/json"):
+        return [], body
+    if method == "GET":
+        return parse_qsl(urlsplit(url).query, keep_blank_values=True), {}
+    params = parse_qsl(body, keep_blank_values=True)
+    return params, dict(params)
 
 
 class WebhookReceiver:
@@ -425,12 +497,8 @@ class WebhookReceiver:
                 url = receiver.url + self.path
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length).decode("utf-8") if length else ""
-                if self.command == "GET":
-                    params = parse_qsl(urlsplit(url).query, keep_blank_values=True)
-                    signed: dict[str, str] = {}
-                else:
-                    params = parse_qsl(body, keep_blank_values=True)
-                    signed = dict(params)
+                content_type = self.headers.get("Content-Type", "")
+                params, signed = _parameters(self.command, content_type, url, body)
                 signature = self.headers.get("X-Twilio-Signature", "")
                 receiver._record(
                     ReceivedRequest(
@@ -439,6 +507,7 @@ class WebhookReceiver:
                         headers=dict(self.headers.items()),
                         params=params,
                         signature_valid=receiver._validator.validate(url, signed, signature),
+                        body=body if isinstance(signed, str) else "",
                     )
                 )
                 if receiver.delay:

@@ -5,6 +5,8 @@ real `WebhookReceiver`. Live updates are checked without reloading the page.
 """
 
 import re
+import struct
+import zlib
 from pathlib import Path
 
 import pytest
@@ -158,6 +160,44 @@ class AppServerAccount:
     def create(self) -> str:
         sid: str = self.api.post("/v1/Conversations", {"FriendlyName": "secret"}).json()["sid"]
         return sid
+
+
+def tiny_png() -> bytes:
+    """A real 1x1 PNG, which a browser decodes (width 1)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack("!I", len(data)) + body + struct.pack("!I", zlib.crc32(body))
+
+    header = struct.pack("!IIBBBBB", 1, 1, 8, 2, 0, 0, 0)  # 1x1, 8-bit RGB
+    pixels = zlib.compress(b"\0\xff\x00\x00")  # filter 0, one red pixel
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
+
+
+def test_a_messages_image_is_shown_and_its_other_media_linked(
+    page: Page, ui_server: AppServer, account: Account
+) -> None:
+    conversation = account.client.conversations.v1.conversations.create(friendly_name="Media")
+    media = f"/chinwag/v1/Services/{conversation.chat_service_sid}/Media"
+    uploads = [("dot.png", "image/png", tiny_png()), ("report.pdf", "application/pdf", b"%PDF")]
+    sids = [
+        account.api.post(
+            f"{media}?Filename={name}", data=content, headers={"Content-Type": kind}
+        ).json()["sid"]
+        for name, kind, content in uploads
+    ]
+    conversation.messages.create(author="alice", body="look", media_sid=sids)
+    blocked: list[str] = []
+    page.on("console", lambda message: blocked.append(message.text))
+    sign_in(page, ui_server, account)
+    page.goto(f"{ui_server.url}/chinwag/ui/conversations/{conversation.sid}")
+    image = page.get_by_role("img", name="dot.png")
+    expect(image).to_be_visible()
+    page.wait_for_function("i => i.complete && i.naturalWidth === 1", arg=image.element_handle())
+    expect(page.get_by_role("link", name="report.pdf")).to_be_visible()
+    assert not [text for text in blocked if "Content Security Policy" in text], blocked
 
 
 @pytest.mark.parametrize("width", [1280, 390])

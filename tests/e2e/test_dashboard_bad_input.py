@@ -76,6 +76,7 @@ class Site:
     browser: Browser
     conversation: str
     delivery: str
+    medium: str  # of a message of `conversation`
     spare: list[Browser]
 
     @property
@@ -111,6 +112,18 @@ def conversation_with_a_delivery(api: Api) -> tuple[str, str]:
     return conversation, delivery["sid"]
 
 
+def a_message_medium(api: Api, conversation: str) -> str:
+    """The SID of a medium of a new message of the conversation (no webhook fires)."""
+    service = api.get(f"/v1/Conversations/{conversation}").json()["chat_service_sid"]
+    upload = api.post(
+        f"/chinwag/v1/Services/{service}/Media", b"GIF89a", headers={"Content-Type": "image/gif"}
+    )
+    sid: str = upload.json()["sid"]
+    added = api.post(f"/v1/Conversations/{conversation}/Messages", {"MediaSid": sid})
+    assert added.status_code == 201, added.text
+    return sid
+
+
 @pytest.fixture(scope="module")
 def site(databases: Databases) -> Iterator[Site]:
     # No worker: the deliveries stay pending, and no webhook is sent anywhere.
@@ -119,8 +132,9 @@ def site(databases: Databases) -> Iterator[Site]:
         tenant = new_tenant(server, "fuzzed")
         browser = signed_in(server, tenant)
         conversation, delivery = conversation_with_a_delivery(tenant.api)
+        medium = a_message_medium(tenant.api, conversation)
         spare = [signed_in(server, tenant) for _ in range(SPARE_SESSIONS)]
-        yield Site(server, tenant, browser, conversation, delivery, spare)
+        yield Site(server, tenant, browser, conversation, delivery, medium, spare)
     finally:
         server.stop()
 
@@ -382,7 +396,7 @@ def parameters(
 def paths(site: Site, template: str) -> st.SearchStrategy[str]:
     """The route's path with each `{...}` the fixture's SID or token, or drawn text or
     bytes (percent-encoded: yarl keeps what is not UTF-8 encoded, as `%FF`)."""
-    real = {"ConversationSid": site.conversation, "Token": site.delivery}
+    real = {"ConversationSid": site.conversation, "Token": site.delivery, "MediaSid": site.medium}
     names = re.findall(r"\{(\w+)\}", template)
     drawn = st.one_of(
         VALUES.map(lambda text: quote(text, safe="")),

@@ -15,20 +15,28 @@ import requests
 from openapi_core import OpenAPI
 from openapi_core.contrib.requests import RequestsOpenAPIRequest, RequestsOpenAPIResponse
 
-from chinwag.resources.routes import twilio_routes
+from chinwag.resources.routes import EVENTS_ROUTES, twilio_routes
 from chinwag.testing import LiveServer
 from tests.conftest import Api, customer_number
 
 TWILIO = "https://conversations.twilio.com"
+EVENTS = "https://events.twilio.com"  # Event Streams: twilio_events_v1.json's server
 FLOW_SID = "FW" + "a" * 32
+
+
+def _document(name: str) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(files("chinwag").joinpath(f"spec/{name}").read_text())
+    return loaded
 
 
 @pytest.fixture(scope="session")  # seconds to build: once, for both engines' walks
 def spec() -> OpenAPI:
-    document = json.loads(
-        files("chinwag").joinpath("spec/twilio_conversations_v1.json").read_text()
-    )
-    return OpenAPI.from_dict(document)
+    return OpenAPI.from_dict(_document("twilio_conversations_v1.json"))
+
+
+@pytest.fixture(scope="session")
+def events_spec() -> OpenAPI:
+    return OpenAPI.from_dict(_document("twilio_events_v1.json"))
 
 
 @dataclass
@@ -36,6 +44,7 @@ class Walk:
     api: Api
     spec: OpenAPI
     covered: set[tuple[str, str]] = field(default_factory=set)
+    host: str = TWILIO  # the spec's server, where the exchange is validated as if made
 
     def call(self, method: str, template: str, path: str, **kwargs: Any) -> dict[str, Any]:
         response = self.api.request(method, path, **kwargs)
@@ -56,7 +65,7 @@ class Walk:
         original = response.request
         as_twilio = requests.Request(
             original.method,
-            TWILIO + original.path_url,
+            self.host + original.path_url,
             headers={"Content-Type": "application/x-www-form-urlencoded"},
         ).prepare()
         as_twilio.body = original.body
@@ -364,7 +373,76 @@ def test_every_operation_validates_against_the_spec(
     assert walk.covered == implemented
 
 
+def walk_events(walk: Walk) -> None:
+    """Every Event Streams operation: a sink, its test and validation, a subscription and
+    its types, the catalogue of types and schemas; the sink is deleted at the end."""
+    sinks, st = "/v1/Sinks", "/v1/Sinks"
+    configuration = {"destination": "http://127.0.0.1:9/sink", "method": "POST"}
+    seed = {
+        "Description": "walk",
+        "SinkType": "webhook",
+        "SinkConfiguration": json.dumps({**configuration, "batch_events": True}),
+    }
+    sink = walk.call("POST", st, sinks, data=seed)["sid"]
+    walk.call("GET", st, sinks, params={"PageSize": 1, "InUse": "false", "Status": "active"})
+    walk.call("GET", st + "/{Sid}", f"{sinks}/{sink}")
+    walk.call("POST", st + "/{Sid}", f"{sinks}/{sink}", data={"Description": "walked"})
+    walk.call("POST", st + "/{Sid}/Test", f"{sinks}/{sink}/Test")
+    walk.call("POST", st + "/{Sid}/Validate", f"{sinks}/{sink}/Validate", data={"TestId": "x"})
+    subscriptions, sub_t = "/v1/Subscriptions", "/v1/Subscriptions"
+    message_added = "com.twilio.conversations.message.added"
+    types = [json.dumps({"type": message_added, "schema_version": 2})]
+    subscription = walk.call(
+        "POST", sub_t, subscriptions, data={"Description": "walk", "SinkSid": sink, "Types": types}
+    )["sid"]
+    walk.call("GET", sub_t, subscriptions, params={"SinkSid": sink, "PageSize": 1})
+    walk.call("GET", sub_t + "/{Sid}", f"{subscriptions}/{subscription}")
+    walk.call(
+        "POST", sub_t + "/{Sid}", f"{subscriptions}/{subscription}", data={"Description": "w"}
+    )
+    events, et = (
+        f"{subscriptions}/{subscription}/SubscribedEvents",
+        ("/v1/Subscriptions/{SubscriptionSid}/SubscribedEvents"),
+    )
+    user_added = "com.twilio.conversations.user.added"
+    walk.call("POST", et, events, data={"Type": user_added, "SchemaVersion": "1"})
+    walk.call("POST", et, events, data={"Type": user_added})  # again: 200, updated
+    walk.call("GET", et, events, params={"PageSize": 1})
+    walk.call("GET", et + "/{Type}", f"{events}/{user_added}")
+    walk.call("POST", et + "/{Type}", f"{events}/{user_added}", data={"SchemaVersion": "2"})
+    walk.call("DELETE", et + "/{Type}", f"{events}/{user_added}")
+    walk.call("GET", "/v1/Types", "/v1/Types", params={"PageSize": 5})
+    walk.call("GET", "/v1/Types", "/v1/Types", params={"SchemaId": "Conversations.MessageAdded"})
+    walk.call("GET", "/v1/Types/{Type}", f"/v1/Types/{message_added}")
+    schema = "/v1/Schemas/Conversations.MessageAdded"
+    walk.call("GET", "/v1/Schemas/{Id}", schema)
+    walk.call("GET", "/v1/Schemas/{Id}/Versions", f"{schema}/Versions")
+    walk.call("GET", "/v1/Schemas/{Id}/Versions/{SchemaVersion}", f"{schema}/Versions/2")
+    walk.call("DELETE", sub_t + "/{Sid}", f"{subscriptions}/{subscription}")
+    walk.call("DELETE", st + "/{Sid}", f"{sinks}/{sink}")
+
+
+def test_every_events_operation_validates_against_the_events_spec(
+    chinwag_server: LiveServer, events_spec: OpenAPI
+) -> None:
+    walk = Walk(Api(chinwag_server), events_spec, host=EVENTS)
+    walk_events(walk)
+    assert walk.covered == {(method, path) for method, path, _ in EVENTS_ROUTES}
+
+
 HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
+
+
+def test_every_operation_of_the_events_spec_has_a_route_and_no_other() -> None:
+    """All of Twilio's Events v1 operations are answered, and only those (22 of 22)."""
+    operations = {
+        (method.upper(), path)
+        for path, item in _document("twilio_events_v1.json")["paths"].items()
+        for method in item
+        if method in HTTP_METHODS
+    }
+    assert operations == {(method, path) for method, path, _ in EVENTS_ROUTES}
+    assert len(operations) == 22
 
 
 def test_every_operation_of_the_spec_has_a_route() -> None:

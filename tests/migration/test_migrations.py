@@ -47,7 +47,7 @@ def test_migrations_replayed_from_empty_match_the_tables(empty_database_url: str
     upgrade(url)  # at the head already: a no-op, as at every server start
 
     assert on_database(url, _differences) == []
-    assert run_sql(url, "SELECT version_num FROM alembic_version") == [("0025",)]
+    assert run_sql(url, "SELECT version_num FROM alembic_version") == [("0027",)]
     tables = on_database(url, lambda conn: set(inspect(conn).get_table_names()))
     assert tables >= set(metadata.tables)
 
@@ -63,9 +63,9 @@ def test_a_fresh_database_is_created_as_the_migrations_build_it(
 
     assert on_database(created, _differences) == []
     assert on_database(created, _schema) == on_database(migrated, _schema)
-    assert run_sql(created, "SELECT version_num FROM alembic_version") == [("0025",)]
+    assert run_sql(created, "SELECT version_num FROM alembic_version") == [("0027",)]
     head = ScriptDirectory.from_config(alembic_config(created)).get_current_head()
-    assert head_revision() == head == "0025"
+    assert head_revision() == head == "0027"
     command.check(alembic_config(created))  # Alembic itself sees nothing to generate
 
 

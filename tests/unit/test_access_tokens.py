@@ -150,6 +150,20 @@ def test_a_chat_grant_without_service_leaves_it_open() -> None:
     assert pure_verdict(minted(grants=[ChatGrant()])).chat_service_sid is None
 
 
+def test_the_chat_grants_push_credential_is_read_and_never_refused() -> None:
+    credential = "CR" + "d" * 32
+    named = minted(grants=[ChatGrant(service_sid=SERVICE, push_credential_sid=credential)])
+    assert pure_verdict(named).push_credential_sid == credential
+    assert pure_verdict(minted()).push_credential_sid is None
+    odd = {"identity": "alice", "chat": {"push_credential_sid": 7}}
+    assert (
+        pure_verdict(
+            jwt.encode(claims(grants=odd), SECRET, headers=GOOD_HEADER)
+        ).push_credential_sid
+        is None
+    )
+
+
 def test_expiry_helpers_warn_three_minutes_ahead_and_expire_at_exp() -> None:
     expires = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
     grant = AccessGrant(ACCOUNT, KEY, "alice", None, expires)

@@ -88,6 +88,9 @@ def test_a_message_frame_carries_an_http_request_with_undecoded_params() -> None
             {"conversation": "CH1", "participant": "MB1"},
         ),
         ("POST", "/Client/v2/Users/al%40ice", "update_user", {"identity": "al@ice"}),
+        ("POST", "/v1/registrations", "register_push", {}),  # host ers.us1.twilio.com
+        ("DELETE", "/v1/registrations", "unregister_push_device", {}),
+        ("DELETE", "/v1/registrations/BS1", "unregister_push", {"registration": "BS1"}),
     ],
 )
 def test_routes_match_by_method_and_path(

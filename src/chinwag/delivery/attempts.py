@@ -27,6 +27,15 @@ def target_url(delivery: Delivery, studio_url: str | None) -> str | None:
 
 
 def request_for(delivery: Delivery, url: str) -> OutboundRequest:
+    if delivery.body is not None:  # a sink's CloudEvents: the same body on every attempt
+        return OutboundRequest(
+            url=url,
+            method=delivery.method,
+            params=[],
+            auth_token=delivery.auth_token,
+            idempotency_token=delivery.token,
+            body=delivery.body,
+        )
     return OutboundRequest(
         url=url,
         method=delivery.method,

@@ -19,7 +19,7 @@ from urllib.parse import quote_plus
 import aiohttp
 from yarl import URL
 
-from chinwag.delivery.signing import sign_request, without_fragment
+from chinwag.delivery.signing import sign_request, with_body_hash, without_fragment
 from chinwag.delivery.target_guard import (
     DENIED_ERROR,
     DeniedTarget,
@@ -31,6 +31,7 @@ from chinwag.twilio.urls import NOT_A_URL, is_http_url, masked_url
 TIMEOUT_SECONDS = 5.0
 USER_AGENT = "TwilioProxy/1.1"
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded; charset=utf-8"
+JSON_CONTENT_TYPE = "application/json"
 RESPONSE_EXCERPT = 1024
 # The error class of an attempt whose URL is none chinwag would accept today (one stored
 # before the rule refused control characters and whitespace): nothing is sent.
@@ -56,11 +57,17 @@ class OutboundRequest:
     auth_token: str
     idempotency_token: str
     read_limit: int = RESPONSE_EXCERPT  # how much of the answer to keep
+    body: str | None = None  # JSON (a sink's CloudEvents), sent instead of `params`
 
     def prepared(self) -> tuple[str, dict[str, str], bytes | None]:
         """The URL, headers and body to send, signed."""
         url = without_fragment(self.url)
         headers = {"User-Agent": USER_AGENT, "I-Twilio-Idempotency-Token": self.idempotency_token}
+        if self.body is not None:  # with its method, GET too: a sink has no other way
+            url = with_body_hash(url, self.body)
+            headers["Content-Type"] = JSON_CONTENT_TYPE
+            headers["X-Twilio-Signature"] = sign_request(self.auth_token, url, [])
+            return url, headers, self.body.encode("utf-8")
         if self.method == "GET":
             url += ("&" if "?" in url else "?") + form_encoded(self.params)
             headers["X-Twilio-Signature"] = sign_request(self.auth_token, url, [])

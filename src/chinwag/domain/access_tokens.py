@@ -79,6 +79,8 @@ class AccessGrant:
     identity: str
     chat_service_sid: str | None  # None: the token's chat grant names no service
     expires_at: datetime
+    # The chat grant's `push_credential_sid`: what the user's push registrations use.
+    push_credential_sid: str | None = None
 
 
 @dataclass(frozen=True)
@@ -177,11 +179,11 @@ def grant_from(token: UnverifiedToken, now: datetime) -> AccessGrant:
             raise AccessTokenRefused(f"nbf '{claims['nbf']}' is not a NumericDate.")
         if now + NOT_BEFORE_LEEWAY < not_before:
             raise AccessTokenNotYetValid(f"The token is valid from {not_before.isoformat()}.")
-    identity, service = _grants(claims.get("grants"))
-    return AccessGrant(token.account_sid, token.api_key_sid, identity, service, expires)
+    identity, service, credential = _grants(claims.get("grants"))
+    return AccessGrant(token.account_sid, token.api_key_sid, identity, service, expires, credential)
 
 
-def _grants(grants: object) -> tuple[str, str | None]:
+def _grants(grants: object) -> tuple[str, str | None, str | None]:
     if not isinstance(grants, dict):
         raise AccessTokenGrantsInvalid("The token has no grants object.")
     identity = grants.get("identity")
@@ -196,7 +198,9 @@ def _grants(grants: object) -> tuple[str, str | None]:
         isinstance(service, str) and sids.is_sid(service, sids.SERVICE)
     ):
         raise AccessTokenGrantsInvalid(f"grants.chat.service_sid '{service}' is not a service SID.")
-    return identity, service
+    # Only read, never refused: a registration without a credential still registers.
+    credential = chat.get("push_credential_sid")
+    return identity, service, credential if isinstance(credential, str) else None
 
 
 def _numeric_date(value: object) -> datetime | None:

@@ -1,9 +1,10 @@
 """Push bindings: the devices a service's users registered for push notifications.
 
-Twilio's API only lists, fetches and deletes them (an SDK client registers them);
-chinwag's own create stands in for that registration. Rules: the spec's Binding
-schema and twilio.com/docs/conversations/push-notification-configuration;
-docs/compatibility.md lists each with its source.
+Twilio's API only lists, fetches and deletes them: a client SDK registers them (its
+`setPushRegistrationId`, through Twilio's registrar: `register_device`), and chinwag's
+own create stands in for that registration. Rules: the spec's Binding schema and
+twilio.com/docs/conversations/push-notification-configuration; docs/compatibility.md
+lists each with its source.
 """
 
 from collections.abc import Sequence
@@ -13,6 +14,7 @@ from enum import StrEnum
 from sqlalchemy import Connection
 
 from chinwag.store import bindings as store
+from chinwag.store import credentials as credential_store
 from chinwag.store.bindings import Binding, BindingFilter
 from chinwag.store.services import Service
 from chinwag.twilio import sids
@@ -33,6 +35,13 @@ class BindingType(StrEnum):
     GCM = "gcm"
     FCM = "fcm"
 
+
+# What a client SDK subscribes a registration to (@twilio/notifications: the SDKs'
+# NotificationTypes), as the push types a binding shows; the SDK also names the typing
+# indicator and consumption updates, which are never pushed.
+SDK_MESSAGE_TYPES = {f"twilio.conversations.{kind}": kind for kind in MESSAGE_TYPES}
+# The credentials a binding of each type is pushed with (FCM took over GCM's keys).
+CREDENTIAL_TYPES = {"apn": ("apn",), "fcm": ("fcm", "gcm"), "gcm": ("gcm", "fcm")}
 
 # The list filter takes the spec's whole enum; `twilsock` bindings are Twilio's own
 # socket, which chinwag never registers, so filtering on it finds none.
@@ -87,6 +96,71 @@ def register_binding(
     )
     store.insert_binding(conn, binding)
     return binding, True
+
+
+@dataclass(frozen=True)
+class DeviceRegistration:
+    """What a client SDK registers: its user, the push channel (`fcm`, `apn`), the
+    device's token, the SDK's message types, and the credential its token names."""
+
+    identity: str
+    binding_type: str | None
+    address: str | None
+    message_types: Sequence[str]
+    token_credential_sid: str | None = None
+
+
+def register_device(
+    conn: Connection, service: Service, registration: DeviceRegistration
+) -> tuple[Binding, bool]:
+    """The SDK's registration as a binding of its user; True if new."""
+    kinds = [
+        SDK_MESSAGE_TYPES[name] for name in registration.message_types if name in SDK_MESSAGE_TYPES
+    ]
+    fields = BindingFields(
+        identity=registration.identity,
+        binding_type=registration.binding_type,
+        address=registration.address,
+        credential_sid=credential_for(
+            conn, service.account_sid, registration.binding_type, registration.token_credential_sid
+        ),
+        message_types=kinds,
+    )
+    return register_binding(conn, service, fields)
+
+
+def credential_for(
+    conn: Connection, account_sid: str, binding_type: str | None, named: str | None
+) -> str | None:
+    """The credential a device's pushes go with: the one the Access Token's chat grant names
+    (`push_credential_sid`: "If using Chat include Credential SID in access token",
+    twilio.com/docs/api/errors/52002) when it is the account's, of the binding's kind;
+    else the account's newest of that kind; else none. Never a refusal: an SDK retries
+    a refused registration for minutes."""
+    kinds = CREDENTIAL_TYPES.get(binding_type or "", ())
+    if named and sids.is_sid(named, sids.CREDENTIAL):
+        found = credential_store.get_credential(conn, account_sid, named)
+        if found is not None and found.type in kinds:
+            return found.sid
+    newest = credential_store.newest_of_types(conn, account_sid, kinds) if kinds else None
+    return newest.sid if newest is not None else None
+
+
+def unregister_device(conn: Connection, service: Service, identity: str, sid: str) -> None:
+    """The SDK's unregistration by the SID its registration answered: the user's binding
+    goes; another user's, or none, is left as it is (the answer is the same)."""
+    found = store.get_binding(conn, service.sid, sid) if sids.is_sid(sid, sids.BINDING) else None
+    if found is not None and found.identity == identity:
+        store.delete_binding(conn, found.sid)
+
+
+def unregister_address(
+    conn: Connection, service: Service, identity: str, binding_type: str, address: str
+) -> None:
+    """`removePushRegistrations`: the user's binding of that type and device token goes."""
+    found = store.get_by_endpoint(conn, service.sid, binding_type, address)
+    if found is not None and found.identity == identity:
+        store.delete_binding(conn, found.sid)
 
 
 def find_binding(conn: Connection, service: Service, sid: str, path: str) -> Binding:

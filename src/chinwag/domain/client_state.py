@@ -12,7 +12,7 @@ from functools import cached_property
 
 from sqlalchemy import Connection
 
-from chinwag.domain.access_tokens import AccessGrant
+from chinwag.domain.access_tokens import AccessGrant, verify_access_token
 from chinwag.domain.actors import Actor, sdk_origin
 from chinwag.domain.events import Origin
 from chinwag.domain.services import default_service
@@ -81,18 +81,32 @@ def start_session(conn: Connection, grant: AccessGrant) -> ClientSession:
     """The token's service (else the account's default) and its user, created on first
     connect: "every ... Participant who connects with a Chat SDK ... is backed by a User"
     (twilio.com/docs/conversations/api/user-resource)."""
-    service: Service | None
-    if grant.chat_service_sid:
-        service = service_store.get_service(conn, grant.account_sid, grant.chat_service_sid)
-        if service is None:
-            raise ResourceNotFound(f"The token's service '{grant.chat_service_sid}' was not found.")
-    else:
-        service = default_service(conn, grant.account_sid)
+    service = grant_service(conn, grant)
     ensure_user(conn, grant.account_sid, service.sid, grant.identity, sdk_origin(grant.identity))
     user = user_store.get_by_identity(conn, service.sid, grant.identity)
     account = account_store.get_account(conn, grant.account_sid)
     assert user is not None and account is not None
     return ClientSession(grant, account, service, user)
+
+
+def grant_service(conn: Connection, grant: AccessGrant) -> Service:
+    """The service a token's user acts in: its chat grant's, else the account's default."""
+    if not grant.chat_service_sid:
+        return default_service(conn, grant.account_sid)
+    service = service_store.get_service(conn, grant.account_sid, grant.chat_service_sid)
+    if service is None:
+        raise ResourceNotFound(f"The token's service '{grant.chat_service_sid}' was not found.")
+    return service
+
+
+def token_actor(conn: Connection, token: str, now: datetime) -> Actor:
+    """The SDK user an Access Token proves, for the calls the SDK makes outside its socket
+    (its media client's HTTP requests): verified as the socket's `init` is
+    (domain/access_tokens.py), read-only (the user is made when a socket opens)."""
+    grant = verify_access_token(conn, token, now)
+    account = account_store.get_account(conn, grant.account_sid)
+    assert account is not None  # verified: the token's key belongs to it
+    return Actor.sdk(account, grant_service(conn, grant).sid, grant.identity)
 
 
 def memberships(conn: Connection, session: ClientSession) -> list[ParticipantConversation]:

@@ -1,10 +1,12 @@
-"""Media: what an upload must be, and which media a new message may carry.
+"""Media: what an upload must be, which media a new message may carry, who may read one.
 
 chinwag's media store stands in for Twilio's Media Content Service
 (twilio.com/docs/conversations/api/media-resource). Limits:
 twilio.com/docs/conversations/conversations-limits ("Any media file type of up to
 150MB is supported between chat-based participants"). Codes: errors/50507, 50508,
 50510, 50511, 50512, 21623; docs/compatibility.md lists each rule with its source.
+The limits here are the ones the client SDK is told (twilsock/client_api.py's
+configuration): what it is told is what is enforced.
 """
 
 import io
@@ -14,9 +16,11 @@ from typing import Any, BinaryIO
 
 from sqlalchemy import Connection
 
+from chinwag.domain.actors import Actor
 from chinwag.store import media as store
 from chinwag.store.database import Database
 from chinwag.store.media import Medium
+from chinwag.store.participants import identity_holder
 from chinwag.store.services import Service
 from chinwag.twilio import sids
 from chinwag.twilio.dates import utc_now
@@ -33,9 +37,10 @@ from chinwag.twilio.errors import (
 )
 from chinwag.twilio.forms import check_length, shown
 
+MEBIBYTE = 1024 * 1024
 # "up to 150MB" (conversations-limits), in the binary megabytes of Twilio's own tables
 # (Flex's attachment limits give the same 150 MB as 157,286,400 bytes).
-MAX_MEDIA_BYTES = 150 * 1024 * 1024
+MAX_MEDIA_BYTES = 150 * MEBIBYTE
 # A multipart upload carries the media and, around it, what form clients add: part
 # headers, boundaries, a few text fields (ignored). Twilio documents none of these limits;
 # each bounds the work one upload can make chinwag do before it is refused.
@@ -47,8 +52,17 @@ MAX_UPLOAD_PARTS = 100  # parts read, the file part among them
 MAX_UPLOAD_LINES = 20 * MAX_UPLOAD_PARTS
 # Twilio sends "up to 10 media files" with one message (messaging media-resource).
 MAX_MEDIA_PER_MESSAGE = 10
+# Twilio documents no total for chat media; Flex's attachment table pairs ten files of
+# 150 MB with a total of 150 MB (its email row: 157,286,400 bytes each and in all).
+MAX_MEDIA_TOTAL_BYTES = MAX_MEDIA_BYTES
 # Twilio documents no filename limit; free text elsewhere stops at 256 characters.
 MAX_FILENAME = 256
+# Media one MediaSet request asks for: a message holds at most ten, and Twilio documents
+# no batch limit; this bounds the reads one request makes.
+MAX_MEDIA_SET = 100
+# MCS's categories are `media`, and an email's `body` and `history` (the SDK's
+# MediaCategory); chinwag has no email channel, so it keeps media only.
+CATEGORY = "media"
 # Shown inline: images without scripts (not SVG), sound, video, plain text. Not PDF:
 # viewers run scripts of their own, and Chrome shows none under the sandboxing CSP.
 INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "text/plain"})
@@ -107,6 +121,16 @@ def check_upload_headers(content_type: str | None, filename: str | None) -> str:
     return media_type
 
 
+def check_upload_query(category: str | None, filename: str | None) -> None:
+    """The SDK's `?Category=media&Filename=<name>`, checked before the body is read."""
+    if category not in (None, CATEGORY):
+        raise InvalidParameter(
+            f"Category '{shown(category)}' is not '{CATEGORY}': chinwag keeps no email "
+            "bodies or histories."
+        )
+    check_length("Filename", filename, MAX_FILENAME)
+
+
 def upload(
     conn: Connection, service: Service, content_type: str, filename: str | None, content: bytes
 ) -> Medium:
@@ -148,10 +172,15 @@ def upload_file(
 
 def find_medium(conn: Connection, service: Service, sid: str, path: str) -> Medium:
     """The service's medium by SID; a malformed, unknown or other service's one is 404 20404."""
-    found = store.get_medium(conn, service.sid, sid) if sids.is_sid(sid, sids.MEDIA) else None
+    found = service_medium(conn, service, sid)
     if found is None:
         raise ResourceNotFound.for_path(path)
     return found
+
+
+def service_medium(conn: Connection, service: Service, sid: str) -> Medium | None:
+    """The service's medium by SID; None for a malformed, unknown or other service's one."""
+    return store.get_medium(conn, service.sid, sid) if sids.is_sid(sid, sids.MEDIA) else None
 
 
 def shown_inline(media_type: str) -> bool:
@@ -165,6 +194,11 @@ def shown_inline(media_type: str) -> bool:
     """
     kind = media_type.split("/", 1)[0]
     return media_type in INLINE_TYPES or kind in INLINE_KINDS
+
+
+def is_inline_image(media_type: str) -> bool:
+    """An image a page may show in an `<img>` (the dashboard's messages): a passive one."""
+    return media_type.startswith("image/") and shown_inline(media_type)
 
 
 async def content_chunks(database: Database, medium: Medium) -> AsyncGenerator[bytes, None]:
@@ -204,7 +238,8 @@ def check_media_sids(given: Sequence[str] | None) -> list[str]:
 
 
 def media_to_attach(conn: Connection, service_sid: str, media_sids: Sequence[str]) -> list[Medium]:
-    """The media of `media_sids`, each in the service and attached to no message yet."""
+    """The media of `media_sids`, each in the service and attached to no message yet,
+    together within the total size a message may carry."""
     found: list[Medium] = []
     for sid in media_sids:
         medium = store.get_medium(conn, service_sid, sid)
@@ -213,7 +248,30 @@ def media_to_attach(conn: Connection, service_sid: str, media_sids: Sequence[str
         if medium.message_sid is not None:
             raise MediaAlreadySent(f"MediaSid '{sid}' belongs to {medium.message_sid}.")
         found.append(medium)
+    check_total_size(sum(medium.size for medium in found))
     return found
+
+
+def check_total_size(total: int) -> None:
+    """The bytes of a message's media together (the SDK is told the limit in MB)."""
+    if total > MAX_MEDIA_TOTAL_BYTES:
+        raise MediaTooLarge(
+            f"the message's media total {total} bytes, more than {MAX_MEDIA_TOTAL_BYTES} (150 MB)."
+        )
+
+
+def may_read(conn: Connection, actor: Actor, medium: Medium) -> bool:
+    """Whether `actor` may read the medium (its record, its content, a temporary URL).
+
+    REST credentials read every medium of the account. An SDK user reads what its
+    messages show it: the media of conversations it takes part in (the messages list's
+    own rule, twilsock/sync_shapes.py), and media no message holds yet: only their SID
+    (128 random bits) names them, and any user of the service who has it may attach it
+    to a message (`media_sids`), uploader or not, since chinwag does not store who that was.
+    """
+    if actor.identity is None or medium.conversation_sid is None:
+        return True
+    return identity_holder(conn, medium.conversation_sid, actor.identity) is not None
 
 
 def attach(
@@ -235,7 +293,7 @@ def media_json(media: Sequence[Medium]) -> list[dict[str, Any]] | None:
             "content_type": medium.content_type,
             "filename": medium.filename,
             "size": medium.size,
-            "category": "media",
+            "category": CATEGORY,
         }
         for medium in media
     ]

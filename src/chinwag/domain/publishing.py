@@ -1,4 +1,5 @@
-"""Publishing: a change's post-events become outbox rows, in the change's own transaction.
+"""Publishing: a change's post-events become outbox rows (and recorded pushes), in the
+change's own transaction.
 
 `publish` for the events of a conversation (its scoped webhooks and the service-level
 post-event webhook: the service's own or the account's global one, see
@@ -10,7 +11,9 @@ what, and what a payload carries, is `domain/events.py`.
 from sqlalchemy import Connection
 
 from chinwag.domain.events import Origin, envelope, webhook_wants
+from chinwag.domain.pushes import record_pushes
 from chinwag.domain.service_webhooks import hooks_for
+from chinwag.domain.sink_events import queue_for_sinks
 from chinwag.store import outbox
 from chinwag.store import webhooks as webhook_store
 from chinwag.store.changes import mark_changed
@@ -37,8 +40,19 @@ def publish(
     `RetryCount` on each attempt. `message_body` lets trigger webhooks match keywords;
     `message_index` says the change was to that message alone.
     """
-    # Every change of a conversation passes here: connected client SDKs hear of it.
+    # Every change of a conversation passes here: connected client SDKs hear of it, and
+    # the users' devices would be pushed to (recorded: domain/pushes.py), webhooks or not.
     mark_changed(conn, conversation.service_sid, conversation.sid, message_index)
+    record_pushes(conn, conversation, event_type, params, origin)
+    # Event Streams sinks hear of every change, header or not (domain/sink_events.py).
+    queue_for_sinks(
+        conn,
+        conversation.account_sid,
+        conversation.service_sid,
+        conversation.sid,
+        event_type,
+        params,
+    )
     if not origin.webhooks_enabled:
         return 0
     payload = _conversation_payload(conversation, event_type, params, origin)
@@ -80,6 +94,7 @@ def publish_service_event(
     Twilio sends these to the service-level (or global) webhook only: they carry no
     ConversationSid, so no conversation-scoped webhook can ask for them (docs/events.md).
     """
+    queue_for_sinks(conn, account_sid, service_sid, None, event_type, params)
     if not origin.webhooks_enabled:
         return 0
     hooks = hooks_for(conn, account_sid, service_sid)

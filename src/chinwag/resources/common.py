@@ -38,6 +38,13 @@ def actor(request: web.Request) -> Actor:
     return found
 
 
+def act_as(request: web.Request, sdk_user: Actor) -> None:
+    """The request acts as an SDK user its Access Token proved (app.py's front door, on
+    the media routes the SDK's media client calls)."""
+    request["account"] = sdk_user.account
+    request[_ACTOR] = sdk_user
+
+
 def origin(request: web.Request) -> Origin:
     """How the request's changes are published (domain/events.py)."""
     return actor(request).origin
@@ -69,7 +76,7 @@ async def check_target(
 _ENCODER = json.JSONEncoder(separators=(",", ":"))
 
 
-def json_response(body: dict[str, Any], status: int = 200) -> web.Response:
+def json_response(body: dict[str, Any] | list[Any], status: int = 200) -> web.Response:
     return web.Response(
         text=_ENCODER.encode(body),
         status=status,

@@ -41,6 +41,8 @@ def delivery_json(delivery: DeliveryRecord) -> dict[str, Any]:
         "date_created": to_json(delivery.date_created),
         "date_updated": to_json(delivery.date_updated),
         "params": dict(delivery.params),
+        # An Event Streams sink's delivery: the JSON array of CloudEvents it sends.
+        "body": delivery.body,
     }
 
 

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from chinwag.operations.media_urls import CONTENT, MEDIA, MEDIA_SET
 from chinwag.resources import (
     account_configuration,
     address_configurations,
@@ -17,6 +18,7 @@ from chinwag.resources import (
     conversations,
     credentials,
     deliveries,
+    event_types,
     global_webhooks,
     inbound,
     media,
@@ -24,6 +26,7 @@ from chinwag.resources import (
     outbound,
     participant_conversations,
     participants,
+    pushes,
     receipts,
     reset,
     roles,
@@ -31,6 +34,8 @@ from chinwag.resources import (
     service_notifications,
     service_webhooks,
     services,
+    sinks,
+    subscriptions,
     tokens,
     user_conversations,
     users,
@@ -40,7 +45,6 @@ from chinwag.resources import (
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 RECEIPTS = "/Conversations/{ConversationSid}/Messages/{MessageSid}/Receipts"
-MEDIA = "/chinwag/v1/Services/{ChatServiceSid}/Media"
 
 SERVICE_ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", "/v1/Services", services.list_),
@@ -125,6 +129,34 @@ ACCOUNT_ROUTES: list[tuple[str, str, Handler]] = [
     ("DELETE", "/v1/Credentials/{Sid}", credentials.delete),
 ]
 
+# Event Streams (Twilio's events.twilio.com/v1, twilio_events_v1.json), served on the same
+# host: its paths do not meet Conversations' (docs/events.md, "Event Streams").
+SUBSCRIBED_EVENTS = "/v1/Subscriptions/{SubscriptionSid}/SubscribedEvents"
+EVENTS_ROUTES: list[tuple[str, str, Handler]] = [
+    ("GET", "/v1/Sinks", sinks.list_),
+    ("POST", "/v1/Sinks", sinks.create),
+    ("GET", "/v1/Sinks/{Sid}", sinks.fetch),
+    ("POST", "/v1/Sinks/{Sid}", sinks.update),
+    ("DELETE", "/v1/Sinks/{Sid}", sinks.delete),
+    ("POST", "/v1/Sinks/{Sid}/Test", sinks.sink_test),
+    ("POST", "/v1/Sinks/{Sid}/Validate", sinks.sink_validate),
+    ("GET", "/v1/Subscriptions", subscriptions.list_),
+    ("POST", "/v1/Subscriptions", subscriptions.create),
+    ("GET", "/v1/Subscriptions/{Sid}", subscriptions.fetch),
+    ("POST", "/v1/Subscriptions/{Sid}", subscriptions.update),
+    ("DELETE", "/v1/Subscriptions/{Sid}", subscriptions.delete),
+    ("GET", SUBSCRIBED_EVENTS, subscriptions.list_events),
+    ("POST", SUBSCRIBED_EVENTS, subscriptions.create_event),
+    ("GET", SUBSCRIBED_EVENTS + "/{Type}", subscriptions.fetch_event),
+    ("POST", SUBSCRIBED_EVENTS + "/{Type}", subscriptions.update_event),
+    ("DELETE", SUBSCRIBED_EVENTS + "/{Type}", subscriptions.delete_event),
+    ("GET", "/v1/Types", event_types.list_types),
+    ("GET", "/v1/Types/{Type}", event_types.fetch_type),
+    ("GET", "/v1/Schemas/{Id}", event_types.fetch_schema),
+    ("GET", "/v1/Schemas/{Id}/Versions", event_types.list_versions),
+    ("GET", "/v1/Schemas/{Id}/Versions/{SchemaVersion}", event_types.fetch_version),
+]
+
 # chinwag's own API, outside Twilio's namespace (so not in Twilio's spec): authenticated
 # and scoped to the caller's account like the Twilio routes.
 CHINWAG_ROUTES: list[tuple[str, str, Handler]] = [
@@ -136,19 +168,31 @@ CHINWAG_ROUTES: list[tuple[str, str, Handler]] = [
     ("POST", "/chinwag/v1" + RECEIPTS, receipts.record),
     ("POST", "/chinwag/v1/Services/{ChatServiceSid}" + RECEIPTS, receipts.record),
     ("POST", "/chinwag/v1/Services/{ChatServiceSid}/Bindings", bindings.register),
+    # What Twilio would have pushed to those registrations, recorded instead.
+    ("GET", "/chinwag/v1/Services/{ChatServiceSid}/Pushes", pushes.list_),
     # A clean slate: everything of the caller's account but the account itself.
     ("POST", "/chinwag/v1/Reset", reset.reset),
     # What Twilio's Media Content Service does: hold uploads for messages' MediaSid.
     ("POST", MEDIA, media.create),
     ("GET", MEDIA + "/{Sid}", media.fetch),
-    ("GET", MEDIA + "/{Sid}/Content", media.content),
+    ("GET", CONTENT, media.content),
+    ("POST", MEDIA_SET, media.media_set),
     # The simulated outside world: a customer writes, what customers received, a carrier report.
     ("POST", "/chinwag/v1/Inbound", inbound.create),
     ("GET", "/chinwag/v1/Outbound", outbound.list_),
     ("POST", "/chinwag/v1/Receipts/{Sid}", receipts.move),
+    # The JSON schema behind an Event Streams schema version's `raw` URL.
+    ("GET", "/chinwag/v1/EventSchemas/{Id}/{SchemaVersion}", event_types.raw_schema),
     # What an app's backend does with twilio-python's AccessToken: a token for the client SDK.
     ("POST", "/chinwag/v1/Tokens", tokens.create),
 ]
+
+# The routes the client SDK's media client calls over plain HTTP, not through its socket:
+# they take its Access Token (`X-Twilio-Token`) as well as HTTP Basic (app.py).
+ACCESS_TOKEN_ROUTES = frozenset({MEDIA, MEDIA + "/{Sid}", CONTENT, MEDIA_SET})
+# A temporary content URL (`content_direct_temporary`) carries its own credential, its
+# signature (operations/media_urls.py), for whoever holds it.
+SIGNED_ROUTES = frozenset({CONTENT})
 
 
 def twilio_routes() -> list[tuple[str, str, Handler]]:
@@ -163,5 +207,5 @@ def twilio_routes() -> list[tuple[str, str, Handler]]:
 
 
 def add_routes(app: web.Application) -> None:
-    for method, path, handler in twilio_routes() + CHINWAG_ROUTES:
+    for method, path, handler in twilio_routes() + EVENTS_ROUTES + CHINWAG_ROUTES:
         app.router.add_route(method, path, handler)

@@ -95,6 +95,18 @@ def delete_for_identity(conn: Connection, service_sid: str, identity: str) -> No
     conn.execute(_DELETE_FOR_IDENTITY, {"service_sid": service_sid, "identity": identity})
 
 
+def bindings_of(conn: Connection, service_sid: str, identities: Sequence[str]) -> list[Binding]:
+    """The bindings of these identities in the service, in the order they were registered."""
+    if not identities:
+        return []
+    query = (
+        select(*_BINDINGS.columns)
+        .where(bindings.c.service_sid == service_sid, bindings.c.identity.in_(list(identities)))
+        .order_by(bindings.c.id)
+    )
+    return [_BINDINGS.from_row(row) for row in conn.execute(query)]
+
+
 def identities_with_binding(
     conn: Connection, service_sid: str, identities: Sequence[str], binding_types: Sequence[str]
 ) -> set[str]:

@@ -1,5 +1,6 @@
 """Push credentials of an account (APN, FCM, GCM)."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -51,6 +52,15 @@ def get_credential(conn: Connection, account_sid: str, sid: str) -> Credential |
 def list_credentials(conn: Connection, account_sid: str, request: PageRequest) -> Page:
     query = _LIST.params(account_sid=account_sid)
     return fetch_page(conn, query, credentials.c.id, request, _CREDENTIALS.from_row)
+
+
+def newest_of_types(conn: Connection, account_sid: str, types: Sequence[str]) -> Credential | None:
+    """The account's most recently created credential of one of these types, if any."""
+    query = (
+        _LIST.where(credentials.c.type.in_(list(types))).order_by(credentials.c.id.desc()).limit(1)
+    )
+    row = conn.execute(query, {"account_sid": account_sid}).first()
+    return _CREDENTIALS.from_row(row) if row else None
 
 
 def delete_credential(conn: Connection, sid: str) -> None:

@@ -25,14 +25,15 @@ class DeliveryRecord:
     id: int
     token: str
     account_sid: str
-    service_sid: str
+    service_sid: str | None  # None: a sink's test event
     conversation_sid: str | None
-    webhook_sid: str | None
+    webhook_sid: str | None  # a sink's SID for target "sink"
     target: str
     event_type: str
     url: str | None
     method: str
     params: list[tuple[str, str]]
+    body: str | None  # a sink's CloudEvents (JSON), sent instead of `params`
     status: str
     attempts: int
     next_attempt_at: datetime | None

@@ -12,8 +12,11 @@ from chinwag.store import compiled
 from chinwag.store.bound_lists import in_list
 from chinwag.store.database import mark_deliveries_queued
 from chinwag.store.records import RecordMapper
+from chinwag.store.sinks import Sink
 from chinwag.store.tables import accounts, deliveries, delivery_attempts
 from chinwag.store.webhooks import ScopedWebhook
+
+SINK_TARGET = "sink"  # an Event Streams sink: a JSON body of CloudEvents (domain/sink_events.py)
 
 
 class DeliveryStatus(StrEnum):
@@ -27,7 +30,7 @@ class DeliveryStatus(StrEnum):
 class NewDelivery:
     token: str
     account_sid: str
-    service_sid: str
+    service_sid: str | None  # None: a sink's test event
     conversation_sid: str | None
     webhook_sid: str | None
     target: str
@@ -37,6 +40,7 @@ class NewDelivery:
     method: str
     params: list[tuple[str, str]]
     date_created: datetime
+    body: str | None = None  # a sink's CloudEvents, sent as JSON instead of `params`
 
     @classmethod
     def for_scoped(
@@ -86,6 +90,34 @@ class NewDelivery:
             date_created=now,
         )
 
+    @classmethod
+    def for_sink(
+        cls,
+        sink: Sink,
+        service_sid: str | None,
+        conversation_sid: str | None,
+        event_type: str,
+        body: str,
+        now: datetime,
+    ) -> "NewDelivery":
+        """A delivery of CloudEvents to an Event Streams sink; its SID stands where a
+        webhook's does, so that its deliveries queue and are redelivered as one webhook's."""
+        return cls(
+            token=str(uuid.uuid4()),
+            account_sid=sink.account_sid,
+            service_sid=service_sid,
+            conversation_sid=conversation_sid,
+            webhook_sid=sink.sid,
+            target=SINK_TARGET,
+            event_type=event_type,
+            url=sink.destination,
+            flow_sid=None,
+            method=sink.method,
+            params=[],
+            date_created=now,
+            body=body,
+        )
+
 
 @dataclass(frozen=True)
 class Delivery:
@@ -103,6 +135,7 @@ class Delivery:
     params: list[tuple[str, str]]
     attempts: int  # made so far
     created: datetime
+    body: str | None = None  # a sink's CloudEvents (JSON), else None
 
 
 _NEW_DELIVERIES = RecordMapper(deliveries, NewDelivery)
@@ -128,6 +161,18 @@ def insert_deliveries(conn: Connection, rows: list[NewDelivery]) -> None:
             for row in rows
         ],
     )
+
+
+_REWRITE = (
+    update(deliveries)
+    .where(deliveries.c.token == bindparam("match_token"))
+    .values(body=bindparam("body"), event_type=bindparam("event_type"))
+)
+
+
+def rewrite_batch(conn: Connection, token: str, body: str, event_type: str) -> None:
+    """Give a delivery queued earlier in this transaction the grown batch it now carries."""
+    conn.execute(_REWRITE, {"match_token": token, "body": body, "event_type": event_type})
 
 
 CLAIMED = RecordMapper(

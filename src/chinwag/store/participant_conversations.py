@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, bindparam, func, select
+from sqlalchemy import Connection, Select, and_, bindparam, exists, func, select
 
 from chinwag.store.paging import fetch_page
 from chinwag.store.records import RecordMapper
@@ -109,6 +109,23 @@ def list_by_identity(
     """The conversations of the service that have a participant with `identity`."""
     query = _BY_IDENTITY.params(service_sid=service_sid, identity=identity)
     return _page(conn, query, request, newest_first, by_conversation=by_conversation)
+
+
+_UNREAD_SOMEWHERE = select(func.count()).where(
+    participants.c.service_sid == bindparam("service_sid"),
+    participants.c.identity == bindparam("identity"),
+    exists().where(
+        messages.c.conversation_sid == participants.c.conversation_sid,
+        messages.c.message_index > func.coalesce(participants.c.last_read_message_index, -1),
+    ),
+)
+
+
+def count_unread_conversations(conn: Connection, service_sid: str, identity: str) -> int:
+    """How many of the identity's conversations in the service hold a message after its
+    read horizon (any message, while it has none)."""
+    params = {"service_sid": service_sid, "identity": identity}
+    return int(conn.execute(_UNREAD_SOMEWHERE, params).scalar_one())
 
 
 def list_by_address(conn: Connection, service_sid: str, address: str, request: PageRequest) -> Page:

@@ -2,8 +2,9 @@
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, bindparam, select
 
+from chinwag.store import compiled
 from chinwag.store.records import RecordMapper
 from chinwag.store.tables import service_notifications
 
@@ -28,10 +29,15 @@ class ServiceNotifications:
 
 
 _NOTIFICATIONS = RecordMapper(service_notifications, ServiceNotifications, key="service_sid")
+_GET = select(*_NOTIFICATIONS.columns).where(
+    service_notifications.c.service_sid == bindparam("service_sid")
+)
 
 
 def get_notifications(conn: Connection, service_sid: str) -> ServiceNotifications | None:
-    return _NOTIFICATIONS.get(conn, service_sid)
+    # Compiled (store/compiled.py): every new message asks what the service pushes.
+    row = compiled.first(conn, _GET, {"service_sid": service_sid})
+    return _NOTIFICATIONS.from_row(row) if row else None
 
 
 def save_notifications(conn: Connection, notifications: ServiceNotifications) -> None:

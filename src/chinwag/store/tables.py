@@ -520,6 +520,35 @@ bindings = Table(
     Index(None, "service_sid", "identity"),  # a user's bindings go when the user does
 )
 
+# The push notifications Twilio would have sent: one row per (event, binding), with the
+# FCM or APNs payload, written in the transaction of the change that caused it. No key
+# into the binding or the conversation: the record of what was pushed outlives them.
+pushes = Table(
+    "pushes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("sid", String(34), nullable=False, unique=True),  # the payload's twi_message_id
+    Column("account_sid", String(34), nullable=False),
+    Column(
+        "service_sid",
+        String(34),
+        ForeignKey("services.sid", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("conversation_sid", String(34), nullable=False),
+    Column("message_sid", String(34)),  # new-message pushes only
+    Column("message_type", String(64), nullable=False),  # new_message, ...
+    Column("identity", Text, nullable=False),
+    Column("binding_sid", String(34), nullable=False),
+    Column("binding_type", String(16), nullable=False),
+    Column("address", Text, nullable=False),
+    Column("credential_sid", String(34)),
+    Column("payload", JSON, nullable=False),
+    Column("date_created", UtcDateTime, nullable=False),
+    # Lists are a service's, newest first; the CLI's span every account.
+    Index(None, "service_sid", "id"),
+)
+
 # A service's own pre- and post-event webhooks (Services/{sid}/Configuration/Webhooks).
 # `filters` and `method` are NULL until given, as Twilio's fetchEmpty example reads.
 service_webhooks = Table(
@@ -617,6 +646,55 @@ service_notifications = Table(
     Column("removed_from_conversation_sound", Text),
 )
 
+# Event Streams (events.twilio.com/v1): an account's sinks, the subscriptions that pick
+# which event types go to a sink, and each subscription's types (domain/sinks.py).
+sinks = Table(
+    "sinks",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("sid", String(34), nullable=False, unique=True),
+    Column("account_sid", String(34), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("sink_type", String(16), nullable=False),
+    Column("sink_configuration", JSON, nullable=False),  # as shown: destination, method, ...
+    Column("status", String(16), nullable=False),
+    Column("date_created", UtcDateTime, nullable=False),
+    Column("date_updated", UtcDateTime, nullable=False),
+    Index(None, "account_sid", "id"),
+)
+
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("sid", String(34), nullable=False, unique=True),
+    Column("account_sid", String(34), nullable=False),
+    Column("sink_sid", String(34), ForeignKey("sinks.sid", ondelete="CASCADE"), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("date_created", UtcDateTime, nullable=False),
+    Column("date_updated", UtcDateTime, nullable=False),
+    Index(None, "account_sid", "id"),
+    Index(None, "sink_sid"),
+)
+
+subscribed_events = Table(
+    "subscribed_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "subscription_sid",
+        String(34),
+        ForeignKey("subscriptions.sid", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("account_sid", String(34), nullable=False),
+    Column("type", String(64), nullable=False),
+    Column("schema_version", Integer, nullable=False),
+    UniqueConstraint("subscription_sid", "type"),
+    # Publishing asks, for every event, which of the account's sinks want its type.
+    Index(None, "account_sid", "type"),
+)
+
 # The transactional outbox: one row per (event, webhook that wants it), written in
 # the same transaction as the change that caused the event.
 deliveries = Table(
@@ -625,15 +703,18 @@ deliveries = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("token", String(36), nullable=False, unique=True),  # I-Twilio-Idempotency-Token
     Column("account_sid", String(34), nullable=False),
-    Column("service_sid", String(34), nullable=False),
+    Column("service_sid", String(34)),  # None: a sink's test event, of no service
     Column("conversation_sid", String(34)),
-    Column("webhook_sid", String(34)),  # None: the service-level post-event webhook
+    # None: the service-level post-event webhook; an Event Streams sink's SID (DG...) for
+    # target "sink", so that one sink's deliveries queue as one webhook's do.
+    Column("webhook_sid", String(34)),
     Column("target", String(16), nullable=False),
     Column("event_type", String(64), nullable=False),
     Column("url", Text),
     Column("flow_sid", String(34)),  # studio target: the URL is resolved at send time
     Column("method", String(8), nullable=False),
-    Column("params", Pairs, nullable=False),  # in Twilio's order
+    Column("params", Pairs, nullable=False),  # in Twilio's order; none for a sink
+    Column("body", Text),  # a sink's JSON body: its CloudEvents (None for a form webhook)
     Column("status", String(16), nullable=False),
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("next_attempt_at", UtcDateTime),

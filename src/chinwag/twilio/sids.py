@@ -20,6 +20,10 @@ BINDING = "BS"
 CREDENTIAL = "CR"
 MEDIA = "ME"
 CONTENT = "HX"  # a Content template
+PUSH = "RU"  # a recorded push notification: Twilio's pushes carry such a `twi_message_id`
+SINK = "DG"  # an Event Streams sink
+SUBSCRIPTION = "DF"  # an Event Streams subscription
+STREAM_EVENT = "EV"  # a CloudEvent's `id` (chinwag's choice: docs/compatibility.md)
 
 
 def new_sid(prefix: str) -> str:

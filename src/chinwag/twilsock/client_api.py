@@ -1,5 +1,5 @@
-"""The endpoints tunnelled requests reach: Conversations (`aim`), and Sync (`cds`) from
-sync_api.py.
+"""The endpoints tunnelled requests reach: Conversations (`aim`), Sync (`cds`) from
+sync_api.py, push registration (`ers`) from push_api.py.
 
 Each is `endpoint(tunnel, request, **path_args) -> (status, body)`. Writes go through
 the same domain functions as REST, as the token's identity, `Source=SDK`, with the
@@ -21,6 +21,12 @@ from chinwag.domain.conversations import (
     conversation_params,
     update_conversation,
 )
+from chinwag.domain.media import (
+    MAX_MEDIA_BYTES,
+    MAX_MEDIA_PER_MESSAGE,
+    MAX_MEDIA_TOTAL_BYTES,
+    MEBIBYTE,
+)
 from chinwag.domain.messages import MessageFields
 from chinwag.domain.pre_event_answers import (
     CONVERSATION_FIELDS,
@@ -34,13 +40,14 @@ from chinwag.domain.user_conversations import (
     unread_messages_count,
     update_user_conversation,
 )
+from chinwag.operations import media_urls
 from chinwag.operations.addressing import ConversationRef, ServiceRef
 from chinwag.operations.message_prehooks import describe_new, describe_stored
 from chinwag.operations.prehooks import Describe, Params, overlay, pre_event
 from chinwag.store.changes import Change
 from chinwag.twilio.dates import to_json, to_webhook
 from chinwag.twilio.errors import InvalidParameter, ResourceNotFound
-from chinwag.twilsock import client_calls, reachability, receipts_api, sync_api
+from chinwag.twilsock import client_calls, push_api, reachability, receipts_api, sync_api
 from chinwag.twilsock.router import NUL, TunnelledRequest
 
 if TYPE_CHECKING:
@@ -48,7 +55,6 @@ if TYPE_CHECKING:
 
 Reply = tuple[int, Any]
 AIM = "https://aim.us1.twilio.com/Client/v2"
-MCS = "https://mcs.us1.twilio.com/v1"
 TYPING_TIMEOUT = 5  # seconds; the SDK's own default (src/configuration.ts TYPING_TIMEOUT)
 
 
@@ -63,8 +69,9 @@ async def configuration(tunnel: "Tunnel", request: TunnelledRequest) -> Reply:
             "users": f"{AIM}/Users",
             "current_user": f"{AIM}/Users/{session.identity}",
             "typing": f"{AIM}/Indicators/Typing",
-            "media_service": f"{MCS}/Services/{session.service.sid}/Media",
-            "media_set_service": f"{MCS}/Services/{session.service.sid}/MediaSet",
+            # chinwag's own media store (its media client talks HTTP to these, not the socket)
+            "media_service": media_urls.media_url(tunnel.base_url, session.service.sid),
+            "media_set_service": media_urls.media_set_url(tunnel.base_url, session.service.sid),
             "messages_receipts": f"{AIM}/Conversations/%s/Messages/%s/Receipts",
         },
         "options": {
@@ -72,9 +79,10 @@ async def configuration(tunnel: "Tunnel", request: TunnelledRequest) -> Reply:
             "http_cache_interval": "PT1S",
             "reachability_enabled": await reachability.enabled(tunnel),
             "user_infos_to_subscribe": 100,
-            "media_attachments_count_limit": 1,
-            "media_attachment_size_limit_in_mb": 5,
-            "media_attachments_total_size_limit_in_mb": 5,
+            # what domain/media.py enforces (the SDK checks only the count itself)
+            "media_attachments_count_limit": MAX_MEDIA_PER_MESSAGE,
+            "media_attachment_size_limit_in_mb": MAX_MEDIA_BYTES // MEBIBYTE,
+            "media_attachments_total_size_limit_in_mb": MAX_MEDIA_TOTAL_BYTES // MEBIBYTE,
             "email_histories_allowed_mime_types": [],
             "email_bodies_allowed_mime_types": [],
         },
@@ -420,4 +428,7 @@ ENDPOINTS: dict[str, Endpoint] = {
     "sync_object": sync_api.sync_object,
     "sync_items": sync_api.sync_items,
     "subscriptions": sync_api.subscriptions,
+    "register_push": push_api.register,
+    "unregister_push": push_api.unregister,
+    "unregister_push_device": push_api.unregister_device_address,
 }

@@ -123,6 +123,10 @@ ROUTES: list[tuple[str, re.Pattern[str], str]] = [
         ("GET", "/v3/{kind}/{object}", "sync_object"),
         ("GET", "/v3/{kind}/{object}/Items", "sync_items"),
         ("POST", "/v4/Subscriptions", "subscriptions"),
+        # Push registration (host ers.us1.twilio.com): twilsock/push_api.py
+        ("POST", "/v1/registrations", "register_push"),
+        ("DELETE", "/v1/registrations", "unregister_push_device"),
+        ("DELETE", "/v1/registrations/{registration}", "unregister_push"),
     ]
 ]
 

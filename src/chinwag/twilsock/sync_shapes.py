@@ -212,12 +212,25 @@ def message_data(message: Message, delivery: DeliverySummary | None = None) -> d
         "dateUpdated": to_json(message.date_updated),
         "memberSid": message.participant_sid,
         "type": "media" if message.media else "text",
-        "medias": message.media,
+        "medias": [media_descriptor(item) for item in message.media] if message.media else None,
         "contentSid": message.content_sid,
     }
     if delivery is not None:
         data["delivery"] = asdict(delivery)
     return data
+
+
+def media_descriptor(item: dict[str, Any]) -> dict[str, Any]:
+    """One of a message's media as the SDK's `Media` reads it (src/media.ts: `sid`,
+    `category`, `filename`, `contentType`, `size`), from REST's `media` item: the same
+    medium, whether the SDK, REST's `MediaSid` or an inbound `MediaUrl` attached it."""
+    return {
+        "sid": item["sid"],
+        "category": item.get("category") or "media",
+        "filename": item.get("filename"),
+        "contentType": item["content_type"],
+        "size": item["size"],
+    }
 
 
 def messages_list(conn: Connection, sid: str, since: int | None = None) -> SyncObject:

@@ -12,12 +12,16 @@ import aiohttp_jinja2
 from aiohttp import web
 from sqlalchemy import Connection
 
+from chinwag.domain.push_payloads import shown_text
+from chinwag.operations import media_urls
 from chinwag.request_context import database, read_query
 from chinwag.store import address_configurations as address_store
 from chinwag.store import conversations as conversation_store
 from chinwag.store import global_webhooks, service_webhooks
+from chinwag.store import media as media_store
 from chinwag.store import messages as message_store
 from chinwag.store import participants as participant_store
+from chinwag.store import pushes as push_store
 from chinwag.store import roles as role_store
 from chinwag.store import services as service_store
 from chinwag.store import webhooks as webhook_store
@@ -25,17 +29,20 @@ from chinwag.store.address_configurations import AddressConfiguration
 from chinwag.store.conversations import Conversation
 from chinwag.store.deliveries import DeliveryFilter, DeliveryRecord
 from chinwag.store.global_webhooks import GlobalWebhookConfig
+from chinwag.store.media import Medium
 from chinwag.store.messages import Message
 from chinwag.store.outbox import DeliveryStatus
 from chinwag.store.participants import Participant
+from chinwag.store.pushes import PushFilter
 from chinwag.store.service_webhooks import ServiceWebhookConfig
 from chinwag.store.services import Service
 from chinwag.store.webhooks import ScopedWebhook
+from chinwag.twilio.dates import utc_now
 from chinwag.twilio.forms import Form
 from chinwag.twilio.pagination import Page, PageRequest
 from chinwag.ui import changes
 from chinwag.ui.inputs import whole_number
-from chinwag.ui.sessions import Session, page
+from chinwag.ui.sessions import Session, page, see_other
 
 PAGE_SIZE = 50
 SHOWN_MESSAGES = 50  # the newest; older ones are a REST call away
@@ -148,6 +155,32 @@ async def conversation(request: web.Request, session: Session) -> web.Response:
     return render(request, session, "conversation.html", view=view, last_index=last_index)
 
 
+def _message_medium(
+    conn: Connection, account_sid: str, conversation_sid: str, sid: str
+) -> Medium | None:
+    """A medium of a message of the account's conversation; None for anything else."""
+    conversation = find_conversation(conn, account_sid, conversation_sid)
+    if conversation is None:
+        return None
+    found = media_store.get_medium(conn, conversation.service_sid, sid)
+    return found if found is not None and found.conversation_sid == conversation.sid else None
+
+
+@page
+async def medium(request: web.Request, session: Session) -> web.StreamResponse:
+    """A message's medium: a redirect to its content at a temporary URL signed now, so a
+    page left open still shows it; a path, so on the dashboard's own origin (its CSP's
+    `img-src 'self'`) whatever the public URL. The content keeps its own safe headers."""
+    conversation, sid = request.match_info["ConversationSid"], request.match_info["MediaSid"]
+    found = await database(request).read(_message_medium, session.account.sid, conversation, sid)
+    if found is None:
+        return not_found(request, session, f"Media {sid}")
+    token = session.account.auth_token
+    return see_other(
+        media_urls.temporary_content_url("", token, found.service_sid, found.sid, utc_now())
+    )
+
+
 def delivery_filter(query: Form, account_sid: str) -> DeliveryFilter:
     """The deliveries page's filters, from its query string (unknown values are ignored)."""
     webhook, conversation, event, status = (
@@ -214,3 +247,31 @@ def _configuration(conn: Connection, account_sid: str) -> Configuration:
 async def configuration(request: web.Request, session: Session) -> web.Response:
     found = await database(request).read(_configuration, session.account.sid)
     return render(request, session, "configuration.html", configuration=found)
+
+
+@dataclass(frozen=True)
+class PushList:
+    services: list[Service]
+    service: Service | None
+    page: Page
+
+
+def _push_list(conn: Connection, account_sid: str, service_sid: str, at: PageRequest) -> PushList:
+    services = list(service_store.list_services(conn, account_sid, EVERYTHING).rows)
+    chosen = next((s for s in services if s.sid == service_sid), None)
+    chosen = chosen or next((s for s in services if s.is_default), None)
+    if chosen is None:
+        return PushList(services, None, Page([], None, None, False, False))
+    where = PushFilter(account_sid=account_sid, service_sid=chosen.sid)
+    return PushList(services, chosen, push_store.list_pushes(conn, where, at))
+
+
+@page
+async def pushes(request: web.Request, session: Session) -> web.Response:
+    """The push notifications recorded where Twilio would have pushed, newest first."""
+    query = read_query(request)
+    at = PageRequest(PAGE_SIZE, 0, _cursor(query, "after"), _cursor(query, "before"))
+    listed = await database(request).read(
+        _push_list, session.account.sid, query.text("service") or "", at
+    )
+    return render(request, session, "pushes.html", listed=listed, shown_text=shown_text)

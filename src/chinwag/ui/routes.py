@@ -16,7 +16,8 @@ import jinja2
 from aiohttp import web
 
 from chinwag.domain.accounts import Authenticator
-from chinwag.ui import actions, feeds, headers, pages
+from chinwag.domain.media import is_inline_image
+from chinwag.ui import actions, feeds, headers, pages, sinks
 from chinwag.ui.inputs import plain_errors
 from chinwag.ui.live import CLOSING, STREAMS, OpenStreams, end_streams
 from chinwag.ui.sessions import AUTHENTICATOR, CSRF_FIELD, see_other
@@ -34,6 +35,7 @@ UI_ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", "/conversations/{ConversationSid}", pages.conversation),
     ("GET", "/conversations/{ConversationSid}/events", feeds.conversation_events),
     ("POST", "/conversations/{ConversationSid}/messages", actions.send_message),
+    ("GET", "/conversations/{ConversationSid}/media/{MediaSid}", pages.medium),
     ("POST", "/inbound", actions.write_as_customer),
     ("GET", "/deliveries", pages.deliveries),
     ("GET", "/deliveries/events", feeds.deliveries_events),
@@ -42,6 +44,8 @@ UI_ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", "/deliveries/{Token}/events", feeds.delivery_events),
     ("POST", "/deliveries/{Token}/redeliver", actions.redeliver),
     ("GET", "/configuration", pages.configuration),
+    ("GET", "/sinks", sinks.sinks),
+    ("GET", "/pushes", pages.pushes),
 ]
 
 
@@ -71,6 +75,7 @@ def add_ui(app: web.Application) -> None:
         autoescape=jinja2.select_autoescape(default=True),
     )
     environment.filters["when"] = _when
+    environment.tests["inline_image"] = is_inline_image  # a message's medium shown in <img>
     environment.globals["csrf_field"] = CSRF_FIELD
     app[AUTHENTICATOR] = Authenticator()
     app[STREAMS] = OpenStreams()

@@ -73,7 +73,8 @@ class InternalError(TwilioError):
 
 class Forbidden(TwilioError):
     """20403. Used when a pre-event webhook rejects a change: Twilio does not document
-    the REST answer for that case (docs/compatibility.md)."""
+    the REST answer for that case (docs/compatibility.md); and for a temporary media URL
+    expired or not signed as it must be (operations/media_urls.py)."""
 
     code = 20403
     status = 403
