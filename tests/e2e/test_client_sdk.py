@@ -430,3 +430,36 @@ def test_the_sdks_other_calls_answer_as_on_twilio(
     assert json.loads(service.users("alice").fetch().attributes) == {"team": "support"}
     assert [c.sid for c in service.conversations.list()] == []  # with its participants
     assert service.participant_conversations.list(identity="alice") == []
+
+
+# The SDK's classes an app calls methods of (the others are its internals).
+PUBLIC_CLASSES = {"Client", "Conversation", "Message", "Participant", "User", "Media"}
+PUBLIC_CLASSES |= {"MessageBuilder", "UnsentMessage", "RestPaginator", "ContentTemplateVariable"}
+SDK_CALLS_DOC = Path(__file__).resolve().parents[2] / "docs" / "client-sdk.md"
+
+
+def sdk_methods(node_dir: Path) -> set[str]:
+    """`Class.method` for every public method the installed SDK declares (lib.d.ts)."""
+    declarations = node_dir / "node_modules" / "@twilio" / "conversations" / "builds" / "lib.d.ts"
+    found = set()
+    for block in declarations.read_text().split("\ndeclare class ")[1:]:
+        name = re.split(r"[\s<]", block, maxsplit=1)[0]
+        if name in PUBLIC_CLASSES:
+            body = block[: block.find("\n}\n")]
+            for method in re.findall(r"\n    (?:async )?(\w+)\(", body):
+                if method != "constructor" and not method.startswith("_"):
+                    found.add(f"{name}.{method}")
+    return found
+
+
+def test_the_list_of_sdk_calls_names_every_public_method_and_its_test(node_sdk: Path) -> None:
+    """docs/client-sdk.md's table has a row for each public method of the SDK installed
+    here, and a row that names a script of tests/node as its test names a script that
+    calls the method."""
+    row = re.compile(r"^\| `(\w+\.\w+)` \| [^|]+ \| ([^|]*) \|$", re.M)
+    rows = {match[1]: match[2] for match in row.finditer(SDK_CALLS_DOC.read_text())}
+    assert sorted(sdk_methods(node_sdk) - rows.keys()) == []
+    for call, tested_by in rows.items():
+        for script in re.findall(r"sdk_\w+\.js", tested_by):
+            method = call.partition(".")[2]
+            assert f".{method}(" in (node_sdk / script).read_text(), (call, script)

@@ -289,7 +289,8 @@ async function otherCalls() {
         byCategory: latest.getMediaByCategory(["media"]).length,
         email: [latest.getEmailBody(), latest.getEmailHistory()],
         recipients: (await mine.getMessageRecipients()).items.length });
-  const index = await mine.prepareMessage().setBody("built").setAttributes({ built: true }).buildAndSend();
+  const index = await mine.prepareMessage().setBody("built").setAttributes({ built: true })
+    .setSubject("no email channel: ignored").buildAndSend();
   say({ event: "built", index });
   const advanced = await theirs.advanceLastReadMessageIndex(1);
   await until(() => theirs.lastReadMessageIndex === 1, "bob's read horizon");
