@@ -3,17 +3,27 @@ users (alice, bob), a screenshot per step in /tmp/shots (docs/client-sdk.md).
 
 Run with the build served on 127.0.0.1:8092, the token server and `chinwag serve`."""
 
+import base64
 import time
+from urllib.parse import urlsplit
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
 APP = "http://127.0.0.1:8092/"
 SHOTS = Path("/tmp/shots")
+# A picture to attach: a 1x1 PNG.
+PICTURE = SHOTS / "picture.png"
 SHOTS.mkdir(exist_ok=True)
+PICTURE.write_bytes(
+    base64.b64decode(
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg=="
+    )
+)
 NAME = f"Ticket {int(time.time()) % 100000}"
 log = []
 results = []
+twilio_hosts: set[str] = set()  # every host the pages asked; twilio.com ones reported
 
 
 def step(page, name, action):
@@ -38,6 +48,7 @@ def sign_in(browser, who):
         ),
     )
     page.on("pageerror", lambda e: log.append(f"{who} PAGEERROR: {e}"))
+    page.on("request", lambda r: twilio_hosts.add(urlsplit(r.url).hostname or ""))
     page.set_default_timeout(8000)
     page.goto(APP)
     page.fill("#username", who)
@@ -111,6 +122,29 @@ with sync_playwright() as p:
 
     step(bob, "15-bob-answers-alice-hears", bob_reads_and_answers)
 
+    def send_image():
+        alice.set_input_files("#file-input", str(PICTURE))
+        box = alice.get_by_role("textbox").last
+        box.click()
+        alice.keyboard.type("a picture")
+        alice.keyboard.press("Enter")
+        bob.locator("text=a picture").last.wait_for(timeout=15000)
+        shown = bob.locator("img[src^='blob:'], img[src*='/Content?']").last
+        shown.wait_for(timeout=15000)  # inline, live
+        bob.wait_for_function(
+            "img => img.complete && img.naturalWidth > 0", arg=shown.element_handle()
+        )
+
+    step(alice, "15a-image-inline-at-bob", send_image)
+
+    def bob_reloads():
+        bob.reload()
+        bob.get_by_text(NAME).first.click()
+        bob.locator("text=a picture").last.wait_for(timeout=15000)
+        assert not [line for line in log if "PAGEERROR" in line], log
+
+    step(bob, "15b-bob-reloads", bob_reloads)
+
     def rename():
         alice.locator("svg:has(title)", has_text="Edit conversation name").click()
         title = alice.locator(f'input[value="{NAME}"]')
@@ -139,4 +173,7 @@ with sync_playwright() as p:
     browser.close()
 for r in results:
     print(*r)
+# The app's own design assets come from Twilio's CDN (assets.twilio.com); the SDK's
+# traffic must all go to chinwag.
+print("twilio.com hosts asked:", sorted(h for h in twilio_hosts if h.endswith("twilio.com")))
 print("\n".join(log[-20:]))
