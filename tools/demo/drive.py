@@ -5,8 +5,8 @@ Run with the build served on 127.0.0.1:8092, the token server and `chinwag serve
 
 import base64
 import time
-from urllib.parse import urlsplit
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from playwright.sync_api import sync_playwright
 
