@@ -1,6 +1,7 @@
 """What every `chinwag` sub-command shares: the console, `--database`, the migrated database."""
 
 import asyncio
+import gc
 from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
 
@@ -31,6 +32,22 @@ DatabaseOption = Annotated[
         "--database", envvar="CHINWAG_DATABASE_URL", help="SQLAlchemy URL of the database."
     ),
 ]
+
+
+# Allocations between the collector's youngest passes (CPython's default: 700).
+YOUNG_GENERATION = 10_000
+
+
+def tune_garbage_collector() -> None:
+    """Leave what a server built at start (its modules, its app) out of the garbage
+    collector's full passes, and pass over the youngest objects less often: a full pass
+    walks every tracked object while the event loop waits, and frequent young passes
+    promote the objects of requests in flight, which brings full passes sooner. Both
+    showed as stalls of every socket at once (docs/benchmarks.md, "Live clients")."""
+    gc.collect()
+    gc.freeze()
+    _, middle, old = gc.get_threshold()
+    gc.set_threshold(YOUNG_GENERATION, middle, old)
 
 
 def say(message: str) -> None:

@@ -27,6 +27,7 @@ from aiohttp import web
 from sqlalchemy.engine import make_url
 
 from chinwag.app import build_app
+from chinwag.cli.common import tune_garbage_collector
 from chinwag.config import Settings
 from chinwag.store.database import UnsupportedDatabase, engine_url, open_database
 from chinwag.store.sqlite_file import database_file
@@ -83,6 +84,7 @@ def _fork_server(settings: Settings, number: int, listening: socket.socket) -> i
         mine = replace(settings, run_worker=settings.run_worker and number == 0)
         app = build_app(mine, open_database(mine.database_url, mine.database_pool_size))
         app.cleanup_ctx.append(partial(_stop_when_orphaned, os.getppid()))
+        tune_garbage_collector()
         web.run_app(
             app,
             sock=listening,

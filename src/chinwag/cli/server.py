@@ -12,7 +12,14 @@ import typer
 from aiohttp import web
 
 from chinwag.app import build_app, run_worker
-from chinwag.cli.common import DatabaseOption, console, open_migrated, say, with_database
+from chinwag.cli.common import (
+    DatabaseOption,
+    console,
+    open_migrated,
+    say,
+    tune_garbage_collector,
+    with_database,
+)
 from chinwag.cli.processes import serve_processes, shared_between_processes
 from chinwag.config import DEFAULT_AUTH_FAILURE_LIMIT, DEFAULT_DATABASE, Settings
 from chinwag.delivery.host_gate import DEFAULT_HOST_CONCURRENCY
@@ -283,7 +290,9 @@ def serve(
 
     async def start() -> web.Application:
         await _bootstrap_account(db)
-        return build_app(settings, db)
+        app = build_app(settings, db)
+        tune_garbage_collector()
+        return app
 
     # run_app handles SIGINT and SIGTERM: stop accepting, finish in-flight requests, clean up.
     web.run_app(
