@@ -104,6 +104,7 @@ async def front_door(request: web.Request, handler: Handler) -> web.StreamRespon
 
 def _error_response(error: TwilioError) -> web.Response:
     response = json_response(error.envelope(), error.status)
+    response.content_type = error.content_type  # RFC 9457's for the Webhooks configuration API
     if isinstance(error, Unauthenticated):
         response.headers["WWW-Authenticate"] = WWW_AUTHENTICATE
     elif isinstance(error, TooManyRequests):

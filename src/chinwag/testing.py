@@ -332,7 +332,8 @@ def chinwag_client(chinwag_server: LiveServer) -> "Client":
 def twilio_client(
     server: Server, username: str | None = None, password: str | None = None
 ) -> "Client":
-    """A twilio-python client whose Conversations and Events requests go to `server`."""
+    """A twilio-python client whose Conversations, Events and Webhooks configuration
+    requests go to `server`."""
     from twilio.rest import Client
 
     client = Client(
@@ -340,6 +341,7 @@ def twilio_client(
     )
     client.conversations.base_url = server.url
     client.events.base_url = server.url  # Event Streams: Sinks, Subscriptions, Types
+    client.webhooks.base_url = server.url  # Webhooks configuration: SharedKeys, Settings, Rules
     # A server on this machine: no proxy or .netrc from the environment, and no cost of
     # looking them up on every request.
     client.http_client.session.trust_env = False
@@ -397,7 +399,10 @@ class WebhookReceiver:
     """An HTTP server on 127.0.0.1 that records every request and checks its signature.
 
     The signature is checked with twilio-python's own `RequestValidator` and the
-    account's auth token, so a pass means a real Twilio integration would accept it.
+    account's auth token, so a pass means a real Twilio integration would accept it; a
+    request signed with a shared key (X-Twilio-Webhooks-Signature-Settings) is checked
+    with the secret the test put in `shared_keys` under the key's id, as such an
+    integration would, and is invalid if none is there.
     Tests script how it answers: a status, 429 with Retry-After, a hang, a reset,
     per request (`answers`) or per path (`scripts`); `down()` closes its port.
     """
@@ -415,6 +420,7 @@ class WebhookReceiver:
         self.body = b""
         self.delay = 0.0
         self._validator = RequestValidator(auth_token)
+        self.shared_keys: dict[str, str] = {}  # shared key id -> secret
         self._arrived = threading.Condition()
         self._released = threading.Event()  # set on stop: hanging requests end
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -477,6 +483,26 @@ class WebhookReceiver:
             self.requests.append(request)
             self._arrived.notify_all()
 
+    def _signature_valid(
+        self, url: str, signed: dict[str, str] | str, headers: dict[str, str]
+    ) -> bool:
+        from twilio.request_validator import (
+            SIGNATURE_SETTINGS_HEADER,
+            RequestValidator,
+            get_signature_algorithm,
+        )
+
+        signature = headers.get("X-Twilio-Signature", "")
+        settings = headers.get(SIGNATURE_SETTINGS_HEADER)
+        if settings is None:
+            return bool(self._validator.validate(url, signed, signature))
+        named = dict(part.strip().partition("=")[::2] for part in settings.split(","))
+        secret = self.shared_keys.get(named.get("key", ""))
+        if secret is None:
+            return False
+        algorithm = get_signature_algorithm(settings)
+        return bool(RequestValidator(secret).validate(url, signed, signature, algorithm))
+
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         receiver = self
 
@@ -499,14 +525,14 @@ class WebhookReceiver:
                 body = self.rfile.read(length).decode("utf-8") if length else ""
                 content_type = self.headers.get("Content-Type", "")
                 params, signed = _parameters(self.command, content_type, url, body)
-                signature = self.headers.get("X-Twilio-Signature", "")
+                headers = dict(self.headers.items())
                 receiver._record(
                     ReceivedRequest(
                         method=self.command,
                         url=url,
-                        headers=dict(self.headers.items()),
+                        headers=headers,
                         params=params,
-                        signature_valid=receiver._validator.validate(url, signed, signature),
+                        signature_valid=receiver._signature_valid(url, signed, headers),
                         body=body if isinstance(signed, str) else "",
                     )
                 )

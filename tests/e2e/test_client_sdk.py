@@ -23,9 +23,20 @@ NODE_DIR = Path(__file__).resolve().parents[1] / "node"
 SCRIPT = NODE_DIR / "sdk_clients.js"
 
 
+def installed_as_pinned(node_dir: Path) -> bool:
+    """Whether node_modules holds each package at the version package.json pins."""
+    pins: dict[str, str] = json.loads((node_dir / "package.json").read_text())["dependencies"]
+    for name, version in pins.items():
+        installed = node_dir / "node_modules" / name / "package.json"
+        if not installed.exists() or json.loads(installed.read_text())["version"] != version:
+            return False
+    return True
+
+
 @pytest.fixture(scope="session")
 def node_sdk() -> Path:
-    """tests/node installed (npm ci) when its node_modules is absent; Node is required."""
+    """tests/node installed (npm ci) when its node_modules is absent or holds other
+    versions than package.json pins; Node is required."""
     for tool in ("node", "npm"):
         if shutil.which(tool) is None:
             pytest.fail(
@@ -36,7 +47,7 @@ def node_sdk() -> Path:
     # One installer at a time: xdist runs a worker per engine, each with this fixture.
     with (NODE_DIR / ".install.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (NODE_DIR / "node_modules" / "@twilio" / "conversations").exists():
+        if not installed_as_pinned(NODE_DIR):
             subprocess.run(
                 ["npm", "ci", "--no-audit", "--no-fund", "--prefix", str(NODE_DIR)], check=True
             )

@@ -20,6 +20,13 @@ def _differences(conn: Connection) -> list[object]:
     return found
 
 
+def _index(index: Any) -> dict[str, object]:
+    """An index as reflected, its partial index's WHERE as text (SQLite reflects it as a
+    clause object, equal only to itself)."""
+    options = {name: str(value) for name, value in index.get("dialect_options", {}).items()}
+    return {**index, "dialect_options": options}
+
+
 def _schema(conn: Connection) -> dict[str, object]:
     """Every table's columns, keys, indexes and constraints as the database reports them.
 
@@ -34,7 +41,7 @@ def _schema(conn: Connection) -> dict[str, object]:
             ),
             found.get_pk_constraint(table),
             sorted(found.get_foreign_keys(table), key=repr),
-            sorted(found.get_indexes(table), key=repr),
+            sorted((_index(index) for index in found.get_indexes(table)), key=repr),
             sorted(found.get_unique_constraints(table), key=repr),
         )
         for table in sorted(found.get_table_names())
@@ -47,7 +54,7 @@ def test_migrations_replayed_from_empty_match_the_tables(empty_database_url: str
     upgrade(url)  # at the head already: a no-op, as at every server start
 
     assert on_database(url, _differences) == []
-    assert run_sql(url, "SELECT version_num FROM alembic_version") == [("0027",)]
+    assert run_sql(url, "SELECT version_num FROM alembic_version") == [("0029",)]
     tables = on_database(url, lambda conn: set(inspect(conn).get_table_names()))
     assert tables >= set(metadata.tables)
 
@@ -63,9 +70,9 @@ def test_a_fresh_database_is_created_as_the_migrations_build_it(
 
     assert on_database(created, _differences) == []
     assert on_database(created, _schema) == on_database(migrated, _schema)
-    assert run_sql(created, "SELECT version_num FROM alembic_version") == [("0027",)]
+    assert run_sql(created, "SELECT version_num FROM alembic_version") == [("0029",)]
     head = ScriptDirectory.from_config(alembic_config(created)).get_current_head()
-    assert head_revision() == head == "0027"
+    assert head_revision() == head == "0029"
     command.check(alembic_config(created))  # Alembic itself sees nothing to generate
 
 
@@ -303,3 +310,33 @@ def test_the_head_is_read_in_every_style_alembic_writes_a_revision() -> None:
     assert _assigned("revision", source) == {"0021"}
     assert _assigned("down_revision", source) == {"0019", "0020"}
     assert _assigned("down_revision", 'revision = "0001"\ndown_revision = None\n') == set()
+
+
+def test_upgrading_to_ordered_delivery_leaves_everything_unordered(empty_database_url: str) -> None:
+    """0029: existing webhooks, configurations and sinks are not ordered, existing
+    deliveries belong to no order; going back, a waiting delivery is due again."""
+    url = empty_database_url
+    command.upgrade(alembic_config(url), "0028")
+    when = "'2026-01-01 00:00:00'"
+    for sql in (
+        f"INSERT INTO accounts (sid, auth_token, friendly_name, date_created) "
+        f"VALUES ('AC1', 't', 'a', {when})",
+        "INSERT INTO global_webhooks (account_sid, target) VALUES ('AC1', 'webhook')",
+        f"INSERT INTO sinks (sid, account_sid, description, sink_type, sink_configuration, "
+        f"status, date_created, date_updated) VALUES ('DG1', 'AC1', 's', 'webhook', '{{}}', "
+        f"'active', {when}, {when})",
+        f"INSERT INTO deliveries (token, account_sid, target, event_type, method, params, "
+        f"status, date_created, date_updated) VALUES ('t1', 'AC1', 'webhook', 'onMessageAdded', "
+        f"'POST', '[]', 'pending', {when}, {when})",
+    ):
+        run_sql(url, sql)
+    upgrade(url)
+    assert run_sql(url, "SELECT ordered FROM global_webhooks") == [(0,)]
+    assert run_sql(url, "SELECT ordered FROM sinks") == [(0,)]
+    assert run_sql(url, "SELECT status, order_key FROM deliveries") == [("pending", None)]
+
+    run_sql(url, "UPDATE deliveries SET status = 'waiting', next_attempt_at = NULL")
+    command.downgrade(alembic_config(url), "0028")
+    assert run_sql(url, "SELECT status, next_attempt_at IS NOT NULL FROM deliveries") == [
+        ("pending", True)
+    ]

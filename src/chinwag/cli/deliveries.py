@@ -35,6 +35,7 @@ STATUS_STYLES = {
     DeliveryStatus.DELIVERED: "green",
     DeliveryStatus.FAILED: "red",
     DeliveryStatus.PENDING: "yellow",
+    DeliveryStatus.WAITING: "cyan",
     DeliveryStatus.UNDELIVERABLE: "magenta",
 }
 
@@ -151,6 +152,8 @@ def _delivery_table(delivery: DeliveryRecord) -> Table:
     fields = [
         ("SID", delivery.token),
         ("Status", _status(delivery.status)),
+        ("Waiting for", delivery.waiting_for),  # the head of its order, for a waiting one
+        ("Ordered", "yes" if delivery.order_key else None),
         ("Event", delivery.event_type),
         ("Account", delivery.account_sid),
         ("Service", delivery.service_sid),
@@ -235,7 +238,7 @@ def deliveries_prune(
     database: DatabaseOption = DEFAULT_DATABASE,
 ) -> None:
     """Remove delivered, failed and undeliverable deliveries (of all accounts) older than
-    the age given, with their attempts; pending deliveries always stay."""
+    the age given, with their attempts; pending and waiting deliveries always stay."""
     cutoff = utc_now() - timedelta(days=older_than_days)
     pruned = with_database(database, lambda db: prune(db, cutoff))
     say(f"removed {pruned.deliveries} deliveries and {pruned.attempts} attempts")

@@ -9,7 +9,9 @@ from datetime import datetime
 
 from chinwag.delivery.retry import RetryDecision
 from chinwag.delivery.sender import OutboundRequest, SendResult
+from chinwag.delivery.url_settings import shared_key_signing, timeouts
 from chinwag.store.outbox import Attempt, Delivery, DeliveryStatus, Outcome
+from chinwag.store.webhook_settings import SendingSetting
 from chinwag.twilio.urls import masked_url
 
 logger = logging.getLogger("chinwag.delivery")
@@ -26,7 +28,12 @@ def target_url(delivery: Delivery, studio_url: str | None) -> str | None:
     return studio_url.format(flow_sid=delivery.flow_sid)
 
 
-def request_for(delivery: Delivery, url: str) -> OutboundRequest:
+def request_for(
+    delivery: Delivery, url: str, setting: SendingSetting | None = None
+) -> OutboundRequest:
+    """The attempt's request; `setting`, the Webhook Setting its URL's Rule picks now,
+    signs it with a shared key and gives its timeouts."""
+    key, limits = shared_key_signing(setting), timeouts(setting)
     if delivery.body is not None:  # a sink's CloudEvents: the same body on every attempt
         return OutboundRequest(
             url=url,
@@ -35,6 +42,8 @@ def request_for(delivery: Delivery, url: str) -> OutboundRequest:
             auth_token=delivery.auth_token,
             idempotency_token=delivery.token,
             body=delivery.body,
+            shared_key=key,
+            timeouts=limits,
         )
     return OutboundRequest(
         url=url,
@@ -43,6 +52,8 @@ def request_for(delivery: Delivery, url: str) -> OutboundRequest:
         params=[*delivery.params, ("RetryCount", str(delivery.attempts))],
         auth_token=delivery.auth_token,
         idempotency_token=delivery.token,  # the same on every attempt
+        shared_key=key,
+        timeouts=limits,
     )
 
 

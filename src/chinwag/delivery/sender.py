@@ -1,7 +1,8 @@
 """Sending one webhook request: the only place that talks HTTP to receivers.
 
 Twilio calls Conversations webhooks with a 5-second timeout
-(twilio.com/docs/conversations/conversations-webhooks).
+(twilio.com/docs/conversations/conversations-webhooks), unless a Webhook Setting's
+`connection` gives others (delivery/url_settings.py).
 """
 
 import contextlib
@@ -19,7 +20,13 @@ from urllib.parse import quote_plus
 import aiohttp
 from yarl import URL
 
-from chinwag.delivery.signing import sign_request, with_body_hash, without_fragment
+from chinwag.delivery.signing import (
+    SETTINGS_HEADER,
+    SharedKeySigning,
+    sign_request,
+    with_body_hash,
+    without_fragment,
+)
 from chinwag.delivery.target_guard import (
     DENIED_ERROR,
     DeniedTarget,
@@ -36,6 +43,7 @@ RESPONSE_EXCERPT = 1024
 # The error class of an attempt whose URL is none chinwag would accept today (one stored
 # before the rule refused control characters and whitespace): nothing is sent.
 INVALID_URL_ERROR = "invalid_url"
+CONNECT_TIMEOUT_ERROR = "connect_timeout"
 
 logger = logging.getLogger("chinwag.delivery")
 
@@ -50,6 +58,15 @@ def form_encoded(params: list[tuple[str, str]]) -> str:
 
 
 @dataclass(frozen=True)
+class Timeouts:
+    """A Webhook Setting's `connection` timeouts, in seconds (aiohttp's units)."""
+
+    connect: float
+    read: float
+    total: float | None  # None: bounded by `connect` and `read` alone
+
+
+@dataclass(frozen=True)
 class OutboundRequest:
     url: str
     method: str  # "GET" or "POST"
@@ -58,6 +75,9 @@ class OutboundRequest:
     idempotency_token: str
     read_limit: int = RESPONSE_EXCERPT  # how much of the answer to keep
     body: str | None = None  # JSON (a sink's CloudEvents), sent instead of `params`
+    # From the Webhook Setting the URL's Rule picks (delivery/url_settings.py), if any.
+    shared_key: SharedKeySigning | None = None  # signs instead of the auth token
+    timeouts: Timeouts | None = None  # instead of TIMEOUT_SECONDS
 
     def prepared(self) -> tuple[str, dict[str, str], bytes | None]:
         """The URL, headers and body to send, signed."""
@@ -66,15 +86,23 @@ class OutboundRequest:
         if self.body is not None:  # with its method, GET too: a sink has no other way
             url = with_body_hash(url, self.body)
             headers["Content-Type"] = JSON_CONTENT_TYPE
-            headers["X-Twilio-Signature"] = sign_request(self.auth_token, url, [])
+            self._sign(headers, url, [])
             return url, headers, self.body.encode("utf-8")
         if self.method == "GET":
             url += ("&" if "?" in url else "?") + form_encoded(self.params)
-            headers["X-Twilio-Signature"] = sign_request(self.auth_token, url, [])
+            self._sign(headers, url, [])
             return url, headers, None
         headers["Content-Type"] = FORM_CONTENT_TYPE
-        headers["X-Twilio-Signature"] = sign_request(self.auth_token, url, self.params)
+        self._sign(headers, url, self.params)
         return url, headers, form_encoded(self.params).encode("utf-8")
+
+    def _sign(self, headers: dict[str, str], url: str, form: list[tuple[str, str]]) -> None:
+        key = self.shared_key
+        if key is None:
+            headers["X-Twilio-Signature"] = sign_request(self.auth_token, url, form)
+            return
+        headers["X-Twilio-Signature"] = sign_request(key.secret, url, form, key.algorithm)
+        headers[SETTINGS_HEADER] = key.settings_header
 
 
 @dataclass(frozen=True)
@@ -123,8 +151,9 @@ async def _read_up_to(response: aiohttp.ClientResponse, limit: int) -> bytes:
 
 class HttpSender:
     """aiohttp's pooled client; library errors are mapped to a short error class here, once:
-    `timeout`, `connection_refused`, `connection_reset` (closed or reset before an answer),
-    `dns`, `connect` (other connection failures), `denied_private_target`, `invalid_url`
+    `timeout`, `connect_timeout` (a Setting's `connectTimeoutMs`), `connection_refused`,
+    `connection_reset` (closed or reset before an answer), `dns`, `connect` (other
+    connection failures), `denied_private_target`, `invalid_url`
     (nothing sent: see `INVALID_URL_ERROR`), else the aiohttp exception's name.
 
     Made by `http_sender`, which gives it its session.
@@ -144,6 +173,12 @@ class HttpSender:
         if not is_http_url(request.url):  # never on the wire: a CR or LF would split it
             return _invalid(request.url)
         url, headers, body = request.prepared()
+        timeout = self._timeout
+        if request.timeouts is not None:
+            given = request.timeouts
+            timeout = aiohttp.ClientTimeout(
+                total=given.total, sock_connect=given.connect, sock_read=given.read
+            )
         try:
             if self._deny_private_targets:  # aiohttp never resolves an IP literal
                 check_literal(URL(url, encoded=True).raw_host or "")
@@ -152,7 +187,7 @@ class HttpSender:
                 URL(url, encoded=True),  # send exactly the URL that was signed
                 headers=headers,
                 data=body,
-                timeout=self._timeout,
+                timeout=timeout,
                 allow_redirects=False,
                 # Twilio's captured request has Accept: */* and no Accept-Encoding (events.md C1)
                 skip_auto_headers=("Accept-Encoding",),
@@ -164,6 +199,8 @@ class HttpSender:
                 return SendResult(response.status, None, excerpt, retry_after)
         except DeniedTarget as denied:
             return _denied(url, denied)
+        except aiohttp.ConnectionTimeoutError:  # a Setting's connectTimeoutMs ran out
+            return SendResult(None, CONNECT_TIMEOUT_ERROR)
         except TimeoutError:
             return SendResult(None, "timeout")
         except aiohttp.ClientError as error:

@@ -39,6 +39,7 @@ from chinwag.delivery.outcome_batch import OutcomeBatch
 from chinwag.delivery.retention import RetentionRunner
 from chinwag.delivery.retry import RetryPolicy, retry_decision
 from chinwag.delivery.sender import Sender
+from chinwag.delivery.url_settings import delivery_setting, retry_policy
 from chinwag.store import full_claim, outbox
 from chinwag.store.database import Database
 from chinwag.store.outbox import Delivery, Outcome
@@ -239,12 +240,14 @@ class Worker:
         url = target_url(delivery, self._studio_url)
         if url is None:
             return undeliverable(delivery)
-        sent = await self._in_flight.send(request_for(delivery, url))
+        setting = await delivery_setting(self._database, delivery, url)  # its URL's Rule, if any
+        sent = await self._in_flight.send(request_for(delivery, url, setting))
         if sent is None:
             return None
         result = sent.result
         label = "ok" if result.ok else result.error or str(result.status)
         self._on_attempt(label, sent.latency_ms / 1000)
         number = delivery.attempts + 1
-        decision = retry_decision(result, number, self._clock(), delivery.created, self._policy)
+        policy = retry_policy(setting, self._policy)
+        decision = retry_decision(result, number, self._clock(), delivery.created, policy)
         return attempt_outcome(delivery, url, sent.started_at, sent.latency_ms, result, decision)

@@ -75,6 +75,7 @@ def publish(
                 event_type=event_type,
                 params=payload,
                 now=now,
+                ordered=hooks.ordered,
             )
         )
     outbox.insert_deliveries(conn, queued)

@@ -83,6 +83,7 @@ class EventHooks:
     filters: frozenset[str]
     method: str  # POST where none was given, as for every Twilio webhook
     target: str
+    ordered: bool = False  # chinwag's own option: domain/ordering.py
 
     def pre_url(self, event_type: str) -> str | None:
         """Where to ask before `event_type`, if anywhere."""
@@ -166,6 +167,7 @@ def _hooks(config: Config, target: str) -> EventHooks:
         filters=frozenset(config.filters or ()),
         method=config.method or "POST",
         target=target,
+        ordered=config.ordered,
     )
 
 

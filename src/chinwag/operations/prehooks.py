@@ -14,6 +14,7 @@ from sqlalchemy import Connection
 
 from chinwag.delivery.prehook import MAX_ANSWER, ask_pre_hook
 from chinwag.delivery.sender import OutboundRequest, Sender
+from chinwag.delivery.url_settings import setting_in, shared_key_signing, timeouts
 from chinwag.domain.actors import Actor
 from chinwag.domain.events import envelope
 from chinwag.domain.service_webhooks import EventHooks, hooks_for
@@ -22,6 +23,7 @@ from chinwag.store import accounts as account_store
 from chinwag.store.conversations import Conversation
 from chinwag.store.database import Database
 from chinwag.store.services import Service
+from chinwag.store.webhook_settings import SendingSetting
 from chinwag.twilio.errors import Forbidden
 
 Params = list[tuple[str, str]]
@@ -72,7 +74,9 @@ async def pre_event(
     if not actor.webhooks_enabled or sender is None:
         return {}
 
-    def look_up(conn: Connection) -> tuple[Service, EventHooks, str | None, Params, str]:
+    def look_up(
+        conn: Connection,
+    ) -> tuple[Service, EventHooks, str | None, Params, str, SendingSetting | None]:
         named, described = conversation_sid, params
         if isinstance(addressed, ConversationRef):
             conversation, root = addressed.resolve(conn)
@@ -85,11 +89,15 @@ async def pre_event(
                 described = cast(DescribeNew, params)(conn, root.service)
         assert not callable(described)
         hooks = hooks_for(conn, root.service.account_sid, root.service.sid)
-        wanted = hooks.pre_url(event_type) is not None
-        token = _auth_token(conn, root.service.account_sid) if wanted else ""
-        return root.service, hooks, named, described, token
+        url = hooks.pre_url(event_type)
+        if url is None:
+            return root.service, hooks, named, described, "", None
+        account_sid = root.service.account_sid
+        # A Webhook Rule for its URL may sign it with a shared key and give its timeouts.
+        setting = setting_in(conn, account_sid, url)
+        return root.service, hooks, named, described, _auth_token(conn, account_sid), setting
 
-    service, hooks, named, payload_params, auth_token = await database.read(look_up)
+    service, hooks, named, payload_params, auth_token, setting = await database.read(look_up)
     url = hooks.pre_url(event_type)
     if url is None:
         return {}
@@ -109,6 +117,8 @@ async def pre_event(
         auth_token=auth_token,
         idempotency_token=str(uuid.uuid4()),
         read_limit=MAX_ANSWER,
+        shared_key=shared_key_signing(setting),
+        timeouts=timeouts(setting),
     )
     verdict = await ask_pre_hook(sender, outbound, allowed)
     if verdict.rejected_with is not None:

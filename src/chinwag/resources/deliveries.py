@@ -34,6 +34,9 @@ def delivery_json(delivery: DeliveryRecord) -> dict[str, Any]:
         "url": delivery.url,
         "method": delivery.method,
         "status": delivery.status,
+        # Sent in order with its conversation's others; a `waiting` one waits for this one.
+        "ordered": delivery.order_key is not None,
+        "waiting_for": delivery.waiting_for,
         "attempts": delivery.attempts,
         "next_attempt_at": to_json(delivery.next_attempt_at),
         "response_status": delivery.response_status,

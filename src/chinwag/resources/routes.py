@@ -23,6 +23,7 @@ from chinwag.resources import (
     inbound,
     media,
     messages,
+    ordering,
     outbound,
     participant_conversations,
     participants,
@@ -34,11 +35,14 @@ from chinwag.resources import (
     service_notifications,
     service_webhooks,
     services,
+    shared_keys,
     sinks,
     subscriptions,
     tokens,
     user_conversations,
     users,
+    webhook_rules,
+    webhook_settings,
     webhooks,
 )
 
@@ -157,6 +161,28 @@ EVENTS_ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", "/v1/Schemas/{Id}/Versions/{SchemaVersion}", event_types.fetch_version),
 ]
 
+# The Webhooks configuration API (Twilio's webhooks.twilio.com/v1/Webhooks), served on the
+# same host: no Conversations path starts with /v1/Webhooks (docs/events.md, "Shared keys").
+WEBHOOKS_ROUTES: list[tuple[str, str, Handler]] = [
+    ("GET", "/v1/Webhooks/SharedKeys", shared_keys.list_),
+    ("POST", "/v1/Webhooks/SharedKeys", shared_keys.create),
+    ("GET", "/v1/Webhooks/SharedKeys/{Id}", shared_keys.fetch),
+    ("PATCH", "/v1/Webhooks/SharedKeys/{Id}", shared_keys.update),
+    ("DELETE", "/v1/Webhooks/SharedKeys/{Id}", shared_keys.delete),
+    ("GET", "/v1/Webhooks/Settings", webhook_settings.list_),
+    ("POST", "/v1/Webhooks/Settings", webhook_settings.create),
+    ("GET", "/v1/Webhooks/Settings/{Id}", webhook_settings.fetch),
+    ("PATCH", "/v1/Webhooks/Settings/{Id}", webhook_settings.update),
+    ("DELETE", "/v1/Webhooks/Settings/{Id}", webhook_settings.delete),
+    ("GET", "/v1/Webhooks/Rules", webhook_rules.list_),
+    ("POST", "/v1/Webhooks/Rules", webhook_rules.create),
+    ("GET", "/v1/Webhooks/Rules/{Id}", webhook_rules.fetch),
+    ("PATCH", "/v1/Webhooks/Rules/{Id}", webhook_rules.update),
+    ("DELETE", "/v1/Webhooks/Rules/{Id}", webhook_rules.delete),
+    ("GET", "/v1/Webhooks/Operations", webhook_rules.list_operations),
+    ("GET", "/v1/Webhooks/Operations/{Id}", webhook_rules.fetch_operation),
+]
+
 # chinwag's own API, outside Twilio's namespace (so not in Twilio's spec): authenticated
 # and scoped to the caller's account like the Twilio routes.
 CHINWAG_ROUTES: list[tuple[str, str, Handler]] = [
@@ -164,6 +190,9 @@ CHINWAG_ROUTES: list[tuple[str, str, Handler]] = [
     ("POST", "/chinwag/v1/Deliveries/Redeliver", deliveries.redeliver_failed),
     ("GET", "/chinwag/v1/Deliveries/{Sid}", deliveries.fetch),
     ("POST", "/chinwag/v1/Deliveries/{Sid}/Redeliver", deliveries.redeliver),
+    # Ordered delivery, chinwag's own option, of a webhook (WH, IS, AC) or sink (DG).
+    ("GET", "/chinwag/v1/OrderedDelivery/{Sid}", ordering.fetch),
+    ("POST", "/chinwag/v1/OrderedDelivery/{Sid}", ordering.update),
     # What a channel or an SDK client would do: report a delivery status, register for push.
     ("POST", "/chinwag/v1" + RECEIPTS, receipts.record),
     ("POST", "/chinwag/v1/Services/{ChatServiceSid}" + RECEIPTS, receipts.record),
@@ -207,5 +236,5 @@ def twilio_routes() -> list[tuple[str, str, Handler]]:
 
 
 def add_routes(app: web.Application) -> None:
-    for method, path, handler in twilio_routes() + EVENTS_ROUTES + CHINWAG_ROUTES:
+    for method, path, handler in twilio_routes() + EVENTS_ROUTES + WEBHOOKS_ROUTES + CHINWAG_ROUTES:
         app.router.add_route(method, path, handler)

@@ -33,6 +33,7 @@ _GET_ACCOUNT = select(*_ACCOUNTS.columns).where(accounts.c.sid == bindparam("sid
 _LIST_ACCOUNTS = select(*_ACCOUNTS.columns).order_by(accounts.c.id)
 _COUNT_ACCOUNTS = select(func.count()).select_from(accounts)
 _UPDATE_ACCOUNT = update(accounts).where(accounts.c.sid == bindparam("match_sid"))
+_LOCK_ACCOUNT = select(accounts.c.id).where(accounts.c.sid == bindparam("sid")).with_for_update()
 _GET_API_KEY = select(*_API_KEYS.columns).where(api_keys.c.sid == bindparam("sid"))
 _DELETE_API_KEY = delete(api_keys).where(api_keys.c.sid == bindparam("sid"))
 _NEWEST_SIGNING_KEY = (
@@ -59,6 +60,13 @@ def count_accounts(conn: Connection) -> int:
 
 def insert_account(conn: Connection, account: Account) -> None:
     _ACCOUNTS.insert(conn, account)
+
+
+def lock_account(conn: Connection, sid: str) -> None:
+    """Hold the account's row until the transaction ends, so that writes which count or
+    compare the account's rows (its Webhooks configuration's limits) run one at a time
+    (PostgreSQL; SQLite's write transactions never overlap)."""
+    conn.execute(_LOCK_ACCOUNT, {"sid": sid})
 
 
 def set_auth_token(conn: Connection, sid: str, auth_token: str) -> None:

@@ -8,7 +8,7 @@ every account, which only the operator's CLI uses.
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Connection, bindparam, delete, func, select, update
+from sqlalchemy import ColumnElement, Connection, bindparam, case, delete, func, select, update
 
 from chinwag.store.database import mark_deliveries_queued
 from chinwag.store.outbox import ATTEMPTS, Attempt, DeliveryStatus
@@ -41,6 +41,8 @@ class DeliveryRecord:
     error: str | None
     date_created: datetime
     date_updated: datetime
+    order_key: str | None  # set when sent in order (store/outbox.order_key)
+    waiting_for: str | None  # a waiting delivery's: the token of its order's head
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,19 @@ class DeliveryFilter:
     created_before: datetime | None = None  # inclusive
 
 
-_RECORDS = RecordMapper(deliveries, DeliveryRecord)
+_head = deliveries.alias("head")
+# What a waiting delivery waits for: the pending delivery of its order (being sent, or
+# to be retried). A seek in the order index, made only for waiting rows.
+_WAITING_FOR = (
+    select(_head.c.token)
+    .where(
+        deliveries.c.status == DeliveryStatus.WAITING,
+        _head.c.order_key == deliveries.c.order_key,
+        _head.c.status == DeliveryStatus.PENDING,
+    )
+    .scalar_subquery()
+)
+_RECORDS = RecordMapper(deliveries, DeliveryRecord, columns={"waiting_for": _WAITING_FOR})
 
 
 def list_deliveries(conn: Connection, where: DeliveryFilter, request: PageRequest) -> Page:
@@ -110,7 +124,9 @@ def find_with_attempts(
 
 
 # Back to pending, due now. `attempts` and `token` stay: RetryCount keeps counting and
-# the receiver can still recognise a repeat by I-Twilio-Idempotency-Token.
+# the receiver can still recognise a repeat by I-Twilio-Idempotency-Token. A pending
+# delivery keeps its place in its order; any other leaves it (docs/events.md, "Ordered
+# delivery"): an old event sent again holds nothing back, and a waiting one is sent now.
 _REQUEUE = (
     update(deliveries)
     .where(deliveries.c.id == bindparam("match_id"))
@@ -118,6 +134,9 @@ _REQUEUE = (
         status=DeliveryStatus.PENDING,
         next_attempt_at=bindparam("now"),
         date_updated=bindparam("now"),
+        order_key=case(
+            (deliveries.c.status == DeliveryStatus.PENDING, deliveries.c.order_key), else_=None
+        ),
     )
 )
 
@@ -156,7 +175,10 @@ def redeliver_failed(
     statement = (
         update(deliveries)
         .where(*conditions)
-        .values(status=DeliveryStatus.PENDING, next_attempt_at=now, date_updated=now)
+        # Out of their order, as `redeliver` sends a finished delivery.
+        .values(
+            status=DeliveryStatus.PENDING, next_attempt_at=now, date_updated=now, order_key=None
+        )
     )
     count: int = conn.execute(statement).rowcount
     if count:
@@ -165,10 +187,14 @@ def redeliver_failed(
 
 
 def _finished_before(cutoff: datetime) -> tuple[ColumnElement[bool], ...]:
-    # Finished is every status but pending (delivered, failed, undeliverable). Said as
-    # `!= pending`, which no index serves, so SQLite looks rows up by id instead of
+    # Finished is every status but pending and waiting (delivered, failed, undeliverable).
+    # Said as `!=`, which no index serves, so SQLite looks rows up by id instead of
     # walking the status index past every finished delivery (docs/benchmarks.md).
-    return (deliveries.c.status != DeliveryStatus.PENDING, deliveries.c.date_updated < cutoff)
+    return (
+        deliveries.c.status != DeliveryStatus.PENDING,
+        deliveries.c.status != DeliveryStatus.WAITING,
+        deliveries.c.date_updated < cutoff,
+    )
 
 
 def finished_before(conn: Connection, cutoff: datetime, limit: int) -> list[int]:

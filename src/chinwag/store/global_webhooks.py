@@ -18,6 +18,7 @@ class GlobalWebhookConfig:
     filters: list[str] | None  # None until given
     method: str | None  # "GET" or "POST"; None until given
     target: str  # "webhook" or "flex"
+    ordered: bool = False  # chinwag's own option: domain/ordering.py
 
 
 _CONFIGS = RecordMapper(global_webhooks, GlobalWebhookConfig, key="account_sid")

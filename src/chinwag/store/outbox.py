@@ -1,4 +1,10 @@
-"""The delivery outbox: rows written with the change that caused them, claimed by the sender."""
+"""The delivery outbox: rows written with the change that caused them, claimed by the sender.
+
+An ordered webhook's or sink's deliveries (domain/ordering.py) carry an `order_key`: of
+the unfinished rows of one key, only the oldest (its head) is pending, the others wait,
+so claims, leases and retries never see them. The insert decides which (`_statuses`);
+the write that records a head's end starts the next (`record_outcomes`).
+"""
 
 import uuid
 from dataclasses import dataclass
@@ -6,14 +12,14 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection, Select, bindparam, func, insert, or_, select, update
+from sqlalchemy import Connection, Select, bindparam, exists, func, insert, or_, select, update
 
 from chinwag.store import compiled
 from chinwag.store.bound_lists import in_list
 from chinwag.store.database import mark_deliveries_queued
 from chinwag.store.records import RecordMapper
 from chinwag.store.sinks import Sink
-from chinwag.store.tables import accounts, deliveries, delivery_attempts
+from chinwag.store.tables import accounts, deliveries, delivery_attempts, webhook_rules
 from chinwag.store.webhooks import ScopedWebhook
 
 SINK_TARGET = "sink"  # an Event Streams sink: a JSON body of CloudEvents (domain/sink_events.py)
@@ -21,6 +27,7 @@ SINK_TARGET = "sink"  # an Event Streams sink: a JSON body of CloudEvents (domai
 
 class DeliveryStatus(StrEnum):
     PENDING = "pending"  # due at `next_attempt_at`: the first attempt, or a retry
+    WAITING = "waiting"  # ordered: queued behind its order's head, not yet due
     DELIVERED = "delivered"
     FAILED = "failed"  # no more attempts (dead-lettered)
     UNDELIVERABLE = "undeliverable"  # no URL to send to (e.g. studio without --studio-url)
@@ -41,6 +48,7 @@ class NewDelivery:
     params: list[tuple[str, str]]
     date_created: datetime
     body: str | None = None  # a sink's CloudEvents, sent as JSON instead of `params`
+    order_key: str | None = None  # ordered: sent after the earlier deliveries of this key
 
     @classmethod
     def for_scoped(
@@ -59,6 +67,7 @@ class NewDelivery:
             method=(webhook.method or "post").upper(),
             params=params,
             date_created=now,
+            order_key=order_key(webhook.sid, webhook.conversation_sid, webhook.ordered),
         )
 
     @classmethod
@@ -73,6 +82,7 @@ class NewDelivery:
         event_type: str,
         params: list[tuple[str, str]],
         now: datetime,
+        ordered: bool = False,
     ) -> "NewDelivery":
         """A delivery to the service-level post-event webhook (the service's or the global)."""
         return cls(
@@ -88,6 +98,8 @@ class NewDelivery:
             method=method,
             params=params,
             date_created=now,
+            # One order per conversation, whichever configuration serves its service now.
+            order_key=order_key(SERVICE_LEVEL, conversation_sid, ordered),
         )
 
     @classmethod
@@ -116,7 +128,20 @@ class NewDelivery:
             params=[],
             date_created=now,
             body=body,
+            order_key=order_key(sink.sid, conversation_sid, sink.ordered),
         )
+
+
+SERVICE_LEVEL = "service"  # stands for the webhook in a service-level delivery's order_key
+
+
+def order_key(webhook: str, conversation_sid: str | None, ordered: bool) -> str | None:
+    """What an ordered webhook's (or sink's) delivery is sent in order with: the others of
+    its conversation. None when not ordered, or outside any conversation (user events,
+    a sink's test event), which has no order to keep."""
+    if not ordered or conversation_sid is None:
+        return None
+    return f"{webhook}/{conversation_sid}"
 
 
 @dataclass(frozen=True)
@@ -136,6 +161,10 @@ class Delivery:
     attempts: int  # made so far
     created: datetime
     body: str | None = None  # a sink's CloudEvents (JSON), else None
+    account_sid: str = ""
+    # Whether its account has a Webhook Rule, which may pick a Setting for its URL when
+    # it is sent (delivery/url_settings.py); without one nothing more is read.
+    uses_webhook_rules: bool = False
 
 
 _NEW_DELIVERIES = RecordMapper(deliveries, NewDelivery)
@@ -152,15 +181,52 @@ def insert_deliveries(conn: Connection, rows: list[NewDelivery]) -> None:
         [
             {
                 **_NEW_DELIVERIES.insert_values(row),
-                "status": DeliveryStatus.PENDING,
+                "status": status,
                 "attempts": 0,
-                "next_attempt_at": row.date_created,
+                # A waiting row is due once its turn comes (`_START_NEXT`).
+                "next_attempt_at": row.date_created if status == DeliveryStatus.PENDING else None,
                 "date_created": row.date_created,
                 "date_updated": row.date_created,
             }
-            for row in rows
+            for row, status in zip(rows, _statuses(conn, rows), strict=True)
         ],
     )
+
+
+# The newest unfinished delivery of an order, locked. On PostgreSQL a writer that finds
+# one waits for (READ COMMITTED) or fails on (SERIALIZABLE: run again) a worker ending
+# or starting it at the same time, so a row queued behind it is never left waiting with
+# nothing ahead; two writers that both find none are kept apart by the unique index on
+# the head (tables.py): one fails and is run again.
+_LAST_UNFINISHED = (
+    select(deliveries.c.id)
+    .where(
+        deliveries.c.order_key == bindparam("order_key"),
+        or_(
+            deliveries.c.status == DeliveryStatus.PENDING,
+            deliveries.c.status == DeliveryStatus.WAITING,
+        ),
+    )
+    .order_by(deliveries.c.id.desc())
+    .limit(1)
+    .with_for_update()
+)
+
+
+def _statuses(conn: Connection, rows: list[NewDelivery]) -> list[DeliveryStatus]:
+    """Pending, or waiting for a row that is ordered and has an unfinished delivery of its
+    order ahead of it: queued before, or earlier in `rows`. Unordered rows read nothing."""
+    statuses: list[DeliveryStatus] = []
+    started: set[str] = set()  # orders with a row ahead
+    for row in rows:
+        key = row.order_key
+        if key is None:
+            statuses.append(DeliveryStatus.PENDING)
+            continue
+        ahead = key in started or compiled.first(conn, _LAST_UNFINISHED, {"order_key": key})
+        statuses.append(DeliveryStatus.WAITING if ahead else DeliveryStatus.PENDING)
+        started.add(key)
+    return statuses
 
 
 _REWRITE = (
@@ -178,7 +244,13 @@ def rewrite_batch(conn: Connection, token: str, body: str, event_type: str) -> N
 CLAIMED = RecordMapper(
     deliveries,
     Delivery,
-    columns={"auth_token": accounts.c.auth_token, "created": "date_created"},
+    columns={
+        "auth_token": accounts.c.auth_token,
+        "created": "date_created",
+        "uses_webhook_rules": exists().where(
+            webhook_rules.c.account_sid == deliveries.c.account_sid
+        ),
+    },
 )
 # Due by now and held by no live worker's lease; CLAIMABLE adds the pending status.
 DUE_AND_FREE = (
@@ -336,10 +408,30 @@ ATTEMPTS = RecordMapper(delivery_attempts, Attempt)  # the attempt log's rows, r
 # Locks the rows about to be recorded, in one order for every worker; on PostgreSQL
 # (READ COMMITTED) a row deleted meanwhile is waited for and then left out.
 _STILL_QUEUED = (
-    select(deliveries.c.id)
+    select(deliveries.c.id, deliveries.c.order_key)
     .where(in_list(deliveries.c.id, "ids"))
     .order_by(deliveries.c.id)
     .with_for_update()
+)
+# An order's head ended: its oldest waiting delivery is the head now, due at once.
+_waiting = deliveries.alias("waiting")
+_START_NEXT = (
+    update(deliveries)
+    .where(
+        deliveries.c.id
+        == select(func.min(_waiting.c.id))
+        .where(
+            _waiting.c.order_key == bindparam("ended_order"),
+            _waiting.c.status == DeliveryStatus.WAITING,
+        )
+        .scalar_subquery(),
+        deliveries.c.status == DeliveryStatus.WAITING,
+    )
+    .values(
+        status=DeliveryStatus.PENDING,
+        next_attempt_at=bindparam("now"),
+        date_updated=bindparam("now"),
+    )
 )
 
 
@@ -354,7 +446,7 @@ def record_outcomes(conn: Connection, outcomes: list[Outcome], now: datetime) ->
     if not outcomes:
         return
     ids = [o.delivery_id for o in outcomes]
-    still_queued = {row[0] for row in compiled.rows(conn, _STILL_QUEUED, {"ids": ids})}
+    still_queued = dict(compiled.rows(conn, _STILL_QUEUED, {"ids": ids}))  # id -> order_key
     outcomes = [o for o in outcomes if o.delivery_id in still_queued]
     if not outcomes:
         return
@@ -375,3 +467,12 @@ def record_outcomes(conn: Connection, outcomes: list[Outcome], now: datetime) ->
         ],
     )
     ATTEMPTS.insert_all(conn, [o.attempt for o in outcomes if o.attempt is not None])
+    # Delivered or dead: an ordered delivery's successor may go. A retry holds it back.
+    ended = [
+        key
+        for o in outcomes
+        if o.status != DeliveryStatus.PENDING and (key := still_queued[o.delivery_id])
+    ]
+    if ended:
+        mark_deliveries_queued(conn)  # every worker may claim it now
+        compiled.execute_many(conn, _START_NEXT, [{"ended_order": k, "now": now} for k in ended])

@@ -21,6 +21,7 @@ class ServiceWebhookConfig:
     post_webhook_url: str | None
     filters: list[str] | None  # None until given, as the spec's `fetchEmpty` example reads
     method: str | None  # "GET" or "POST" (the spec's upper-case enum); None until given
+    ordered: bool = False  # chinwag's own option: domain/ordering.py
 
 
 _CONFIGS = RecordMapper(service_webhooks, ServiceWebhookConfig, key="service_sid")

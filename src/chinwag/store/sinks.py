@@ -23,6 +23,7 @@ class Sink:
     status: str
     date_created: datetime
     date_updated: datetime
+    ordered: bool = False  # chinwag's own option: domain/ordering.py
 
     @property
     def destination(self) -> str:

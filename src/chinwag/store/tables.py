@@ -257,6 +257,7 @@ scoped_webhooks = Table(
     Column("replay_after", Integer),
     Column("date_created", UtcDateTime, nullable=False),
     Column("date_updated", UtcDateTime, nullable=False),
+    Column("ordered", Flag, nullable=False, server_default="0"),  # chinwag's: domain/ordering.py
     Index(None, "conversation_sid", "id"),
 )
 
@@ -565,6 +566,7 @@ service_webhooks = Table(
     Column("post_webhook_url", Text),
     Column("filters", JSON(none_as_null=True)),
     Column("method", String(8)),
+    Column("ordered", Flag, nullable=False, server_default="0"),  # chinwag's: domain/ordering.py
 )
 
 # The account's global webhooks (/v1/Configuration/Webhooks): every service of the
@@ -578,6 +580,7 @@ global_webhooks = Table(
     Column("filters", JSON(none_as_null=True)),
     Column("method", String(8)),
     Column("target", String(16), nullable=False),
+    Column("ordered", Flag, nullable=False, server_default="0"),  # chinwag's: domain/ordering.py
 )
 
 # A service's roles: the four defaults every service is created with, and custom ones.
@@ -660,6 +663,7 @@ sinks = Table(
     Column("status", String(16), nullable=False),
     Column("date_created", UtcDateTime, nullable=False),
     Column("date_updated", UtcDateTime, nullable=False),
+    Column("ordered", Flag, nullable=False, server_default="0"),  # chinwag's: domain/ordering.py
     Index(None, "account_sid", "id"),
 )
 
@@ -695,6 +699,82 @@ subscribed_events = Table(
     Index(None, "account_sid", "type"),
 )
 
+# The Webhooks configuration API (webhooks.twilio.com/v1/Webhooks): an account's shared
+# signing keys, the Settings that sign, time and retry with them, and the Rules that pick
+# a Setting by URL (domain/webhook_rules.py). Their ids are TypeIDs (twilio/type_ids.py).
+shared_keys = Table(
+    "shared_keys",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("sid", String(64), nullable=False, unique=True),
+    Column("account_sid", String(34), nullable=False),
+    Column("friendly_name", Text, nullable=False),
+    Column("secret", Text, nullable=False),  # shown once, at creation; signs deliveries
+    Column("date_created", UtcDateTime, nullable=False),
+    Column("date_updated", UtcDateTime, nullable=False),
+    Index(None, "account_sid", "id"),
+)
+
+webhook_settings = Table(
+    "webhook_settings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("sid", String(64), nullable=False, unique=True),
+    Column("account_sid", String(34), nullable=False),
+    Column("friendly_name", Text, nullable=False),
+    Column("description", Text, nullable=False),
+    # `signature`: None when the Setting does not sign (the auth token still does).
+    Column("shared_key_sid", String(64), ForeignKey("shared_keys.sid")),
+    Column("algorithm", String(16)),
+    # `connection`: None when not given (chinwag's own timeout and retry schedule).
+    Column("connect_timeout_ms", Integer),
+    Column("read_timeout_ms", Integer),
+    Column("total_timeout_ms", Integer),
+    Column("retry_count", Integer),
+    Column("retry_on", JSON),
+    Column("edge_zones", JSON),  # kept and shown as given; nothing to route here
+    Column("date_created", UtcDateTime, nullable=False),
+    Column("date_updated", UtcDateTime, nullable=False),
+    Index(None, "account_sid", "id"),
+    Index(None, "shared_key_sid"),
+)
+
+webhook_rules = Table(
+    "webhook_rules",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("sid", String(64), nullable=False, unique=True),
+    Column("account_sid", String(34), nullable=False),
+    Column("friendly_name", Text, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("match_type", String(16), nullable=False),
+    Column("pattern", Text, nullable=False),  # the exact URL, the prefix, or "" (DEFAULT)
+    # One or two Settings, each with its share of the traffic (percent).
+    Column("setting_sid", String(64), ForeignKey("webhook_settings.sid"), nullable=False),
+    Column("percentage", Integer, nullable=False),
+    Column("second_setting_sid", String(64), ForeignKey("webhook_settings.sid")),
+    Column("second_percentage", Integer),
+    Column("date_created", UtcDateTime, nullable=False),
+    Column("date_updated", UtcDateTime, nullable=False),
+    # The claim asks, for every delivery, whether its account has any Rule.
+    Index(None, "account_sid", "id"),
+    Index(None, "setting_sid"),
+    Index(None, "second_setting_sid"),
+)
+
+# What a Rule's create, update or delete answered: Twilio's async Operation, which
+# chinwag completes at once (the Rule is in force when the call returns).
+webhook_operations = Table(
+    "webhook_operations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("sid", String(64), nullable=False, unique=True),
+    Column("account_sid", String(34), nullable=False),
+    Column("resource_sid", String(64), nullable=False),  # the Rule's id
+    Column("date_created", UtcDateTime, nullable=False),
+    Index(None, "account_sid", "id"),
+)
+
 # The transactional outbox: one row per (event, webhook that wants it), written in
 # the same transaction as the change that caused the event.
 deliveries = Table(
@@ -724,9 +804,32 @@ deliveries = Table(
     Column("error", Text),
     Column("date_created", UtcDateTime, nullable=False),
     Column("date_updated", UtcDateTime, nullable=False),
+    # An ordered delivery's order (store/outbox.order_key): its webhook or sink and its
+    # conversation, whose deliveries go one at a time in id order. NULL: not ordered.
+    Column("order_key", String(80)),
     Index(None, "status", "next_attempt_at"),
     Index(None, "conversation_sid", "id"),
     Index(None, "webhook_sid", "status", "next_attempt_at"),  # one webhook's next rows
+)
+# Ordered deliveries only: a row without an order_key is in neither index, so the
+# unordered path never writes or reads them. The first finds an order's unfinished rows;
+# the second lets at most one of them be pending (the head), however they were queued.
+_ORDERED = deliveries.c.order_key.is_not(None)
+_PENDING_HEAD = _ORDERED & (deliveries.c.status == "pending")
+Index(
+    None,
+    deliveries.c.order_key,
+    deliveries.c.status,
+    deliveries.c.id,
+    sqlite_where=_ORDERED,
+    postgresql_where=_ORDERED,
+)
+Index(
+    None,
+    deliveries.c.order_key,
+    unique=True,
+    sqlite_where=_PENDING_HEAD,
+    postgresql_where=_PENDING_HEAD,
 )
 
 # Every attempt to send a delivery, kept for inspection.

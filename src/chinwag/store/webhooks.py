@@ -27,6 +27,7 @@ class ScopedWebhook:
     replay_after: int | None
     date_created: datetime
     date_updated: datetime
+    ordered: bool = False  # chinwag's own option: domain/ordering.py
 
 
 _WEBHOOKS = RecordMapper(
@@ -36,6 +37,10 @@ _WEBHOOKS = RecordMapper(
 )
 _GET = select(*_WEBHOOKS.columns).where(
     scoped_webhooks.c.conversation_sid == bindparam("conversation_sid"),
+    scoped_webhooks.c.sid == bindparam("sid"),
+)
+_GET_IN_ACCOUNT = select(*_WEBHOOKS.columns).where(
+    scoped_webhooks.c.account_sid == bindparam("account_sid"),
     scoped_webhooks.c.sid == bindparam("sid"),
 )
 _LIST = select(*_WEBHOOKS.columns).where(
@@ -63,6 +68,12 @@ def save_webhook(conn: Connection, webhook: ScopedWebhook) -> None:
 
 def get_webhook(conn: Connection, conversation_sid: str, sid: str) -> ScopedWebhook | None:
     row = conn.execute(_GET, {"conversation_sid": conversation_sid, "sid": sid}).first()
+    return _WEBHOOKS.from_row(row) if row else None
+
+
+def get_account_webhook(conn: Connection, account_sid: str, sid: str) -> ScopedWebhook | None:
+    """The account's webhook `sid`, whichever its conversation."""
+    row = conn.execute(_GET_IN_ACCOUNT, {"account_sid": account_sid, "sid": sid}).first()
     return _WEBHOOKS.from_row(row) if row else None
 
 

@@ -10,7 +10,7 @@ spec's `Access-Control-Allow-Credentials` header is not sent.
 
 HEADERS = {
     "Access-Control-Allow-Origin": "*",
-    "Access-Control-Allow-Methods": "GET, POST, DELETE, OPTIONS",
+    "Access-Control-Allow-Methods": "GET, POST, PATCH, DELETE, OPTIONS",  # PATCH: /v1/Webhooks
     "Access-Control-Allow-Headers": (
         "Content-Type, Authorization, X-Twilio-Token, X-Twilio-Webhook-Enabled, "
         "I-Twilio-Idempotency-Token"

@@ -18,6 +18,7 @@ class TwilioError(Exception):
     code: ClassVar[int] = 20001
     status: ClassVar[int] = 400
     title: ClassVar[str | None] = None
+    content_type: ClassVar[str] = "application/json"  # of the envelope
 
     def __init__(self, detail: str = "") -> None:
         self.detail = detail
