@@ -2,38 +2,7 @@
 // thing seen. Input: one JSON argument {url, accountSid, keySid, secret, serviceSid,
 // conversationSid, scenario, identities, ttl}. Run by tests/e2e/test_client_sdk.py.
 "use strict";
-const { Client } = require("@twilio/conversations");
-const twilio = require("twilio");
-
-const config = JSON.parse(process.argv[2]);
-const socketUri = config.url.replace(/^http/, "ws") + "/v3/wsconnect";
-const say = (what) => process.stdout.write(JSON.stringify(what) + "\n");
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function token(identity, options = {}) {
-  if (config.tokens && config.tokens[identity]) return config.tokens[identity];
-  const { AccessToken } = twilio.jwt;
-  const minted = new AccessToken(config.accountSid, config.keySid, options.secret || config.secret, {
-    identity,
-    ttl: options.ttl || config.ttl || 3600,
-  });
-  minted.addGrant(new AccessToken.ChatGrant({ serviceSid: config.serviceSid }));
-  return minted.toJwt();
-}
-
-function connect(identity, jwt, uri = socketUri) {
-  return new Promise((resolve, reject) => {
-    const client = new Client(jwt, { Twilsock: { uri } });
-    const timer = setTimeout(() => reject(new Error(`${identity}: not initialized`)), 15000);
-    client.on("initialized", () => { clearTimeout(timer); resolve(client); });
-    client.on("initFailed", ({ error }) => { clearTimeout(timer); reject(error || new Error("initFailed")); });
-    client.on("connectionError", (error) =>
-      say({ event: "connectionError", identity, errorCode: error.errorCode, terminal: error.terminal,
-            message: error.message }));
-    client.on("tokenAboutToExpire", () => say({ event: "tokenAboutToExpire", identity }));
-    client.on("tokenExpired", () => say({ event: "tokenExpired", identity }));
-  });
-}
+const { config, say, sleep, token, connect, until, run } = require("./sdk_common");
 
 function watch(identity, conversation) {
   conversation.on("messageAdded", (m) =>
@@ -57,15 +26,6 @@ function watch(identity, conversation) {
   conversation.on("updated", ({ updateReasons }) =>
     say({ event: "conversationUpdated", identity, reasons: updateReasons,
           attributes: conversation.attributes }));
-}
-
-async function until(check, what, ms = 10000) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await sleep(50);
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 async function twoClients() {
@@ -313,6 +273,4 @@ async function otherCalls() {
 }
 
 const scenarios = { twoClients, refused, catchUp, supportDesk, demoApp, lookups, otherCalls };
-scenarios[config.scenario]()
-  .then(() => process.exit(0))
-  .catch((error) => { say({ event: "error", message: String(error && error.stack || error) }); process.exit(1); });
+run(scenarios[config.scenario]);

@@ -4,30 +4,9 @@
 // serviceSid, conversationSid, apnCredentialSid}. Run by tests/e2e/test_client_sdk_push.py,
 // which sends bob a message and adds him to a conversation when it reads {"event": "ready"}.
 "use strict";
-const { Client } = require("@twilio/conversations");
-const twilio = require("twilio");
+const { config, say, sleep, token, connect, run } = require("./sdk_common");
 
-const config = JSON.parse(process.argv[2]);
-const socketUri = config.url.replace(/^http/, "ws") + "/v3/wsconnect";
-const say = (what) => process.stdout.write(JSON.stringify(what) + "\n");
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const basic = "Basic " + Buffer.from(`${config.accountSid}:${config.authToken}`).toString("base64");
-
-function token(identity, pushCredentialSid) {
-  const { AccessToken } = twilio.jwt;
-  const minted = new AccessToken(config.accountSid, config.keySid, config.secret, { identity, ttl: 3600 });
-  minted.addGrant(new AccessToken.ChatGrant({ serviceSid: config.serviceSid, pushCredentialSid }));
-  return minted.toJwt();
-}
-
-function connect(identity, pushCredentialSid) {
-  return new Promise((resolve, reject) => {
-    const client = new Client(token(identity, pushCredentialSid), { Twilsock: { uri: socketUri } });
-    const timer = setTimeout(() => reject(new Error(`${identity}: not initialized`)), 15000);
-    client.on("initialized", () => { clearTimeout(timer); resolve(client); });
-    client.on("initFailed", ({ error }) => { clearTimeout(timer); reject(error || new Error("initFailed")); });
-  });
-}
 
 // A call the SDK retries for minutes when chinwag answers an error: given 15 s to settle.
 function settles(promise, what) {
@@ -56,7 +35,7 @@ async function pushesOf(identity) {
 }
 
 async function push() {
-  const bob = await connect("bob", config.apnCredentialSid);
+  const bob = await connect("bob", token("bob", { pushCredentialSid: config.apnCredentialSid }));
   await settles(bob.setPushRegistrationId("fcm", "fcm-token-bob"), "bob's fcm registration");
   await settles(bob.setPushRegistrationId("apn", "apn-token-bob"), "bob's apn registration");
   say({ event: "registered", identity: "bob" });
@@ -95,6 +74,4 @@ async function push() {
   say({ event: "done" });
 }
 
-push()
-  .then(() => process.exit(0))
-  .catch((error) => { say({ event: "error", message: String(error && error.stack || error) }); process.exit(1); });
+run(push);

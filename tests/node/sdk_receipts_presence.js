@@ -4,38 +4,7 @@
 // Run by tests/e2e/test_client_sdk_receipts_and_presence.py, which records a receipt when
 // it reads the line {"event": "ready"}.
 "use strict";
-const { Client } = require("@twilio/conversations");
-const twilio = require("twilio");
-
-const config = JSON.parse(process.argv[2]);
-const socketUri = config.url.replace(/^http/, "ws") + "/v3/wsconnect";
-const say = (what) => process.stdout.write(JSON.stringify(what) + "\n");
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function token(identity) {
-  const { AccessToken } = twilio.jwt;
-  const minted = new AccessToken(config.accountSid, config.keySid, config.secret, { identity, ttl: 3600 });
-  minted.addGrant(new AccessToken.ChatGrant({ serviceSid: config.serviceSid }));
-  return minted.toJwt();
-}
-
-function connect(identity) {
-  return new Promise((resolve, reject) => {
-    const client = new Client(token(identity), { Twilsock: { uri: socketUri } });
-    const timer = setTimeout(() => reject(new Error(`${identity}: not initialized`)), 15000);
-    client.on("initialized", () => { clearTimeout(timer); resolve(client); });
-    client.on("initFailed", ({ error }) => { clearTimeout(timer); reject(error || new Error("initFailed")); });
-  });
-}
-
-async function until(check, what, ms = 10000) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await sleep(50);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+const { config, say, connect, until, run } = require("./sdk_common");
 
 const summary = (r) => r && { total: r.total, sent: r.sent, delivered: r.delivered, read: r.read,
                               undelivered: r.undelivered, failed: r.failed };
@@ -76,6 +45,4 @@ async function receiptsAndPresence() {
   say({ event: "done" });
 }
 
-receiptsAndPresence()
-  .then(() => process.exit(0))
-  .catch((error) => { say({ event: "error", message: String(error && error.stack || error) }); process.exit(1); });
+run(receiptsAndPresence);
