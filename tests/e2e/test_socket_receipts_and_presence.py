@@ -365,6 +365,24 @@ def test_a_push_binding_makes_a_user_notifiable_online_or_not(app_server: AppSer
         assert users(dave.sid).fetch().is_notifiable is True
         listed = [(user.identity, user.is_online, user.is_notifiable) for user in users.list()]
         assert ("dave", False, True) in listed
+        # Each change of notifiable is told, as one of online is; the same again is not.
+        users.create(identity="erin")
+        again = {"Identity": "dave", "BindingType": "fcm", "Address": "device-token-1"}
+        assert tenant.api.post(f"/chinwag/v1/Services/{service}/Bindings", again).ok
+        passed_on = {**again, "Identity": "erin"}  # the device now signs in as erin
+        moved = tenant.api.post(f"/chinwag/v1/Services/{service}/Bindings", passed_on)
+        assert moved.ok, moved.text
+        binding = f"/v1/Services/{service}/Bindings/{moved.json()['sid']}"
+        assert tenant.api.delete(binding).status_code == 204
+        told = [(r.form["Identity"], r.form["isNotifiable"]) for r in receiver.wait_for(4)]
+        assert sorted(told) == [
+            ("dave", "false"),
+            ("dave", "true"),
+            ("erin", "false"),
+            ("erin", "true"),
+        ]
+        time.sleep(0.5)  # and nothing more: the same registration again changed nothing
+        assert [r.form["EventType"] for r in receiver.requests] == ["onUserUpdated"] * 4
     finally:
         receiver.stop()
 

@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from sqlalchemy import Connection
 
+from chinwag.domain.reachability import telling_notifiable
 from chinwag.store import bindings as store
 from chinwag.store import credentials as credential_store
 from chinwag.store.bindings import Binding, BindingFilter
@@ -68,10 +69,24 @@ def register_binding(
     starts, and passes to whoever signs in on it: one binding per type and address.
     """
     identity, binding_type, address = _required(fields)
+    existing = store.get_by_endpoint(conn, service.sid, binding_type, address)
+    changed = {identity} | ({existing.identity} if existing is not None else set())
+    with telling_notifiable(conn, service.sid, service.account_sid, changed):
+        return _register(conn, service, existing, identity, binding_type, address, fields)
+
+
+def _register(
+    conn: Connection,
+    service: Service,
+    existing: Binding | None,
+    identity: str,
+    binding_type: str,
+    address: str,
+    fields: BindingFields,
+) -> tuple[Binding, bool]:
     message_types = _message_types(fields.message_types)
     credential_sid = _credential_sid(fields.credential_sid)
     now = utc_now()
-    existing = store.get_by_endpoint(conn, service.sid, binding_type, address)
     if existing is not None:
         binding = replace(
             existing,
@@ -151,7 +166,7 @@ def unregister_device(conn: Connection, service: Service, identity: str, sid: st
     goes; another user's, or none, is left as it is (the answer is the same)."""
     found = store.get_binding(conn, service.sid, sid) if sids.is_sid(sid, sids.BINDING) else None
     if found is not None and found.identity == identity:
-        store.delete_binding(conn, found.sid)
+        delete_binding(conn, found)
 
 
 def unregister_address(
@@ -160,7 +175,7 @@ def unregister_address(
     """`removePushRegistrations`: the user's binding of that type and device token goes."""
     found = store.get_by_endpoint(conn, service.sid, binding_type, address)
     if found is not None and found.identity == identity:
-        store.delete_binding(conn, found.sid)
+        delete_binding(conn, found)
 
 
 def find_binding(conn: Connection, service: Service, sid: str, path: str) -> Binding:
@@ -172,7 +187,8 @@ def find_binding(conn: Connection, service: Service, sid: str, path: str) -> Bin
 
 
 def delete_binding(conn: Connection, binding: Binding) -> None:
-    store.delete_binding(conn, binding.sid)
+    with telling_notifiable(conn, binding.service_sid, binding.account_sid, {binding.identity}):
+        store.delete_binding(conn, binding.sid)
 
 
 def binding_filter(

@@ -10,14 +10,16 @@ off, a user's `is_online` / `is_notifiable` are null and the SDK's `isOnline` /
 - notifiable: "true if the User has a potentially valid Push Notification registration
   (APN or GCM)" — here, a push binding (apn, gcm or fcm) of the user's identity in the
   service (REST's Bindings), whether or not the user is online;
-- a change of `online` fires onUserUpdated with `isOnline` / `isNotifiable` (docs/events.md,
-  the lower-case `i` Twilio uses) and updates the user's `US….info` map for clients.
+- a change of `online`, or of `notifiable` (a push binding registered or removed), fires
+  onUserUpdated with `isOnline` / `isNotifiable` (docs/events.md, the lower-case `i`
+  Twilio uses) and updates the user's `US….info` map for clients.
 
 The flag is read when a socket opens: sockets opened before reachability was turned on
 are not counted until they reconnect (so a service without it writes nothing per socket).
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -32,6 +34,7 @@ from chinwag.store import presence
 from chinwag.store import users as user_store
 from chinwag.store.changes import mark_user_changed
 from chinwag.store.users import User
+from chinwag.twilio.dates import utc_now
 
 # A server renews its sockets' leases every RENEW_EVERY; a lease three times as long
 # survives two missed renewals (a busy event loop) before a user is shown offline.
@@ -40,6 +43,8 @@ LEASE = 3 * RENEW_EVERY
 PUSH_BINDINGS = ("apn", "gcm", "fcm")
 # A lease running out is noticed by a server, not by the user's client: no ClientIdentity.
 EXPIRY = Origin(source="API", webhooks_enabled=True)
+# Twilio's registrar, not the user's client, tells of a binding's effect on reachability.
+BINDING_CHANGE = Origin(source="API", webhooks_enabled=True)
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,25 @@ def reachabilities_of(
         conn, first.service_sid, identities, PUSH_BINDINGS
     )
     return {user.sid: Reachability(user.sid in online, user.identity in pushable) for user in users}
+
+
+@contextmanager
+def telling_notifiable(
+    conn: Connection, service_sid: str, account_sid: str, identities: set[str]
+) -> Iterator[None]:
+    """Around a change of these users' push bindings: those it makes notifiable, or no
+    longer, are told as a change of online is (`_announce`)."""
+    if not is_enabled(conn, service_sid, account_sid):
+        yield
+        return
+    users = sorted(identities)
+    before = binding_store.identities_with_binding(conn, service_sid, users, PUSH_BINDINGS)
+    yield
+    after = binding_store.identities_with_binding(conn, service_sid, users, PUSH_BINDINGS)
+    for identity in sorted(before ^ after):
+        user = user_store.get_by_identity(conn, service_sid, identity)
+        if user is not None:
+            _announce(conn, user, utc_now(), BINDING_CHANGE)
 
 
 def socket_opened(
