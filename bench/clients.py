@@ -62,7 +62,7 @@ from clients_report import report
 from cpu import CpuMeter
 from engines import Databases, add_engines_option, databases, integers
 from fanout import Socket, _all_heard, _busy_s, _quantile, _tokens, build, open_socket
-from provenance import provenance
+from provenance import measured_tree, provenance
 
 BENCH = Path(__file__).resolve().parent
 
@@ -328,17 +328,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     out = args.out or BENCH / "results" / f"clients-{args.label}.json"
 
-    import chinwag
-
-    source = Path(chinwag.__file__).resolve().parent.parent
-    print(f"chinwag from {source}", file=sys.stderr)
+    source = measured_tree()
     started = time.perf_counter()
     load_started = os.getloadavg()
     engines: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="chinwag-bench-") as tmp:
         for engine in args.engines:
             engines[engine] = run_engine(engine, Path(tmp), args)
-    results = provenance(args.label, str(source), vars(args), time.perf_counter() - started)
+    results = provenance(args.label, source, vars(args), time.perf_counter() - started)
     results["loadavg"] = {"started": load_started, "ended": os.getloadavg()}
     results["engines"] = engines
     print(report({args.label: results}))

@@ -54,6 +54,7 @@ from api import ACCOUNT_SID, auth_header, chinwag_target, running
 from cpu import CpuMeter
 from engines import ENGINES, Databases, add_engines_option, databases
 from fanout_report import report, results_json
+from provenance import measured_tree
 from seed import Layout, seed
 
 from chinwag.twilsock import framing
@@ -450,18 +451,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     out = args.out or BENCH / "results" / f"fanout-{args.label}.json"
 
-    import chinwag
-
-    source = Path(chinwag.__file__).resolve().parent.parent
-    print(f"chinwag from {source}", file=sys.stderr)
+    source = measured_tree()
     started = time.perf_counter()
     engines: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="chinwag-bench-") as tmp:
         for engine in args.engines:
             engines[engine] = run_engine(engine, Path(tmp), args)
-    results = results_json(
-        args.label, str(source), engines, vars(args), time.perf_counter() - started
-    )
+    results = results_json(args.label, source, engines, vars(args), time.perf_counter() - started)
     print(report({args.label: results}))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2) + "\n")

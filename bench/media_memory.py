@@ -54,6 +54,7 @@ from api import auth_header, chinwag_target, running
 from cpu import CpuMeter
 from engines import ENGINES, add_engines_option, databases
 from media_memory_report import report, results_json
+from provenance import measured_tree
 
 BENCH = Path(__file__).resolve().parent
 MIB = 1024 * 1024
@@ -270,10 +271,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--mib: chinwag takes media of at most 150 MiB")
     out = args.out or BENCH / "results" / f"media-memory-{args.label}.json"
 
-    import chinwag
-
-    source = Path(chinwag.__file__).resolve().parent.parent
-    print(f"chinwag from {source}", file=sys.stderr)
+    source = measured_tree()
     started = time.perf_counter()
     engines: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="chinwag-bench-") as tmp:
@@ -284,9 +282,7 @@ def main(argv: list[str] | None = None) -> int:
             files[content] = (file, write_file(file, content, args.mib * MIB))
         for engine in args.engines:
             engines[engine] = run_engine(engine, work, files, args)
-    results = results_json(
-        args.label, str(source), engines, vars(args), time.perf_counter() - started
-    )
+    results = results_json(args.label, source, engines, vars(args), time.perf_counter() - started)
     print(report({args.label: results}))
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2) + "\n")

@@ -12,11 +12,21 @@ import json
 import os
 import platform
 import subprocess
+import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+
+def measured_tree() -> str:
+    """The tree whose `chinwag` this Python imports (a checkout's root), said on stderr."""
+    import chinwag
+
+    source = str(Path(chinwag.__file__).resolve().parent.parent)
+    print(f"chinwag from {source}", file=sys.stderr)
+    return source
 
 
 def git_state(source: str) -> dict[str, Any]:

@@ -16,25 +16,9 @@ from chinwag.domain.push_payloads import (
     shown_text,
     template_for,
 )
-from chinwag.store.service_notifications import ServiceNotifications
+from chinwag.domain.service_notifications import default_notifications
 
-OFF = ServiceNotifications(
-    service_sid="IS" + "0" * 32,
-    account_sid="AC" + "0" * 32,
-    log_enabled=False,
-    new_message_enabled=False,
-    new_message_template=None,
-    new_message_sound=None,
-    new_message_badge_count_enabled=False,
-    new_message_with_media_enabled=False,
-    new_message_with_media_template=None,
-    added_to_conversation_enabled=False,
-    added_to_conversation_template=None,
-    added_to_conversation_sound=None,
-    removed_from_conversation_enabled=False,
-    removed_from_conversation_template=None,
-    removed_from_conversation_sound=None,
-)
+OFF = default_notifications("IS" + "0" * 32, "AC" + "0" * 32)
 MEDIUM = {"sid": "ME" + "1" * 32, "filename": "cat.png", "content_type": "image/png", "size": 9}
 MESSAGE = PushEvent(
     kind=PushKind.NEW_MESSAGE,

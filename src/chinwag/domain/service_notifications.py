@@ -37,9 +37,14 @@ class NotificationChanges:
 def current_notifications(conn: Connection, service: Service) -> ServiceNotifications:
     """The stored settings, or the defaults: nothing enabled, no template or sound."""
     found = store.get_notifications(conn, service.sid)
-    return found or ServiceNotifications(
-        service_sid=service.sid,
-        account_sid=service.account_sid,
+    return found or default_notifications(service.sid, service.account_sid)
+
+
+def default_notifications(service_sid: str, account_sid: str) -> ServiceNotifications:
+    """A service's settings before any update: nothing enabled, no template or sound."""
+    return ServiceNotifications(
+        service_sid=service_sid,
+        account_sid=account_sid,
         log_enabled=False,
         new_message_enabled=False,
         new_message_template=None,
