@@ -6,9 +6,17 @@ import contextlib
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, event, text
 
-from chinwag.store.database import COMMIT_WATCH_INTERVAL, Database, Doorbell, open_database
+from chinwag.store.checkpoints import BACKSTOP_PAGES, CHECKPOINT_PAUSE
+from chinwag.store.database import (
+    COMMIT_WATCH_INTERVAL,
+    Database,
+    Doorbell,
+    SqliteDatabase,
+    open_database,
+    unit_of_work,
+)
 from chinwag.store.migrate import upgrade
 from chinwag.store.outbox import NewDelivery, insert_deliveries
 from chinwag.twilio.dates import utc_now
@@ -234,3 +242,112 @@ async def _series_apart(url: str) -> None:
             assert not series.one_transaction
     finally:
         await close(database, in_memory)
+
+
+def test_a_failed_unit_of_work_rolls_back_alone_among_those_asked_with_it(
+    database_url: str,
+) -> None:
+    """Writes asked for together (SQLite commits them as one group, each in a savepoint)
+    answer one by one: the failed one leaves nothing, the others stand."""
+    asyncio.run(_failed_unit_alone(database_url))
+
+
+def _insert_delivery_then_fail(conn: Connection, number: int) -> None:
+    insert_deliveries(conn, [delivery(number)])
+    raise Aborted
+
+
+async def _failed_unit_alone(url: str) -> None:
+    database = open_database(url)
+    try:
+        answers = await asyncio.gather(
+            database.write(insert_deliveries, [delivery(1)]),
+            database.write(_insert_delivery_then_fail, 2),
+            database.write(insert_deliveries, [delivery(3)]),
+            return_exceptions=True,
+        )
+        assert answers[0] is None and isinstance(answers[1], Aborted) and answers[2] is None
+        tokens = await database.read(
+            lambda conn: conn.execute(text("SELECT token FROM deliveries ORDER BY token")).scalars()
+        )
+        assert list(tokens) == ["token-1", "token-3"]
+    finally:
+        await database.close()
+
+
+def test_on_sqlite_writes_asked_for_together_share_one_commit(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'grouped.db'}"
+    upgrade(url)
+    asyncio.run(_one_commit_for_a_group(url))
+
+
+async def _one_commit_for_a_group(url: str) -> None:
+    database = open_database(url)
+    assert isinstance(database, SqliteDatabase)
+    commits: list[int] = []
+    event.listen(database.engine, "commit", lambda conn: commits.append(1))
+    units: list[object] = []
+
+    def note_unit(conn: Connection, number: int) -> None:
+        units.append(unit_of_work(conn))
+        insert_deliveries(conn, [delivery(number)])
+        units.append(unit_of_work(conn))
+
+    try:
+        await asyncio.gather(*(database.write(note_unit, number) for number in range(5)))
+        assert len(commits) == 1
+        assert len(set(units)) == 5  # one identity per unit, the same within each
+        await database.write(note_unit, 5)
+        assert len(commits) == 2
+    finally:
+        await database.close()
+
+
+def test_on_sqlite_a_write_whose_caller_left_before_its_turn_is_not_run(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'left.db'}"
+    upgrade(url)
+    asyncio.run(_caller_left(url))
+
+
+async def _caller_left(url: str) -> None:
+    database = open_database(url)
+    try:
+        left = asyncio.create_task(database.write(insert_deliveries, [delivery(1)]))
+        await asyncio.sleep(0)  # the task now waits for the group's commit
+        left.cancel()
+        await database.write(insert_deliveries, [delivery(2)])
+        assert left.cancelled()
+        count = await database.read(
+            lambda conn: conn.execute(text("SELECT count(*) FROM deliveries")).scalar_one()
+        )
+        assert count == 1
+    finally:
+        await database.close()
+
+
+def test_on_sqlite_a_thread_copies_the_log_into_the_database_file(tmp_path: Path) -> None:
+    """The writer's own checkpoint waits for a log of BACKSTOP_PAGES; the thread copies a
+    few pages' commits long before that, off the event loop."""
+    path = tmp_path / "checkpointed.db"
+    upgrade(f"sqlite:///{path}")
+    asyncio.run(_log_copied(f"sqlite:///{path}", path))
+
+
+async def _log_copied(url: str, path: Path) -> None:
+    database = open_database(url)
+    try:
+        await database.write(lambda conn: None)  # opens the writer, with its checkpointer
+        await asyncio.sleep(3 * CHECKPOINT_PAUSE)
+        before = path.stat().st_size
+        autocheckpoint = await database.write(
+            lambda conn: conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one()
+        )
+        assert autocheckpoint == BACKSTOP_PAGES
+        await database.write(insert_deliveries, [delivery(number) for number in range(500)])
+        for _ in range(100):
+            if path.stat().st_size > before:
+                break
+            await asyncio.sleep(CHECKPOINT_PAUSE)
+        assert path.stat().st_size > before
+    finally:
+        await database.close()

@@ -22,6 +22,7 @@ from sqlalchemy import Connection
 from chinwag.domain import cloud_events, event_types
 from chinwag.store import outbox
 from chinwag.store import subscriptions as subscription_store
+from chinwag.store.database import unit_of_work
 from chinwag.store.sinks import Sink
 from chinwag.twilio.dates import utc_now
 
@@ -92,12 +93,12 @@ def _queue(
 
 
 def _open_batches(conn: Connection) -> dict[str, _Batch]:
-    """This transaction's open batches by sink SID; a batch from an earlier transaction
-    (committed or rolled back) is never reopened."""
-    transaction = conn.get_transaction()
+    """This unit of work's open batches by sink SID; a batch of an earlier unit (committed
+    or rolled back) is never reopened."""
+    unit = unit_of_work(conn)
     held = conn.info.get(_OPEN_BATCHES)
-    if held is None or held[0] is not transaction:
-        held = (transaction, {})
+    if held is None or held[0] is not unit:
+        held = (unit, {})
         conn.info[_OPEN_BATCHES] = held
     batches: dict[str, _Batch] = held[1]
     return batches

@@ -11,6 +11,10 @@ a transaction and are awaited by the caller. Reads spread over the time a client
   atomic with respect to every other request in this process. Write transactions
   start with BEGIN IMMEDIATE, so check-then-write rules (five webhooks per
   conversation, unique names) also hold against other processes on the same file.
+  Writes are committed in groups: the units of work asked for while the loop was busy
+  run one after another in one transaction, each in a savepoint of its own (a unit
+  that fails rolls back only itself), and one commit answers them all. Each caller
+  still gets its answer only after that commit.
 - PostgreSQL (scale-out): the same work runs over asyncpg through SQLAlchemy's
   `run_sync`, so the event loop is never blocked. Write transactions are
   SERIALIZABLE and retried on a serialization failure, which gives every
@@ -38,7 +42,7 @@ import random
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
+from typing import Any, Concatenate, Generic, ParamSpec, Protocol, TypeVar
 
 from sqlalchemy import Connection, Engine, NullPool, create_engine, event, text
 from sqlalchemy.engine import make_url
@@ -46,6 +50,7 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from chinwag.store.changes import ANYTHING, CHANGES_CHANNEL, Change, ChangeBell, take_changed
+from chinwag.store.checkpoints import BACKSTOP_PAGES, Checkpointer
 from chinwag.store.sqlite_file import database_file, make_private
 
 P = ParamSpec("P")
@@ -55,6 +60,8 @@ logger = logging.getLogger("chinwag.store")
 
 # Set in a connection's `info` by a unit of work that queued deliveries.
 _DELIVERIES_QUEUED = "chinwag.deliveries_queued"
+# Set in a connection's `info` to the unit of work a group commit is running.
+_UNIT = "chinwag.unit"
 # The PostgreSQL channel a commit that queued deliveries notifies.
 DELIVERIES_CHANNEL = "chinwag_deliveries"
 # SQLSTATEs after which a SERIALIZABLE transaction is simply run again.
@@ -90,6 +97,61 @@ class Doorbell:
     def ring(self) -> None:
         for listener in list(self._listeners):
             listener()
+
+
+@dataclass(eq=False)  # each unit is itself: `unit_of_work` tells them apart
+class _Unit(Generic[T]):
+    """A unit of work waiting for SQLite's next group commit, and its caller's answer."""
+
+    run: Callable[[Connection], T]
+    answer: asyncio.Future[T]
+
+
+def unit_of_work(conn: Connection) -> object:
+    """What identifies the unit of work running on `conn`: the same for all its statements,
+    another for the next unit, even when SQLite commits both in one transaction."""
+    return conn.info.get(_UNIT) or conn.get_transaction()
+
+
+def _run_group(
+    conn: Connection, group: list[_Unit[Any]]
+) -> tuple[list[tuple[_Unit[Any], Any]], list[str], bool]:
+    """Run each unit of a group whose caller still waits: the units that stand with their
+    results, the changes they marked, and whether they queued deliveries."""
+    kept: list[tuple[_Unit[Any], Any]] = []
+    changes: list[str] = []
+    queued = False
+    for unit in group:
+        if unit.answer.cancelled():  # its caller is gone: nothing to run
+            continue
+        ran = _in_savepoint(conn, unit)
+        if ran is not None:
+            kept.append(ran)
+            changes += take_changed(conn)
+            queued = _take_deliveries_queued(conn) or queued
+    return kept, changes, queued
+
+
+def _in_savepoint(conn: Connection, unit: _Unit[T]) -> tuple[_Unit[T], T] | None:
+    """Run `unit` in a savepoint of the group's transaction; if it fails, roll back to the
+    savepoint, forget what it marked, answer its caller with the error and return None."""
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    conn.info[_UNIT] = unit
+    raw.execute("SAVEPOINT unit")
+    try:
+        result = unit.run(conn)
+    except Exception as error:
+        raw.execute("ROLLBACK TO unit")  # raises if SQLite ended the whole transaction
+        raw.execute("RELEASE unit")
+        take_changed(conn)  # a rolled-back change is told to no one
+        _take_deliveries_queued(conn)
+        unit.answer.set_exception(error)
+        return None
+    finally:
+        del conn.info[_UNIT]
+    raw.execute("RELEASE unit")
+    return unit, result
 
 
 def mark_deliveries_queued(conn: Connection) -> None:
@@ -271,10 +333,17 @@ class SqliteDatabase(Database):
         self._writer: Connection | None = None
         self._reader: Connection | None = None
         self._series_engine: Engine | None = None
+        self._group: list[_Unit[Any]] = []  # units waiting for the next group commit
+        self._checkpointer: Checkpointer | None = None  # with the writer, for a file
 
     def _writer_connection(self) -> Connection:
         if self._writer is None:
             self._writer = self.engine.connect().execution_options(write=True)
+            if database_file(engine_url(self.url)) is not None:  # a file has a log to copy
+                self._checkpointer = Checkpointer(self.engine.raw_connection)
+                self._writer.connection.driver_connection.execute(  # type: ignore[union-attr]
+                    f"PRAGMA wal_autocheckpoint={BACKSTOP_PAGES}"
+                )
         return self._writer
 
     def _reader_connection(self) -> Connection:
@@ -285,20 +354,38 @@ class SqliteDatabase(Database):
     async def write(
         self, work: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
     ) -> T:
+        loop = asyncio.get_running_loop()
+        if not self._group:  # after the callbacks already due: their writes join this group
+            loop.call_soon(self._commit_group)
+        unit: _Unit[T] = _Unit(lambda conn: work(conn, *args, **kwargs), loop.create_future())
+        self._group.append(unit)
+        return await unit.answer
+
+    def _commit_group(self) -> None:
+        """Run the waiting units in one transaction, a savepoint each, and commit once:
+        one commit's cost (its WAL write, the file lock) for many requests."""
+        group, self._group = self._group, []
         conn = self._writer_connection()
         try:
             with conn.begin():
-                result = work(conn, *args, **kwargs)
-        except BaseException:
-            take_changed(conn)  # a rolled-back change is told to no one
-            raise
-        finally:
-            queued = _take_deliveries_queued(conn)  # forgotten on rollback too
+                kept, changes, queued = _run_group(conn, group)
+        except BaseException as error:  # BEGIN or COMMIT failed: no unit of the group stands
+            take_changed(conn)
+            _take_deliveries_queued(conn)
+            for unit in group:
+                if not unit.answer.done():
+                    unit.answer.set_exception(error)
+            if not isinstance(error, Exception):
+                raise
+            return
+        if self._checkpointer is not None:
+            self._checkpointer.committed()
+        for unit, result in kept:
+            unit.answer.set_result(result)
         if queued:
             self.doorbell.ring()
-        for change in take_changed(conn):
+        for change in changes:
             self.changes.ring(change)
-        return result
 
     write_locking = write
 
@@ -383,6 +470,11 @@ class SqliteDatabase(Database):
             yield ReadSeries(read, one_transaction=True)
 
     async def close(self) -> None:
+        if self._group:  # answer what was asked before the close
+            self._commit_group()
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
+            self._checkpointer = None
         for conn in (self._writer, self._reader):
             if conn is not None:
                 conn.close()
