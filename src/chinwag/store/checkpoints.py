@@ -18,9 +18,10 @@ from typing import Any
 
 logger = logging.getLogger("chinwag.store")
 
-# Seconds between two checkpoints: commits in that time share one, which copies a page
-# once however often it was written.
-CHECKPOINT_PAUSE = 0.1
+# Seconds between two checkpoints: commits that close together share one, yet the thread
+# catches up with the log often enough between the writer's commits for SQLite to start
+# the log over (a long log slows every read; docs/benchmarks.md has the figures).
+CHECKPOINT_PAUSE = 0.005
 BACKSTOP_PAGES = 10_000  # the writer's own `wal_autocheckpoint`: a log of about 40 MB
 
 

@@ -199,6 +199,9 @@ def create_sqlite_engine(url: str, **options: Any) -> Engine:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=5000")
+        # A savepoint (each unit of a group commit) keeps the pages it changes in a
+        # sub-journal: in memory, not a temporary file.
+        cursor.execute("PRAGMA temp_store=MEMORY")
         cursor.close()
 
     @event.listens_for(engine, "begin")
