@@ -33,7 +33,7 @@ measures chinwag alone on each engine with 1, 2 and 4 `chinwag serve` processes
 sharing one fresh database (PostgreSQL from pgserver, see bench/engines.py). wrk
 then runs one thread per server, each thread bound to one server's port with its
 share of the connections and its own slice of the conversation pool; latencies
-are merged over all threads. Results: bench/results/api-scaleout.json and a plot
+are merged over all threads. Results: `--out` (bench/results/api.json by default) and a plot
 (--plot).
 """
 

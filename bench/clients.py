@@ -4,13 +4,11 @@ the number of sockets and the length of the conversation's history.
 Run from the repository root, with chinwag installed with its test extra (pgserver,
 psutil); the tree measured is the one Python imports `chinwag` from:
 
-    python bench/clients.py --label sqlite        # about 3.5 min (2 runs of each H and N)
-    python bench/clients.py --label postgresql --engines postgresql --runs 1   # about 4 min
-    python bench/clients_report.py bench/results/clients-sqlite.json \
-        bench/results/clients-postgresql*.json --plot docs/img/clients.png   # needs matplotlib
+    python bench/clients.py --engines sqlite,postgresql --runs 1     # about 6 min
+    python bench/clients_report.py bench/results/clients.json --plot docs/img/clients.png
 
-The report pools the runs of files of one label (a second run of a label written with
---out clients-<label>-2.json, say).
+The report pools the runs of files of one label (a second run written with `--out
+/tmp/clients-2.json`, say); files of different `--label`s are compared side by side.
 
 For each engine and each --histories H (1,000 and 100,000): one conversation with
 max(--clients) participants `user0`, `user1`, ... made through the API, then H messages
@@ -38,7 +36,7 @@ after start, once every socket is subscribed, and at the end; the benchmark proc
 own CPU; the machine's load average, and the CPU the rest of the machine used (other
 processes than the server, PostgreSQL and this one: a shared machine's noise).
 
-Results: a table on stdout (Markdown) and bench/results/clients-<label>.json.
+Results: a table on stdout (Markdown) and bench/results/clients.json.
 """
 
 from __future__ import annotations
@@ -298,7 +296,9 @@ def run_engine(engine: str, work: Path, args: argparse.Namespace) -> dict[str, A
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Live clients benchmark (module docstring).")
-    parser.add_argument("--label", required=True, help="names the results: clients-<label>.json")
+    parser.add_argument(
+        "--label", default="latest", help="names the run in reports (default latest)"
+    )
     add_engines_option(parser, ["sqlite"])
     parser.add_argument(
         "--clients", type=integers, default=[50, 100, 200], help="sockets (default 50,100,200)"
@@ -324,9 +324,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--idle", type=float, default=1.0, help="idle CPU seconds (default 1)")
     parser.add_argument("--timeout", type=float, default=10.0, help="bound per message (s)")
     parser.add_argument("--pool-size", type=int, default=10, help="PostgreSQL pool (default 10)")
-    parser.add_argument("--out", type=Path, help="default bench/results/clients-<label>.json")
+    parser.add_argument("--out", type=Path, help="default bench/results/clients.json")
     args = parser.parse_args(argv)
-    out = args.out or BENCH / "results" / f"clients-{args.label}.json"
+    out = args.out or BENCH / "results" / "clients.json"
 
     source = measured_tree()
     started = time.perf_counter()

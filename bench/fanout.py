@@ -4,11 +4,11 @@ Run from the repository root, with chinwag installed with its test extra (pgserv
 psutil); the tree measured is the one Python imports `chinwag` from, so a commit is
 measured from a worktree of it (its bench/ need not have this file):
 
-    python bench/fanout.py --label after                 # about 70 s, SQLite and PostgreSQL
+    python bench/fanout.py                 # about 70 s, SQLite and PostgreSQL
     git worktree add /tmp/before db33c1d
-    PYTHONPATH=/tmp/before/src python bench/fanout.py --label before     # about 3 min
-    python bench/fanout_report.py bench/results/fanout-before.json \
-        bench/results/fanout-after.json --plot docs/img/fanout.png     # needs matplotlib
+    PYTHONPATH=/tmp/before/src python bench/fanout.py --label before --out /tmp/before.json
+    python bench/fanout_report.py /tmp/before.json bench/results/fanout.json \
+        --plot docs/img/fanout.png     # needs matplotlib
 
 The scenario (a security review's): one `chinwag serve` on a fresh database (a SQLite
 file in a temporary directory, or a PostgreSQL database of pgserver's, see
@@ -29,7 +29,7 @@ time, and the latency of `GET /chinwag/health` polled every 100 ms by a side tas
 Every run starts from a copy of the same seeded database and a new server; --runs runs
 per engine, reported by their median.
 
-Results: a table on stdout (Markdown) and bench/results/fanout-<label>.json.
+Results: a table on stdout (Markdown) and bench/results/fanout.json.
 """
 
 from __future__ import annotations
@@ -438,7 +438,9 @@ def run_engine(engine: str, work: Path, args: argparse.Namespace) -> dict[str, A
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Socket fan-out benchmark (module docstring).")
-    parser.add_argument("--label", required=True, help="names the results: fanout-<label>.json")
+    parser.add_argument(
+        "--label", default="latest", help="names the run in reports (default latest)"
+    )
     add_engines_option(parser, list(ENGINES))
     parser.add_argument("--runs", type=int, default=3, help="per engine (default 3)")
     parser.add_argument("--clients", type=int, default=30, help="sockets (default 30)")
@@ -447,9 +449,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--idle", type=float, default=3.0, help="idle CPU seconds (default 3)")
     parser.add_argument("--timeout", type=float, default=120.0, help="phase bound (default 120)")
     parser.add_argument("--pool-size", type=int, default=10, help="PostgreSQL pool (default 10)")
-    parser.add_argument("--out", type=Path, help="default bench/results/fanout-<label>.json")
+    parser.add_argument("--out", type=Path, help="default bench/results/fanout.json")
     args = parser.parse_args(argv)
-    out = args.out or BENCH / "results" / f"fanout-{args.label}.json"
+    out = args.out or BENCH / "results" / "fanout.json"
 
     source = measured_tree()
     started = time.perf_counter()

@@ -2,8 +2,8 @@
 
 Compare labelled runs (each a results file of bench/fanout.py) and plot them:
 
-    python bench/fanout_report.py bench/results/fanout-before.json \
-        bench/results/fanout-after.json --plot docs/img/fanout.png
+    python bench/fanout_report.py /tmp/before.json bench/results/fanout.json \
+        --plot docs/img/fanout.png
 """
 
 from __future__ import annotations

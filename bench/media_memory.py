@@ -6,11 +6,12 @@ psutil); the tree measured is the one `chinwag serve` imports, so a commit is me
 from a worktree of it (its bench/ need not have this file: the benchmark only talks
 HTTP to the server):
 
-    python bench/media_memory.py --label after       # about 70 s, SQLite and PostgreSQL
+    python bench/media_memory.py                     # about 70 s, SQLite and PostgreSQL
     git worktree add /tmp/media-before e666817       # the parent of 2fc99de
-    PYTHONPATH=/tmp/media-before/src python bench/media_memory.py --label before
-    python bench/media_memory_report.py bench/results/media-memory-before.json \
-        bench/results/media-memory-after.json --plot docs/img/media-memory.png  # matplotlib
+    PYTHONPATH=/tmp/media-before/src python bench/media_memory.py --label before \
+        --out /tmp/media-before.json
+    python bench/media_memory_report.py /tmp/media-before.json \
+        bench/results/media-memory.json --plot docs/img/media-memory.png  # matplotlib
 
 Two files of --mib MiB (default 100) are written first: random bytes, which nothing
 compresses, and one byte repeated, which PostgreSQL would compress (--content random,
@@ -31,7 +32,7 @@ clear_refs cannot be written; both are kept). Also recorded: the step's wall tim
 server's CPU seconds and PostgreSQL's (bench/cpu.py), the RSS left a moment after the
 step, and the machine's load average. Medians of the runs are reported.
 
-Results: a table on stdout (Markdown) and bench/results/media-memory-<label>.json.
+Results: a table on stdout (Markdown) and bench/results/media-memory.json.
 """
 
 from __future__ import annotations
@@ -254,7 +255,9 @@ def run_engine(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Media memory benchmark (module docstring).")
-    parser.add_argument("--label", required=True, help="names the results: media-memory-<label>")
+    parser.add_argument(
+        "--label", default="latest", help="names the run in reports (default latest)"
+    )
     add_engines_option(parser, list(ENGINES))
     parser.add_argument("--mib", type=int, default=100, help="medium size in MiB (default 100)")
     parser.add_argument("--runs", type=int, default=3, help="per engine and content (default 3)")
@@ -265,11 +268,11 @@ def main(argv: list[str] | None = None) -> int:
         help="random, repeated or both (default both; PostgreSQL compresses repeated bytes)",
     )
     parser.add_argument("--pool-size", type=int, default=10, help="PostgreSQL pool (default 10)")
-    parser.add_argument("--out", type=Path, help="default bench/results/media-memory-<label>.json")
+    parser.add_argument("--out", type=Path, help="default bench/results/media-memory.json")
     args = parser.parse_args(argv)
     if not 1 <= args.mib <= 150:
         parser.error("--mib: chinwag takes media of at most 150 MiB")
-    out = args.out or BENCH / "results" / f"media-memory-{args.label}.json"
+    out = args.out or BENCH / "results" / "media-memory.json"
 
     source = measured_tree()
     started = time.perf_counter()

@@ -2,8 +2,8 @@
 
 Compare labelled runs (each a results file of bench/media_memory.py) and plot them:
 
-    python bench/media_memory_report.py bench/results/media-memory-before.json \
-        bench/results/media-memory-after.json --plot docs/img/media-memory.png
+    python bench/media_memory_report.py /tmp/media-before.json \
+        bench/results/media-memory.json --plot docs/img/media-memory.png
 """
 
 from __future__ import annotations
