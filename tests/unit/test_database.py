@@ -351,3 +351,29 @@ async def _log_copied(url: str, path: Path) -> None:
         assert path.stat().st_size > before
     finally:
         await database.close()
+
+
+def test_on_sqlite_a_loop_that_ends_before_its_group_commits_leaves_no_write_waiting(
+    tmp_path: Path,
+) -> None:
+    """A loop can stop between a write's request and its group's commit (asyncio.run
+    returning); that unit is dropped, and the next loop's writes are committed."""
+    url = f"sqlite:///{tmp_path / 'loops.db'}"
+    upgrade(url)
+    database = open_database(url)
+    first = asyncio.new_event_loop()
+    abandoned = first.create_task(database.write(insert_deliveries, [delivery(1)]))
+    first.call_soon(first.stop)  # after the write's first step, before its group's commit
+    first.run_forever()
+    first.close()
+    assert not abandoned.done()
+
+    async def second_loop() -> int:
+        await asyncio.wait_for(database.write(insert_deliveries, [delivery(2)]), 5)
+        count = await database.read(
+            lambda conn: conn.execute(text("SELECT count(*) FROM deliveries")).scalar_one()
+        )
+        await database.close()
+        return int(count)
+
+    assert asyncio.run(second_loop()) == 1

@@ -122,7 +122,7 @@ def _run_group(
     changes: list[str] = []
     queued = False
     for unit in group:
-        if unit.answer.cancelled():  # its caller is gone: nothing to run
+        if unit.answer.cancelled() or unit.answer.get_loop().is_closed():  # its caller is gone
             continue
         ran = _in_savepoint(conn, unit)
         if ran is not None:
@@ -337,6 +337,9 @@ class SqliteDatabase(Database):
         self._reader: Connection | None = None
         self._series_engine: Engine | None = None
         self._group: list[_Unit[Any]] = []  # units waiting for the next group commit
+        # The loop that commit is due on; None once it has run. A loop that ended before
+        # running it (asyncio.run returning) leaves it set: the next loop schedules its own.
+        self._commit_due_on: asyncio.AbstractEventLoop | None = None
         self._checkpointer: Checkpointer | None = None  # with the writer, for a file
 
     def _writer_connection(self) -> Connection:
@@ -358,7 +361,8 @@ class SqliteDatabase(Database):
         self, work: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
     ) -> T:
         loop = asyncio.get_running_loop()
-        if not self._group:  # after the callbacks already due: their writes join this group
+        if self._commit_due_on is not loop:  # after the callbacks already due: their writes join
+            self._commit_due_on = loop
             loop.call_soon(self._commit_group)
         unit: _Unit[T] = _Unit(lambda conn: work(conn, *args, **kwargs), loop.create_future())
         self._group.append(unit)
@@ -368,6 +372,9 @@ class SqliteDatabase(Database):
         """Run the waiting units in one transaction, a savepoint each, and commit once:
         one commit's cost (its WAL write, the file lock) for many requests."""
         group, self._group = self._group, []
+        self._commit_due_on = None
+        if not group:  # committed already, by `close`
+            return
         conn = self._writer_connection()
         try:
             with conn.begin():
