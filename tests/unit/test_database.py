@@ -85,6 +85,17 @@ async def close(*databases: Database) -> None:
         await database.close()
 
 
+def migrated_sqlite(tmp_path: Path, name: str) -> str:
+    """The URL of a new SQLite file with chinwag's schema."""
+    url = f"sqlite:///{tmp_path / name}"
+    upgrade(url)
+    return url
+
+
+def count_deliveries(conn: Connection) -> int:
+    return int(conn.execute(text("SELECT count(*) FROM deliveries")).scalar_one())
+
+
 def test_a_listener_hears_this_process_s_commits_until_it_unsubscribes(database_url: str) -> None:
     asyncio.run(_listener_hears_until_unsubscribed(database_url))
 
@@ -122,9 +133,7 @@ def test_on_sqlite_another_process_s_commit_is_seen_without_a_write(tmp_path: Pa
     when another process commits (the file's data_version moves), so an idle worker
     elsewhere looks without claiming; not for the process's own commits, which its
     listeners hear of at once (else every socket would re-read everything on each write)."""
-    url = f"sqlite:///{tmp_path / 'watched.db'}"
-    upgrade(url)
-    asyncio.run(_commit_elsewhere_seen(url))
+    asyncio.run(_commit_elsewhere_seen(migrated_sqlite(tmp_path, "watched.db")))
 
 
 async def _commit_elsewhere_seen(url: str) -> None:
@@ -276,9 +285,7 @@ async def _failed_unit_alone(url: str) -> None:
 
 
 def test_on_sqlite_writes_asked_for_together_share_one_commit(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'grouped.db'}"
-    upgrade(url)
-    asyncio.run(_one_commit_for_a_group(url))
+    asyncio.run(_one_commit_for_a_group(migrated_sqlite(tmp_path, "grouped.db")))
 
 
 async def _one_commit_for_a_group(url: str) -> None:
@@ -304,9 +311,7 @@ async def _one_commit_for_a_group(url: str) -> None:
 
 
 def test_on_sqlite_a_write_whose_caller_left_before_its_turn_is_not_run(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'left.db'}"
-    upgrade(url)
-    asyncio.run(_caller_left(url))
+    asyncio.run(_caller_left(migrated_sqlite(tmp_path, "left.db")))
 
 
 async def _caller_left(url: str) -> None:
@@ -317,10 +322,7 @@ async def _caller_left(url: str) -> None:
         left.cancel()
         await database.write(insert_deliveries, [delivery(2)])
         assert left.cancelled()
-        count = await database.read(
-            lambda conn: conn.execute(text("SELECT count(*) FROM deliveries")).scalar_one()
-        )
-        assert count == 1
+        assert await database.read(count_deliveries) == 1
     finally:
         await database.close()
 
@@ -328,9 +330,8 @@ async def _caller_left(url: str) -> None:
 def test_on_sqlite_a_thread_copies_the_log_into_the_database_file(tmp_path: Path) -> None:
     """The writer's own checkpoint waits for a log of BACKSTOP_PAGES; the thread copies a
     few pages' commits long before that, off the event loop."""
-    path = tmp_path / "checkpointed.db"
-    upgrade(f"sqlite:///{path}")
-    asyncio.run(_log_copied(f"sqlite:///{path}", path))
+    url = migrated_sqlite(tmp_path, "checkpointed.db")
+    asyncio.run(_log_copied(url, tmp_path / "checkpointed.db"))
 
 
 async def _log_copied(url: str, path: Path) -> None:
@@ -358,9 +359,7 @@ def test_on_sqlite_a_loop_that_ends_before_its_group_commits_leaves_no_write_wai
 ) -> None:
     """A loop can stop between a write's request and its group's commit (asyncio.run
     returning); that unit is dropped, and the next loop's writes are committed."""
-    url = f"sqlite:///{tmp_path / 'loops.db'}"
-    upgrade(url)
-    database = open_database(url)
+    database = open_database(migrated_sqlite(tmp_path, "loops.db"))
     first = asyncio.new_event_loop()
     abandoned = first.create_task(database.write(insert_deliveries, [delivery(1)]))
     first.call_soon(first.stop)  # after the write's first step, before its group's commit
@@ -370,10 +369,8 @@ def test_on_sqlite_a_loop_that_ends_before_its_group_commits_leaves_no_write_wai
 
     async def second_loop() -> int:
         await asyncio.wait_for(database.write(insert_deliveries, [delivery(2)]), 5)
-        count = await database.read(
-            lambda conn: conn.execute(text("SELECT count(*) FROM deliveries")).scalar_one()
-        )
+        count = await database.read(count_deliveries)
         await database.close()
-        return int(count)
+        return count
 
     assert asyncio.run(second_loop()) == 1
