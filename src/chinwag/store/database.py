@@ -106,6 +106,10 @@ class _Unit(Generic[T]):
     run: Callable[[Connection], T]
     answer: asyncio.Future[T]
 
+    def waiting(self) -> bool:
+        """Whether its caller still waits: not answered, not cancelled, its loop running."""
+        return not self.answer.done() and not self.answer.get_loop().is_closed()
+
 
 def unit_of_work(conn: Connection) -> object:
     """What identifies the unit of work running on `conn`: the same for all its statements,
@@ -122,7 +126,7 @@ def _run_group(
     changes: list[str] = []
     queued = False
     for unit in group:
-        if unit.answer.cancelled() or unit.answer.get_loop().is_closed():  # its caller is gone
+        if not unit.waiting():
             continue
         ran = _in_savepoint(conn, unit)
         if ran is not None:
@@ -383,7 +387,7 @@ class SqliteDatabase(Database):
             take_changed(conn)
             _take_deliveries_queued(conn)
             for unit in group:
-                if not unit.answer.done():
+                if unit.waiting():
                     unit.answer.set_exception(error)
             if not isinstance(error, Exception):
                 raise
