@@ -3,10 +3,12 @@ was built with), and on PostgreSQL in any (NOTIFY)."""
 
 import asyncio
 import contextlib
+import sqlite3
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Connection, event, text
+from sqlalchemy.exc import OperationalError
 
 from chinwag.store.checkpoints import BACKSTOP_PAGES, CHECKPOINT_PAUSE
 from chinwag.store.database import (
@@ -374,3 +376,34 @@ def test_on_sqlite_a_loop_that_ends_before_its_group_commits_leaves_no_write_wai
         return count
 
     assert asyncio.run(second_loop()) == 1
+
+
+def test_on_sqlite_a_group_whose_transaction_cannot_begin_fails_every_unit(
+    tmp_path: Path,
+) -> None:
+    """When the group's BEGIN fails (another process holds the file's write lock past the
+    busy timeout), every unit of the group gets that error and none is written."""
+    url = migrated_sqlite(tmp_path, "locked.db")
+    asyncio.run(_group_cannot_begin(url, tmp_path / "locked.db"))
+
+
+async def _group_cannot_begin(url: str, path: Path) -> None:
+    database = open_database(url)
+    try:
+        await database.write(lambda conn: conn.exec_driver_sql("PRAGMA busy_timeout=20"))
+        holder = sqlite3.connect(path, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")  # another process's writer, mid-transaction
+        try:
+            answers = await asyncio.gather(
+                database.write(insert_deliveries, [delivery(1)]),
+                database.write(insert_deliveries, [delivery(2)]),
+                return_exceptions=True,
+            )
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        assert all(isinstance(answer, OperationalError) for answer in answers), answers
+        await database.write(insert_deliveries, [delivery(3)])
+        assert await database.read(count_deliveries) == 1
+    finally:
+        await database.close()
