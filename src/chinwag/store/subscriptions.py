@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, delete, select, update
 
+from chinwag.store import compiled
 from chinwag.store.paging import fetch_page
 from chinwag.store.records import RecordMapper
 from chinwag.store.sinks import SINK_COLUMNS, Sink, sink_from_row
@@ -126,7 +127,8 @@ def subscribers(conn: Connection, account_sid: str, type_: str) -> list[tuple[Si
     """The account's active sinks that subscribe to `type_`, each once, with the schema
     version it asked for (the highest, when two of its subscriptions name the type)."""
     found: dict[str, tuple[Sink, int]] = {}
-    for row in conn.execute(_SUBSCRIBERS, {"account_sid": account_sid, "type": type_}):
+    # Compiled (store/compiled.py): every published event asks, sinks or none.
+    for row in compiled.rows(conn, _SUBSCRIBERS, {"account_sid": account_sid, "type": type_}):
         sink = sink_from_row(row[:-1])
         found.setdefault(sink.sid, (sink, row[-1]))
     return list(found.values())
