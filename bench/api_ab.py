@@ -8,13 +8,14 @@ Run from the repository root, with chinwag installed (`pip install -e '.[bench]'
 On a shared machine the load moves by a factor of two within a minute, and the
 CPU a request costs moves with it (bench/api.py's runs minutes apart disagree by
 30%). Here both servers run at once (`chinwag serve` with PYTHONPATH set to each
-tree, each on its own fresh SQLite file) and bench/api.py's wrk runs alternate
-between them, base first then branch first, `--rounds` times per level, so each
-pair of runs sees the same load. Levels: the closed-loop connection counts, then
-both paced at half of base's fastest closed-loop rate. Reported per level: the
-median CPU milliseconds per create of each tree (the server process's user and
-system time over its 201s, bench/cpu.py), their ratio, the median created/s and
-p99, and the load average. Results: a table on stdout and `--out` (JSON).
+tree, each on its own fresh database of `--engine`, SQLite by default) and
+bench/api.py's wrk runs alternate between them, base first then branch first,
+`--rounds` times per level, so each pair of runs sees the same load. Levels: the
+closed-loop connection counts, then both paced at half of base's fastest
+closed-loop rate. Reported per level: the median CPU milliseconds per create of
+each tree (the server process's user and system time over its 201s, bench/cpu.py),
+their ratio, the median created/s and p99, and the load average. Results: a table
+on stdout and `--out` (JSON).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from pathlib import Path
 
 import api
 from cpu import CpuMeter
-from engines import integers
+from engines import databases, integers
 
 TREES = ("base", "branch")
 
@@ -42,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--levels", type=integers, default=[1, 8, 32, 64])
     parser.add_argument("--rounds", type=int, default=6, help="run pairs per level (default 6)")
     parser.add_argument("--duration", type=int, default=3, help="seconds per run (default 3)")
+    parser.add_argument("--engine", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--out", type=Path, default=api.BENCH / "results" / "api-ab.json")
     args = parser.parse_args(argv)
     sources = {"base": args.base.resolve(), "branch": args.branch.resolve()}
@@ -49,11 +51,12 @@ def main(argv: list[str] | None = None) -> int:
     runs: list[dict[str, object]] = []
     table: list[tuple[str, dict[str, float]]] = []
     with tempfile.TemporaryDirectory(prefix="chinwag-ab-") as tmp, ExitStack() as stack:
+        dbs = stack.enter_context(databases(args.engine, Path(tmp)))
         targets: dict[str, tuple[api.Target, api.Pool]] = {}
         for tree in TREES:
             work = Path(tmp) / tree
             work.mkdir()
-            target = api.chinwag_target("sqlite", f"sqlite:///{work}/ab.db", 1, 10)
+            target = api.chinwag_target(args.engine, dbs.new(f"ab-{tree}"), 1, 10)
             target.env |= {"PYTHONPATH": str(sources[tree])}
             target.meter = CpuMeter(stack.enter_context(api.running(target, work)))
             pool = api.Pool(work / "sids", [], True)
