@@ -5,6 +5,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, delete, func, select
 
+from chinwag.store import compiled
 from chinwag.store.paging import fetch_page
 from chinwag.store.records import RecordMapper
 from chinwag.store.tables import participants
@@ -81,7 +82,7 @@ def get_by_identity(conn: Connection, conversation_sid: str, identity: str) -> P
 def identity_holder(conn: Connection, conversation_sid: str, identity: str) -> str | None:
     """The SID of the conversation's participant with `identity`, if any."""
     params = {"conversation_sid": conversation_sid, "identity": identity}
-    found: str | None = conn.execute(_IDENTITY_HOLDER, params).scalar()
+    found: str | None = compiled.scalar(conn, _IDENTITY_HOLDER, params)  # every message create
     return found
 
 
@@ -108,7 +109,7 @@ _MESSAGING = _LIST.where(
 
 def messaging_participants(conn: Connection, conversation_sid: str) -> list[Participant]:
     """The conversation's SMS/WhatsApp participants that have a proxy address to send from."""
-    rows = conn.execute(_MESSAGING, {"conversation_sid": conversation_sid})
+    rows = compiled.rows(conn, _MESSAGING, {"conversation_sid": conversation_sid})
     return [_PARTICIPANTS.from_row(row) for row in rows]
 
 
@@ -117,7 +118,7 @@ _CHAT = _LIST.where(participants.c.identity.is_not(None)).order_by(participants.
 
 def chat_participants(conn: Connection, conversation_sid: str) -> list[Participant]:
     """The conversation's chat participants (those with an identity), oldest first."""
-    rows = conn.execute(_CHAT, {"conversation_sid": conversation_sid})
+    rows = compiled.rows(conn, _CHAT, {"conversation_sid": conversation_sid})
     return [_PARTICIPANTS.from_row(row) for row in rows]
 
 
