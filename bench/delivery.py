@@ -8,9 +8,10 @@ One receiver (bench/receiver.py: aiohttp.web, an empty 200 for every delivery, t
 arrival time noted) runs in its own process on 127.0.0.1 for all measurements:
 
 - raw: chinwag's HTTP client (delivery/sender.py `http_sender`, as the worker
-  makes it) sends every outbox row's signed request from this process, with as
-  many in flight as the worker allows toward one host (min of its concurrency
-  and `--host-concurrency`); nothing is read from or written to a database.
+  makes it, on the worker's event loop) sends every outbox row's signed request
+  from this process, with as many in flight as the worker allows toward one host
+  (min of its concurrency and `--host-concurrency`); nothing is read from or
+  written to a database.
 - worker: `chinwag worker --host-concurrency N` on a copy of the same outbox
   delivers the same rows: claims, signs, sends, and records each outcome and
   attempt in SQLite. Timed from the first arrival to when no row is pending.
@@ -62,6 +63,7 @@ from cpu import CpuMeter
 from delivery_report import Results, report, save_plot, versions
 from engines import Databases, Sql, add_engines_option, databases, integers, sql
 
+from chinwag.cli.common import new_event_loop
 from chinwag.delivery.sender import HttpSender, OutboundRequest, http_sender
 from chinwag.delivery.worker import Worker
 from chinwag.store import full_claim
@@ -234,7 +236,8 @@ def measure_raw(
     receiver: str, requests: list[OutboundRequest], concurrency: int, engine: str = "sqlite"
 ) -> Throughput:
     asyncio.run(receiver_call(receiver, "POST", "/_reset"))
-    ok = asyncio.run(send_raw(requests, concurrency))
+    with asyncio.Runner(loop_factory=new_event_loop) as runner:  # the worker's loop
+        ok = runner.run(send_raw(requests, concurrency))
     if ok != len(requests):
         raise RuntimeError(f"raw: {len(requests) - ok} of {len(requests)} requests failed")
     times = arrivals(receiver)

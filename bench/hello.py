@@ -2,7 +2,8 @@
 
 It answers any POST with a fixed 201 after reading the body, with no parsing,
 auth, validation or storage, so its throughput bounds what chinwag could reach
-with the same server library, event loop and load generator.
+with the same server library, event loop (chinwag's: cli/common.py
+`new_event_loop`) and load generator.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import signal
 import socket
 
 from aiohttp import web
+
+from chinwag.cli.common import new_event_loop
 
 BODY = b'{"hello": "world"}'
 
@@ -42,14 +45,16 @@ def serve(app: web.Application, description: str | None, argv: list[str] | None)
     parser.add_argument("--processes", type=int, default=1)
     args = parser.parse_args(argv)
     if args.processes == 1:
-        web.run_app(app, host=args.host, port=args.port, access_log=None, print=None)
+        web.run_app(
+            app, host=args.host, port=args.port, access_log=None, print=None, loop=new_event_loop()
+        )
         return
     listening = socket.create_server((args.host, args.port), backlog=128)
     children = []
     for _ in range(args.processes):
         pid = os.fork()
         if pid == 0:
-            web.run_app(app, sock=listening, access_log=None, print=None)
+            web.run_app(app, sock=listening, access_log=None, print=None, loop=new_event_loop())
             os._exit(0)
         children.append(pid)
     signal.signal(signal.SIGTERM, lambda *_: [os.kill(child, signal.SIGTERM) for child in children])

@@ -2,6 +2,7 @@
 
 import asyncio
 import gc
+import sys
 from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
 
@@ -15,6 +16,9 @@ from chinwag.store.database import (
     open_database,
 )
 from chinwag.store.migrate import upgrade
+
+if sys.platform != "win32":  # uvloop is not built for Windows (pyproject.toml)
+    import uvloop
 
 
 def console() -> Console:
@@ -50,6 +54,15 @@ def tune_garbage_collector() -> None:
     gc.set_threshold(YOUNG_GENERATION, middle, old)
 
 
+def new_event_loop() -> asyncio.AbstractEventLoop:
+    """The event loop every command runs on: uvloop's (everywhere but Windows), on which
+    aiohttp serves and sends with less CPU than on asyncio's own (docs/benchmarks.md,
+    "API"); both are asyncio loops, so nothing else in chinwag depends on which."""
+    if sys.platform == "win32":
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
+
+
 def say(message: str) -> None:
     """Print for the person (or supervisor) watching, flushed at once even into a pipe."""
     out = console()
@@ -82,4 +95,5 @@ def with_database(
         finally:
             await database.close()
 
-    return asyncio.run(run())
+    with asyncio.Runner(loop_factory=new_event_loop) as runner:
+        return runner.run(run())

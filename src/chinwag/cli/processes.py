@@ -27,7 +27,7 @@ from aiohttp import web
 from sqlalchemy.engine import make_url
 
 from chinwag.app import build_app
-from chinwag.cli.common import tune_garbage_collector
+from chinwag.cli.common import new_event_loop, tune_garbage_collector
 from chinwag.config import Settings
 from chinwag.store.database import UnsupportedDatabase, engine_url, open_database
 from chinwag.store.sqlite_file import database_file
@@ -88,6 +88,7 @@ def _fork_server(settings: Settings, number: int, listening: socket.socket) -> i
         web.run_app(
             app,
             sock=listening,
+            loop=new_event_loop(),
             print=None,
             access_log=None,
             shutdown_timeout=mine.shutdown_grace,

@@ -15,6 +15,7 @@ from chinwag.app import build_app, run_worker
 from chinwag.cli.common import (
     DatabaseOption,
     console,
+    new_event_loop,
     open_migrated,
     say,
     tune_garbage_collector,
@@ -297,6 +298,7 @@ def serve(
     # run_app handles SIGINT and SIGTERM: stop accepting, finish in-flight requests, clean up.
     web.run_app(
         start(),
+        loop=new_event_loop(),
         host=settings.host,
         port=settings.port,
         print=lambda _: announce(),
