@@ -8,7 +8,8 @@ Run from the repository root, with chinwag installed (`pip install -e '.[bench]'
 On a shared machine the load moves by a factor of two within a minute, and the
 CPU a request costs moves with it (bench/api.py's runs minutes apart disagree by
 30%). Here both servers run at once (`chinwag serve` with PYTHONPATH set to each
-tree, each on its own fresh database of `--engine`, SQLite by default) and
+tree, each on its own fresh database of `--engine`, SQLite by default, with
+`--processes` processes) and
 bench/api.py's wrk runs alternate between them, base first then branch first,
 `--rounds` times per level, so each pair of runs sees the same load. Levels: the
 closed-loop connection counts, then both paced at half of base's fastest
@@ -44,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=6, help="run pairs per level (default 6)")
     parser.add_argument("--duration", type=int, default=3, help="seconds per run (default 3)")
     parser.add_argument("--engine", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--processes", type=int, default=1, help="`chinwag serve --processes`")
     parser.add_argument("--out", type=Path, default=api.BENCH / "results" / "api-ab.json")
     args = parser.parse_args(argv)
     sources = {"base": args.base.resolve(), "branch": args.branch.resolve()}
@@ -56,7 +58,8 @@ def main(argv: list[str] | None = None) -> int:
         for tree in TREES:
             work = Path(tmp) / tree
             work.mkdir()
-            target = api.chinwag_target(args.engine, dbs.new(f"ab-{tree}"), 1, 10)
+            url = dbs.new(f"ab-{tree}")
+            target = api.chinwag_target(args.engine, url, 1, 10, args.processes)
             target.env |= {"PYTHONPATH": str(sources[tree])}
             target.meter = CpuMeter(stack.enter_context(api.running(target, work)))
             pool = api.Pool(work / "sids", [], True)

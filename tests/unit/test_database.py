@@ -4,6 +4,7 @@ was built with), and on PostgreSQL in any (NOTIFY)."""
 import asyncio
 import contextlib
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -378,11 +379,49 @@ def test_on_sqlite_a_loop_that_ends_before_its_group_commits_leaves_no_write_wai
     assert asyncio.run(second_loop()) == 1
 
 
-def test_on_sqlite_a_group_whose_transaction_cannot_begin_fails_every_unit(
+@contextlib.contextmanager
+def write_lock_held(path: Path) -> Iterator[None]:
+    """Another process's writer holding the file's write lock, mid-transaction."""
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
+def test_on_sqlite_a_group_waits_for_another_process_s_write_lock_on_the_loop(
     tmp_path: Path,
 ) -> None:
-    """When the group's BEGIN fails (another process holds the file's write lock past the
-    busy timeout), every unit of the group gets that error and none is written."""
+    """SQLite's busy handler would hold the event loop while it waits (and back off to
+    100 ms sleeps); the group waits on the loop instead, and commits once the lock is free."""
+    url = migrated_sqlite(tmp_path, "waits.db")
+    asyncio.run(_group_waits_on_the_loop(url, tmp_path / "waits.db"))
+
+
+async def _group_waits_on_the_loop(url: str, path: Path) -> None:
+    database = open_database(url)
+    try:
+        await database.write(lambda conn: None)  # the writer is open
+        with write_lock_held(path):
+            waiting = asyncio.create_task(database.write(insert_deliveries, [delivery(1)]))
+            await asyncio.sleep(0.05)  # the loop runs this while the write waits
+            assert not waiting.done()
+            joining = asyncio.create_task(database.write(insert_deliveries, [delivery(2)]))
+            await asyncio.sleep(0.01)
+        await asyncio.wait_for(asyncio.gather(waiting, joining), 5)
+        assert await database.read(count_deliveries) == 2
+    finally:
+        await database.close()
+
+
+def test_on_sqlite_a_group_that_cannot_take_the_write_lock_in_time_fails_every_unit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When another process holds the file's write lock past the busy timeout, every unit
+    of the group gets SQLite's "database is locked" and none is written."""
+    monkeypatch.setattr("chinwag.store.database.BUSY_TIMEOUT_MS", 50)
     url = migrated_sqlite(tmp_path, "locked.db")
     asyncio.run(_group_cannot_begin(url, tmp_path / "locked.db"))
 
@@ -390,20 +429,37 @@ def test_on_sqlite_a_group_whose_transaction_cannot_begin_fails_every_unit(
 async def _group_cannot_begin(url: str, path: Path) -> None:
     database = open_database(url)
     try:
-        await database.write(lambda conn: conn.exec_driver_sql("PRAGMA busy_timeout=20"))
-        holder = sqlite3.connect(path, isolation_level=None)
-        holder.execute("BEGIN IMMEDIATE")  # another process's writer, mid-transaction
-        try:
+        with write_lock_held(path):
             answers = await asyncio.gather(
                 database.write(insert_deliveries, [delivery(1)]),
                 database.write(insert_deliveries, [delivery(2)]),
                 return_exceptions=True,
             )
-        finally:
-            holder.execute("ROLLBACK")
-            holder.close()
         assert all(isinstance(answer, OperationalError) for answer in answers), answers
+        assert all("database is locked" in str(answer) for answer in answers), answers
         await database.write(insert_deliveries, [delivery(3)])
         assert await database.read(count_deliveries) == 1
     finally:
         await database.close()
+
+
+def test_on_sqlite_closing_answers_a_group_that_waits_for_the_write_lock(tmp_path: Path) -> None:
+    url = migrated_sqlite(tmp_path, "closing.db")
+    asyncio.run(_close_while_waiting(url, tmp_path / "closing.db"))
+
+
+async def _close_while_waiting(url: str, path: Path) -> None:
+    database = open_database(url)
+    with write_lock_held(path):
+        waiting = asyncio.create_task(database.write(insert_deliveries, [delivery(1)]))
+        await asyncio.sleep(0)  # asked for: its group is due
+        closing = asyncio.create_task(database.close())
+        await asyncio.sleep(0.05)
+        assert not closing.done()
+    await asyncio.wait_for(closing, 5)
+    assert waiting.done() and waiting.exception() is None
+    reopened = open_database(url)
+    try:
+        assert await reopened.read(count_deliveries) == 1
+    finally:
+        await reopened.close()

@@ -73,6 +73,9 @@ MAX_SERIALIZABLE_TRIES = 60
 UNIQUE_VIOLATION, MAX_UNIQUE_TRIES = "23505", 3
 DEFAULT_POOL_SIZE = 10
 COMMIT_WATCH_INTERVAL = 0.2  # seconds between looks at SQLite's data_version
+# How long SQLite waits for another connection's lock, as PRAGMA busy_timeout (ms).
+BUSY_TIMEOUT_MS = 5000
+LOCK_RETRY = 0.001  # seconds between a group commit's tries for a file another process holds
 _NOTIFY_CHANGE = text(f"SELECT pg_notify('{CHANGES_CHANNEL}', :payload)")
 MAX_RETRY_WAIT = 0.1  # seconds; waits grow from 1 ms, doubling, each drawn at random below
 # Its own generator, as delivery/retry.py's: the shared one is the embedding app's.
@@ -202,7 +205,7 @@ def create_sqlite_engine(url: str, **options: Any) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         # A savepoint (each unit of a group commit) keeps the pages it changes in a
         # sub-journal: in memory, not a temporary file.
         cursor.execute("PRAGMA temp_store=MEMORY")
@@ -210,13 +213,23 @@ def create_sqlite_engine(url: str, **options: Any) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        mode = "IMMEDIATE" if connection.get_execution_options().get("write") else "DEFERRED"
+        options = connection.get_execution_options()
+        mode = "IMMEDIATE" if options.get("write") else "DEFERRED"
         # On the driver itself: `exec_driver_sql` builds an execution context, a tenth
         # of a create's CPU (docs/benchmarks.md, "API", and its git history). Errors are raised as
         # SQLAlchemy's, as that did.
         sql = f"BEGIN {mode}"
+        driver = connection.connection.driver_connection
+        assert driver is not None
         try:
-            connection.connection.driver_connection.execute(sql)  # type: ignore[union-attr]
+            if options.get("lock_or_busy"):  # SQLITE_BUSY at once: the caller waits instead
+                driver.execute("PRAGMA busy_timeout=0")
+                try:
+                    driver.execute(sql)
+                finally:
+                    driver.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            else:
+                driver.execute(sql)
         except sqlite3.Error as error:
             raise DBAPIError.instance(sql, (), error, sqlite3.Error) from error
 
@@ -345,10 +358,12 @@ class SqliteDatabase(Database):
         # running it (asyncio.run returning) leaves it set: the next loop schedules its own.
         self._commit_due_on: asyncio.AbstractEventLoop | None = None
         self._checkpointer: Checkpointer | None = None  # with the writer, for a file
+        self._locked_since: float | None = None  # loop time of the first try the lock refused
 
     def _writer_connection(self) -> Connection:
         if self._writer is None:
-            self._writer = self.engine.connect().execution_options(write=True)
+            # Its BEGIN never waits in SQLite for another process's lock (`_commit_group`).
+            self._writer = self.engine.connect().execution_options(write=True, lock_or_busy=True)
             if database_file(engine_url(self.url)) is not None:  # a file has a log to copy
                 self._checkpointer = Checkpointer(self.engine.raw_connection)
                 self._writer.connection.driver_connection.execute(  # type: ignore[union-attr]
@@ -374,21 +389,29 @@ class SqliteDatabase(Database):
 
     def _commit_group(self) -> None:
         """Run the waiting units in one transaction, a savepoint each, and commit once:
-        one commit's cost (its WAL write, the file lock) for many requests."""
+        one commit's cost (its WAL write, the file lock) for many requests.
+
+        While another process holds the file's write lock, the group waits on the loop,
+        tried again every LOCK_RETRY with the units asked for meanwhile, instead of in
+        SQLite's busy handler, which would hold the loop and back off to 100 ms sleeps."""
         group, self._group = self._group, []
         self._commit_due_on = None
         if not group:  # committed already, by `close`
             return
         conn = self._writer_connection()
         try:
-            with conn.begin():
+            transaction = conn.begin()
+        except DBAPIError as error:
+            if self._try_again_later(group, error):
+                return
+            self._fail(conn, group, error)
+            return
+        self._locked_since = None
+        try:
+            with transaction:
                 kept, changes, queued = _run_group(conn, group)
-        except BaseException as error:  # BEGIN or COMMIT failed: no unit of the group stands
-            take_changed(conn)
-            _take_deliveries_queued(conn)
-            for unit in group:
-                if unit.waiting():
-                    unit.answer.set_exception(error)
+        except BaseException as error:  # COMMIT failed: no unit of the group stands
+            self._fail(conn, group, error)
             if not isinstance(error, Exception):
                 raise
             return
@@ -400,6 +423,32 @@ class SqliteDatabase(Database):
             self.doorbell.ring()
         for change in changes:
             self.changes.ring(change)
+
+    def _try_again_later(self, group: list[_Unit[Any]], error: DBAPIError) -> bool:
+        """Put a group back to be committed again shortly when its BEGIN found the file
+        locked by another connection, until that has lasted BUSY_TIMEOUT_MS."""
+        if getattr(error.orig, "sqlite_errorcode", None) != sqlite3.SQLITE_BUSY:
+            return False
+        loop = asyncio.get_running_loop()
+        if self._locked_since is None:
+            self._locked_since = loop.time()
+        elif loop.time() - self._locked_since > BUSY_TIMEOUT_MS / 1000:
+            self._locked_since = None
+            return False
+        self._group[:0] = group
+        if self._commit_due_on is not loop:
+            self._commit_due_on = loop
+            loop.call_later(LOCK_RETRY, self._commit_group)
+        return True
+
+    @staticmethod
+    def _fail(conn: Connection, group: list[_Unit[Any]], error: BaseException) -> None:
+        """BEGIN or COMMIT failed: every waiting unit of the group gets the error."""
+        take_changed(conn)
+        _take_deliveries_queued(conn)
+        for unit in group:
+            if unit.waiting():
+                unit.answer.set_exception(error)
 
     write_locking = write
 
@@ -485,7 +534,10 @@ class SqliteDatabase(Database):
 
     async def close(self) -> None:
         if self._group:  # answer what was asked before the close
+            waiting = [unit.answer for unit in self._group if unit.waiting()]
             self._commit_group()
+            if waiting:  # put back if another process holds the file: committed on a retry
+                await asyncio.wait(waiting)
         if self._checkpointer is not None:
             self._checkpointer.stop()
             self._checkpointer = None
