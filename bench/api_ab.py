@@ -9,14 +9,13 @@ On a shared machine the load moves by a factor of two within a minute, and the
 CPU a request costs moves with it (bench/api.py's runs minutes apart disagree by
 30%). Here both servers run at once (`chinwag serve` with PYTHONPATH set to each
 tree, each on its own fresh database of `--engine`, SQLite by default, with
-`--processes` processes) and
-bench/api.py's wrk runs alternate between them, base first then branch first,
-`--rounds` times per level, so each pair of runs sees the same load. Levels: the
-closed-loop connection counts, then both paced at half of base's fastest
-closed-loop rate. Reported per level: the median CPU milliseconds per create of
-each tree (the server process's user and system time over its 201s, bench/cpu.py),
-their ratio, the median created/s and p99, and the load average. Results: a table
-on stdout and `--out` (JSON).
+`--processes` processes) and bench/api.py's wrk runs alternate between them, base
+first then branch first, `--rounds` times per level, so each pair of runs sees the
+same load. Levels: the closed-loop connection counts, then both paced at half of
+base's fastest closed-loop rate. Reported per level: the median CPU milliseconds per
+create of each tree (the server processes' user and system time over its 201s,
+bench/cpu.py), their ratio, the median created/s and p99, and the load average.
+Results: a table on stdout and `--out` (JSON).
 """
 
 from __future__ import annotations
