@@ -427,7 +427,8 @@ class SqliteDatabase(Database):
     def _try_again_later(self, group: list[_Unit[Any]], error: DBAPIError) -> bool:
         """Put a group back to be committed again shortly when its BEGIN found the file
         locked by another connection, until that has lasted BUSY_TIMEOUT_MS."""
-        if getattr(error.orig, "sqlite_errorcode", None) != sqlite3.SQLITE_BUSY:
+        code = getattr(error.orig, "sqlite_errorcode", 0)  # extended: SQLITE_BUSY_RECOVERY too
+        if code & 0xFF != sqlite3.SQLITE_BUSY:
             return False
         loop = asyncio.get_running_loop()
         if self._locked_since is None:
