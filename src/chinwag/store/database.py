@@ -396,8 +396,6 @@ class SqliteDatabase(Database):
         SQLite's busy handler, which would hold the loop and back off to 100 ms sleeps."""
         group, self._group = self._group, []
         self._commit_due_on = None
-        if not group:  # committed already, by `close`
-            return
         conn = self._writer_connection()
         try:
             transaction = conn.begin()
@@ -534,11 +532,11 @@ class SqliteDatabase(Database):
             yield ReadSeries(read, one_transaction=True)
 
     async def close(self) -> None:
-        if self._group:  # answer what was asked before the close
-            waiting = [unit.answer for unit in self._group if unit.waiting()]
-            self._commit_group()
-            if waiting:  # put back if another process holds the file: committed on a retry
-                await asyncio.wait(waiting)
+        # Answer what was asked before the close: its group's commit is due on this loop,
+        # or tried again there while another process holds the file.
+        waiting = [unit.answer for unit in self._group if unit.waiting()]
+        if waiting:
+            await asyncio.wait(waiting)
         if self._checkpointer is not None:
             self._checkpointer.stop()
             self._checkpointer = None
